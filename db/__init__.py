@@ -1,0 +1,1 @@
+"""Alembic migrations of the IRTD Annotator store (installed as irtd_annotator.migrations)."""

@@ -1,0 +1,1 @@
+"""Plain dataclasses and rules of IR-TD. Imports nothing of the project."""

@@ -1,0 +1,1 @@
+"""imaging layer of IRTD Annotator."""

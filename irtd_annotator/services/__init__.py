@@ -1,0 +1,1 @@
+"""The one API the UI and the CLI call. No Qt here."""

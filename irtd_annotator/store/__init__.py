@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, the engine and queries. No Qt here."""

@@ -1,0 +1,143 @@
+"""The store's tables as SQLAlchemy 2 typed mappings.
+
+Portable SQL only (SQLite by default, PostgreSQL by URL). A change here needs an Alembic
+migration in ``db/versions``; a released migration is never edited.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Setting(Base):
+    """Project-wide settings as key/value: image roots, pairing rules, spaces (JSON values)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Pair(Base):
+    """One infrared image and, when known, its visible counterpart."""
+
+    __tablename__ = "pairs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "<index>-<Source>/<path inside the source>" as IR-TD names it, or the path under an
+    # imported source dataset; unique per project.
+    rel_path: Mapped[str] = mapped_column(String(1000), unique=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    ir_path: Mapped[str | None] = mapped_column(String(2000))  # where it was looked for
+    visible_path: Mapped[str | None] = mapped_column(String(2000))
+    ir_exists: Mapped[bool] = mapped_column(Boolean, default=False)
+    visible_exists: Mapped[bool] = mapped_column(Boolean, default=False)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    aligned: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Sample(Base):
+    """One IR-TD conversation about a Pair's image; what is reviewed and exported."""
+
+    __tablename__ = "samples"
+    __table_args__ = (
+        UniqueConstraint("task", "original_id", name="uq_samples_task_original_id"),
+        Index("ix_samples_status_task", "status", "task"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task: Mapped[str] = mapped_column(String(40))
+    original_id: Mapped[str] = mapped_column(String(200))
+    source_file: Mapped[str] = mapped_column(String(500))
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    image: Mapped[str] = mapped_column(String(2000))  # the image path exactly as imported
+    image_as_list: Mapped[bool] = mapped_column(Boolean, default=True)
+    answer_space: Mapped[str] = mapped_column(String(20), default="pixel")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    reject_reason: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    count: Mapped[int | None] = mapped_column(Integer)
+    options: Mapped[str | None] = mapped_column(String(40))  # chosen letters, e.g. "ABD"
+    warnings: Mapped[str | None] = mapped_column(Text)  # "; "-joined warning codes
+    updated_at: Mapped[str | None] = mapped_column(String(40))
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Turn(Base):
+    """One human or gpt message of a Sample; ``original`` is the LLM's text, kept forever."""
+
+    __tablename__ = "turns"
+    __table_args__ = (UniqueConstraint("sample_id", "idx", name="uq_turns_sample_idx"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"))
+    idx: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(10))
+    original: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Shape(Base):
+    """A Box or Point: parsed from a Sample's answer, or a source dataset's box on a Pair.
+
+    Coordinates are pixels of the IR image when ``space`` is "pixel", else 0-1000 (kept in
+    their own space when the image size is unknown). Points use x1/y1 only.
+    """
+
+    __tablename__ = "shapes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    sample_id: Mapped[int | None] = mapped_column(
+        ForeignKey("samples.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "box" | "point"
+    idx: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    space: Mapped[str] = mapped_column(String(20), default="pixel")
+    x1: Mapped[float] = mapped_column(Float)
+    y1: Mapped[float] = mapped_column(Float)
+    x2: Mapped[float | None] = mapped_column(Float)
+    y2: Mapped[float | None] = mapped_column(Float)
+    outside: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Revision(Base):
+    """One append-only entry: who changed what, when, from what to what."""
+
+    __tablename__ = "revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sample_id: Mapped[int | None] = mapped_column(ForeignKey("samples.id"), index=True)
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id"))
+    at: Mapped[str] = mapped_column(String(40))  # UTC ISO-8601
+    who: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))  # "text", "status", "geometry", "import", ...
+    target: Mapped[str | None] = mapped_column(String(200))  # e.g. "turn 1"
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+
+
+class Release(Base):
+    """One export of Samples in the IR-TD format, with its manifest (added in migration 0002)."""
+
+    __tablename__ = "releases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))
+    who: Mapped[str] = mapped_column(String(200))
+    out_dir: Mapped[str] = mapped_column(String(2000))
+    filters: Mapped[str] = mapped_column(Text)  # JSON
+    manifest: Mapped[str] = mapped_column(Text)  # JSON
+    sample_count: Mapped[int] = mapped_column(Integer)
+
+
+class ReleaseSample(Base):
+    """What one Release held: a digest of each Sample's exported text, to say what changed."""
+
+    __tablename__ = "release_samples"
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    sample_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))

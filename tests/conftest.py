@@ -1,0 +1,49 @@
+"""Test set-up: Qt offscreen, isolated data and settings folders, paths to the shared real data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+IRTD_FILES = SHARED_DATA / "irtd_json_sft"
+LLVIP_DIR = SHARED_DATA / "llvip" / "LLVIP"
+
+# The per-file sample counts of shared/data/README.md.
+RELEASED_COUNTS = {
+    "AerialCounting.json": 900,
+    "Detection.json": 2789,
+    "Location.json": 14979,
+    "PedestrianCounting.json": 1030,
+    "ReID.json": 3733,
+    "Recognition.json": 3705,
+    "Relationship.json": 5205,
+    "Security.json": 7859,
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own data and settings folders: nothing touches the user's."""
+    base = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("IRTD_ANNOTATOR_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("IRTD_ANNOTATOR_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "xdg-config"))
+
+
+@pytest.fixture(scope="session")
+def irtd_files() -> Path:
+    assert IRTD_FILES.is_dir(), f"the real IR-TD files are expected at {IRTD_FILES}"
+    return IRTD_FILES
+
+
+@pytest.fixture(scope="session")
+def llvip_dir() -> Path:
+    assert LLVIP_DIR.is_dir(), f"the real LLVIP pairs are expected at {LLVIP_DIR}"
+    return LLVIP_DIR
