@@ -1,0 +1,76 @@
+"""Consistency warnings of a Sample: what a reviewer should look at twice.
+
+Pure rules over plain values; the services gather the values from the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from irtd_annotator.domain.markup import prompt_options
+from irtd_annotator.domain.model import Box, Point
+from irtd_annotator.domain.tasks import Task
+
+OUTSIDE_IMAGE = "outside-image"
+ZERO_AREA = "zero-area"
+POINTS_VS_BOXES = "points-vs-boxes"
+COUNT_VS_MARKERS = "count-vs-markers"
+SECURITY_CONTRADICTION = "security-contradiction"
+UNKNOWN_OPTION = "unknown-option"
+BAD_MARKUP = "bad-markup"
+
+HINTS: dict[str, str] = {
+    OUTSIDE_IMAGE: "a box or point lies outside the image",
+    ZERO_AREA: "a box has zero area",
+    POINTS_VS_BOXES: "the number of points differs from the boxes of that category on this image",
+    COUNT_VS_MARKERS: "the count differs from the markers placed on the image",
+    SECURITY_CONTRADICTION: "the answer says an object is absent that another sample of this image shows",
+    UNKNOWN_OPTION: "the answer picks an option the prompt does not offer",
+    BAD_MARKUP: "the answer's markup does not parse",
+}
+
+
+@dataclass(frozen=True)
+class SampleFacts:
+    """What the warning rules look at for one Sample."""
+
+    task: Task
+    prompt: str
+    answer: str
+    boxes: tuple[Box, ...] = ()
+    points: tuple[Point, ...] = ()
+    width: int | None = None
+    height: int | None = None
+    options: tuple[str, ...] = ()
+    count: int | None = None
+    markers: int | None = None  # click-to-count markers, when the reviewer placed some
+    # labels -> number of boxes of that label known for the same image (other samples, source)
+    boxes_by_label: dict[str, int] | None = None
+    # labels other samples of the same image show as present (Grounding/Location/source boxes)
+    present_labels: frozenset[str] = frozenset()
+
+
+def sample_warnings(facts: SampleFacts) -> tuple[str, ...]:
+    """The warning codes of one Sample, in a stable order."""
+    found: list[str] = []
+    if any(b.outside(facts.width, facts.height) for b in facts.boxes) or any(
+            p.outside(facts.width, facts.height) for p in facts.points):
+        found.append(OUTSIDE_IMAGE)
+    if any(b.area <= 0 for b in facts.boxes):
+        found.append(ZERO_AREA)
+    if facts.task is Task.LOCATION and facts.boxes_by_label and facts.points:
+        label = facts.points[0].label
+        known = facts.boxes_by_label.get(label)
+        if known is not None and known != len(facts.points):
+            found.append(POINTS_VS_BOXES)
+    if facts.markers is not None and facts.count is not None and facts.markers != facts.count:
+        found.append(COUNT_VS_MARKERS)
+    if facts.task in (Task.RECOGNITION, Task.SECURITY, Task.SCENE) and facts.options:
+        offered = prompt_options(facts.prompt)
+        if any(letter not in offered for letter in facts.options):
+            found.append(UNKNOWN_OPTION)
+        if facts.task is Task.SECURITY and facts.present_labels:
+            absent = {offered.get(letter, "").lower() for letter in facts.options}
+            if absent & {label.lower() for label in facts.present_labels}:
+                found.append(SECURITY_CONTRADICTION)
+    return tuple(found)

@@ -1,0 +1,161 @@
+"""Answer text follows geometry, and geometry follows text.
+
+After a geometry edit the answer is rewritten in the task's markup, in the coordinate space the
+sample came in (pixels for Grounding, 0-1000 centres for Location); after a text edit of the
+answer it is parsed again and the geometry replaced. Both in the caller's transaction, with a
+revision entry, so the UI's undo can restore either by calling the same functions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from irtd_annotator.domain.markup import (
+    MarkupError, ParsedAnswer, format_box_answer, format_count_answer, format_location_answer,
+    format_options_answer, parse_answer, prompt_options,
+)
+from irtd_annotator.domain.model import Box, CoordSpace, Point, to_norm1000, to_pixels
+from irtd_annotator.domain.tasks import Task
+from irtd_annotator.domain.warnings import SampleFacts, sample_warnings
+from irtd_annotator.store.revisions import add_revision, now_iso
+from irtd_annotator.store.schema import Pair, Sample, Shape, Turn
+
+GEOMETRY_TASKS = frozenset({Task.GROUNDING, Task.LOCATION})
+_REF_RE = re.compile(r"<ref>(.*?)</ref>", re.S)
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    """What rewriting one Sample's answer needs."""
+
+    sample_id: int
+    pair_id: int
+    task: Task
+    prompt: str
+    answer_idx: int
+    answer: str
+    answer_space: CoordSpace
+    width: int | None
+    height: int | None
+
+
+def load_context(conn: Connection, sample_id: int) -> AnswerContext:
+    """The Sample's task, prompt, answer turn and image size."""
+    row = conn.execute(
+        select(Sample.task, Sample.pair_id, Sample.answer_space, Pair.width, Pair.height)
+        .join(Pair, Pair.id == Sample.pair_id).where(Sample.id == sample_id)
+    ).one()
+    turns = conn.execute(
+        select(Turn.idx, Turn.role, Turn.text).where(Turn.sample_id == sample_id).order_by(Turn.idx)
+    ).all()
+    prompt = next((t.text for t in turns if t.role == "human"), "")
+    answer_turn = [t for t in turns if t.role == "gpt"][-1]
+    return AnswerContext(
+        sample_id=sample_id, pair_id=row.pair_id, task=Task(row.task), prompt=prompt,
+        answer_idx=answer_turn.idx, answer=answer_turn.text,
+        answer_space=CoordSpace(row.answer_space), width=row.width, height=row.height,
+    )
+
+
+def parse_for(ctx: AnswerContext, text: str) -> ParsedAnswer:
+    """Parse ``text`` as this Sample's answer; raises MarkupError with what is wrong."""
+    parsed = parse_answer(ctx.task, prompt=ctx.prompt, answer=text,
+                          location_space=CoordSpace.NORM1000
+                          if ctx.answer_space is CoordSpace.NORM1000 else CoordSpace.PIXEL)
+    if ctx.task is Task.LOCATION and ctx.width and ctx.height:
+        pts = tuple(to_pixels(p, width=ctx.width, height=ctx.height) for p in parsed.points)
+        parsed = ParsedAnswer(boxes=parsed.boxes, points=pts, count=parsed.count,
+                              options=parsed.options)
+    return parsed
+
+
+def answer_for_geometry(ctx: AnswerContext, *, boxes: Sequence[Box] = (),
+                        points: Sequence[Point] = ()) -> str:
+    """The answer text for new geometry, in the task's markup and the sample's own space."""
+    if ctx.task is Task.GROUNDING:
+        if len(boxes) != 1:
+            raise MarkupError(f"a Grounding answer holds exactly one box, got {len(boxes)}")
+        return format_box_answer(boxes[0])
+    if ctx.task is Task.LOCATION:
+        ref = _REF_RE.search(ctx.answer)
+        label = ref.group(1) if ref else (points[0].label if points else "")
+        written: list[Point] = []
+        for p in points:
+            if ctx.answer_space is CoordSpace.NORM1000 and p.space is CoordSpace.PIXEL:
+                if not (ctx.width and ctx.height):
+                    raise MarkupError("the image size is unknown: pixel points cannot be written in 0-1000")
+                p = to_norm1000(p, width=ctx.width, height=ctx.height)
+            written.append(p)
+        return format_location_answer(label, written)
+    raise MarkupError(f"{ctx.task.value} answers carry no geometry")
+
+
+def answer_for_count(count: int) -> str:
+    return format_count_answer(count)
+
+
+def answer_for_options(ctx: AnswerContext, letters: Sequence[str]) -> str:
+    return format_options_answer(prompt_options(ctx.prompt), list(letters))
+
+
+def write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: str,
+                 action: str = "answer", markers: int | None = None) -> ParsedAnswer:
+    """Set the answer turn to ``text``, re-derive geometry, count, options and warnings.
+
+    Raises MarkupError (nothing written) when ``text`` does not parse.
+    """
+    parsed = parse_for(ctx, text)
+    conn.execute(update(Turn).where(Turn.sample_id == ctx.sample_id, Turn.idx == ctx.answer_idx)
+                 .values(text=text))
+    conn.execute(delete(Shape).where(Shape.sample_id == ctx.sample_id))
+    rows = [_shape_row(ctx, i, "box", b.label, b.space, b.x1, b.y1, b.x2, b.y2,
+                       b.outside(ctx.width, ctx.height)) for i, b in enumerate(parsed.boxes)]
+    rows += [_shape_row(ctx, i, "point", p.label, p.space, p.x, p.y, None, None,
+                        p.outside(ctx.width, ctx.height)) for i, p in enumerate(parsed.points)]
+    if rows:
+        conn.execute(insert(Shape), rows)
+    warnings = compute_warnings(conn, ctx, parsed, text, markers=markers)
+    # Geometry is derived from the answer text, so "edited" is exactly "some turn differs".
+    edited = bool(conn.execute(select(func.count()).select_from(Turn).where(
+        Turn.sample_id == ctx.sample_id, Turn.text != Turn.original)).scalar())
+    conn.execute(update(Sample).where(Sample.id == ctx.sample_id).values(
+        count=parsed.count, options="".join(parsed.options) or None,
+        warnings="; ".join(warnings) or None, edited=edited, updated_at=now_iso(), updated_by=who))
+    if text != ctx.answer:
+        add_revision(conn, who=who, action=action, sample_id=ctx.sample_id,
+                     target=f"turn {ctx.answer_idx}", old=ctx.answer, new=text)
+    return parsed
+
+
+def _shape_row(ctx: AnswerContext, idx: int, kind: str, label: str, space: CoordSpace,
+               x1: float, y1: float, x2: float | None, y2: float | None,
+               outside: bool) -> dict[str, object]:
+    return {"pair_id": ctx.pair_id, "sample_id": ctx.sample_id, "kind": kind, "idx": idx,
+            "label": label, "space": space.value, "x1": x1, "y1": y1, "x2": x2, "y2": y2,
+            "outside": outside}
+
+
+def compute_warnings(conn: Connection, ctx: AnswerContext, parsed: ParsedAnswer, text: str, *,
+                     markers: int | None = None) -> tuple[str, ...]:
+    """The Sample's warnings, looking at the other Samples and source boxes of its Pair."""
+    others = conn.execute(
+        select(Shape.kind, Shape.label, Shape.sample_id, Sample.task)
+        .join(Sample, Sample.id == Shape.sample_id, isouter=True)
+        .where(Shape.pair_id == ctx.pair_id,
+               (Shape.sample_id != ctx.sample_id) | Shape.sample_id.is_(None))
+    ).all()
+    boxes_by_label: dict[str, int] = {}
+    source_boxes = [o for o in others if o.kind == "box" and o.sample_id is None]
+    for o in source_boxes:
+        boxes_by_label[o.label] = boxes_by_label.get(o.label, 0) + 1
+    present = {o.label for o in others if o.label}
+    facts = SampleFacts(
+        task=ctx.task, prompt=ctx.prompt, answer=text, boxes=parsed.boxes, points=parsed.points,
+        width=ctx.width, height=ctx.height, options=parsed.options, count=parsed.count,
+        markers=markers, boxes_by_label=boxes_by_label or None, present_labels=frozenset(present),
+    )
+    return sample_warnings(facts)
