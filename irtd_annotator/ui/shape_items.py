@@ -1,0 +1,115 @@
+"""Scene items for the geometry of a Sample: one item per Box or Point, labelled.
+
+Coordinates are scene coordinates = pixels of the infrared image. Pens are cosmetic (the
+same width on screen at any zoom) and labels ignore the view's scale, so both stay legible
+when zoomed out on a 1280x1024 frame. Each item keeps its domain shape in ``.shape_data``
+for the later interactive editing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QTransform
+from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsRectItem,
+                               QGraphicsSimpleTextItem, QStyleOptionGraphicsItem, QWidget)
+
+from irtd_annotator.domain.model import Box, CoordSpace, Point
+
+SHAPE_Z = 10.0
+BOX_COLOUR = QColor(0, 230, 118)        # green: readable over every palette but "jet"
+POINT_COLOUR = QColor(0, 200, 255)
+WARNING_COLOUR = QColor(255, 64, 64)    # a shape (partly) outside the image
+
+
+def cosmetic_pen(colour: QColor, width: float = 2.0, *, dashed: bool = False) -> QPen:
+    """A pen whose width is in screen pixels whatever the zoom."""
+    pen = QPen(colour, width)
+    pen.setCosmetic(True)
+    if dashed:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    return pen
+
+
+class LabelItem(QGraphicsSimpleTextItem):
+    """A shape's label: constant size on screen, light text on a dark plate."""
+
+    def __init__(self, text: str, colour: QColor, parent: QGraphicsItem) -> None:
+        super().__init__(text, parent)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        font = QFont()
+        font.setPointSizeF(9.0)
+        self.setFont(font)
+        self.setBrush(QBrush(colour))
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        painter.fillRect(self.boundingRect().adjusted(-2, -1, 2, 1), QColor(0, 0, 0, 170))
+        super().paint(painter, option, widget)  # type: ignore[arg-type]  # Qt allows no widget
+
+
+class BoxItem(QGraphicsRectItem):
+    """One Box drawn as a rectangle with its label above the top-left corner."""
+
+    def __init__(self, box: Box, *, width: int | None, height: int | None) -> None:
+        x1, y1, x2, y2 = scaled_box(box, width=width, height=height)
+        super().__init__(QRectF(QPointF(x1, y1), QPointF(x2, y2)))
+        self.shape_data = box
+        self.outside = box.outside(width, height)
+        colour = WARNING_COLOUR if self.outside else BOX_COLOUR
+        self.setPen(cosmetic_pen(colour, dashed=self.outside))
+        self.setZValue(SHAPE_Z)
+        text = box.label + (" (outside the image)" if self.outside else "")
+        self.setToolTip(f"{text.strip() or 'box'} [{box.x1:g}, {box.y1:g}, {box.x2:g}, {box.y2:g}]"
+                        + (" (0-1000)" if box.space is CoordSpace.NORM1000 else ""))
+        self.label_item: LabelItem | None = None
+        if text.strip():
+            self.label_item = LabelItem(text.strip(), colour, self)
+            self.label_item.setPos(x1, y1)
+            # The label ignores the view's scale, so its own transform is in screen pixels:
+            # lift it by its height to sit just above the box's top-left corner.
+            lift = self.label_item.boundingRect().height() + 2
+            self.label_item.setTransform(QTransform.fromTranslate(1, -lift))
+
+
+class PointItem(QGraphicsEllipseItem):
+    """One Point drawn as a ring of constant screen size with its label beside it."""
+
+    RADIUS = 5.0
+
+    def __init__(self, point: Point, *, width: int | None, height: int | None) -> None:
+        r = self.RADIUS
+        super().__init__(QRectF(-r, -r, 2 * r, 2 * r))
+        self.shape_data = point
+        self.outside = point.outside(width, height)
+        x, y = scaled_point(point, width=width, height=height)
+        self.setPos(x, y)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        colour = WARNING_COLOUR if self.outside else POINT_COLOUR
+        self.setPen(cosmetic_pen(colour))
+        self.setBrush(QBrush(QColor(colour.red(), colour.green(), colour.blue(), 90)))
+        self.setZValue(SHAPE_Z)
+        self.setToolTip(f"{point.label or 'point'} ({point.x:g}, {point.y:g})"
+                        + (" (0-1000)" if point.space is CoordSpace.NORM1000 else ""))
+        self.label_item: LabelItem | None = None
+        if point.label:
+            self.label_item = LabelItem(point.label, colour, self)
+            self.label_item.setPos(r + 2, -r - 14)
+
+
+def scaled_box(box: Box, *, width: int | None,
+               height: int | None) -> tuple[float, float, float, float]:
+    """The box in pixels of a ``width`` x ``height`` image (0-1000 boxes are scaled).
+
+    With the image size unknown a 0-1000 box stays as it is (the scene is then 1000 wide).
+    """
+    if box.space is CoordSpace.NORM1000 and width and height:
+        sx, sy = width / 1000.0, height / 1000.0
+        return box.x1 * sx, box.y1 * sy, box.x2 * sx, box.y2 * sy
+    return box.x1, box.y1, box.x2, box.y2
+
+
+def scaled_point(point: Point, *, width: int | None, height: int | None) -> tuple[float, float]:
+    """The point in pixels of a ``width`` x ``height`` image (0-1000 points are scaled)."""
+    if point.space is CoordSpace.NORM1000 and width and height:
+        return point.x * width / 1000.0, point.y * height / 1000.0
+    return point.x, point.y
