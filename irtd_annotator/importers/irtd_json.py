@@ -1,0 +1,261 @@
+"""Read IR-TD / LLaVA-style sample files: JSON arrays, JSON Lines and concatenated objects.
+
+The released ``Detection.json`` is not valid JSON: its objects are separated by commas with
+no enclosing ``[ ]`` and a trailing comma. All three forms are read by one loop of
+``json.JSONDecoder.raw_decode`` over the text, which also gives the line each sample starts
+on, so every error can name the file, the sample id and the line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, Iterator, NamedTuple
+
+from irtd_annotator.domain.errors import BadInputError
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+_ID = re.compile(r'"id"\s*:\s*(?:"([^"\\]*)"|(-?\d+))')
+ROLES = ("human", "gpt")
+
+
+class RawSample(NamedTuple):
+    """One validated sample as the file holds it, with the line its object starts on.
+
+    Built only by ``validate_sample``, which checks it; a NamedTuple because a file holds
+    tens of thousands of them and a frozen dataclass costs several times more to build.
+    """
+
+    original_id: str
+    image: str
+    image_as_list: bool
+    turns: tuple[tuple[str, str], ...]  # (role, text), alternating human / gpt
+    line: int
+
+    @property
+    def prompt(self) -> str:
+        """The first human turn."""
+        return self.turns[0][1]
+
+    @property
+    def answer(self) -> str:
+        """The first gpt turn."""
+        return self.turns[1][1]
+
+
+@dataclass
+class FileSamples:
+    """What one file holds: the valid samples and, when bad ones are skipped, the errors."""
+
+    file: str
+    samples: list[RawSample] = field(default_factory=list)
+    rejected: list[BadInputError] = field(default_factory=list)
+
+
+def _after_ws(text: str, pos: int) -> int:
+    """The first position at or after ``pos`` that is not JSON whitespace."""
+    match = _WS.match(text, pos)
+    return match.end() if match else pos
+
+
+def _line_of_error(text: str, exc: json.JSONDecodeError) -> int:
+    return text.count("\n", 0, exc.pos) + 1
+
+
+def iter_objects(text: str, *, file: str) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line, value)`` for every top-level sample of an array, JSON Lines or
+    comma-separated concatenated objects (a trailing comma is accepted in both comma forms).
+
+    Raises BadInputError naming the file and the line at the first syntax error.
+    """
+    size = len(text)
+    pos = _after_ws(text, 0)
+    # Newlines are counted incrementally (``counted`` is how far): one pass over the text.
+    line, counted = 1, 0
+    in_array = pos < size and text[pos] == "["
+    if in_array:
+        pos = _after_ws(text, pos + 1)
+    while True:
+        if in_array and pos < size and text[pos] == "]":
+            rest = _after_ws(text, pos + 1)
+            if rest != size:
+                line += text.count("\n", counted, rest)
+                raise BadInputError("unexpected text after the closing ]", file=file, line=line)
+            return
+        if pos >= size:
+            if in_array:
+                line += text.count("\n", counted, pos)
+                raise BadInputError("invalid JSON: the array is not closed with ]", file=file,
+                                    line=line)
+            return
+        line += text.count("\n", counted, pos)
+        counted = pos
+        try:
+            value, end = _DECODER.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            # Name the sample when its id was read before the error.
+            found = _ID.search(text, pos, exc.pos)
+            raise BadInputError(f"invalid JSON: {exc.msg}", file=file,
+                                sample_id=(found.group(1) or found.group(2)) if found else None,
+                                line=_line_of_error(text, exc)) from None
+        yield line, value
+        pos = _after_ws(text, end)
+        if pos < size and text[pos] == ",":
+            pos = _after_ws(text, pos + 1)
+        elif in_array and not (pos < size and text[pos] == "]"):
+            line += text.count("\n", counted, pos)
+            raise BadInputError("invalid JSON: expected , or ] after a sample", file=file,
+                                line=line)
+
+
+def _sample_id(obj: dict[str, Any]) -> str | None:
+    value = obj.get("id")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (str, int)):
+        return str(value)
+    return None
+
+
+def validate_sample(obj: Any, *, file: str, line: int) -> RawSample:
+    """Check one decoded sample and return it; BadInputError names what is wrong."""
+    # The common shape (string id, one-element image list, one human/gpt exchange) is
+    # accepted by a few exact type checks; everything else takes the careful path below.
+    if type(obj) is dict:
+        sample_id, image, conversations = obj.get("id"), obj.get("image"), obj.get("conversations")
+        if (type(sample_id) is str and sample_id and type(image) is list and len(image) == 1
+                and type(conversations) is list and len(conversations) == 2):
+            path, (human, gpt) = image[0], conversations
+            if (type(path) is str and path.strip() and type(human) is dict
+                    and type(gpt) is dict and human.get("from") == "human"
+                    and gpt.get("from") == "gpt"):
+                prompt, answer = human.get("value"), gpt.get("value")
+                if type(prompt) is str and type(answer) is str:
+                    return RawSample(sample_id, path, True, (("human", prompt), ("gpt", answer)),
+                                     line)
+    return _validate_slowly(obj, file=file, line=line)
+
+
+def _validate_slowly(obj: Any, *, file: str, line: int) -> RawSample:
+    if not isinstance(obj, dict):
+        raise BadInputError(f"a sample must be a JSON object, found {type(obj).__name__}",
+                            file=file, line=line)
+    sample_id = _sample_id(obj)
+
+    def bad(message: str) -> BadInputError:
+        return BadInputError(message, file=file, sample_id=sample_id, line=line)
+
+    if "id" not in obj:
+        raise bad("the sample has no id")
+    if sample_id is None or sample_id == "":
+        raise bad(f"id must be a non-empty string or an integer, found {obj['id']!r}")
+    image = obj.get("image")
+    as_list = isinstance(image, list)
+    if as_list:
+        if len(image) != 1:
+            raise bad("image must be one path (a string or a one-element list), "
+                      f"found {len(image)} entries")
+        image = image[0]
+    if "image" not in obj:
+        raise bad("the sample has no image")
+    if not isinstance(image, str) or not image.strip():
+        raise bad(f"image must be a non-empty path string, found {image!r}")
+    conversations = obj.get("conversations")
+    if conversations is None:
+        raise bad("the sample has no conversations")
+    if not isinstance(conversations, list):
+        raise bad(f"conversations must be a list, found {type(conversations).__name__}")
+    if not conversations or len(conversations) % 2:
+        raise bad("conversations must hold an even number of turns (human, gpt, ...), "
+                  f"found {len(conversations)}")
+    turns: list[tuple[str, str]] = []
+    for idx, turn in enumerate(conversations):
+        expected = ROLES[idx % 2]
+        if not isinstance(turn, dict):
+            raise bad(f"turn {idx} must be an object with from and value, "
+                      f"found {type(turn).__name__}")
+        role, value = turn.get("from"), turn.get("value")
+        if role != expected:
+            raise bad(f"turn {idx} must be from {expected!r} (turns alternate human, gpt), "
+                      f"found {role!r}")
+        if not isinstance(value, str):
+            raise bad(f"turn {idx} value must be a string, found {type(value).__name__}")
+        turns.append((role, value))
+    return RawSample(original_id=sample_id, image=image, image_as_list=as_list,
+                     turns=tuple(turns), line=line)
+
+
+def decode_text(data: bytes, *, file: str) -> str:
+    """The file's text (UTF-8, a BOM removed); BadInputError names the line of bad bytes."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BadInputError(f"not UTF-8 text ({exc.reason})", file=file, line=line) from None
+
+
+def read_samples(path: Path, *, skip_bad: bool = False, name: str | None = None) -> FileSamples:
+    """Read and validate every sample of ``path``.
+
+    Without ``skip_bad`` the first problem raises BadInputError. With it, bad samples are
+    collected in ``rejected`` and the good ones kept; a syntax error stops the reading there
+    (what follows cannot be trusted), except in JSON Lines where the next line is read.
+    ``name`` is the file name used in messages (default: the path as given).
+    """
+    file = name or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInputError(f"cannot read the file: {exc.strerror or exc}", file=file) from None
+    text = decode_text(data, file=file)
+    if not text.strip():
+        raise BadInputError("the file is empty", file=file, line=1)
+    result = FileSamples(file=file)
+    seen: dict[str, int] = {}
+    for line, obj in _objects(text, file=file, skip_bad=skip_bad, rejected=result.rejected):
+        try:
+            sample = validate_sample(obj, file=file, line=line)
+            first = seen.get(sample.original_id)
+            if first is not None:
+                raise BadInputError(f"duplicate id {sample.original_id!r} (first at line {first})",
+                                    file=file, sample_id=sample.original_id, line=line)
+        except BadInputError as exc:
+            if not skip_bad:
+                raise
+            result.rejected.append(exc)
+            continue
+        seen[sample.original_id] = line
+        result.samples.append(sample)
+    return result
+
+
+def _objects(text: str, *, file: str, skip_bad: bool,
+             rejected: list[BadInputError]) -> Iterator[tuple[int, Any]]:
+    if not skip_bad or not _looks_like_json_lines(text):
+        try:
+            yield from iter_objects(text, file=file)
+        except BadInputError as exc:
+            if not skip_bad:
+                raise
+            rejected.append(BadInputError(f"{exc.reason}; the rest of the file was not read",
+                                          file=file, sample_id=exc.sample_id, line=exc.line))
+        return
+    # JSON Lines: one bad line does not hide the others.
+    # split("\n"), not splitlines(): a JSON string may hold U+2028 and friends.
+    for number, text_line in enumerate(text.split("\n"), start=1):
+        if not text_line.strip():
+            continue
+        try:
+            yield number, json.loads(text_line)
+        except json.JSONDecodeError as exc:
+            rejected.append(BadInputError(f"invalid JSON: {exc.msg}", file=file, line=number))
+
+
+def _looks_like_json_lines(text: str) -> bool:
+    """True when every non-blank line starts with ``{`` and ends with ``}``: one sample a line."""
+    lines = list(islice((line.strip() for line in text.split("\n") if line.strip()), 50))
+    return bool(lines) and all(line.startswith("{") and line.endswith("}") for line in lines)

@@ -1,0 +1,228 @@
+"""Consistency warnings of many Samples at once, from what the store holds.
+
+The same rules as ``answers.compute_warnings`` (domain.warnings.sample_warnings) over the
+stored values (shapes, count, options, markers) instead of a freshly parsed answer, so a
+whole project is refreshed with a handful of queries: after an import, and for every Sample
+of a Pair after its source boxes changed. Edited answers are parsed again (their markup may
+be broken, which only a parse can tell); the released text of unedited ones parsed at import.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterable, Iterator, Sequence
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from irtd_annotator.domain.geometry_edit import known_size
+from irtd_annotator.domain.markup import MarkupError
+from irtd_annotator.domain.model import Box, CoordSpace, Point
+from irtd_annotator.domain.tasks import Task
+from irtd_annotator.domain.warnings import (
+    BAD_MARKUP, OUTSIDE_IMAGE, SampleFacts, sample_warnings,
+)
+from irtd_annotator.services.answers import (
+    ANSWER_KINDS, IMAGE_SIZES_KEY, MARKER, AnswerContext, parse_for,
+)
+from irtd_annotator.services.project import Project
+from irtd_annotator.store.settings import get_setting
+from irtd_annotator.store.schema import Pair, Sample, Shape, Turn
+
+_CHUNK = 500
+_SPACES = {space.value: space for space in CoordSpace}
+NORM1000 = CoordSpace.NORM1000.value
+_TASKS = {task.value: task for task in Task}
+_OPTION_TASKS = frozenset({Task.RECOGNITION.value, Task.SECURITY.value, Task.SCENE.value})
+
+
+def recompute_warnings(project: Project) -> int:
+    """Refresh the warnings of every Sample of ``project`` in one transaction.
+
+    Returns how many Samples' warnings changed.
+    """
+    with project.engine.begin() as conn:
+        return len(refresh_warnings(conn))
+
+
+def refresh_warnings(conn: Connection, *, pair_ids: Sequence[int] | None = None) -> set[int]:
+    """Refresh the warnings (and the shapes' outside flags) of the Samples of ``pair_ids``
+    (all Pairs when None) in the caller's transaction; the ids whose warnings changed."""
+    overrides = get_setting(conn, IMAGE_SIZES_KEY)
+    samples = _rows(conn, select(
+        Sample.id, Sample.task, Sample.pair_id, Sample.answer_space, Sample.count,
+        Sample.options, Sample.warnings, Sample.edited, Pair.width, Pair.height, Pair.source,
+    ).join(Pair, Pair.id == Sample.pair_id), Sample.pair_id, pair_ids)
+    if not samples:
+        return set()
+    shapes = _rows(conn, select(
+        Shape.id, Shape.pair_id, Shape.sample_id, Shape.kind, Shape.label, Shape.space, Shape.x1,
+        Shape.y1, Shape.x2, Shape.y2, Shape.outside), Shape.pair_id, pair_ids)
+    security = Task.SECURITY.value
+    own: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    source_boxes: dict[int, dict[str, int]] = defaultdict(dict)
+    # Security answers are checked against what other owners (Samples, or None for the
+    # source's boxes) show on the same Pair: label -> owners, for those Pairs only.
+    owners: dict[int, dict[str, set[int | None]]] = {r[2]: {} for r in samples if r[1] == security}
+    for row in shapes:
+        _id, pair_id, sample_id, kind, label = row[:5]
+        if sample_id is not None:
+            own[sample_id].append(row)
+        elif kind == "box":
+            counts = source_boxes[pair_id]
+            counts[label] = counts.get(label, 0) + 1
+        by_label = owners.get(pair_id)
+        if by_label is not None and label and kind != MARKER:
+            by_label.setdefault(label, set()).add(sample_id)
+    texts = _turn_texts(conn, prompts=[r[0] for r in samples if r[1] in _OPTION_TASKS],
+                        both=[r[0] for r in samples if r[7]])
+
+    warning_updates: list[dict[str, Any]] = []
+    outside_updates: list[dict[str, Any]] = []
+    changed: set[int] = set()
+    size_of: dict[str, tuple[int, int] | None] = {}
+    for sid, task_name, pair_id, space, count, options, stored, edited, w, h, source in samples:
+        task = _TASKS.get(task_name)
+        mine = own.get(sid)
+        if task is None or (not mine and task_name not in _OPTION_TASKS and not edited):
+            text = None  # no geometry, markers or options: nothing to warn about
+        else:
+            if source not in size_of:
+                size_of[source] = known_size(source, overrides)
+            width, height = (w, h) if w and h else (size_of[source] or (None, None))
+            outside, simple = _flag_outside(mine or (), width, height, outside_updates)
+            if simple and task is Task.LOCATION and not edited and pair_id not in source_boxes:
+                # Points only, no markers, no source boxes to count against: of all the
+                # rules only "outside" can apply, and it was just evaluated point by point.
+                text = OUTSIDE_IMAGE if outside else None
+                if text != (stored or None):
+                    changed.add(sid)
+                    warning_updates.append({"p_id": sid, "p_warnings": text})
+                continue
+            boxes, points, markers = _geometry(mine or ())
+            prompt, answer = texts.get(sid, ("", ""))
+            present: frozenset[str] = frozenset()
+            if task is Task.SECURITY:
+                present = frozenset(label for label, ids in owners.get(pair_id, {}).items()
+                                    if ids - {sid})
+            codes = list(sample_warnings(SampleFacts(
+                task=task, prompt=prompt, answer=answer, boxes=boxes, points=points,
+                width=width, height=height, options=tuple(options or ""), count=count,
+                markers=markers or None, boxes_by_label=source_boxes.get(pair_id) or None,
+                present_labels=present)))
+            if edited and _bad_markup(sid, pair_id, task, space, w, h, prompt, answer):
+                codes.append(BAD_MARKUP)
+            text = "; ".join(codes) or None
+        if text != (stored or None):
+            changed.add(sid)
+            warning_updates.append({"p_id": sid, "p_warnings": text})
+    if warning_updates:
+        conn.execute(update(Sample).where(Sample.id == bindparam("p_id"))
+                     .values(warnings=bindparam("p_warnings")), warning_updates)
+    if outside_updates:
+        conn.execute(update(Shape).where(Shape.id == bindparam("p_id"))
+                     .values(outside=bindparam("p_outside")), outside_updates)
+    return changed
+
+
+def _flag_outside(rows: Iterable[Any], width: int | None, height: int | None,
+                  outside_updates: list[dict[str, Any]]) -> tuple[bool, bool]:
+    """Whether any of a Sample's boxes or points lies outside the image, and whether it has
+    points only (no boxes, no markers); queues the outside flags that differ from what the
+    size now says. The same test as Box.outside / Point.outside, on the raw numbers: a
+    Location answer's points are the bulk of a project and need no objects for it."""
+    any_outside = False
+    points_only = True
+    for shape_id, _pair, _sample, kind, _label, space, x1, y1, x2, y2, was_outside in rows:
+        if kind != "point":
+            points_only = False
+            if kind != "box":
+                continue
+        limit_w, limit_h = (1000, 1000) if space == NORM1000 else (width, height)
+        if limit_w is None or limit_h is None:
+            outside = False
+        elif kind == "box":
+            outside = x1 < 0 or y1 < 0 or x2 > limit_w or y2 > limit_h
+        else:
+            outside = x1 < 0 or y1 < 0 or x1 > limit_w or y1 > limit_h
+        any_outside = any_outside or outside
+        if outside != bool(was_outside):
+            outside_updates.append({"p_id": shape_id, "p_outside": outside})
+    return any_outside, points_only
+
+
+def _geometry(rows: Iterable[Any]) -> tuple[tuple[Box, ...], tuple[Point, ...], int]:
+    """A Sample's stored boxes and points, and its number of markers."""
+    boxes: list[Box] = []
+    points: list[Point] = []
+    markers = 0
+    for _id, _pair, _sample, kind, label, space, x1, y1, x2, y2, _outside in rows:
+        if kind == MARKER:
+            markers += 1
+        elif kind in ANSWER_KINDS:
+            try:
+                if kind == "box":
+                    boxes.append(Box(x1, y1, x2, y2, label, _SPACES[space]))
+                else:
+                    points.append(Point(x1, y1, label, _SPACES[space]))
+            except (ValueError, KeyError):
+                continue  # a reversed box or unknown space: the export's checks name it
+    return tuple(boxes), tuple(points), markers
+
+
+def _bad_markup(sid: int, pair_id: int, task: Task, space: str, width: int | None,
+                height: int | None, prompt: str, answer: str) -> bool:
+    ctx = AnswerContext(sample_id=sid, pair_id=pair_id, task=task, prompt=prompt, answer_idx=1,
+                        answer=answer, answer_space=CoordSpace(space), width=width, height=height)
+    try:
+        parse_for(ctx, answer)
+    except (MarkupError, ValueError):
+        return True
+    return False
+
+
+def _turn_texts(conn: Connection, *, prompts: list[int],
+                both: list[int]) -> dict[int, tuple[str, str]]:
+    """(first human turn, last gpt turn) of each Sample: only the prompt of ``prompts``
+    (multiple-choice Samples), both of ``both`` (edited Samples, parsed again)."""
+    found: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+    wanted = set(both)
+    jobs = [(c, Turn.idx == 0) for c in _chunks([i for i in prompts if i not in wanted])]
+    jobs += [(c, None) for c in _chunks(both)]
+    for chunk, only in jobs:
+        query = select(Turn.sample_id, Turn.idx, Turn.role, Turn.text).where(
+            Turn.sample_id.in_(chunk))
+        for sample_id, idx, role, text in conn.execute(
+                query if only is None else query.where(only)).all():
+            found[sample_id][idx] = (role, text)
+    out: dict[int, tuple[str, str]] = {}
+    for sample_id, turns in found.items():
+        ordered = [turns[i] for i in sorted(turns)]
+        prompt = next((text for role, text in ordered if role == "human"), "")
+        answer = next((text for role, text in reversed(ordered) if role == "gpt"), "")
+        out[sample_id] = (prompt, answer)
+    return out
+
+
+def _rows(conn: Connection, query: Any, column: Any,
+          ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as plain tuples: for the Pairs ``ids``, or all when None.
+
+    The whole-project read goes through the driver's cursor (SQL compiled for the store's
+    dialect, no parameters): SQLAlchemy's row objects would cost more than the query.
+    """
+    if ids is None:
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(str(query.compile(dialect=conn.dialect)))
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+    rows: list[tuple[Any, ...]] = []
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        rows.extend(tuple(r) for r in conn.execute(query.where(column.in_(chunk))))
+    return rows
+
+
+def _chunks(values: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
