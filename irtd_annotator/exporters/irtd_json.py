@@ -1,0 +1,165 @@
+"""Writers of IR-TD's release format: one file per Task, written sample by sample.
+
+A release file is a JSON array of ``{"id", "image": [path], "conversations": [{"from",
+"value"}, ...]}`` objects laid out as the released ``Location.json`` is (``[``, objects
+indented by 4 spaces joined by ``,\\n``, ``]``), so an unchanged file is reproduced byte for
+byte. The JSON Lines variant writes one object per line. Nothing is kept in memory
+but the sample being written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from json.encoder import encode_basestring
+from pathlib import Path
+from typing import Any, BinaryIO, NamedTuple, Sequence
+
+from irtd_annotator.domain.tasks import Task
+
+FORMATS: tuple[str, ...] = ("json", "jsonl")
+
+# One string as JSON with ensure_ascii=False: what json.dumps calls for every string (C).
+_quote = encode_basestring
+
+
+class ReleaseSample(NamedTuple):
+    """One Sample as a release holds it: its id, its image string and its turns' text.
+
+    A NamedTuple, not a validated dataclass: an export makes 40,000 of them, and the JSON
+    encoder refuses anything that is not a string anyway.
+    """
+
+    original_id: str
+    image: str
+    image_as_list: bool
+    turns: tuple[tuple[str, str], ...]  # (role, text) in order
+
+    def as_object(self) -> dict[str, Any]:
+        """The sample as the JSON object of a release file (key order as IR-TD has it)."""
+        return {
+            "id": self.original_id,
+            "image": [self.image] if self.image_as_list else self.image,
+            "conversations": [{"from": role, "value": text} for role, text in self.turns],
+        }
+
+    def digest(self) -> str:
+        """sha256 of the sample's JSON as a release file holds it (whatever the format)."""
+        return hashlib.sha256(format_indented(self).encode("utf-8")).hexdigest()
+
+
+def format_indented(sample: ReleaseSample) -> str:
+    """The sample as ``json.dumps(obj, indent=4, ensure_ascii=False)`` writes it, only faster.
+
+    The layout of a release object is fixed, so only the strings go through the (C) encoder;
+    a test checks the result equals json.dumps on every real sample.
+    """
+    if sample.image_as_list:
+        image = f"[\n        {_quote(sample.image)}\n    ]"
+    else:
+        image = _quote(sample.image)
+    if sample.turns:
+        turns = ",\n".join(
+            f'        {{\n            "from": {_quote(role)},\n'
+            f'            "value": {_quote(text)}\n        }}'
+            for role, text in sample.turns)
+        conversations = f"[\n{turns}\n    ]"
+    else:
+        conversations = "[]"
+    return (f'{{\n    "id": {_quote(sample.original_id)},\n    "image": {image},\n'
+            f'    "conversations": {conversations}\n}}')
+
+
+def format_line(sample: ReleaseSample) -> str:
+    """The sample as one JSON Lines line (without the newline)."""
+    return json.dumps(sample.as_object(), ensure_ascii=False)
+
+
+def release_file_name(task: Task, fmt: str) -> str:
+    """The file name of ``task`` in a release: IR-TD's name, ``.jsonl`` for JSON Lines."""
+    check_format(fmt)
+    name = task.release_file
+    return name if fmt == "json" else name.removesuffix(".json") + ".jsonl"
+
+
+def check_format(fmt: str) -> None:
+    """Raise ValueError unless ``fmt`` is a release format."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown release format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+class ReleaseFileWriter:
+    """Writes one task's release file incrementally; ``close`` finishes it and fsyncs it.
+
+    Use as a context manager. Leaving the block with an exception closes the file without
+    finishing it (the caller deletes the unfinished release folder).
+    """
+
+    def __init__(self, path: Path, *, fmt: str = "json") -> None:
+        check_format(fmt)
+        self.path = path
+        self.fmt = fmt
+        self.count = 0
+        self._file: BinaryIO | None = open(path, "xb")  # noqa: SIM115 - closed in close()
+        if fmt == "json":
+            self._file.write(b"[\n")
+
+    def write(self, sample: ReleaseSample) -> str:
+        """Append one sample; its digest (ReleaseSample.digest), computed on the way."""
+        if self._file is None:
+            raise ValueError(f"{self.path} is already closed")
+        indented = format_indented(sample).encode("utf-8")
+        if self.fmt == "json":
+            if self.count:
+                self._file.write(b",\n")
+            self._file.write(indented)
+        else:
+            self._file.write(format_line(sample).encode("utf-8") + b"\n")
+        self.count += 1
+        return hashlib.sha256(indented).hexdigest()
+
+    def close(self) -> None:
+        """Finish the file (closing bracket), flush and fsync it."""
+        if self._file is None:
+            return
+        try:
+            if self.fmt == "json":
+                self._file.write(b"\n]" if self.count else b"]")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        finally:
+            self._file.close()
+            self._file = None
+
+    def abandon(self) -> None:
+        """Close the file as it is (on failure): it is not a valid release file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> "ReleaseFileWriter":
+        return self
+
+    def __exit__(self, exc_type: object, *_rest: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abandon()
+
+
+def write_release_file(path: Path, samples: Sequence[ReleaseSample], *, fmt: str = "json") -> int:
+    """Write ``samples`` to ``path`` in one go (for small releases and tests); the count."""
+    with ReleaseFileWriter(path, fmt=fmt) as writer:
+        for sample in samples:
+            writer.write(sample)
+    return writer.count
+
+
+def file_sha256(path: Path, *, chunk: int = 1 << 16) -> str:
+    """sha256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,298 @@
+"""Export a release: the chosen Samples in IR-TD's format, a review report and a manifest.
+
+Everything is written into a temporary folder beside the target and renamed into place at the
+end, so an interrupted or failed export leaves nothing behind; the release is then recorded in
+the store (one transaction) with a digest of every exported Sample, to say what changed since
+the release before.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import shutil
+import tempfile
+import time
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from irtd_annotator import __version__
+from irtd_annotator.domain.errors import StoreError, UserError
+from irtd_annotator.domain.model import ReviewStatus
+from irtd_annotator.domain.tasks import Task
+from irtd_annotator.exporters.irtd_json import FORMATS
+from irtd_annotator.services.export_query import iter_export_rows
+from irtd_annotator.services.export_stream import (
+    InvalidSample, ReleaseFile, ReleaseStream, check_target, fsync_dir, swap_back, swap_in,
+)
+from irtd_annotator.services.project import Project
+from irtd_annotator.store.engine import current_revision
+from irtd_annotator.store.releases import ReleaseDiff, record_release, release_diff, release_rows
+from irtd_annotator.store.revisions import now_iso
+
+MANIFEST_NAME = "manifest.json"
+REPORT_CHUNK = 10_000  # review report rows buffered before they are written
+Progress = Callable[[int, int, str], None]
+
+
+class ExportOptionError(UserError, ValueError):
+    """An export option a user gave is not valid (a bad status, task or format)."""
+
+
+class ExportCancelled(UserError):
+    """The export was cancelled; nothing was written."""
+
+
+class ExportError(UserError):
+    """The release could not be written (disk full, no permission); nothing was kept."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export and how. Sequences are normalised to tuples; tasks to Task values.
+
+    ``statuses`` "all" means every status; ``annotators`` keeps samples last changed by them;
+    ``prefix`` None writes each sample's image string exactly as imported, else the prefix
+    joined with the Pair's ``rel_path``.
+    """
+
+    statuses: Sequence[str] = ("approved",)
+    tasks: Sequence[str] = ()
+    sources: Sequence[str] = ()
+    annotators: Sequence[str] = ()
+    prefix: str | None = None
+    format: str = "json"
+    force: bool = False
+    include_invalid: bool = False
+    annotator: str | None = None
+
+    def __post_init__(self) -> None:
+        statuses = tuple(part.strip().lower() for value in self.statuses
+                         for part in str(value).split(",") if part.strip()) or ("approved",)
+        known = [s.value for s in ReviewStatus]
+        unknown = [s for s in statuses if s != "all" and s not in known]
+        if unknown:
+            raise ExportOptionError(f"unknown status {', '.join(unknown)}; use "
+                                    f"{', '.join(known)} or all")
+        tasks: list[str] = []
+        for name in self.tasks:
+            try:
+                tasks.append(Task.parse(name).value)
+            except ValueError as exc:
+                raise ExportOptionError(str(exc)) from None
+        if self.format not in FORMATS:
+            raise ExportOptionError(f"unknown format {self.format!r}; use {' or '.join(FORMATS)}")
+        object.__setattr__(self, "statuses", ("all",) if "all" in statuses
+                           else tuple(dict.fromkeys(statuses)))
+        object.__setattr__(self, "tasks", tuple(dict.fromkeys(tasks)))
+        object.__setattr__(self, "sources", tuple(s.strip() for s in self.sources if s.strip()))
+        object.__setattr__(self, "annotators",
+                           tuple(a.strip() for a in self.annotators if a.strip()))
+
+    @property
+    def status_filter(self) -> tuple[str, ...] | None:
+        """The statuses to keep, or None for all."""
+        return None if self.statuses == ("all",) else tuple(self.statuses)
+
+    def filters(self) -> dict[str, Any]:
+        """The options as recorded in the manifest and the store."""
+        return {"statuses": list(self.statuses), "tasks": list(self.tasks),
+                "sources": list(self.sources), "annotators": list(self.annotators),
+                "prefix": self.prefix, "format": self.format,
+                "include_invalid": self.include_invalid}
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export wrote, left out and changed since the previous release."""
+
+    out_dir: Path
+    release_id: int
+    format: str
+    by_task: dict[str, int]
+    by_source: dict[str, int]
+    files: tuple[ReleaseFile, ...]
+    left_out: tuple[InvalidSample, ...]
+    included_invalid: tuple[InvalidSample, ...]
+    changes: ReleaseDiff | None
+    seconds: float = 0.0
+    manifest: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def sample_count(self) -> int:
+        return sum(self.by_task.values())
+
+    def summary(self) -> str:
+        """A plain-text account for people: counts, files, left-out samples, changes."""
+        lines = [f"release {self.release_id}: {self.sample_count:,} samples exported to "
+                 f"{self.out_dir} ({self.format}, {self.seconds:.1f} s)", ""]
+        lines += [f"{'task':<24}{'samples':>10}", "-" * 34]
+        lines += [f"{task:<24}{n:>10,}" for task, n in sorted(self.by_task.items())]
+        lines += ["", f"{'file':<32}{'bytes':>12}  sha256", "-" * 60]
+        lines += [f"{f.name:<32}{f.bytes:>12,}  {f.sha256[:16]}..." for f in self.files]
+        for title, listed in (("left out (invalid)", self.left_out),
+                              ("exported although invalid", self.included_invalid)):
+            if listed:
+                lines += ["", f"{title}: {len(listed):,}"]
+                lines += [f"  {s.task} #{s.id}: {'; '.join(s.problems)}" for s in listed[:50]]
+                if len(listed) > 50:
+                    lines.append(f"  ... and {len(listed) - 50:,} more (see {MANIFEST_NAME})")
+        lines.append("")
+        diff = self.changes
+        if diff is None:
+            lines.append("first release of this project")
+        else:
+            lines.append(f"since release {diff.previous_id} ({diff.previous_at[:19]}): "
+                         f"{diff.added:,} added, {diff.removed:,} removed, "
+                         f"{diff.changed:,} changed")
+            for key, examples in diff.examples.items():
+                if examples:
+                    lines.append(f"  {key}: {', '.join(examples)}"
+                                 + (" ..." if getattr(diff, key) > len(examples) else ""))
+        return "\n".join(lines)
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "unknown"
+
+
+def _check_cancel(cancel: Callable[[], bool] | None) -> None:
+    if cancel is not None and cancel():
+        raise ExportCancelled("export cancelled; nothing was written")
+
+
+def export_release(project: Project, out_dir: Path | str, *,
+                   options: ExportOptions | None = None, progress: Progress | None = None,
+                   cancel: Callable[[], bool] | None = None) -> ExportReport:
+    """Export the Samples ``options`` choose into ``out_dir`` as a release and record it.
+
+    ``progress(done, total, what)`` is called every 2,000 Samples; ``cancel()`` returning
+    true stops the export (ExportCancelled). On any failure or interrupt nothing is left
+    beside ``out_dir``, an old release in it is kept, and the store is unchanged. Raises
+    UserError when ``out_dir`` is not empty (without ``force``), cannot be written, or
+    nothing matches.
+    """
+    options = options or ExportOptions()
+    target = Path(out_dir).expanduser().absolute()
+    check_target(target, force=options.force, project_file=project.path)
+    try:
+        return _export(project, target, options, progress, cancel)
+    except OSError as exc:
+        raise ExportError(f"could not write the release to {target}: "
+                          f"{exc.strerror or exc}; nothing was kept") from exc
+
+
+def _export(project: Project, target: Path, options: ExportOptions,
+            progress: Progress | None, cancel: Callable[[], bool] | None) -> ExportReport:
+    started = time.monotonic()
+    who = options.annotator or _default_user()
+    at = now_iso()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        # (sample id, digest) of every exported Sample, spilled to disk to keep memory flat.
+        with tempfile.TemporaryFile("w+", encoding="ascii", dir=target.parent) as spill:
+            stream = ReleaseStream(tmp, fmt=options.format, prefix=options.prefix,
+                                   include_invalid=options.include_invalid, digests=spill,
+                                   report_chunk=REPORT_CHUNK)
+            try:
+                total = 0
+                rows = iter_export_rows(
+                    project.engine, statuses=options.status_filter, tasks=options.tasks,
+                    sources=options.sources, annotators=options.annotators)
+                with closing(rows):  # ends the read transaction at once, also on failure
+                    for done, total, row in rows:
+                        stream.add(row)
+                        if done % 2_000 == 0 or done == total:
+                            _check_cancel(cancel)
+                            if progress is not None:
+                                progress(done, total, "export")
+                files = stream.finish()
+            except BaseException:
+                stream.abandon()
+                raise
+            if not stream.by_task:
+                raise UserError(_nothing_message(total, options, stream.left_out))
+            manifest = _manifest(project, options, who=who, at=at, stream=stream, files=files)
+            with open(tmp / MANIFEST_NAME, "x", encoding="utf-8") as handle:
+                json.dump(manifest, handle, indent=2, ensure_ascii=False)
+                handle.write("\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            fsync_dir(tmp)
+            _check_cancel(cancel)
+            old = swap_in(tmp, target, force=options.force)
+            try:
+                with project.engine.begin() as conn:
+                    release_id = record_release(
+                        conn, at=at, who=who, out_dir=str(target), filters=options.filters(),
+                        manifest=manifest, digests=stream.digest_rows())
+                    changes = release_diff(conn, release_id)
+            except BaseException as exc:
+                swap_back(target, old)
+                if isinstance(exc, Exception) and not isinstance(exc, (UserError, OSError)):
+                    raise StoreError(f"the release could not be recorded in the project, so "
+                                     f"nothing was exported: {exc}") from exc
+                raise
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return ExportReport(
+        out_dir=target, release_id=release_id, format=options.format, by_task=stream.by_task,
+        by_source=stream.by_source, files=tuple(files), left_out=tuple(stream.left_out),
+        included_invalid=tuple(stream.included_invalid), changes=changes,
+        seconds=time.monotonic() - started, manifest=manifest)
+
+
+def _nothing_message(total: int, options: ExportOptions,
+                     left_out: Sequence[InvalidSample]) -> str:
+    if total and left_out:
+        return (f"nothing to export: all {total:,} matching samples are invalid (e.g. "
+                f"{left_out[0].task} #{left_out[0].id}: {'; '.join(left_out[0].problems)}); "
+                "fix them or use --include-invalid")
+    return (f"nothing to export: no sample matches status {', '.join(options.statuses)}"
+            + (f", task {', '.join(options.tasks)}" if options.tasks else "")
+            + (f", source {', '.join(options.sources)}" if options.sources else "")
+            + (f", by {', '.join(options.annotators)}" if options.annotators else ""))
+
+
+def _manifest(project: Project, options: ExportOptions, *, who: str, at: str, stream: ReleaseStream,
+              files: Sequence[ReleaseFile]) -> dict[str, Any]:
+    return {
+        "created_at": at, "created_by": who,
+        "application": {"name": "irtd-annotator", "version": __version__},
+        "schema_revision": current_revision(project.engine),
+        "filters": options.filters(),
+        "samples": sum(stream.by_task.values()),
+        "by_task": dict(sorted(stream.by_task.items())),
+        "by_source": dict(sorted(stream.by_source.items())),
+        "files": [{"name": f.name, "task": f.task, "samples": f.samples, "bytes": f.bytes,
+                   "sha256": f.sha256} for f in files],
+        "left_out": [{"task": s.task, "id": s.id, "problems": list(s.problems)}
+                     for s in stream.left_out],
+        "included_invalid": [{"task": s.task, "id": s.id, "problems": list(s.problems)}
+                             for s in stream.included_invalid],
+    }
+
+
+def list_releases(project: Project) -> str:
+    """The project's releases as a readable table, oldest first."""
+    with project.engine.connect() as conn:
+        rows = release_rows(conn)
+    if not rows:
+        return "no releases yet"
+    lines = [f"{'id':>4}  {'when (UTC)':<19}  {'by':<16}{'samples':>9}  {'format':<6} "
+             f"{'statuses':<18} folder", "-" * 96]
+    for row in rows:
+        lines.append(f"{row.id:>4}  {row.at[:19].replace('T', ' '):<19}  {row.who[:15]:<16}"
+                     f"{row.sample_count:>9,}  {row.filters.get('format', 'json'):<6} "
+                     f"{','.join(row.filters.get('statuses', [])):<18} {row.out_dir}")
+    return "\n".join(lines)

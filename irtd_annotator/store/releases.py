@@ -1,0 +1,126 @@
+"""Releases in the store: record one with the digest of each exported Sample, compare two.
+
+Digests are compared in SQL, so saying what changed between two releases of 40,000 Samples
+needs no memory in Python.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import Connection, and_, exists, func, insert, select
+from sqlalchemy.orm import aliased
+
+from irtd_annotator.store.schema import Release, ReleaseSample, Sample
+
+_BATCH = 2_000
+_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class ReleaseDiff:
+    """What changed in one release since an earlier one, by Sample."""
+
+    previous_id: int
+    previous_at: str
+    added: int
+    removed: int
+    changed: int
+    examples: dict[str, tuple[str, ...]]  # "added"/"removed"/"changed" -> "Task #id" examples
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    """One recorded release, as listed to people."""
+
+    id: int
+    at: str
+    who: str
+    out_dir: str
+    sample_count: int
+    filters: dict[str, Any]
+
+
+def _batches(items: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def record_release(conn: Connection, *, at: str, who: str, out_dir: str, filters: dict[str, Any],
+                   manifest: dict[str, Any], digests: Iterable[tuple[int, str]]) -> int:
+    """Insert a release and its (sample id, digest) rows in the caller's transaction; its id."""
+    release_id = conn.execute(insert(Release).values(
+        at=at, who=who, out_dir=out_dir, filters=json.dumps(filters, sort_keys=True),
+        manifest=json.dumps(manifest, ensure_ascii=False), sample_count=0,
+    )).inserted_primary_key[0]
+    count = 0
+    for batch in _batches(digests, _BATCH):
+        conn.execute(insert(ReleaseSample), [
+            {"release_id": release_id, "sample_id": sample_id, "digest": digest}
+            for sample_id, digest in batch])
+        count += len(batch)
+    conn.execute(Release.__table__.update().where(Release.id == release_id)
+                 .values(sample_count=count))
+    return int(release_id)
+
+
+def previous_release(conn: Connection, release_id: int) -> tuple[int, str] | None:
+    """(id, at) of the newest release recorded before ``release_id``, or None."""
+    row = conn.execute(select(Release.id, Release.at).where(Release.id < release_id)
+                       .order_by(Release.id.desc()).limit(1)).first()
+    return None if row is None else (int(row.id), str(row.at))
+
+
+def release_diff(conn: Connection, release_id: int) -> ReleaseDiff | None:
+    """What changed in ``release_id`` since the release before it; None for the first release."""
+    previous = previous_release(conn, release_id)
+    if previous is None:
+        return None
+    prev_id, prev_at = previous
+    new, old = aliased(ReleaseSample), aliased(ReleaseSample)
+
+    def only_in(a: Any, a_id: int, b: Any, b_id: int) -> Any:
+        return and_(a.release_id == a_id, ~exists().where(
+            and_(b.release_id == b_id, b.sample_id == a.sample_id)))
+
+    added = only_in(new, release_id, old, prev_id)
+    removed = only_in(old, prev_id, new, release_id)
+    changed_join = and_(old.sample_id == new.sample_id, old.release_id == prev_id)
+    changed = and_(new.release_id == release_id, old.digest != new.digest)
+
+    def count(stmt: Any) -> int:
+        return int(conn.execute(stmt).scalar_one())
+
+    counts = {
+        "added": count(select(func.count()).select_from(new).where(added)),
+        "removed": count(select(func.count()).select_from(old).where(removed)),
+        "changed": count(select(func.count()).select_from(new).join(old, changed_join)
+                         .where(changed)),
+    }
+    label = Sample.task + " #" + Sample.original_id
+    examples = {
+        "added": select(label).select_from(new).join(Sample, Sample.id == new.sample_id)
+        .where(added),
+        "removed": select(label).select_from(old).join(Sample, Sample.id == old.sample_id)
+        .where(removed),
+        "changed": select(label).select_from(new).join(old, changed_join)
+        .join(Sample, Sample.id == new.sample_id).where(changed),
+    }
+    return ReleaseDiff(
+        previous_id=prev_id, previous_at=prev_at, **counts,
+        examples={key: tuple(conn.execute(stmt.limit(_EXAMPLES)).scalars())
+                  for key, stmt in examples.items()},
+    )
+
+
+def release_rows(conn: Connection) -> list[ReleaseRow]:
+    """Every recorded release, oldest first (a project holds few releases)."""
+    rows = conn.execute(select(Release.id, Release.at, Release.who, Release.out_dir,
+                               Release.sample_count, Release.filters).order_by(Release.id))
+    return [ReleaseRow(id=r.id, at=r.at, who=r.who, out_dir=r.out_dir,
+                       sample_count=r.sample_count, filters=json.loads(r.filters))
+            for r in rows]
