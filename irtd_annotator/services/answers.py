@@ -14,6 +14,7 @@ from typing import Sequence
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from irtd_annotator.domain.geometry_edit import known_size
 from irtd_annotator.domain.markup import (
     MarkupError, ParsedAnswer, format_box_answer, format_count_answer, format_location_answer,
     format_options_answer, parse_answer, prompt_options,
@@ -22,9 +23,13 @@ from irtd_annotator.domain.model import Box, CoordSpace, Point, to_norm1000, to_
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import SampleFacts, sample_warnings
 from irtd_annotator.store.revisions import add_revision, now_iso
+from irtd_annotator.store.settings import get_setting
 from irtd_annotator.store.schema import Pair, Sample, Shape, Turn
 
 GEOMETRY_TASKS = frozenset({Task.GROUNDING, Task.LOCATION})
+IMAGE_SIZES_KEY = "image_sizes"  # project setting {source: [width, height]}
+MARKER = "marker"  # Shape.kind of the click-to-count markers a reviewer placed on a Sample
+ANSWER_KINDS = ("box", "point")  # Shape kinds derived from the answer text
 _REF_RE = re.compile(r"<ref>(.*?)</ref>", re.S)
 
 
@@ -41,12 +46,23 @@ class AnswerContext:
     answer_space: CoordSpace
     width: int | None
     height: int | None
+    # The size the source's images are known to have, when the image itself could not be
+    # read (IR-TD ships no images): flags and clamps geometry, never converts coordinates.
+    size_hint: tuple[int, int] | None = None
+
+    @property
+    def bounds(self) -> tuple[int, int] | None:
+        """The image size geometry must lie in: the Pair's, else the source's known size."""
+        if self.width and self.height:
+            return self.width, self.height
+        return self.size_hint
 
 
 def load_context(conn: Connection, sample_id: int) -> AnswerContext:
     """The Sample's task, prompt, answer turn and image size."""
     row = conn.execute(
-        select(Sample.task, Sample.pair_id, Sample.answer_space, Pair.width, Pair.height)
+        select(Sample.task, Sample.pair_id, Sample.answer_space, Pair.width, Pair.height,
+               Pair.source)
         .join(Pair, Pair.id == Sample.pair_id).where(Sample.id == sample_id)
     ).one()
     turns = conn.execute(
@@ -54,10 +70,14 @@ def load_context(conn: Connection, sample_id: int) -> AnswerContext:
     ).all()
     prompt = next((t.text for t in turns if t.role == "human"), "")
     answer_turn = [t for t in turns if t.role == "gpt"][-1]
+    hint = None
+    if not (row.width and row.height):
+        hint = known_size(row.source, get_setting(conn, IMAGE_SIZES_KEY))
     return AnswerContext(
         sample_id=sample_id, pair_id=row.pair_id, task=Task(row.task), prompt=prompt,
         answer_idx=answer_turn.idx, answer=answer_turn.text,
         answer_space=CoordSpace(row.answer_space), width=row.width, height=row.height,
+        size_hint=hint,
     )
 
 
@@ -106,16 +126,22 @@ def write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: str,
                  action: str = "answer", markers: int | None = None) -> ParsedAnswer:
     """Set the answer turn to ``text``, re-derive geometry, count, options and warnings.
 
+    ``markers`` is the number of click-to-count markers; None reads the stored ones.
     Raises MarkupError (nothing written) when ``text`` does not parse.
     """
     parsed = parse_for(ctx, text)
+    width, height = ctx.bounds or (None, None)
     conn.execute(update(Turn).where(Turn.sample_id == ctx.sample_id, Turn.idx == ctx.answer_idx)
                  .values(text=text))
-    conn.execute(delete(Shape).where(Shape.sample_id == ctx.sample_id))
+    # Markers are the reviewer's own, not derived from the text: they stay.
+    conn.execute(delete(Shape).where(Shape.sample_id == ctx.sample_id,
+                                     Shape.kind.in_(ANSWER_KINDS)))
     rows = [_shape_row(ctx, i, "box", b.label, b.space, b.x1, b.y1, b.x2, b.y2,
-                       b.outside(ctx.width, ctx.height)) for i, b in enumerate(parsed.boxes)]
+                       b.outside(width, height)) for i, b in enumerate(parsed.boxes)]
     rows += [_shape_row(ctx, i, "point", p.label, p.space, p.x, p.y, None, None,
-                        p.outside(ctx.width, ctx.height)) for i, p in enumerate(parsed.points)]
+                        p.outside(width, height)) for i, p in enumerate(parsed.points)]
+    if markers is None:
+        markers = stored_markers(conn, ctx.sample_id)
     if rows:
         conn.execute(insert(Shape), rows)
     warnings = compute_warnings(conn, ctx, parsed, text, markers=markers)
@@ -129,6 +155,13 @@ def write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: str,
         add_revision(conn, who=who, action=action, sample_id=ctx.sample_id,
                      target=f"turn {ctx.answer_idx}", old=ctx.answer, new=text)
     return parsed
+
+
+def stored_markers(conn: Connection, sample_id: int) -> int | None:
+    """How many markers the reviewer placed on the Sample; None when there are none."""
+    n = conn.execute(select(func.count()).select_from(Shape).where(
+        Shape.sample_id == sample_id, Shape.kind == MARKER)).scalar()
+    return int(n) if n else None
 
 
 def _shape_row(ctx: AnswerContext, idx: int, kind: str, label: str, space: CoordSpace,
@@ -152,10 +185,11 @@ def compute_warnings(conn: Connection, ctx: AnswerContext, parsed: ParsedAnswer,
     source_boxes = [o for o in others if o.kind == "box" and o.sample_id is None]
     for o in source_boxes:
         boxes_by_label[o.label] = boxes_by_label.get(o.label, 0) + 1
-    present = {o.label for o in others if o.label}
+    present = {o.label for o in others if o.label and o.kind != MARKER}
+    width, height = ctx.bounds or (None, None)
     facts = SampleFacts(
         task=ctx.task, prompt=ctx.prompt, answer=text, boxes=parsed.boxes, points=parsed.points,
-        width=ctx.width, height=ctx.height, options=parsed.options, count=parsed.count,
+        width=width, height=height, options=parsed.options, count=parsed.count,
         markers=markers, boxes_by_label=boxes_by_label or None, present_labels=frozenset(present),
     )
     return sample_warnings(facts)

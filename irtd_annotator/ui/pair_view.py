@@ -18,9 +18,9 @@ from irtd_annotator.imaging.load import ImageMissingError
 from irtd_annotator.ui.image_cache import (DEFAULT_CACHE_BYTES, DecodedImage, ImageCache,
                                            ImageLoader, ImageRequest, render)
 from irtd_annotator.ui.image_pane import ImagePane
+from irtd_annotator.ui.geometry_editor import GeometryEditor
 from irtd_annotator.ui.pair_view_actions import PairViewActions
 from irtd_annotator.ui.qimage import array_to_qimage
-from irtd_annotator.ui.shape_items import BoxItem, PointItem
 
 LAYOUTS = ("side-by-side", "overlay", "infrared")
 NOT_ALIGNED_NOTE = "not aligned: geometry shown on the infrared image only"
@@ -97,6 +97,8 @@ class PairView(QWidget):
                 lambda _value, pane=pane: self._copy_scroll(pane))
             pane.verticalScrollBar().valueChanged.connect(
                 lambda _value, pane=pane: self._copy_scroll(pane))
+        # Draws the shapes of both panes and turns finished gestures into signals.
+        self.editor = GeometryEditor(self)
 
     # ----- state
     def pair(self) -> PairInfo | None:
@@ -146,6 +148,10 @@ class PairView(QWidget):
         """Draw the current Sample's boxes and points (IR pixels, or 0-1000 scaled)."""
         self._boxes, self._points = tuple(boxes), tuple(points)
         self._refresh_shapes()
+
+    def shapes(self) -> tuple[tuple[Box, ...], tuple[Point, ...]]:
+        """The current Sample's boxes and points as last shown."""
+        return self._boxes, self._points
 
     def prefetch(self, pairs: Sequence[PairInfo]) -> None:
         """Decode ``pairs`` ahead in the background, nearest first."""
@@ -278,21 +284,12 @@ class PairView(QWidget):
                   text=lambda: _visible_message(pair, self._visible), pixmap=visible_pixmap)
             if not pair.aligned and self.visible_view.has_image():
                 self.visible_view.set_note(NOT_ALIGNED_NOTE)
+        self.editor.images_refreshed()  # a hand alignment moves the overlay, names itself
 
     def _refresh_shapes(self) -> None:
-        size = self.image_size()
-        width, height = size if size else (None, None)
-
-        def items() -> list:
-            return ([BoxItem(box, width=width, height=height) for box in self._boxes]
-                    + [PointItem(point, width=width, height=height) for point in self._points])
-
-        # Only over an image: on a placeholder a box would point at nothing.
-        self.ir_view.set_shapes(items() if self.ir_view.has_image() else [])
-        aligned = self._pair is not None and self._pair.aligned
-        on_visible = (aligned and self._layout == "side-by-side"
-                      and self.visible_view.has_image())
-        self.visible_view.set_shapes(items() if on_visible else [])
+        # Only over an image (on a placeholder a box would point at nothing); on the visible
+        # image when the pair is aligned, or aligned by hand.
+        self.editor.rebuild()
 
     # ----- zoom, pan, crosshair
     def _zoom_by(self, factor: float, *, source: ImagePane | None = None,

@@ -1,0 +1,388 @@
+"""The review session: the one API the review window calls to read and change Samples.
+
+Every change is written at once, in its own transaction, with a revision entry naming the
+annotator; it returns a small ``Changes`` value the widgets refresh from. Undo is the UI
+calling the same methods with the old values, so an undo is itself saved and logged.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence, TypeVar
+
+from sqlalchemy import Connection, Row, Select, func, select, update
+from sqlalchemy.exc import DBAPIError
+
+from irtd_annotator.domain.errors import StoreError
+from irtd_annotator.domain.markup import MarkupError
+from irtd_annotator.domain.model import RejectReason, ReviewStatus
+from irtd_annotator.domain.warnings import BAD_MARKUP
+from irtd_annotator.domain.tasks import Task
+from irtd_annotator.domain.views import PairInfo, SampleView, TurnView
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review_query import (
+    QueueFilter, filtered_ids, filtered_select, missing_clause, status_label,
+)
+from irtd_annotator.services.answers import (
+    AnswerContext, load_context, parse_for, write_answer,
+)
+from irtd_annotator.services.review_shapes import view_shapes
+# the store's wording of locked / read-only / not-a-database, shared with opening a project
+from irtd_annotator.store.engine import _describe_db_error as describe_db_error
+from irtd_annotator.store.revisions import add_revision, now_iso
+from irtd_annotator.store.schema import Pair, Revision, Sample, Shape, Turn
+
+__all__ = ["Changes", "QueueFilter", "QueueRow", "RevisionView", "ReviewSession"]
+
+_T = TypeVar("_T")
+
+# SQLite limits the number of bound parameters of one statement; batch below it.
+_BATCH = 500
+_SCAN_BATCH = 4000  # well below SQLite's 32,766 bound parameters
+
+
+def _store_errors(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Turn a database failure (locked, read-only, disk full) into a StoreError to show."""
+
+    @functools.wraps(method)
+    def wrapper(self: "ReviewSession", *args: Any, **kwargs: Any) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except DBAPIError as exc:
+            raise StoreError(describe_db_error(self.project.location, exc)) from exc
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of the queue table."""
+
+    id: int
+    status: str
+    task: str
+    source: str
+    image: str  # Pair.rel_path
+    edited: bool
+    warnings: str
+    missing: bool  # IR or visible file missing
+
+    def __post_init__(self) -> None:
+        if self.id < 1:
+            raise ValueError(f"sample id must be positive, got {self.id}")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a change touched; widgets refresh from it. Empty when nothing changed."""
+
+    sample_ids: frozenset[int] = frozenset()
+    status: bool = False
+    text: bool = False
+    geometry: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sample_ids, frozenset):
+            raise ValueError(f"sample_ids must be a frozenset, got {type(self.sample_ids).__name__}")
+
+    def __bool__(self) -> bool:
+        return bool(self.sample_ids)
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    """One revision entry as the history shows it."""
+
+    at: str
+    who: str
+    action: str
+    target: str | None
+    old: str | None
+    new: str | None
+
+
+class ReviewSession:
+    """Reads and changes the Samples of one project on behalf of one annotator."""
+
+    def __init__(self, project: Project, *, annotator: str) -> None:
+        if not annotator.strip():
+            raise ValueError("the annotator's name must not be empty")
+        self.project = project
+        self.annotator = annotator.strip()
+
+    # ---- reading -------------------------------------------------------------------------
+
+    @_store_errors
+    def query_ids(self, flt: QueueFilter) -> list[int]:
+        """The ids of the Samples the filter selects, in its order (one query)."""
+        with self.project.engine.connect() as conn:
+            return filtered_ids(conn, flt)
+
+    @_store_errors
+    def rows(self, ids: Sequence[int]) -> dict[int, QueueRow]:
+        """The queue rows of ``ids`` (unknown ids are left out), fetched in batches."""
+        out: dict[int, QueueRow] = {}
+        wanted = list(dict.fromkeys(int(i) for i in ids))
+        with self.project.engine.connect() as conn:
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start:start + _BATCH]
+                for row in conn.execute(_row_select().where(Sample.id.in_(chunk))):
+                    out[row.id] = _queue_row(row)
+        return out
+
+    @_store_errors
+    def counts(self, flt: QueueFilter) -> tuple[int, int]:
+        """(approved, total) Samples in the filter."""
+        # grouped by status: SQLite answers from the (status, task) index without the rows
+        query = filtered_select(flt, select(Sample.status, func.count(Sample.id))).group_by(
+            Sample.status)
+        with self.project.engine.connect() as conn:
+            by_status = dict(conn.execute(query).all())
+        return int(by_status.get(ReviewStatus.APPROVED.value, 0)), int(sum(by_status.values()))
+
+    @_store_errors
+    def choices(self) -> dict[str, list[str]]:
+        """The values the queue's filters offer: tasks and sources present, every status."""
+        order = {task.value: n for n, task in enumerate(Task)}
+        with self.project.engine.connect() as conn:
+            tasks = list(conn.execute(select(Sample.task).distinct()).scalars())
+            sources = list(conn.execute(
+                select(Pair.source).where(Pair.id.in_(select(Sample.pair_id))).distinct()
+            ).scalars())
+        return {
+            "task": sorted(tasks, key=lambda t: (order.get(t, len(order)), t)),
+            "source": sorted(sources, key=_natural_key),
+            "status": [s.value for s in ReviewStatus],
+        }
+
+    @_store_errors
+    def sample(self, sample_id: int) -> SampleView:
+        """Everything the sample panel and the pair view show of one Sample."""
+        with self.project.engine.connect() as conn:
+            sample = _get_sample(conn, sample_id)
+            pair = conn.execute(select(Pair).where(Pair.id == sample.pair_id)).one()
+            turns = conn.execute(
+                select(Turn.idx, Turn.role, Turn.text, Turn.original)
+                .where(Turn.sample_id == sample_id).order_by(Turn.idx)
+            ).all()
+            shapes = conn.execute(
+                select(Shape).where(Shape.sample_id == sample_id).order_by(Shape.kind, Shape.idx)
+            ).all()
+        info = _pair_info(pair)
+        boxes, points = view_shapes(shapes, width=info.width, height=info.height)
+        return SampleView(
+            id=sample.id, task=_task(sample.task), original_id=sample.original_id,
+            source_file=sample.source_file, status=ReviewStatus(sample.status),
+            reject_reason=sample.reject_reason, note=sample.note, edited=bool(sample.edited),
+            pair=info,
+            turns=tuple(TurnView(t.idx, t.role, t.text, t.original) for t in turns),
+            boxes=boxes, points=points,
+            warnings=tuple(w for w in (sample.warnings or "").split("; ") if w),
+            count=sample.count, options=tuple(sample.options or ""),
+        )
+
+    @_store_errors
+    def pair_samples(self, pair_id: int) -> list[QueueRow]:
+        """Every Sample of the Pair (siblings across tasks), by id."""
+        with self.project.engine.connect() as conn:
+            result = conn.execute(_row_select().where(Sample.pair_id == pair_id).order_by(Sample.id))
+            return [_queue_row(row) for row in result]
+
+    @_store_errors
+    def next_pending(self, after_id: int | None, ids: Sequence[int]) -> int | None:
+        """The first pending Sample in ``ids`` after ``after_id``, wrapping round; None if none.
+
+        ``after_id`` itself is never returned. The ids are checked in growing batches, so
+        the usual case (a pending Sample close by) costs one small query.
+        """
+        order = ids if isinstance(ids, list) else list(ids)
+        if not order:
+            return None
+        start = 0
+        if after_id is not None:
+            try:
+                start = order.index(after_id) + 1
+            except ValueError:
+                start = 0
+        pending = ReviewStatus.PENDING.value
+        total = len(order)
+        size = 64
+        pos = 0
+        with self.project.engine.connect() as conn:
+            while pos < total:
+                chunk = [order[(start + k) % total] for k in range(pos, min(pos + size, total))]
+                # fetched by primary key; the status is checked here, so SQLite never walks
+                # the (much larger) status index instead
+                status = dict(conn.execute(
+                    select(Sample.id, Sample.status).where(Sample.id.in_(chunk))).all())
+                for sid in chunk:
+                    if sid != after_id and status.get(sid) == pending:
+                        return sid
+                pos += size
+                size = min(size * 4, _SCAN_BATCH)
+        return None
+
+    @_store_errors
+    def history(self, sample_id: int) -> list[RevisionView]:
+        """The Sample's revisions, newest first."""
+        with self.project.engine.connect() as conn:
+            result = conn.execute(
+                select(Revision.at, Revision.who, Revision.action, Revision.target,
+                       Revision.old, Revision.new)
+                .where(Revision.sample_id == sample_id).order_by(Revision.id.desc())
+            )
+            return [RevisionView(*row) for row in result]
+
+    # ---- changing ------------------------------------------------------------------------
+
+    @_store_errors
+    def set_status(self, sample_id: int, status: str, *, reason: str | None = None,
+                   note: str | None = None) -> Changes:
+        """Set the review status (and the reject reason and note, exactly as given).
+
+        A reason is only allowed with "rejected". Setting what is already there writes
+        nothing and returns empty Changes.
+        """
+        new_status = ReviewStatus(status)
+        if reason is not None:
+            reason = RejectReason(reason).value
+            if new_status is not ReviewStatus.REJECTED:
+                raise ValueError(f"a reject reason ({reason}) needs the status rejected, not {status}")
+        note = note.strip() or None if note is not None else None
+        at = now_iso()
+        with self.project.engine.begin() as conn:
+            sample = _get_sample(conn, sample_id)
+            old = (sample.status, sample.reject_reason, sample.note)
+            new = (new_status.value, reason, note)
+            if old == new:
+                return Changes()
+            conn.execute(update(Sample).where(Sample.id == sample_id).values(
+                status=new_status.value, reject_reason=reason, note=note,
+                updated_at=at, updated_by=self.annotator))
+            add_revision(conn, who=self.annotator, action="status", sample_id=sample_id,
+                         pair_id=sample.pair_id, target="status", old=status_label(*old),
+                         new=status_label(*new), at=at)
+        return Changes(sample_ids=frozenset({sample_id}), status=True)
+
+    @_store_errors
+    def edit_turn(self, sample_id: int, idx: int, text: str) -> Changes:
+        """Set the text of one Turn; an edited answer's geometry and values follow it.
+
+        Text that does not parse as the task's markup (half-typed, say) is saved all the
+        same: the old geometry stays and the "bad-markup" warning says why.
+        """
+        at = now_iso()
+        with self.project.engine.begin() as conn:
+            sample = _get_sample(conn, sample_id)
+            turns = {t.idx: t for t in conn.execute(
+                select(Turn.idx, Turn.role, Turn.text, Turn.original)
+                .where(Turn.sample_id == sample_id))}
+            if idx not in turns:
+                raise LookupError(f"sample {sample_id} has no turn {idx}")
+            old_text = turns[idx].text
+            if old_text == text:
+                return Changes()
+            before = _shape_keys(conn, sample_id)
+            # Single-turn samples carry markup in their answer: it is parsed again, and a new
+            # prompt (Grounding label, offered options) re-derives the answer's values too.
+            single = sorted(turns) == [0, 1] and turns[1].role == "gpt"
+            parsed_ok = False
+            if single:
+                ctx = load_context(conn, sample_id)
+                if idx == ctx.answer_idx:
+                    parsed_ok = _try_write_answer(conn, ctx, text, who=self.annotator)
+                else:
+                    conn.execute(update(Turn).where(Turn.sample_id == sample_id, Turn.idx == idx)
+                                 .values(text=text))
+                    add_revision(conn, who=self.annotator, action="text", sample_id=sample_id,
+                                 pair_id=sample.pair_id, target=f"turn {idx}", old=old_text,
+                                 new=text, at=at)
+                    ctx = load_context(conn, sample_id)
+                    parsed_ok = _try_write_answer(conn, ctx, ctx.answer, who=self.annotator)
+            if not parsed_ok:
+                if not single or idx == 1:
+                    conn.execute(update(Turn).where(Turn.sample_id == sample_id, Turn.idx == idx)
+                                 .values(text=text))
+                    add_revision(conn, who=self.annotator, action="text", sample_id=sample_id,
+                                 pair_id=sample.pair_id, target=f"turn {idx}", old=old_text,
+                                 new=text, at=at)
+                texts = {i: (text if i == idx else t.text) for i, t in turns.items()}
+                values: dict[str, object] = {
+                    "edited": any(texts[i] != t.original for i, t in turns.items()),
+                    "updated_at": at, "updated_by": self.annotator}
+                if single:
+                    codes = [w for w in (sample.warnings or "").split("; ") if w and w != BAD_MARKUP]
+                    values["warnings"] = "; ".join([*codes, BAD_MARKUP])
+                conn.execute(update(Sample).where(Sample.id == sample_id).values(**values))
+            geometry = _shape_keys(conn, sample_id) != before
+        return Changes(sample_ids=frozenset({sample_id}), text=True, geometry=geometry)
+
+    @_store_errors
+    def revert_turn(self, sample_id: int, idx: int) -> Changes:
+        """Put one Turn's text back to the original as imported."""
+        with self.project.engine.connect() as conn:
+            original = conn.execute(select(Turn.original).where(
+                Turn.sample_id == sample_id, Turn.idx == idx)).scalar()
+        if original is None:
+            raise LookupError(f"sample {sample_id} has no turn {idx}")
+        return self.edit_turn(sample_id, idx, original)
+
+
+def _try_write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: str) -> bool:
+    """Write the answer with its re-derived values; False (nothing written) if it does not parse."""
+    try:
+        parse_for(ctx, text)  # write_answer parses before it writes anything; ask first
+    except (MarkupError, ValueError):
+        return False
+    write_answer(conn, ctx, text, who=who, action="text")
+    return True
+
+
+def _shape_keys(conn: Connection, sample_id: int) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in conn.execute(
+        select(Shape.kind, Shape.idx, Shape.label, Shape.space, Shape.x1, Shape.y1, Shape.x2,
+               Shape.y2, Shape.outside).where(Shape.sample_id == sample_id)
+        .order_by(Shape.kind, Shape.idx))]
+
+
+def _get_sample(conn: Connection, sample_id: int) -> Row[Any]:
+    sample = conn.execute(select(Sample).where(Sample.id == sample_id)).first()
+    if sample is None:
+        raise LookupError(f"sample {sample_id} is not in the project")
+    return sample
+
+
+def _row_select() -> Select[Any]:
+    return (select(Sample.id, Sample.status, Sample.task, Pair.source, Pair.rel_path,
+                   Sample.edited, Sample.warnings, missing_clause().label("missing"))
+            .join(Pair, Pair.id == Sample.pair_id))
+
+
+def _queue_row(row: Row[Any]) -> QueueRow:
+    return QueueRow(
+        id=row.id, status=row.status, task=row.task, source=row.source,
+        image=row.rel_path, edited=bool(row.edited),
+        warnings=row.warnings or "", missing=bool(row.missing),
+    )
+
+
+def _pair_info(pair: Row[Any]) -> PairInfo:
+    return PairInfo(
+        id=pair.id, rel_path=pair.rel_path, source=pair.source,
+        ir_path=pair.ir_path, visible_path=pair.visible_path,
+        ir_exists=bool(pair.ir_exists), visible_exists=bool(pair.visible_exists),
+        width=pair.width, height=pair.height, aligned=bool(pair.aligned),
+    )
+
+
+def _task(value: str) -> Task:
+    try:
+        return Task(value)
+    except ValueError:
+        return Task.parse(value)
+
+
+def _natural_key(text: str) -> tuple[int, str]:
+    head = text.split("-", 1)[0]
+    return (int(head) if head.isdigit() else 1 << 30, text)

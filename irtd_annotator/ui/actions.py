@@ -1,0 +1,244 @@
+"""Every command of the window as a QAction: text, shortcuts, menu, toolbar; and the table of
+shortcuts Help shows, generated from the actions themselves so it cannot drift.
+
+Single-letter shortcuts are window-wide; while the user types, the text editors keep those
+keys (see ``TypingGuard``), so a letter typed into an answer is text, never a review action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMainWindow, QMenu,
+    QPlainTextEdit, QStyle, QTextEdit, QToolBar, QWidget,
+)
+
+MENUS = ("&File", "&Edit", "&Review", "&Go", "&View", "&Help")
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One command: its name (the handler's key), what it says, its keys and where it lives."""
+
+    name: str
+    text: str
+    menu: str
+    shortcuts: tuple[str, ...] = ()
+    tip: str = ""
+    toolbar: str = ""       # short toolbar label; empty: not on the toolbar
+    icon: str = ""          # a QStyle.StandardPixmap name
+    separator_before: bool = False
+
+    def __post_init__(self) -> None:
+        if self.menu not in MENUS:
+            raise ValueError(f"unknown menu {self.menu!r} for action {self.name!r}")
+        for key in self.shortcuts:
+            if QKeySequence(key).isEmpty():
+                raise ValueError(f"shortcut {key!r} of action {self.name!r} does not parse")
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("open", "&Open project…", "&File", ("Ctrl+O",), "Open a project file"),
+    ActionSpec("import", "&Import IR-TD files…", "&File", ("Ctrl+I",),
+               "Import IR-TD / LLaVA JSON files into this project"),
+    ActionSpec("quit", "&Quit", "&File", ("Ctrl+Q",), "Close the window (everything is saved)",
+               separator_before=True),
+    ActionSpec("undo", "&Undo", "&Edit", ("Ctrl+Z",), "Undo the last change (it is saved at once)",
+               "Undo", "SP_ArrowBack"),
+    ActionSpec("redo", "&Redo", "&Edit", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo the change undone",
+               "Redo", "SP_ArrowForward"),
+    ActionSpec("edit_text", "&Edit the answer", "&Edit", ("E",),
+               "Put the cursor in the answer's editor (Esc goes back to the queue)",
+               separator_before=True),
+    ActionSpec("focus_queue", "Go to the &queue", "&Edit", ("Q",),
+               "Put the keyboard focus in the queue"),
+    ActionSpec("history", "Sample &history…", "&Edit", ("Ctrl+H",),
+               "Who changed this sample, when, and from what to what"),
+    ActionSpec("approve", "&Approve", "&Review", ("A",), "Approve this sample", "Approve",
+               "SP_DialogApplyButton"),
+    ActionSpec("approve_next", "Approve and &next pending", "&Review", ("Shift+A", "Ctrl+Return"),
+               "Approve, then go to the next pending sample", "Approve + next",
+               "SP_MediaSeekForward"),
+    ActionSpec("reject", "&Reject…", "&Review", ("R",), "Reject with a reason", "Reject",
+               "SP_DialogCancelButton"),
+    ActionSpec("flag", "&Flag", "&Review", ("F",), "Flag for a second look", "Flag",
+               "SP_MessageBoxWarning"),
+    ActionSpec("pending", "Back to &pending", "&Review", ("P", "U"), "Undecide: back to pending",
+               "To pending", "SP_DialogResetButton"),
+    ActionSpec("next_sample", "&Next sample", "&Go", ("J", "Down"), "The next sample in the queue",
+               "Next", "SP_ArrowDown"),
+    ActionSpec("prev_sample", "&Previous sample", "&Go", ("K", "Up"),
+               "The previous sample in the queue", "Previous", "SP_ArrowUp"),
+    ActionSpec("next_pair", "Next &image", "&Go", ("L", "Ctrl+Down"),
+               "The first sample of the next image (pair) in the queue", separator_before=True),
+    ActionSpec("prev_pair", "Previous i&mage", "&Go", ("H", "Ctrl+Up"),
+               "The first sample of the previous image (pair) in the queue"),
+    ActionSpec("next_pending", "Next p&ending", "&Go", ("N",), "The next pending sample",
+               "Next pending", "SP_MediaSkipForward", separator_before=True),
+    ActionSpec("shortcuts", "&Keyboard shortcuts", "&Help", ("F1",), "Every shortcut of the window"),
+    ActionSpec("about", "&About IRTD Annotator", "&Help"),
+)
+
+
+def _plain(text: str) -> str:
+    return text.replace("&", "").rstrip("…").rstrip(".")
+
+
+def shortcut_text(action: QAction) -> str:
+    """The action's shortcuts as the user reads them: ``Shift+A, Ctrl+Return``."""
+    return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+
+
+def build_actions(parent: QWidget, handlers: Mapping[str, Callable[[], object]]) -> dict[str, QAction]:
+    """The window's QActions, each connected to ``handlers[name]`` (missing: disabled)."""
+    style = parent.style()
+    actions: dict[str, QAction] = {}
+    for spec in ACTIONS:
+        action = QAction(spec.text, parent)
+        action.setObjectName(f"action_{spec.name}")
+        action.setShortcuts([QKeySequence(k) for k in spec.shortcuts])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        keys = shortcut_text(action)
+        tip = spec.tip or _plain(spec.text)
+        action.setToolTip(f"{tip} ({keys})" if keys else tip)
+        action.setStatusTip(tip)
+        if spec.icon:
+            action.setIcon(style.standardIcon(getattr(QStyle.StandardPixmap, spec.icon)))
+        handler = handlers.get(spec.name)
+        if handler is None:
+            action.setEnabled(False)
+        else:
+            action.triggered.connect(lambda _checked=False, h=handler: h())
+        parent.addAction(action)  # shortcuts work even when the menu bar is hidden
+        actions[spec.name] = action
+    return actions
+
+
+def build_menus(window: QMainWindow, actions: Mapping[str, QAction], *,
+                extra: Mapping[str, Sequence[QAction | QMenu | None]]) -> dict[str, QMenu]:
+    """The menu bar: the actions by menu, then ``extra`` items per menu (None: a separator)."""
+    menus: dict[str, QMenu] = {}
+    bar = window.menuBar()
+    for title in MENUS:
+        menus[title] = bar.addMenu(title)
+    for spec in ACTIONS:
+        if spec.separator_before:
+            menus[spec.menu].addSeparator()
+        menus[spec.menu].addAction(actions[spec.name])
+    for title, items in extra.items():
+        menu = menus[title]
+        for item in items:
+            if item is None:
+                menu.addSeparator()
+            elif isinstance(item, QMenu):
+                menu.addMenu(item)
+            else:
+                menu.addAction(item)
+    return menus
+
+
+def build_toolbar(window: QMainWindow, actions: Mapping[str, QAction],
+                  extra: Sequence[QAction] = ()) -> QToolBar:
+    """The review toolbar: the actions that have a toolbar label, then ``extra``."""
+    bar = QToolBar("Review", window)
+    bar.setObjectName("reviewToolbar")
+    bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    groups = (("undo", "redo"), ("approve", "approve_next", "reject", "flag", "pending"),
+              ("prev_sample", "next_sample", "next_pending"))
+    labels = {spec.name: spec.toolbar for spec in ACTIONS}
+    for n, group in enumerate(groups):
+        if n:
+            bar.addSeparator()
+        for name in group:
+            action = actions[name]
+            action.setIconText(labels[name])  # the toolbar's short label; menus keep the text
+            bar.addAction(action)
+            button = bar.widgetForAction(action)
+            if button is not None:
+                button.setObjectName(f"toolbutton_{name}")
+    if extra:
+        bar.addSeparator()
+        for action in extra:
+            bar.addAction(action)
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+    return bar
+
+
+def shortcut_rows(menus: Mapping[str, QMenu]) -> list[tuple[str, str, str]]:
+    """(menu, command, keys) for every action with a shortcut, in menu order."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(menu: QMenu, title: str) -> None:
+        for action in menu.actions():
+            sub = action.menu()
+            if isinstance(sub, QMenu):
+                walk(sub, title)
+            elif not action.isSeparator() and action.shortcuts():
+                rows.append((title, _plain(action.text()), shortcut_text(action)))
+
+    for title, menu in menus.items():
+        walk(menu, _plain(title))
+    return rows
+
+
+_ARROWS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right,
+           Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End)
+_TYPING = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
+_LISTS = (QComboBox, QAbstractItemView)
+_PLAIN_MODS = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier,
+               Qt.KeyboardModifier.KeypadModifier)
+
+
+class TypingGuard(QObject):
+    """Keeps the window's single-key shortcuts away from text and list widgets.
+
+    Installed on the application, it looks at the ShortcutOverride Qt sends to the focus
+    widget before any shortcut fires: a plain key (letter, digit, arrow) in a text editor, and
+    an arrow in a list, table or combo box, goes to that widget. Undo/redo in the window's
+    text editors go to the window instead, so one typing burst is one undo step everywhere.
+    """
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+            return False
+        if not isinstance(obj, QWidget) or obj.window() is not self._window:
+            return False
+        key = event.key()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if isinstance(obj, _TYPING) and not _read_only(obj):
+            if event.matches(QKeySequence.StandardKey.Undo) or event.matches(
+                    QKeySequence.StandardKey.Redo) or (
+                    key == Qt.Key.Key_Y and mods == Qt.KeyboardModifier.ControlModifier):
+                event.ignore()
+                return True  # the editor never sees it: the window's undo runs
+            if mods in _PLAIN_MODS and (event.text().isprintable() and event.text()
+                                        or key in _ARROWS):
+                event.accept()
+                return True
+            return False
+        if isinstance(obj, _LISTS) and key in _ARROWS and mods in _PLAIN_MODS:
+            event.accept()
+            return True
+        return False
+
+
+def _read_only(widget: QWidget) -> bool:
+    is_read_only = getattr(widget, "isReadOnly", None)
+    return bool(is_read_only()) if callable(is_read_only) else False
+
+
+def install_typing_guard(window: QWidget) -> TypingGuard:
+    """Install the guard for ``window`` on the running application."""
+    guard = TypingGuard(window)
+    app = QApplication.instance()
+    if app is not None:
+        app.installEventFilter(guard)
+    return guard

@@ -1,0 +1,389 @@
+"""The main window: the queue on the left, the pair view in the middle, the sample panel on the
+right (docks the user can rearrange), menus, a toolbar and a status bar.
+
+It lays out and wires; the review flow lives in ``ReviewController``. Every change is saved
+at once, so closing never asks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QWidget
+
+from irtd_annotator import __version__
+from irtd_annotator.domain.errors import ProjectNotFoundError, UserError
+from irtd_annotator.imaging.display import DisplaySettings
+from irtd_annotator.services.importing import ImportReport
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review import QueueFilter, ReviewSession
+from irtd_annotator.ui import dialogs
+from irtd_annotator.ui.actions import (
+    build_actions, build_menus, build_toolbar, install_typing_guard, shortcut_rows,
+)
+from irtd_annotator.ui.edit_wiring import EditingUi
+from irtd_annotator.ui.history_dialog import HistoryDialog
+from irtd_annotator.ui.import_worker import ImportRunner, start_import
+from irtd_annotator.ui.pair_view import PairView
+from irtd_annotator.ui.queue_dock import QueueDock
+from irtd_annotator.ui.review_controller import ReviewController
+from irtd_annotator.ui.sample_panel import SamplePanel
+from irtd_annotator.ui.settings import AppSettings
+
+APP_NAME = "IRTD Annotator"
+
+
+def project_label(location: str) -> str:
+    """How a project is named in the title and the recent list: its file name, or the URL."""
+    return Path(location).name if "://" not in location else location
+
+
+class MainWindow(QMainWindow):
+    """The review window of one project at a time."""
+
+    project_opened = Signal(str)
+
+    def __init__(self, settings: AppSettings, *, annotator: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.settings = settings
+        self.annotator = annotator
+        self.project: Project | None = None
+        self.location: str | None = None
+        self.session: ReviewSession | None = None
+        self.queue: QueueDock | None = None
+        self.controller: ReviewController | None = None
+        self.import_runner: ImportRunner | None = None
+        self._state_restored = False
+        self.undo_stack = QUndoStack(self)
+
+        self.pair_view = PairView(self)
+        self.pair_view.setObjectName("pairView")
+        self.setCentralWidget(self.pair_view)
+        self.panel = SamplePanel(self)
+        self.panel_dock = QDockWidget("Sample", self)
+        self.panel_dock.setObjectName("sampleDock")
+        self.panel_dock.setWidget(self.panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel_dock)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
+                            | QMainWindow.DockOption.AllowTabbedDocks)
+
+        self.actions_by_name = build_actions(self, self._handlers())
+        self.recent_menu = QMenu("Open &recent", self)
+        self.recent_menu.setObjectName("recentMenu")
+        view_actions = self.pair_view.view_actions(self)
+        self._view_extra: list[QAction | None] = [
+            *view_actions[:3], None, *view_actions[3:], None,
+            self.panel_dock.toggleViewAction()]
+        self.menus = build_menus(self, self.actions_by_name, extra={"&View": self._view_extra})
+        self.menus["&File"].insertMenu(self.actions_by_name["import"], self.recent_menu)
+        self.toolbar = build_toolbar(self, self.actions_by_name, view_actions[:3])
+        self.menus["&View"].addAction(self.toolbar.toggleViewAction())
+        self.editing_ui = EditingUi(self)  # answer editors, Geometry menu and toolbar
+        self._fill_recent()
+
+        self.progress_label = QLabel(self)
+        self.progress_label.setObjectName("progressLabel")
+        self.save_label = QLabel("All changes saved", self)
+        self.save_label.setObjectName("saveLabel")
+        self.who_label = QLabel(f"Reviewer: {annotator}", self)
+        for label in (self.progress_label, self.save_label, self.who_label):
+            label.setContentsMargins(10, 0, 10, 0)
+            self.statusBar().addPermanentWidget(label)
+        self.pair_view.status_message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.pair_view.display_changed.connect(lambda _s: self._save_view_state())
+        self.pair_view.layout_changed.connect(lambda _m: self._save_view_state())
+        self.pair_view.blend_changed.connect(lambda _b: self._save_view_state())
+        self.panel.escape_pressed.connect(self._focus_queue)
+        self.guard = install_typing_guard(self)
+        self._restore_view_state()
+        self._set_project_actions(False)
+
+        geometry, _state = settings.window_state()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1600, 950)
+        self.setWindowTitle(APP_NAME)
+        self.statusBar().showMessage("Open a project with File > Open (Ctrl+O)")
+
+    # ---- projects ---------------------------------------------------------------------------
+
+    def open_project(self, location: str) -> bool:
+        """Open the project at a path or URL; a clear message (and False) when it cannot."""
+        try:
+            project = Project.open(location, create=False)
+        except UserError as exc:
+            if isinstance(exc, ProjectNotFoundError):
+                self.settings.remove_recent(location)
+                self._fill_recent()
+            self.show_error("Cannot open the project", str(exc))
+            return False
+        self.close_project()
+        key = str(project.path) if project.path is not None else project.location
+        # read before the queue exists: showing its first row already updates these
+        saved_filter = self.settings.project_filter(key)
+        wanted = self.settings.project_sample(key)
+        self.project, self.location = project, key
+        self.session = ReviewSession(project, annotator=self.annotator)
+        self.queue = QueueDock(self.session, self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.queue)
+        self.queue.show()  # a dock added to a window already shown starts hidden
+        self.menus["&View"].insertAction(self.panel_dock.toggleViewAction(),
+                                         self.queue.toggleViewAction())
+        self._restore_state_once()
+        self.controller = ReviewController(self.session, queue=self.queue, panel=self.panel,
+                                           pair_view=self.pair_view, stack=self.undo_stack,
+                                           parent=self)
+        self.editing_ui.open(project, self.session, self.controller, annotator=self.annotator)
+        self._wire_project()
+        self.queue.set_filter(saved_filter)
+        if wanted is not None:
+            self.queue.set_current(wanted)  # False when it is gone: the first row stays
+        current = self.queue.current_id()
+        if current is not None and self.controller.current_id != current:
+            self.controller.show_sample(current)
+        self.controller.update_progress()
+        self.settings.add_recent(key)
+        self._fill_recent()
+        self._set_project_actions(True)
+        self.setWindowTitle(f"{project_label(key)} — {APP_NAME}")
+        self.statusBar().showMessage(f"Opened {key}", 4000)
+        self.project_opened.emit(key)
+        return True
+
+    def close_project(self) -> None:
+        """Save what is pending, remember where the user was, and let the project go."""
+        if self.project is None:
+            return
+        self.panel.flush()
+        self._remember()
+        self.undo_stack.clear()  # its steps belong to this project's session
+        if self.queue is not None:
+            self.menus["&View"].removeAction(self.queue.toggleViewAction())
+            self.removeDockWidget(self.queue)
+            self.queue.deleteLater()
+        if self.controller is not None:
+            self.controller.deleteLater()
+        self.editing_ui.close()
+        self.panel.clear()
+        self.pair_view.show_pair(None)
+        self.project.close()
+        self.project = self.session = self.queue = self.controller = None
+        self.location = None
+        self._set_project_actions(False)
+
+    def _wire_project(self) -> None:
+        assert self.queue is not None and self.controller is not None
+        c, queue = self.controller, self.queue
+        queue.sample_activated.connect(c.show_sample)
+        queue.filter_changed.connect(self._on_filter_changed)
+        # the answer's markup is saved once it parses; other turns as typed
+        assert self.editing_ui.controller is not None
+        self.panel.text_committed.connect(self.editing_ui.controller.commit_text)
+        self.panel.revert_requested.connect(c.revert_turn)
+        self.panel.sibling_selected.connect(c.go_to)
+        self.panel.history_requested.connect(self._show_history)
+        c.save_state.connect(self._on_save_state)
+        c.error.connect(lambda text: self.show_error("Not saved", text))
+        c.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        c.progress.connect(self._on_progress)
+        c.sample_shown.connect(self._on_sample_shown)
+
+    def _remember(self) -> None:
+        if self.location is None or self.queue is None:
+            return
+        self.settings.set_project_filter(self.location, self.queue.current_filter())
+        if self.controller is not None and self.controller.current_id is not None:
+            self.settings.set_project_sample(self.location, self.controller.current_id)
+
+    # ---- reactions --------------------------------------------------------------------------
+
+    def _on_filter_changed(self, flt: QueueFilter) -> None:
+        if self.location is not None:
+            self.settings.set_project_filter(self.location, flt)
+        if self.controller is not None:
+            self.controller.update_progress()
+
+    def _on_sample_shown(self, sample_id: int) -> None:
+        if self.location is not None:
+            self.settings.set_project_sample(self.location, sample_id)
+
+    def _on_progress(self, approved: int, total: int) -> None:
+        self.progress_label.setText(f"{approved:,} / {total:,} approved")
+
+    def _on_save_state(self, text: str, is_error: bool) -> None:
+        self.save_label.setText(text if len(text) < 80 else text[:77] + "…")
+        self.save_label.setToolTip(text)
+        self.save_label.setStyleSheet("color: #c62828; font-weight: bold;" if is_error else "")
+
+    def _show_history(self, sample_id: int) -> None:
+        if self.session is None:
+            return
+        try:
+            revisions = self.session.history(sample_id)
+        except UserError as exc:
+            self.show_error("History", str(exc))
+            return
+        HistoryDialog(revisions, self, title=f"History of sample {sample_id}").exec()
+
+    def show_error(self, title: str, message: str) -> None:
+        """A clear message in the window (tests replace this to avoid a modal box)."""
+        self.statusBar().showMessage(message.splitlines()[0], 10000)
+        dialogs.show_error(self, title, message)
+
+    # ---- actions ----------------------------------------------------------------------------
+
+    def _handlers(self) -> dict[str, Any]:
+        def review(fn: Any) -> Any:
+            def run() -> None:
+                if self.controller is not None:
+                    fn(self.controller)
+            return run
+
+        return {
+            "open": self._ask_open, "import": self._ask_import, "quit": self.close,
+            "undo": review(lambda c: c.undo()), "redo": review(lambda c: c.redo()),
+            "edit_text": lambda: self.panel.focus_editor(), "focus_queue": self._focus_queue,
+            "history": self._history_of_current,
+            "approve": review(lambda c: c.set_status("approved")),
+            "approve_next": review(lambda c: c.approve_and_next()),
+            "reject": self._reject,
+            "flag": review(lambda c: c.set_status("flagged")),
+            "pending": review(lambda c: c.set_status("pending")),
+            "next_sample": review(lambda c: c.step_sample(1)),
+            "prev_sample": review(lambda c: c.step_sample(-1)),
+            "next_pair": review(lambda c: c.step_pair(1)),
+            "prev_pair": review(lambda c: c.step_pair(-1)),
+            "next_pending": review(lambda c: c.next_pending()),
+            "shortcuts": self._show_shortcuts, "about": self._about,
+        }
+
+    def _set_project_actions(self, enabled: bool) -> None:
+        for name in ("import", "undo", "redo", "edit_text", "focus_queue", "history", "approve",
+                     "approve_next", "reject", "flag", "pending", "next_sample", "prev_sample",
+                     "next_pair", "prev_pair", "next_pending"):
+            self.actions_by_name[name].setEnabled(enabled)
+
+    def _ask_open(self) -> None:
+        path = dialogs.ask_project(self, self.location or self.settings.last_project)
+        if path:
+            self.open_project(path)
+
+    def _ask_import(self) -> None:
+        if self.location is None:
+            return
+        files = dialogs.ask_import_files(self)
+        if files:
+            self.import_files(files)
+
+    def import_files(self, files: list[str], *, show_report: bool = True) -> ImportRunner | None:
+        """Import files into the open project on a worker thread (progress, cancel, report)."""
+        if self.location is None or self.project is None:
+            return None
+        self.panel.flush()
+        location = self.project.location
+        self.import_runner = start_import(self, location=location, files=[Path(f) for f in files],
+                                          annotator=self.annotator, on_done=self._imported,
+                                          show_report=show_report)
+        return self.import_runner
+
+    def _imported(self, report: ImportReport | None) -> None:
+        if report is None or self.queue is None or self.controller is None:
+            return
+        self.queue.fill_choices()
+        self.queue.model.requery()
+        self.controller.update_progress()
+        current = self.queue.current_id()
+        if current is not None and self.controller.current_id != current:
+            self.controller.show_sample(current)
+
+    def _focus_queue(self) -> None:
+        if self.queue is not None:
+            self.queue.focus_table()
+
+    def _history_of_current(self) -> None:
+        if self.controller is not None and self.controller.current_id is not None:
+            self.panel.flush()
+            self._show_history(self.controller.current_id)
+
+    def _reject(self) -> None:
+        c = self.controller
+        if c is None or c.view is None:
+            return
+        self.panel.flush()
+        choice = dialogs.ask_reject(self, reason=c.view.reject_reason, note=c.view.note)
+        if choice is not None:
+            c.set_status("rejected", reason=choice.reason, note=choice.note)
+
+    def _show_shortcuts(self) -> None:
+        dialogs.ShortcutsDialog(shortcut_rows(self.menus), self).exec()
+
+    def _about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}", (
+            f"<b>{APP_NAME}</b> {__version__}<br>Review and refine the annotations of IR-TD, "
+            "the real-world infrared image-text dataset (IRGPT, ICCV 2025).<br>"
+            "Every change is saved at once, with who made it and when."))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_projects()
+        for n, location in enumerate(recent, start=1):
+            action = self.recent_menu.addAction(f"&{n % 10}  {project_label(location)}")
+            action.setToolTip(location)
+            action.setStatusTip(location)
+            action.triggered.connect(lambda _c=False, loc=location: self.open_project(loc))
+        if recent:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear the list", self._clear_recent)
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self._fill_recent()
+
+    # ---- layout and closing -----------------------------------------------------------------
+
+    def _restore_state_once(self) -> None:
+        if self._state_restored:
+            return
+        self._state_restored = True
+        _geometry, state = self.settings.window_state()
+        if state is None or not self.restoreState(state):
+            # first start: a wide queue, a roomy sample panel, the images in between
+            assert self.queue is not None
+            self.resizeDocks([self.queue, self.panel_dock], [380, 400], Qt.Orientation.Horizontal)
+
+    def _save_view_state(self) -> None:
+        self.settings.set_view_state({
+            "display": dataclasses.asdict(self.pair_view.display()),
+            "layout": self.pair_view.layout_mode(), "blend": self.pair_view.blend()})
+
+    def _restore_view_state(self) -> None:
+        state = self.settings.view_state()
+        try:
+            if isinstance(state.get("display"), dict):
+                self.pair_view.set_display(DisplaySettings(**state["display"]))
+            if isinstance(state.get("layout"), str):
+                self.pair_view.set_layout(state["layout"])
+            if isinstance(state.get("blend"), (int, float)):
+                self.pair_view.set_blend(float(state["blend"]))
+        except (TypeError, ValueError):
+            pass  # settings from another version: the defaults will do
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        """Everything is already saved: remember the layout and where the user was, then go."""
+        if self.import_runner is not None and self.import_runner.thread.isRunning():
+            self.import_runner.worker.cancel()
+            self.import_runner.thread.wait()
+        self.settings.save_window_state(QByteArray(self.saveGeometry()),
+                                        QByteArray(self.saveState()))
+        self.close_project()
+        self.settings.sync()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.guard)
+        super().closeEvent(event)

@@ -1,0 +1,338 @@
+"""The review flow between the queue, the pair view and the sample panel.
+
+Navigates (next/previous sample or image, next pending), makes review decisions and text
+edits through the review session (each saved at once) and keeps an undo step for each. The
+main window lays out and wires; this object decides what happens.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol, Sequence
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.model import Box, Point, ReviewStatus
+from irtd_annotator.domain.views import PairInfo, SampleView
+from irtd_annotator.services.review import Changes, QueueFilter, ReviewSession
+from irtd_annotator.ui.undo import StatusValue, status_command, text_command
+
+PREFETCH = 3   # samples ahead whose images are decoded in the background
+_SCAN = 64     # queue rows fetched at a time when looking for the next image
+
+
+class QueueLike(Protocol):
+    def set_current(self, sample_id: int) -> bool: ...
+    def current_id(self) -> int | None: ...
+    def current_ids(self) -> list[int]: ...
+    def current_filter(self) -> QueueFilter: ...
+    def refresh(self, changes: Changes) -> None: ...
+    def next_id(self, step: int) -> int | None: ...
+
+
+class PanelLike(Protocol):
+    def show_sample(self, view: SampleView, siblings: Sequence[object]) -> None: ...
+    def flush(self) -> None: ...
+    def clear(self) -> None: ...
+
+
+class PairViewLike(Protocol):
+    def show_pair(self, pair: PairInfo | None) -> None: ...
+    def show_shapes(self, boxes: Sequence[Box], points: Sequence[Point]) -> None: ...
+    def prefetch(self, pairs: Sequence[PairInfo]) -> None: ...
+
+
+class ReviewController(QObject):
+    """Drives one project's review; the window forwards its actions here."""
+
+    saved = Signal(object)          # Changes: written to the store
+    save_state = Signal(str, bool)  # message for the status bar, True when it is an error
+    error = Signal(str)             # a problem the user must read (shown in a message box)
+    message = Signal(str)           # a passing remark for the status bar
+    progress = Signal(int, int)     # (approved, total) in the queue's filter
+    sample_shown = Signal(int)
+    view_changed = Signal(object)   # the SampleView shown (after navigation or a change)
+
+    def __init__(self, session: ReviewSession, *, queue: QueueLike, panel: PanelLike,
+                 pair_view: PairViewLike, stack: QUndoStack,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.queue = queue
+        self.panel = panel
+        self.pair_view = pair_view
+        self.stack = stack
+        self.view: SampleView | None = None
+        self._switching = False
+
+    # ---- showing ---------------------------------------------------------------------------
+
+    @property
+    def current_id(self) -> int | None:
+        return self.view.id if self.view is not None else None
+
+    @property
+    def leaving_sample(self) -> bool:
+        """True while the typing of the Sample being left is saved, before the next shows."""
+        return self._switching
+
+    def go_to(self, sample_id: int) -> None:
+        """Show ``sample_id`` and make it the queue's current row."""
+        if self.queue.current_id() == sample_id:
+            if self.current_id != sample_id:
+                self.show_sample(sample_id)
+            return
+        if not self.queue.set_current(sample_id):  # the queue calls show_sample back
+            self.message.emit(f"Sample {sample_id} is not in this project")
+
+    def show_sample(self, sample_id: int) -> None:
+        """Show a Sample in the panel and the pair view (the queue's sample_activated)."""
+        if self.view is not None and self.view.id != sample_id:
+            # the typing of the sample being left is saved while the panel still shows it
+            self._switching = True
+            try:
+                self.panel.flush()
+            finally:
+                self._switching = False
+        try:
+            view = self.session.sample(sample_id)
+            siblings = self.session.pair_samples(view.pair.id)
+        except LookupError:
+            self.message.emit(f"Sample {sample_id} is no longer in the project")
+            return
+        except UserError as exc:
+            self.error.emit(str(exc))
+            return
+        same_pair = self.view is not None and self.view.pair == view.pair
+        self.view = view
+        self.panel.show_sample(view, siblings)
+        if not same_pair:
+            self.pair_view.show_pair(view.pair)
+        self.pair_view.show_shapes(view.boxes, view.points)
+        self.sample_shown.emit(sample_id)
+        self.view_changed.emit(view)
+        self._prefetch()
+
+    def _prefetch(self) -> None:
+        pairs: list[PairInfo] = []
+        for step in range(1, PREFETCH + 1):
+            sid = self.queue.next_id(step)
+            if sid is None:
+                break
+            try:
+                pair = self.session.sample(sid).pair
+            except (LookupError, UserError):
+                continue
+            if pair not in pairs and (self.view is None or pair != self.view.pair):
+                pairs.append(pair)
+        if pairs:
+            self.pair_view.prefetch(pairs)
+
+    def _reshow(self, changes: Changes) -> None:
+        if self.view is None:
+            return
+        try:
+            view = self.session.sample(self.view.id)
+            siblings = self.session.pair_samples(view.pair.id)
+        except (LookupError, UserError) as exc:
+            self.message.emit(str(exc))
+            return
+        self.view = view
+        self.panel.show_sample(view, siblings)
+        if changes.geometry:
+            self.pair_view.show_shapes(view.boxes, view.points)
+        self.view_changed.emit(view)
+
+    # ---- navigating ------------------------------------------------------------------------
+
+    def step_sample(self, step: int) -> None:
+        """The next (1) or previous (-1) sample in the queue."""
+        target = self.queue.next_id(step)
+        if target is None:
+            self.message.emit("This is the last sample in the queue" if step > 0
+                              else "This is the first sample in the queue")
+            return
+        self.go_to(target)
+
+    def step_pair(self, step: int) -> None:
+        """The first sample of the next (1) or previous (-1) image in the queue."""
+        ids = self.queue.current_ids()
+        if self.view is None or not ids:
+            self.step_sample(step)
+            return
+        here = self.view.id
+        pos = ids.index(here) if here in ids else (-1 if step > 0 else len(ids))
+        target = self._scan_pairs(ids, pos, step, current_image=self.view.pair.rel_path)
+        if target is None:
+            self.message.emit("No further image in the queue")
+            return
+        self.go_to(target)
+
+    def _scan_pairs(self, ids: list[int], pos: int, step: int, *, current_image: str) -> int | None:
+        found: int | None = None
+        found_image: str | None = None
+        i = pos + step
+        while 0 <= i < len(ids):
+            chunk = ids[i:i + _SCAN] if step > 0 else ids[max(0, i - _SCAN + 1):i + 1][::-1]
+            rows = self.session.rows(chunk)
+            for sid in chunk:
+                row = rows.get(sid)
+                image = row.image if row is not None else None
+                if found_image is None:
+                    if image is not None and image != current_image:
+                        found, found_image = sid, image
+                        if step > 0:
+                            return found
+                elif image == found_image:
+                    found = sid  # going back: keep walking to the image's first sample
+                else:
+                    return found
+            i += step * len(chunk)
+        return found
+
+    def next_pending(self, ids: list[int] | None = None) -> bool:
+        """Go to the next pending sample in the queue; False when there is none."""
+        order = ids if ids is not None else self.queue.current_ids()
+        try:
+            target = self.session.next_pending(self.current_id, order)
+        except UserError as exc:
+            self.error.emit(str(exc))
+            return False
+        if target is None:
+            self.message.emit("No pending sample left in the queue")
+            return False
+        self.go_to(target)
+        return True
+
+    # ---- changing --------------------------------------------------------------------------
+
+    def set_status(self, status: str, *, reason: str | None = None,
+                   note: str | None = None) -> bool:
+        """Record a review decision on the sample shown (saved at once, undoable)."""
+        if self.view is None:
+            self.message.emit("No sample is shown")
+            return False
+        self.panel.flush()  # typing first: it is its own undo step
+        view = self.view
+        old = StatusValue(view.status.value, view.reject_reason, view.note)
+        new = StatusValue(status, reason, note)
+        changes = self._write(lambda: self.session.set_status(
+            view.id, status, reason=reason, note=note))
+        if changes is None:
+            return False
+        if changes:
+            self.stack.push(status_command(self.session, view.id, old=old, new=new,
+                                           done=self._undone, failed=self._failed))
+            self._after(changes)
+        return True
+
+    def approve_and_next(self) -> None:
+        ids = self.queue.current_ids()  # before the approved sample may leave the filter
+        if self.set_status(ReviewStatus.APPROVED.value):
+            self.next_pending(ids)
+
+    def commit_text(self, sample_id: int, idx: int, old: str, new: str) -> None:
+        """A typing burst ended in the panel: save it and keep it as one undo step."""
+        changes = self._write(lambda: self.session.edit_turn(sample_id, idx, new))
+        if changes is None:
+            self._keep_pending(idx, old)
+            return
+        if changes:
+            self.stack.push(text_command(self.session, sample_id, idx, old=old, new=new,
+                                         done=self._undone, failed=self._failed))
+            self._after(changes, reshow=not self._switching)
+
+    def revert_turn(self, sample_id: int, idx: int) -> None:
+        """Put a turn back to its original text (undoable like an edit)."""
+        if self.view is None or self.view.id != sample_id:
+            return
+        turn = next((t for t in self.view.turns if t.idx == idx), None)
+        if turn is None or turn.text == turn.original:
+            return
+        changes = self._write(lambda: self.session.revert_turn(sample_id, idx))
+        if changes:
+            self.stack.push(text_command(self.session, sample_id, idx, old=turn.text,
+                                         new=turn.original, done=self._undone,
+                                         failed=self._failed))
+            self._after(changes)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """A change saved elsewhere (a geometry edit, its undo): refresh what shows it."""
+        if not changes:
+            return
+        self.save_state.emit("All changes saved", False)
+        self.saved.emit(changes)
+        self.queue.refresh(changes)
+        self.update_progress()
+        if self.view is not None and self.view.id in changes.sample_ids:
+            self._reshow(changes)
+
+    def undo(self) -> None:
+        self.panel.flush()
+        if self.stack.canUndo():
+            self.stack.undo()
+        else:
+            self.message.emit("Nothing to undo")
+
+    def redo(self) -> None:
+        self.panel.flush()
+        if self.stack.canRedo():
+            self.stack.redo()
+        else:
+            self.message.emit("Nothing to redo")
+
+    def update_progress(self) -> None:
+        try:
+            approved, total = self.session.counts(self.queue.current_filter())
+        except UserError as exc:
+            self.message.emit(str(exc))
+            return
+        self.progress.emit(approved, total)
+
+    # ---- internals -------------------------------------------------------------------------
+
+    def _write(self, fn: Callable[[], Changes]) -> Changes | None:
+        self.save_state.emit("Saving…", False)
+        try:
+            changes = fn()
+        except UserError as exc:
+            self.save_state.emit(f"Not saved: {exc}", True)
+            self.error.emit(f"The change was not saved.\n\n{exc}")
+            return None
+        self.save_state.emit("All changes saved", False)
+        if changes:
+            self.saved.emit(changes)
+        return changes
+
+    def _keep_pending(self, idx: int, old: str) -> None:
+        # The editor still holds the text: marking the old text as saved makes it commit again.
+        editor_of = getattr(self.panel, "turn_editor", None)
+        if editor_of is not None:
+            try:
+                editor_of(idx).mark_saved(old)
+            except KeyError:
+                pass
+
+    def _after(self, changes: Changes, *, reshow: bool = True) -> None:
+        self.queue.refresh(changes)
+        if changes.status:
+            self.update_progress()
+        if reshow and self.view is not None and self.view.id in changes.sample_ids:
+            self._reshow(changes)
+
+    def _undone(self, changes: Changes, sample_id: int) -> None:
+        """After an undo or redo: it is saved; show the sample it concerned."""
+        self.save_state.emit("All changes saved", False)
+        if changes:
+            self.saved.emit(changes)
+        self.queue.refresh(changes)
+        self.update_progress()
+        if self.current_id == sample_id:
+            self._reshow(Changes(changes.sample_ids, changes.status, changes.text, True))
+        else:
+            self.go_to(sample_id)
+
+    def _failed(self, exc: UserError) -> None:
+        self.save_state.emit(f"Not saved: {exc}", True)
+        self.error.emit(f"The undo/redo was not saved.\n\n{exc}")

@@ -1,0 +1,241 @@
+"""One Turn in the sample panel: the editable current text, the LLM's original beside it.
+
+The editor commits a typing burst (one undo step for the window) when the user pauses
+(~400 ms), leaves the editor, or the panel is flushed before navigation. Words infrared cannot
+show are underlined with a hint in the tooltip.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor, QFocusEvent, QHelpEvent, QKeyEvent, QSyntaxHighlighter, QTextCharFormat, QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QToolTip,
+    QVBoxLayout, QWidget,
+)
+
+from irtd_annotator.domain.infrared_words import Issue, find_infrared_issues
+from irtd_annotator.domain.views import TurnView
+from irtd_annotator.ui.diff_view import DiffView
+
+ISSUE_COLOUR = "#e65100"
+ISSUE_BACKGROUND = "#fff3e0"
+
+# Keys a text editor owns while it has focus, even when the window binds them as shortcuts.
+_EDITING_KEYS = frozenset({
+    Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home,
+    Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Backspace,
+    Qt.Key.Key_Delete, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Space,
+})
+_COMMAND_MODIFIERS = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                      | Qt.KeyboardModifier.MetaModifier)
+
+
+class InfraredHighlighter(QSyntaxHighlighter):
+    """Underlines (wavy, orange on a light background) what find_infrared_issues reports."""
+
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self._format = QTextCharFormat()
+        self._format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        self._format.setUnderlineColor(QColor(ISSUE_COLOUR))
+        self._format.setBackground(QColor(ISSUE_BACKGROUND))
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        # One block is one paragraph: a phrase broken across lines is not matched, which is
+        # rare in captions and keeps re-highlighting per keystroke cheap.
+        for issue in find_infrared_issues(text):
+            self.setFormat(issue.start, issue.end - issue.start, self._format)
+
+
+class TurnEditor(QPlainTextEdit):
+    """The current text of a Turn; emits ``committed(old, new)`` when a typing burst ends."""
+
+    committed = Signal(str, str)
+    tab_pressed = Signal(bool)  # True: Tab (next editor), False: Shift+Tab (previous)
+    escape_pressed = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, idle_ms: int = 400) -> None:
+        super().__init__(parent)
+        self._saved = ""
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(idle_ms)
+        self._idle.timeout.connect(self.commit)
+        self.textChanged.connect(self._on_text_changed)
+        self.highlighter = InfraredHighlighter(self.document())
+        self.setTabChangesFocus(False)  # Tab is handled in event(): next turn editor
+
+    # -- what the panel calls -------------------------------------------------------------
+    def load(self, text: str, *, keep_cursor: bool) -> None:
+        """Show ``text`` as the saved text, without emitting anything."""
+        self._idle.stop()
+        self._saved = text
+        if self.toPlainText() == text:
+            return  # untouched: cursor, selection and the editor's own undo stay
+        position = self.textCursor().position()
+        was_blocked = self.blockSignals(True)
+        try:
+            self.setPlainText(text)
+            if keep_cursor:
+                cursor = self.textCursor()
+                cursor.setPosition(min(position, len(text)))
+                self.setTextCursor(cursor)
+        finally:
+            self.blockSignals(was_blocked)
+
+    def mark_saved(self, text: str) -> None:
+        """The store now holds ``text``; typing newer than it stays pending and will commit."""
+        self._saved = text
+
+    @property
+    def saved_text(self) -> str:
+        return self._saved
+
+    def has_pending(self) -> bool:
+        """True when the editor holds text not yet committed."""
+        return self.toPlainText() != self._saved
+
+    def commit(self) -> bool:
+        """Emit ``committed(old, new)`` if the text changed since the last commit."""
+        self._idle.stop()
+        new = self.toPlainText()
+        if new == self._saved:
+            return False
+        old, self._saved = self._saved, new
+        self.committed.emit(old, new)
+        return True
+
+    def issue_at(self, position: int) -> Issue | None:
+        """The highlighted issue at a document position, or None."""
+        block = self.document().findBlock(position)
+        if not block.isValid():
+            return None
+        offset = position - block.position()
+        for issue in find_infrared_issues(block.text()):
+            if issue.start <= offset < issue.end:
+                return issue
+        return None
+
+    # -- Qt ---------------------------------------------------------------------------------
+    def _on_text_changed(self) -> None:
+        self._idle.start()
+
+    def event(self, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            # While typing, letters, digits and navigation keys are text, never the window's
+            # single-key review shortcuts; Ctrl/Alt combinations still reach the window.
+            if not event.modifiers() & _COMMAND_MODIFIERS and (
+                    event.key() in _EDITING_KEYS or event.text().isprintable() and event.text()):
+                event.accept()
+                return True
+        if kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and \
+                    not event.modifiers() & _COMMAND_MODIFIERS:
+                forward = event.key() == Qt.Key.Key_Tab and \
+                    not event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+                self.tab_pressed.emit(forward)
+                return True
+            if event.key() == Qt.Key.Key_Escape:
+                self.commit()
+                self.escape_pressed.emit()
+                return True
+        return super().event(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        # Tooltips arrive at the viewport (scroll areas do not pass them to event()).
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            hint = self.hint_at(self.cursorForPosition(event.pos()).position())
+            if hint is not None:
+                QToolTip.showText(event.globalPos(), hint, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
+
+    def hint_at(self, position: int) -> str | None:
+        """The tooltip for a document position: the highlighted words and why, or None."""
+        issue = self.issue_at(position)
+        return None if issue is None else f"“{issue.word}”: {issue.hint}"
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt's name)
+        super().focusOutEvent(event)
+        self.commit()
+
+
+class TurnWidget(QFrame):
+    """A Turn: title, editor, the original with the word difference, Revert to original."""
+
+    committed = Signal(int, str, str)  # idx, old, new
+    revert_clicked = Signal(int)
+
+    def __init__(self, turn: TurnView, parent: QWidget | None = None, *, large: bool,
+                 idle_ms: int = 400) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.idx = turn.idx
+        self.role = turn.role
+        self.large = large
+        self._original = turn.original
+
+        speaker = "Prompt" if turn.role == "human" else "Answer"
+        self.title = QLabel(f"<b>{speaker}</b> · turn {turn.idx + 1} ({turn.role})", self)
+        self.edited_label = QLabel("edited", self)
+        self.edited_label.setStyleSheet(f"color: {ISSUE_COLOUR};")
+        self.revert_button = QPushButton("Revert to original", self)
+        self.revert_button.setToolTip("Put the LLM's original text of this turn back (saved, undoable)")
+        self.revert_button.clicked.connect(lambda: self.revert_clicked.emit(self.idx))
+
+        self.editor = TurnEditor(self, idle_ms=idle_ms)
+        self.editor.setObjectName(f"turnEditor{turn.idx}")
+        self.editor.setAccessibleName(f"{speaker} text, turn {turn.idx + 1}")
+        self.diff = DiffView(self)
+        self.diff.setObjectName(f"turnOriginal{turn.idx}")
+        self.diff.setToolTip("The LLM's original: deleted words red and struck out, inserted green")
+        self.diff.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab goes editor to editor
+        height = 220 if large else 64
+        for box in (self.editor, self.diff):
+            box.setMinimumHeight(height)
+            box.setSizePolicy(QSizePolicy.Policy.Expanding,
+                              QSizePolicy.Policy.Expanding if large else QSizePolicy.Policy.Preferred)
+        if not large:
+            self.editor.setMaximumHeight(140)
+            self.diff.setMaximumHeight(140)
+
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addWidget(self.edited_label)
+        top.addStretch(1)
+        top.addWidget(self.revert_button)
+        texts = QHBoxLayout()
+        texts.addWidget(self.editor, 1)
+        texts.addWidget(self.diff, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.addLayout(top)
+        layout.addLayout(texts)
+
+        self.editor.committed.connect(lambda old, new: self.committed.emit(self.idx, old, new))
+        self.editor.textChanged.connect(self._refresh_difference)
+        self.editor.load(turn.text, keep_cursor=False)
+        self._refresh_difference()
+
+    def update_turn(self, turn: TurnView, *, same_sample: bool) -> None:
+        """Show ``turn``; for the same sample keep the cursor and any typing not yet committed."""
+        self._original = turn.original
+        if same_sample and self.editor.has_pending():
+            self.editor.mark_saved(turn.text)
+        else:
+            self.editor.load(turn.text, keep_cursor=same_sample)
+        self._refresh_difference()
+
+    def _refresh_difference(self) -> None:
+        current = self.editor.toPlainText()
+        self.diff.set_texts(self._original, current)
+        edited = current != self._original
+        self.edited_label.setVisible(edited)
+        self.revert_button.setEnabled(edited)
+
