@@ -1,0 +1,255 @@
+"""Geometry and task-aware answer edits: from the pair view's gestures and the answer editors
+to the editing service, each saved at once and kept as ONE undo step.
+
+A step is undone by restoring the snapshot taken before it (answer text, source boxes,
+markers): the answer, the stored geometry and the values come back exactly, and the undo is
+itself saved and logged like any change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.geometry_edit import Alignment
+from irtd_annotator.domain.model import Box, Point
+from irtd_annotator.domain.tasks import Task
+from irtd_annotator.domain.views import SampleView
+from irtd_annotator.services.editing import AnswerEditing, GeometrySnapshot, InvalidAnswerError
+from irtd_annotator.services.review import Changes, ReviewSession
+from irtd_annotator.ui.answer_editors import AnswerEditors
+from irtd_annotator.ui.review_controller import ReviewController
+from irtd_annotator.ui.undo import ServiceCommand
+
+FREE_TEXT = (Task.CAPTION, Task.INSTRUCTION)
+
+
+class EditController(QObject):
+    """Turns edit requests into saved changes and undo steps for the Sample shown."""
+
+    changed = Signal(object)   # Changes: saved (an edit, its undo or redo)
+    error = Signal(str)        # an edit refused or not saved: a message for the user
+    message = Signal(str)      # a passing remark for the status bar
+
+    def __init__(self, editing: AnswerEditing, session: ReviewSession, *, pair_view: Any,
+                 stack: QUndoStack, editors: AnswerEditors | None = None,
+                 review: ReviewController | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.editing = editing
+        self.session = session
+        self.pair_view = pair_view
+        self.stack = stack
+        self.editors = editors
+        # In the window the review controller shows what changed (queue, panel, pair view)
+        # and says which Sample is shown; alone (tests, tools) this controller redraws itself.
+        self.review = review
+        self.view: SampleView | None = None
+        if review is not None:
+            review.view_changed.connect(self.show_sample)
+            self.changed.connect(review.apply_changes)
+        editor = pair_view.editor
+        editor.geometry_edited.connect(self.edit_geometry)
+        editor.source_boxes_edited.connect(self.edit_source_boxes)
+        editor.markers_edited.connect(self.edit_markers)
+        editor.alignment_edited.connect(self.edit_alignment)
+        editor.message.connect(self.message)
+        if editors is not None:
+            editors.options_chosen.connect(self.set_options)
+            editors.count_chosen.connect(self.set_count)
+            editors.yes_no_chosen.connect(self.set_yes_no)
+            editors.reid_chosen.connect(self.set_reid)
+            editors.count_from_markers.connect(self.count_from_markers)
+
+    # ---- showing -----------------------------------------------------------------------------
+
+    def show_sample(self, view: SampleView | None) -> None:
+        """Show what the edit tools need of ``view`` (its source boxes, markers, alignment)."""
+        self.view = view
+        editor = self.pair_view.editor
+        if view is None:
+            editor.set_context(task=None)
+            if self.editors is not None:
+                self.editors.clear()
+            return
+        try:
+            pair = view.pair
+            source_boxes = self.editing.pair_boxes(pair.id)
+            markers = self.editing.markers(view.id)
+            alignment, _own = self.editing.alignment(pair.id)
+            labels = self.editing.labels(pair.source)
+        except (UserError, LookupError) as exc:
+            self.error.emit(str(exc))
+            return
+        editor.set_context(task=view.task, source_boxes=source_boxes, markers=markers,
+                           alignment=alignment, labels=labels)
+        if self.editors is not None:
+            self.editors.show_sample(view, markers=len(markers))
+
+    # ---- edits (slots) ---------------------------------------------------------------------
+
+    def edit_geometry(self, boxes: Sequence[Box], points: Sequence[Point]) -> None:
+        """A finished gesture on the Sample's box or points."""
+        view = self.view
+        if view is None:
+            return
+        if view.task is Task.GROUNDING:
+            self._edit("move box", lambda sid: self.editing.set_boxes(sid, boxes))
+        elif view.task is Task.LOCATION:
+            self._edit("move points", lambda sid: self.editing.set_points(sid, points))
+        else:
+            self._refresh()
+
+    def edit_source_boxes(self, boxes: Sequence[Box]) -> None:
+        if self.view is not None:
+            pair_id = self.view.pair.id
+            self._edit("edit source boxes", lambda _sid: self.editing.set_pair_boxes(pair_id, boxes))
+
+    def edit_markers(self, markers: Sequence[Point]) -> None:
+        self._edit("place markers", lambda sid: self.editing.set_markers(sid, markers))
+
+    def clamp(self) -> None:
+        """Cut what lies outside the image onto it (the Sample's and the Pair's boxes)."""
+        if self.view is not None and not self._edit(
+                "clamp to image", lambda sid: self.editing.clamp_to_image(sid)):
+            self.message.emit("Nothing lies outside the image")
+
+    def set_count(self, n: int) -> None:
+        self._edit("set count", lambda sid: self.editing.set_count(sid, n))
+
+    def count_from_markers(self) -> None:
+        if self.view is not None:
+            n = len(self.pair_view.editor.markers)
+            self._edit("count the markers", lambda sid: self.editing.set_count(sid, n))
+
+    def set_options(self, letters: Sequence[str]) -> None:
+        self._edit("choose options", lambda sid: self.editing.set_options(sid, letters))
+
+    def set_yes_no(self, value: str) -> None:
+        self._edit("answer yes/no", lambda sid: self.editing.set_yes_no(sid, value))
+
+    def set_reid(self, digit: str) -> None:
+        self._edit("pick the same person", lambda sid: self.editing.set_reid(sid, digit))
+
+    def commit_text(self, sample_id: int, idx: int, old: str, new: str) -> None:
+        """A typing burst ended in the panel (its ``text_committed``).
+
+        The answer of a single-turn Sample whose task has markup is saved only when it parses
+        (the reason shown in red otherwise, the typing kept pending in its editor); other
+        turns, free-text answers and multi-turn Samples go to the review session as typed.
+        Leaving the Sample with unparsable typing saves it as typed rather than lose it (the
+        bad-markup warning then says why).
+        """
+        view, review = self.view, self.review
+        markup = (view is not None and view.id == sample_id and view.task not in FREE_TEXT
+                  and [(t.idx, t.role) for t in view.turns] == [(0, "human"), (1, "gpt")]
+                  and idx == 1)
+        if not markup or review is None:
+            if review is not None:
+                review.commit_text(sample_id, idx, old, new)
+            return
+        if self.set_answer_text(new):
+            return
+        if review.leaving_sample:
+            review.commit_text(sample_id, idx, old, new)
+            return
+        try:
+            self.review.panel.turn_editor(idx).mark_saved(old)  # type: ignore[attr-defined]
+        except (AttributeError, KeyError):
+            pass  # the typing stays in the editor: it is committed again on the next pause
+
+    def set_answer_text(self, text: str) -> bool:
+        """Typed answer text: saved when it parses; else the reason is shown, nothing saved."""
+        if self.view is None:
+            return False
+        try:
+            return self._edit("edit answer", lambda sid: self.editing.set_answer_text(sid, text),
+                              quiet=(InvalidAnswerError,))
+        except InvalidAnswerError as exc:
+            if self.editors is not None:
+                self.editors.show_error(str(exc))
+            return False
+
+    def edit_alignment(self, alignment: Alignment, per_pair: bool) -> None:
+        """A finished Alt+drag / Alt+wheel of the visible overlay."""
+        view = self.view
+        if view is None:
+            return
+        pair_id = view.pair.id
+        try:
+            old = self.editing.stored_alignment(pair_id, per_pair=per_pair)
+            changes = self.editing.set_alignment(pair_id, alignment, per_pair=per_pair)
+        except UserError as exc:
+            self.error.emit(f"The alignment was not saved.\n\n{exc}")
+            return
+        if changes:
+            self._push(f"align pair {pair_id}", view.id, changes,
+                       redo=lambda: self.editing.set_alignment(pair_id, alignment,
+                                                               per_pair=per_pair),
+                       undo=lambda: self.editing.set_alignment(pair_id, old, per_pair=per_pair))
+
+    # ---- internals -------------------------------------------------------------------------
+
+    def _edit(self, what: str, fn: Callable[[int], Changes], *,
+              quiet: tuple[type[Exception], ...] = ()) -> bool:
+        """Run one edit of the Sample shown with an undo step; True when something changed."""
+        view = self.view
+        if view is None:
+            return False
+        sid = view.id
+        try:
+            before = self.editing.snapshot(sid)
+            changes = fn(sid)
+            after = self.editing.snapshot(sid) if changes else before
+        except quiet:
+            raise
+        except (UserError, LookupError) as exc:
+            self.error.emit(str(exc))
+            self._refresh()  # the items go back to what is stored
+            return False
+        if not changes:
+            self._refresh()
+            return False
+        if self.editors is not None:
+            self.editors.show_error(None)
+        self._push(f"{what} of sample {sid}", sid, changes,
+                   redo=lambda: self._restore(after), undo=lambda: self._restore(before))
+        return True
+
+    def _restore(self, snap: GeometrySnapshot) -> Changes:
+        return self.editing.restore(snap)
+
+    def _push(self, text: str, sid: int, changes: Changes, *, redo: Callable[[], Changes],
+              undo: Callable[[], Changes]) -> None:
+        self.stack.push(ServiceCommand(text, sample_id=sid, redo_fn=redo, undo_fn=undo,
+                                       done=self._done, failed=self._failed))
+        self._after(changes)
+
+    def _done(self, changes: Changes, sample_id: int) -> None:
+        """After an undo or redo (saved): show the Sample it concerned."""
+        if self.review is not None and self.review.current_id != sample_id:
+            self.changed.emit(changes)  # the queue and progress follow
+            self.review.go_to(sample_id)
+            return
+        self._after(changes)
+
+    def _failed(self, exc: UserError) -> None:
+        self.error.emit(f"The undo/redo was not saved.\n\n{exc}")
+
+    def _after(self, changes: Changes) -> None:
+        if self.review is None:
+            self._refresh()
+        self.changed.emit(changes)  # the review controller reshows, then calls show_sample
+
+    def _refresh(self) -> None:
+        if self.view is None:
+            return
+        try:
+            view = self.session.sample(self.view.id)
+        except (UserError, LookupError) as exc:
+            self.message.emit(str(exc))
+            return
+        self.pair_view.show_shapes(view.boxes, view.points)
+        self.show_sample(view)

@@ -1,0 +1,82 @@
+"""The main window's geometry editing: the task-aware answer editors in the sample panel, the
+Geometry menu and toolbar, and per open project the EditController that saves the edits.
+
+Kept out of main_window.py, which lays out and wires the review; the window calls
+``open`` / ``close`` with its project and ``set_enabled`` with its other actions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QMenu
+
+from irtd_annotator.services.editing import AnswerEditing
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review import ReviewSession
+from irtd_annotator.ui.answer_editors import AnswerEditors
+from irtd_annotator.ui.edit_actions import EditActions
+from irtd_annotator.ui.edit_controller import EditController
+from irtd_annotator.ui.review_controller import ReviewController
+
+if TYPE_CHECKING:
+    from irtd_annotator.ui.main_window import MainWindow
+
+MENU = "&Geometry"
+
+
+class EditingUi:
+    """Built once per window; ``controller`` exists while a project is open."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.editors = AnswerEditors(window.panel)
+        window.panel.set_answer_tools(self.editors)
+        self.actions = EditActions(window.pair_view.editor, window, clamp=self._clamp,
+                                   shortcut_widget=window.pair_view)
+        self.menu = QMenu(MENU, window)
+        self.menu.setObjectName("geometryMenu")
+        for n, action in enumerate(self.actions.all()):
+            if n == len(self.actions.modes):
+                self.menu.addSeparator()
+            self.menu.addAction(action)
+        window.menuBar().insertMenu(window.menus["&View"].menuAction(), self.menu)
+        window.menus[MENU] = self.menu  # Help > Keyboard shortcuts lists its keys too
+        self.toolbar = self.actions.toolbar(window)
+        window.addToolBar(self.toolbar)
+        window.menus["&View"].addAction(self.toolbar.toggleViewAction())
+        self.controller: EditController | None = None
+        self.set_enabled(False)
+
+    def open(self, project: Project, session: ReviewSession, review: ReviewController, *,
+             annotator: str) -> EditController:
+        """The edit controller of a newly opened project (before its first Sample shows)."""
+        self.close()
+        window = self.window
+        controller = EditController(
+            AnswerEditing(project, annotator=annotator), session, pair_view=window.pair_view,
+            stack=window.undo_stack, editors=self.editors, review=review, parent=window)
+        controller.error.connect(lambda text: window.show_error("Not saved", text))
+        controller.message.connect(lambda text: window.statusBar().showMessage(text, 4000))
+        self.controller = controller
+        self.set_enabled(True)
+        return controller
+
+    def close(self) -> None:
+        """The project closes: nothing left to edit."""
+        if self.controller is not None:
+            self.controller.show_sample(None)
+            self.controller.view = None
+            self.controller.deleteLater()
+            self.controller = None
+        self.set_enabled(False)
+
+    def set_enabled(self, enabled: bool) -> None:
+        for action in self.actions.all():
+            action.setEnabled(enabled)
+        self.actions.label_combo.setEnabled(enabled)
+        self.editors.setEnabled(enabled)
+
+    def _clamp(self) -> None:
+        if self.controller is not None:
+            self.controller.clamp()
