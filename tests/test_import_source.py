@@ -13,7 +13,7 @@ from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.markup import parse_answer
 from irtd_annotator.domain.model import CoordSpace, Point, to_norm1000
 from irtd_annotator.domain.tasks import Task
-from irtd_annotator.importers.image_size import image_size
+from irtd_annotator.imaging.probe import image_size
 from irtd_annotator.importers.voc import parse_voc
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.sources import import_source

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from irtd_annotator.domain.errors import BadInputError
-from irtd_annotator.importers.image_size import image_size
 from irtd_annotator.importers.voc import VocAnnotation, read_voc
 
 LLVIP_SOURCE = "LLVIP"
@@ -68,8 +68,11 @@ def llvip_root(directory: Path) -> Path:
         "(with visible/ and Annotations/ beside)", file=str(directory))
 
 
-def scan_llvip(directory: Path) -> LlvipScan:
+def scan_llvip(directory: Path, *,
+               image_size: Callable[[Path], tuple[int, int] | None]) -> LlvipScan:
     """Find every infrared image of an LLVIP folder, its visible twin and its boxes.
+
+    ``image_size`` reads an image's width and height (the imaging layer's header probe).
 
     Raises BadInputError naming the file (and line) of the first broken annotation.
     """

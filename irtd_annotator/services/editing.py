@@ -30,7 +30,7 @@ from irtd_annotator.services.answers import (
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review import Changes
 from irtd_annotator.services.warnings_refresh import refresh_warnings
-from irtd_annotator.store.engine import _describe_db_error as describe_db_error
+from irtd_annotator.store.engine import describe_db_error
 from irtd_annotator.store.revisions import add_revision, now_iso
 from irtd_annotator.store.schema import Sample, Shape, Turn
 

@@ -29,7 +29,7 @@ from irtd_annotator.services.answers import (
 )
 from irtd_annotator.services.review_shapes import view_shapes
 # the store's wording of locked / read-only / not-a-database, shared with opening a project
-from irtd_annotator.store.engine import _describe_db_error as describe_db_error
+from irtd_annotator.store.engine import describe_db_error
 from irtd_annotator.store.revisions import add_revision, now_iso
 from irtd_annotator.store.schema import Pair, Revision, Sample, Shape, Turn
 

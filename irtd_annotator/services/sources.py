@@ -24,6 +24,7 @@ from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.model import CoordSpace, Role
 from irtd_annotator.domain.templates import RuleSample, rule_based_samples
 from irtd_annotator.domain.tasks import Task
+from irtd_annotator.imaging.probe import image_size
 from irtd_annotator.importers.llvip import LLVIP_SOURCE, LlvipPair, scan_llvip
 from irtd_annotator.services.folders import data_dir
 from irtd_annotator.services.project import Project
@@ -194,7 +195,7 @@ def import_source(project: Project, kind: str, directory: Path, *,
     if kind.lower() not in SOURCE_KINDS:
         raise BadInputError(f"unknown source dataset kind {kind!r}; known: {', '.join(SOURCE_KINDS)}",
                             file=str(directory))
-    scan = scan_llvip(Path(directory))
+    scan = scan_llvip(Path(directory), image_size=image_size)
     with project.engine.begin() as conn:
         counts = _write_llvip(conn, scan.pairs)
         report = SourceImportReport(

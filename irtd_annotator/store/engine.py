@@ -100,7 +100,7 @@ def open_store(target: str | Path, *, create: bool = True, upgrade_to: str = "he
         _migrate(engine, path, upgrade_to)
     except DBAPIError as exc:
         engine.dispose()
-        raise StoreError(_describe_db_error(url, exc)) from None
+        raise StoreError(describe_db_error(url, exc)) from None
     except StoreError:
         engine.dispose()
         raise
@@ -147,7 +147,7 @@ def backup_copy(path: Path, engine: Engine) -> Path:
     return backup
 
 
-def _describe_db_error(url: str, exc: DBAPIError) -> str:
+def describe_db_error(url: str, exc: DBAPIError) -> str:
     text = str(exc.orig) if exc.orig is not None else str(exc)
     where = sqlite_path(url) or url
     if "locked" in text or "busy" in text:
