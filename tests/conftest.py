@@ -40,10 +40,11 @@ def _isolated_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 @pytest.fixture(scope="session")
 def irtd_files() -> Path:
     assert IRTD_FILES.is_dir(), f"the real IR-TD files are expected at {IRTD_FILES}"
-    return IRTD_FILES
+    return IRTD_FILES.resolve()
 
 
 @pytest.fixture(scope="session")
 def llvip_dir() -> Path:
     assert LLVIP_DIR.is_dir(), f"the real LLVIP pairs are expected at {LLVIP_DIR}"
-    return LLVIP_DIR
+    # resolved, as the importer stores roots: ../shared may be a link to the real folder
+    return LLVIP_DIR.resolve()

@@ -355,7 +355,7 @@ class MainWindow(QMainWindow):
         if state is None or not self.restoreState(state):
             # first start: a wide queue, a roomy sample panel, the images in between
             assert self.queue is not None
-            self.resizeDocks([self.queue, self.panel_dock], [380, 400], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.queue, self.panel_dock], [470, 400], Qt.Orientation.Horizontal)
 
     def _save_view_state(self) -> None:
         self.settings.set_view_state({

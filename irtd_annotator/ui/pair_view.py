@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from pathlib import PurePath
 
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QAction, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QLabel, QSlider, QToolBar, QVBoxLayout, QWidget
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import Box, Point
@@ -61,7 +61,9 @@ class PairView(QWidget):
         self.toolbar.addWidget(self.blend_slider)
         self.toolbar.setVisible(False)
 
-        images = QHBoxLayout()
+        # Side by side or stacked, whichever shows the images larger (see _choose_direction).
+        images = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._images_layout = images
         images.setContentsMargins(0, 0, 0, 0)
         images.setSpacing(2)
         images.addWidget(self.ir_view, 1)     # equal widths keep the shared scroll exact
@@ -99,6 +101,23 @@ class PairView(QWidget):
                 lambda _value, pane=pane: self._copy_scroll(pane))
         # Draws the shapes of both panes and turns finished gestures into signals.
         self.editor = GeometryEditor(self)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._choose_direction()
+
+    def _choose_direction(self) -> None:
+        """Stack the two images when that shows them larger than side by side (tall areas)."""
+        pair = self._pair
+        iw, ih = (pair.width, pair.height) if pair and pair.width and pair.height else (1280, 1024)
+        width = max(1, self.width())
+        height = max(1, self.height() - (self.toolbar.height() if self.toolbar.isVisible() else 0))
+        side = min(width / 2 / iw, height / ih)
+        stacked = min(width / iw, height / 2 / ih)
+        wanted = (QBoxLayout.Direction.TopToBottom if stacked > side * 1.05
+                  else QBoxLayout.Direction.LeftToRight)
+        if self._images_layout.direction() != wanted:
+            self._images_layout.setDirection(wanted)
 
     # ----- state
     def pair(self) -> PairInfo | None:
@@ -139,6 +158,7 @@ class PairView(QWidget):
                 self._ir = next(loaded)
             if self._visible_request(pair) is not None:
                 self._visible = next(loaded)
+        self._choose_direction()
         self._refresh_images()
         self._refresh_shapes()
         if self._fit_mode:

@@ -137,7 +137,7 @@ class QueueDock(QDockWidget):
         header.setSortIndicatorShown(True)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for key, width in (("id", 50), ("status", 85), ("task", 100), ("source", 105),
+        for key, width in (("id", 46), ("status", 80), ("task", 140), ("source", 100),
                            ("image", 200), ("edited", 50)):
             header.resizeSection(COLUMN_OF[key], width)
         self._sync_sort_indicator()
