@@ -332,3 +332,18 @@ def test_the_bulk_refresh_agrees_with_the_warnings_of_each_edit(
         recompute_warnings(project)
         with project.engine.connect() as conn:
             assert dict(conn.execute(select(Sample.id, Sample.warnings)).all()) == one_by_one
+
+
+def test_the_label_vocabulary_learns_labels_written_in_this_session(
+        llvip_dir: Path, tmp_path: Path) -> None:
+    with Project.open(tmp_path / "p.db") as project:
+        import_source(project, "llvip", llvip_dir, annotator="ana")
+        editing = AnswerEditing(project, annotator="ana")
+        session = ReviewSession(project, annotator="ana")
+        location = sample_id(project, "Location", "llvip-190003-location-0")
+        pair_id = session.sample(location).pair.id
+        assert editing.labels("LLVIP") == ["person"]
+        editing.set_pair_boxes(pair_id, [*editing.pair_boxes(pair_id), Box(10, 10, 90, 60, "car")])
+        assert editing.labels("LLVIP") == ["person", "car"]
+        # a fresh service reads the same vocabulary from the store
+        assert set(AnswerEditing(project, annotator="bo").labels("LLVIP")) == {"person", "car"}

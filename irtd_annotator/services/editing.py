@@ -79,6 +79,10 @@ class AnswerEditing:
             raise ValueError("the annotator's name must not be empty")
         self.project = project
         self.annotator = annotator.strip()
+        # Label vocabulary per source: counting every shape of a source takes ~0.4 s at IR-TD's
+        # size and the window asks for it on every sample shown, so it is read once and kept
+        # up to date with the labels this session writes.
+        self._labels: dict[str, list[str]] = {}
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -106,8 +110,20 @@ class AnswerEditing:
     @_store_errors
     def labels(self, source: str) -> list[str]:
         """The box labels a source's Pairs use (the vocabulary offered when relabelling)."""
+        cached = self._labels.get(source)
+        if cached is None:
+            with self.project.engine.connect() as conn:
+                cached = self._labels[source] = pairs.source_labels(conn, source)
+        return list(cached)
+
+    def _remember_labels(self, source: str, shapes: Sequence[Box | Point]) -> None:
+        cached = self._labels.get(source)
+        if cached is not None:
+            cached.extend(dict.fromkeys(s.label for s in shapes if s.label and s.label not in cached))
+
+    def _source_of_sample(self, sample_id: int) -> str:
         with self.project.engine.connect() as conn:
-            return pairs.source_labels(conn, source)
+            return pairs.pair_row(conn, _context(conn, sample_id).pair_id).source
 
     @_store_errors
     def alignment(self, pair_id: int) -> tuple[Alignment | None, bool]:
@@ -142,7 +158,10 @@ class AnswerEditing:
             _need(ctx, {Task.GROUNDING}, "boxes")
             return _geometry_text(ctx, boxes=list(boxes))
 
-        return self._edit(sample_id, "geometry", text)
+        changes = self._edit(sample_id, "geometry", text)
+        if changes.geometry and self._labels:
+            self._remember_labels(self._source_of_sample(sample_id), boxes)
+        return changes
 
     def set_points(self, sample_id: int, points: Sequence[Point]) -> Changes:
         """A Location answer's points (pixels, or 0-1000), written in the sample's own space,
@@ -151,7 +170,10 @@ class AnswerEditing:
             _need(ctx, {Task.LOCATION}, "points")
             return _geometry_text(ctx, points=list(points))
 
-        return self._edit(sample_id, "geometry", text)
+        changes = self._edit(sample_id, "geometry", text)
+        if changes.geometry and self._labels:
+            self._remember_labels(self._source_of_sample(sample_id), points)
+        return changes
 
     def set_count(self, sample_id: int, n: int, *,
                   markers: Sequence[Point] | None = None) -> Changes:
@@ -233,6 +255,7 @@ class AnswerEditing:
             pair = pairs.pair_row(conn, pair_id)
             if not pairs.write_pair_boxes(conn, pair, boxes, who=self.annotator):
                 return Changes()
+            self._remember_labels(pair.source, boxes)
             refresh_warnings(conn, pair_ids=[pair_id])
             ids = pairs.pair_sample_ids(conn, pair_id)
         return Changes(sample_ids=ids, geometry=True)
