@@ -30,6 +30,7 @@ from irtd_annotator.services.import_write import PairIndex, WriteResult, write_p
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.warnings_refresh import recompute_warnings, refresh_warnings
 from irtd_annotator.store.revisions import add_revision
+from irtd_annotator.store.search import bulk_indexing
 from irtd_annotator.store.settings import get_setting, set_setting
 
 Progress = Callable[[int, int, str], None]
@@ -221,7 +222,7 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
             if progress is not None:
                 progress(done + samples_done, total, f"importing {_name}")
 
-        with project.engine.begin() as conn:
+        with project.engine.begin() as conn, bulk_indexing(conn):
             result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint)
             _fill(file_report, result)
             touched |= result.pair_ids

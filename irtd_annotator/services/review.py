@@ -22,7 +22,7 @@ from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import PairInfo, SampleView, TurnView
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review_query import (
-    QueueFilter, filtered_ids, filtered_select, missing_clause, status_label,
+    QueueFilter, filtered_ids, filtered_select, missing_clause, status_label, uses_fts,
 )
 from irtd_annotator.services.answers import (
     AnswerContext, load_context, parse_for, write_answer,
@@ -40,6 +40,7 @@ _T = TypeVar("_T")
 # SQLite limits the number of bound parameters of one statement; batch below it.
 _BATCH = 500
 _SCAN_BATCH = 4000  # well below SQLite's 32,766 bound parameters
+_COUNTED_FILTERS = 4  # filters whose counts are kept (see ReviewSession.counts)
 
 
 def _store_errors(method: Callable[..., _T]) -> Callable[..., _T]:
@@ -110,6 +111,9 @@ class ReviewSession:
             raise ValueError("the annotator's name must not be empty")
         self.project = project
         self.annotator = annotator.strip()
+        # (approved, total) is asked after every decision: per filter, the counts by status
+        # with the store's stamp they were read at, kept in step by set_status itself
+        self._counts: dict[QueueFilter, tuple[tuple[int, int], dict[str, int]]] = {}
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -133,13 +137,38 @@ class ReviewSession:
 
     @_store_errors
     def counts(self, flt: QueueFilter) -> tuple[int, int]:
-        """(approved, total) Samples in the filter."""
-        # grouped by status: SQLite answers from the (status, task) index without the rows
-        query = filtered_select(flt, select(Sample.status, func.count(Sample.id))).group_by(
-            Sample.status)
+        """(approved, total) Samples in the filter.
+
+        Counting 260,000 rows after every decision costs more than the decision itself, so
+        the counts of the last few filters are kept and moved along by ``set_status``. They
+        are read again whenever the store changed otherwise: every change a person makes
+        appends a revision and an import adds Samples, so (last revision, last Sample) tells.
+        """
         with self.project.engine.connect() as conn:
-            by_status = dict(conn.execute(query).all())
-        return int(by_status.get(ReviewStatus.APPROVED.value, 0)), int(sum(by_status.values()))
+            stamp = _stamp(conn)
+            cached = self._counts.get(flt)
+            if cached is not None and cached[0] == stamp:
+                by_status = cached[1]
+            else:
+                # grouped by status: SQLite answers from the status index without the rows
+                query = filtered_select(flt, select(Sample.status, func.count(Sample.id)),
+                                        fts=uses_fts(conn)).group_by(Sample.status)
+                by_status = {status: int(n) for status, n in conn.execute(query).all()}
+                self._counts.pop(flt, None)
+                self._counts[flt] = (stamp, by_status)
+                while len(self._counts) > _COUNTED_FILTERS:
+                    del self._counts[next(iter(self._counts))]
+        return by_status.get(ReviewStatus.APPROVED.value, 0), sum(by_status.values())
+
+    @_store_errors
+    def pairs_of(self, sample_ids: Sequence[int]) -> dict[int, PairInfo]:
+        """The Pair of each Sample id (unknown ids left out), in one query: for read-ahead."""
+        wanted = list(dict.fromkeys(int(i) for i in sample_ids))[:_BATCH]
+        with self.project.engine.connect() as conn:
+            rows = conn.execute(select(Sample.id.label("sample_id"), Pair)
+                                .join(Pair, Pair.id == Sample.pair_id)
+                                .where(Sample.id.in_(wanted))).all()
+        return {row.sample_id: _pair_info(row) for row in rows}
 
     @_store_errors
     def choices(self) -> dict[str, list[str]]:
@@ -147,9 +176,13 @@ class ReviewSession:
         order = {task.value: n for n, task in enumerate(Task)}
         with self.project.engine.connect() as conn:
             tasks = list(conn.execute(select(Sample.task).distinct()).scalars())
-            sources = list(conn.execute(
-                select(Pair.source).where(Pair.id.in_(select(Sample.pair_id))).distinct()
-            ).scalars())
+            # each source present once, then one indexed probe per source for a Sample on
+            # it: never a pass over every Sample (the Pairs of a source-dataset import
+            # may have none yet)
+            present = select(Pair.source).distinct().subquery()
+            has_sample = (select(Sample.id).join(Pair, Pair.id == Sample.pair_id)
+                          .where(Pair.source == present.c.source).exists())
+            sources = list(conn.execute(select(present.c.source).where(has_sample)).scalars())
         return {
             "task": sorted(tasks, key=lambda t: (order.get(t, len(order)), t)),
             "source": sorted(sources, key=_natural_key),
@@ -257,12 +290,19 @@ class ReviewSession:
             new = (new_status.value, reason, note)
             if old == new:
                 return Changes()
+            stamp = _stamp(conn) if self._counts else None
+            counted = {flt: self._in_filter(conn, flt, sample_id)
+                       for flt, (seen, _n) in self._counts.items() if seen == stamp}
             conn.execute(update(Sample).where(Sample.id == sample_id).values(
                 status=new_status.value, reject_reason=reason, note=note,
                 updated_at=at, updated_by=self.annotator))
             add_revision(conn, who=self.annotator, action="status", sample_id=sample_id,
                          pair_id=sample.pair_id, target="status", old=status_label(*old),
                          new=status_label(*new), at=at)
+            moved = {flt: (was, self._in_filter(conn, flt, sample_id))
+                     for flt, was in counted.items()}
+            after = _stamp(conn) if moved else (0, 0)
+        self._move_counts(moved, old=sample.status, new=new_status.value, stamp=after)
         return Changes(sample_ids=frozenset({sample_id}), status=True)
 
     @_store_errors
@@ -327,6 +367,31 @@ class ReviewSession:
         if original is None:
             raise LookupError(f"sample {sample_id} has no turn {idx}")
         return self.edit_turn(sample_id, idx, original)
+
+
+    def _in_filter(self, conn: Connection, flt: QueueFilter, sample_id: int) -> bool:
+        query = filtered_select(flt, select(Sample.id), fts=uses_fts(conn))
+        return conn.execute(query.where(Sample.id == sample_id)).first() is not None
+
+    def _move_counts(self, moved: dict[QueueFilter, tuple[bool, bool]], *, old: str, new: str,
+                     stamp: tuple[int, int]) -> None:
+        """Move one Sample from ``old`` to ``new`` status in the kept counts (after commit)."""
+        kept: dict[QueueFilter, tuple[tuple[int, int], dict[str, int]]] = {}
+        for flt, (was_in, is_in) in moved.items():
+            by_status = dict(self._counts[flt][1])
+            if was_in:
+                by_status[old] = by_status.get(old, 0) - 1
+            if is_in:
+                by_status[new] = by_status.get(new, 0) + 1
+            kept[flt] = (stamp, by_status)
+        self._counts = kept  # the others are read again when next asked
+
+
+def _stamp(conn: Connection) -> tuple[int, int]:
+    """(last revision id, last Sample id): changes whenever the counts may have changed."""
+    revision = conn.execute(select(func.max(Revision.id))).scalar()
+    sample = conn.execute(select(func.max(Sample.id))).scalar()
+    return int(revision or 0), int(sample or 0)
 
 
 def _try_write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: str) -> bool:

@@ -28,6 +28,7 @@ class Pair(Base):
     """One infrared image and, when known, its visible counterpart."""
 
     __tablename__ = "pairs"
+    __table_args__ = (Index("ix_pairs_source_id", "source", "id"),)  # migration 0003
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # "<index>-<Source>/<path inside the source>" as IR-TD names it, or the path under an
     # imported source dataset; unique per project.
@@ -49,6 +50,9 @@ class Sample(Base):
     __table_args__ = (
         UniqueConstraint("task", "original_id", name="uq_samples_task_original_id"),
         Index("ix_samples_status_task", "status", "task"),
+        # added in migration 0003: the queue's ids of one task or status, in id order
+        Index("ix_samples_task", "task"),
+        Index("ix_samples_status", "status"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task: Mapped[str] = mapped_column(String(40))
@@ -70,7 +74,11 @@ class Sample(Base):
 
 
 class Turn(Base):
-    """One human or gpt message of a Sample; ``original`` is the LLM's text, kept forever."""
+    """One human or gpt message of a Sample; ``original`` is the LLM's text, kept forever.
+
+    On SQLite, migration 0003 adds ``turns_fts``: an FTS5 (trigram) index over ``text`` kept
+    in step by triggers, for the queue's free-text search. It is not mapped here.
+    """
 
     __tablename__ = "turns"
     __table_args__ = (UniqueConstraint("sample_id", "idx", name="uq_turns_sample_idx"),)

@@ -115,16 +115,20 @@ class ReviewController(QObject):
         self._prefetch()
 
     def _prefetch(self) -> None:
-        pairs: list[PairInfo] = []
+        ahead: list[int] = []
         for step in range(1, PREFETCH + 1):
             sid = self.queue.next_id(step)
             if sid is None:
                 break
-            try:
-                pair = self.session.sample(sid).pair
-            except (LookupError, UserError):
-                continue
-            if pair not in pairs and (self.view is None or pair != self.view.pair):
+            ahead.append(sid)
+        try:
+            pair_of = self.session.pairs_of(ahead) if ahead else {}
+        except UserError:
+            return
+        pairs: list[PairInfo] = []
+        for sid in ahead:  # one query for the pairs, not a whole SampleView each
+            pair = pair_of.get(sid)
+            if pair is not None and pair not in pairs and (self.view is None or pair != self.view.pair):
                 pairs.append(pair)
         if pairs:
             self.pair_view.prefetch(pairs)
