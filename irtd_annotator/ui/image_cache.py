@@ -22,7 +22,9 @@ from irtd_annotator.domain.errors import UserError
 from irtd_annotator.imaging.display import DisplaySettings, to_display
 from irtd_annotator.imaging.load import ImageDecodeError, load_image
 
-DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+# A 1280x1024 pair decodes to ~8 MB for display: 96 MB keeps the current pair, the read-ahead
+# and a dozen pairs to go back to, within the 400 MB budget of a 260K-sample session.
+DEFAULT_CACHE_BYTES = 96 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 from irtd_annotator import __version__
 from irtd_annotator.domain.errors import ProjectNotFoundError, UserError
 from irtd_annotator.imaging.display import DisplaySettings
+from irtd_annotator.services.export import ExportOptions
 from irtd_annotator.services.importing import ImportReport
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review import QueueFilter, ReviewSession
@@ -26,6 +27,10 @@ from irtd_annotator.ui.actions import (
     build_actions, build_menus, build_toolbar, install_typing_guard, shortcut_rows,
 )
 from irtd_annotator.ui.edit_wiring import EditingUi
+from irtd_annotator.ui.export_dialog import (
+    default_release_folder, open_export_dialog, show_releases,
+)
+from irtd_annotator.ui.export_worker import ExportRunner, start_export
 from irtd_annotator.ui.history_dialog import HistoryDialog
 from irtd_annotator.ui.import_worker import ImportRunner, start_import
 from irtd_annotator.ui.pair_view import PairView
@@ -59,6 +64,7 @@ class MainWindow(QMainWindow):
         self.queue: QueueDock | None = None
         self.controller: ReviewController | None = None
         self.import_runner: ImportRunner | None = None
+        self.export_runner: ExportRunner | None = None
         self._state_restored = False
         self.undo_stack = QUndoStack(self)
 
@@ -246,6 +252,7 @@ class MainWindow(QMainWindow):
 
         return {
             "open": self._ask_open, "import": self._ask_import, "quit": self.close,
+            "export": self._ask_export, "releases": self._show_releases,
             "undo": review(lambda c: c.undo()), "redo": review(lambda c: c.redo()),
             "edit_text": lambda: self.panel.focus_editor(), "focus_queue": self._focus_queue,
             "history": self._history_of_current,
@@ -263,9 +270,9 @@ class MainWindow(QMainWindow):
         }
 
     def _set_project_actions(self, enabled: bool) -> None:
-        for name in ("import", "undo", "redo", "edit_text", "focus_queue", "history", "approve",
-                     "approve_next", "reject", "flag", "pending", "next_sample", "prev_sample",
-                     "next_pair", "prev_pair", "next_pending"):
+        for name in ("import", "export", "releases", "undo", "redo", "edit_text", "focus_queue",
+                     "history", "approve", "approve_next", "reject", "flag", "pending",
+                     "next_sample", "prev_sample", "next_pair", "prev_pair", "next_pending"):
             self.actions_by_name[name].setEnabled(enabled)
 
     def _ask_open(self) -> None:
@@ -300,6 +307,33 @@ class MainWindow(QMainWindow):
         current = self.queue.current_id()
         if current is not None and self.controller.current_id != current:
             self.controller.show_sample(current)
+
+    def _ask_export(self) -> None:
+        if self.session is None or self.project is None:
+            return
+        self.panel.flush()
+        try:
+            choices = self.session.choices()
+        except UserError as exc:
+            self.show_error("Export release", str(exc))
+            return
+        open_export_dialog(self, choices=choices, annotator=self.annotator,
+                           folder=default_release_folder(self.project.folder),
+                           on_accept=lambda out, options: self.export_release(out, options))
+
+    def export_release(self, out_dir: Path, options: ExportOptions, *,
+                       show_report: bool = True) -> ExportRunner | None:
+        """Export a release of the open project on a worker thread (progress, cancel, report)."""
+        if self.project is None:
+            return None
+        self.panel.flush()
+        self.export_runner = start_export(self, location=self.project.location, out_dir=out_dir,
+                                          options=options, show_report=show_report)
+        return self.export_runner
+
+    def _show_releases(self) -> None:
+        if self.project is not None:
+            show_releases(self, self.project, on_error=self.show_error)
 
     def _focus_queue(self) -> None:
         if self.queue is not None:
@@ -379,6 +413,8 @@ class MainWindow(QMainWindow):
         if self.import_runner is not None and self.import_runner.thread.isRunning():
             self.import_runner.worker.cancel()
             self.import_runner.thread.wait()
+        if self.export_runner is not None:
+            self.export_runner.cancel_and_wait()
         self.settings.save_window_state(QByteArray(self.saveGeometry()),
                                         QByteArray(self.saveState()))
         self.close_project()

@@ -1,0 +1,238 @@
+"""File > Export release… and File > Releases… in the window, on a real project: the dialog
+is filled in as a user would, the export runs on a worker, and the release is on disk and in
+the store."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
+
+from export_support import read_release_file
+from irtd_annotator.services.export import ExportOptions, list_releases
+from irtd_annotator.services.project import Project
+from irtd_annotator.ui import export_worker
+from irtd_annotator.ui.export_dialog import ExportDialog, ReleasesDialog
+from irtd_annotator.ui.export_worker import ExportRunner
+from irtd_annotator.ui.main_window import MainWindow
+from review_data import ReviewData, build_review_project
+from test_main_window import Errors, open_window, store
+
+PREFIX = "/data/Data4MLLM/"
+
+
+@pytest.fixture()
+def data(tmp_path: Path, llvip_dir: Path, irtd_files: Path) -> ReviewData:
+    return build_review_project(tmp_path / "review.db", llvip_dir=llvip_dir, irtd_files=irtd_files)
+
+
+@pytest.fixture()
+def window(qtbot: QtBot, data: ReviewData) -> Iterator[tuple[MainWindow, Errors]]:
+    win, errors = open_window(qtbot, str(data.path))
+    yield win, errors
+    win.close()
+
+
+def review(win: MainWindow, sample_id: int, action: str) -> None:
+    """Show a sample and press a review action on it, as the reviewer does."""
+    assert win.controller is not None
+    win.controller.go_to(sample_id)
+    assert win.controller.current_id == sample_id
+    win.actions_by_name[action].trigger()
+
+
+def open_export_dialog(qtbot: QtBot, win: MainWindow) -> ExportDialog:
+    win.actions_by_name["export"].trigger()
+    qtbot.waitUntil(lambda: isinstance(win.findChild(ExportDialog), ExportDialog)
+                    and win.findChild(ExportDialog).isVisible())
+    dialog = win.findChild(ExportDialog)
+    assert isinstance(dialog, ExportDialog)
+    return dialog
+
+
+def press_export(qtbot: QtBot, dialog: ExportDialog) -> None:
+    buttons = dialog.findChild(QDialogButtonBox)
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.text() == "Export"
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+
+def wait_done(qtbot: QtBot, win: MainWindow) -> ExportRunner:
+    qtbot.waitUntil(lambda: win.export_runner is not None and (
+        win.export_runner.report is not None or win.export_runner.error is not None),
+        timeout=60_000)
+    runner = win.export_runner
+    assert runner is not None and not runner.is_running()
+    return runner
+
+
+def releases(data: ReviewData) -> str:
+    with Project.open(data.path, create=False) as project:
+        return list_releases(project)
+
+
+def test_export_dialog_writes_a_release_and_records_it(
+        qtbot: QtBot, tmp_path: Path, data: ReviewData,
+        window: tuple[MainWindow, Errors]) -> None:
+    win, errors = window
+    review(win, data.grounding["190001"], "approve")
+    review(win, data.caption["190002"], "approve")
+    review(win, data.location["190003"], "approve")  # approved, but its task is not ticked
+    review(win, data.flir[0], "flag")
+    review(win, data.caption["190004"], "flag")      # flagged Caption: exported too
+    win.controller.go_to(data.caption["190005"])     # ... never a rejected one
+    win.controller.set_status("rejected", reason="wrong count")
+    out = tmp_path / "releases" / "v1"
+
+    dialog = open_export_dialog(qtbot, win)
+    # the defaults: approved only, every task and source offered, nothing ticked
+    assert [s for s, c in dialog.statuses.items() if c.isChecked()] == ["approved"]
+    assert {dialog.tasks.item(r).text() for r in range(dialog.tasks.count())} == {
+        "Grounding", "Location", "Caption"}
+    assert {dialog.sources.item(r).text() for r in range(dialog.sources.count())} == {
+        "LLVIP", "63-FLIR_ADAS"}
+    assert dialog.out_dir().parent == data.path.parent and not dialog.force.isChecked()
+    dialog.folder.setText(str(out))
+    dialog.statuses["flagged"].setChecked(True)
+    dialog.set_checked("task", ["Grounding", "Caption"])
+    dialog.prefix.setText(PREFIX)
+    dialog.format.setCurrentText("jsonl")
+    press_export(qtbot, dialog)
+
+    runner = wait_done(qtbot, win)
+    assert runner.error is None and errors == []
+    assert {p.name for p in out.iterdir()} >= {"Detection.jsonl", "Caption.jsonl", "manifest.json"}
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["samples"] == 4 and manifest["by_task"] == {"Caption": 2, "Grounding": 2}
+    assert manifest["filters"]["statuses"] == ["approved", "flagged"]
+    assert manifest["filters"]["format"] == "jsonl" and manifest["created_by"] == "Ada"
+    detection = read_release_file(out / "Detection.jsonl")
+    captions = read_release_file(out / "Caption.jsonl")
+    assert sorted(s["id"] for s in captions) == ["190002", "190004"]
+    assert all(s["image"][0].startswith(PREFIX) for s in detection + captions)
+    assert all(not (out / n).exists() for n in ("Location.jsonl", "Location.json"))
+
+    # the user sees the report; the store has the release
+    box = runner.message_box
+    assert box is not None and box.objectName() == "exportReport" and box.isVisible()
+    assert "release 1: 4 samples exported" in box.text()
+    box.accept()
+    listed = releases(data)
+    assert str(out) in listed and "approved,flagged" in listed and "Ada" in listed
+
+    # File > Releases shows the same table
+    win.actions_by_name["releases"].trigger()
+    qtbot.waitUntil(lambda: win.findChild(ReleasesDialog) is not None)
+    shown = win.findChild(ReleasesDialog)
+    assert shown.text.toPlainText() == listed
+    shown.reject()
+
+    # the window keeps working after the export
+    review(win, data.grounding["190002"], "approve")
+    assert store(data, "SELECT status FROM samples WHERE id=?", data.grounding["190002"]) == [
+        ("approved",)]
+
+
+def test_a_cancelled_export_leaves_no_folder_and_no_release(
+        qtbot: QtBot, tmp_path: Path, data: ReviewData, monkeypatch: pytest.MonkeyPatch,
+        window: tuple[MainWindow, Errors]) -> None:
+    win, errors = window
+    review(win, data.grounding["190001"], "approve")
+    review(win, data.caption["190001"], "approve")
+    # The export is held after its last progress report until the user has pressed Cancel,
+    # so the test does not race a two-sample export.
+    reached, go = threading.Event(), threading.Event()
+    real = export_worker.export_release
+
+    def held(project: Project, out_dir: Path, **kwargs: Any) -> Any:
+        progress = kwargs.pop("progress")
+
+        def report_then_wait(done: int, total: int, what: str) -> None:
+            progress(done, total, what)
+            if done == total:
+                reached.set()
+                go.wait(30)
+
+        return real(project, out_dir, progress=report_then_wait, **kwargs)
+
+    monkeypatch.setattr(export_worker, "export_release", held)
+    out = tmp_path / "cancelled"
+    runner = win.export_release(out, ExportOptions(annotator="Ada"), show_report=False)
+    assert runner is not None
+    try:
+        qtbot.waitUntil(reached.is_set, timeout=30_000)
+        qtbot.waitUntil(lambda: runner.dialog.labelText() == "export: 2 / 2 samples")
+        assert runner.dialog.maximum() == 2 and runner.dialog.value() == 2
+        cancel = runner.dialog.findChild(QPushButton)
+        assert cancel is not None and cancel.text() == "Cancel"
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)  # the user presses Cancel
+    finally:
+        go.set()
+    wait_done(qtbot, win)
+    assert runner.report is None and "cancelled" in (runner.error or "")
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".cancelled")] == []
+    assert releases(data) == "no releases yet"
+    assert not runner.dialog.isVisible() and errors == []
+
+
+def test_a_non_empty_folder_is_refused_unless_replace_is_ticked(
+        qtbot: QtBot, tmp_path: Path, data: ReviewData,
+        window: tuple[MainWindow, Errors]) -> None:
+    win, _errors = window
+    review(win, data.caption["190001"], "approve")
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "notes.txt").write_text("my notes\n", encoding="utf-8")
+
+    dialog = open_export_dialog(qtbot, win)
+    dialog.folder.setText(str(out))
+    press_export(qtbot, dialog)
+    runner = wait_done(qtbot, win)
+    assert runner.report is None and "not empty" in (runner.error or "")
+    box = runner.message_box
+    assert box is not None and box.objectName() == "exportError" and box.isVisible()
+    assert box.icon() == QMessageBox.Icon.Warning and str(out) in box.text()
+    assert "Replace an existing non-empty folder" in box.text() and "--force" not in box.text()
+    box.accept()
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "my notes\n"
+    assert releases(data) == "no releases yet"
+
+    # ticked, the same folder is replaced by the release
+    dialog = open_export_dialog(qtbot, win)
+    dialog.folder.setText(str(out))
+    dialog.force.setChecked(True)
+    press_export(qtbot, dialog)
+    runner = wait_done(qtbot, win)
+    assert runner.error is None
+    assert sorted(p.name for p in out.iterdir() if p.suffix == ".json") == [
+        "Caption.json", "manifest.json"]
+    assert not (out / "notes.txt").exists()
+    assert str(out) in releases(data)
+
+
+def test_the_dialog_says_what_is_missing_and_export_needs_a_project(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win, _errors = window
+    dialog = open_export_dialog(qtbot, win)
+    dialog.statuses["approved"].setChecked(False)
+    press_export(qtbot, dialog)
+    assert dialog.isVisible() and "at least one status" in dialog.error_label.text()
+    dialog.statuses["rejected"].setChecked(True)
+    dialog.folder.setText("  ")
+    press_export(qtbot, dialog)
+    assert dialog.isVisible() and "output folder" in dialog.error_label.text()
+    dialog.reject()
+    assert win.export_runner is None
+
+    win.close_project()
+    assert not win.actions_by_name["export"].isEnabled()
+    assert not win.actions_by_name["releases"].isEnabled()
+    assert win.actions_by_name["export"].shortcut().toString() == "Ctrl+E"
