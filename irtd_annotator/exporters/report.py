@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
+if TYPE_CHECKING:  # pandas and pyarrow cost ~0.7 s and ~150 MB: imported when a report is written
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
 
 CSV_NAME = "review_report.csv"
 PARQUET_NAME = "review_report.parquet"
@@ -37,12 +36,16 @@ class ReportRow(NamedTuple):
 
 COLUMNS: tuple[str, ...] = ReportRow._fields
 
-SCHEMA = pa.schema([
-    ("task", pa.string()), ("source", pa.string()), ("id", pa.string()),
-    ("sample_id", pa.int64()), ("status", pa.string()), ("reason", pa.string()),
-    ("annotator", pa.string()), ("edited", pa.bool_()), ("edit_distance", pa.int64()),
-    ("problems", pa.string()),
-])
+def report_schema() -> Any:
+    """The Arrow schema of the report's columns."""
+    import pyarrow as pa
+
+    return pa.schema([
+        ("task", pa.string()), ("source", pa.string()), ("id", pa.string()),
+        ("sample_id", pa.int64()), ("status", pa.string()), ("reason", pa.string()),
+        ("annotator", pa.string()), ("edited", pa.bool_()), ("edit_distance", pa.int64()),
+        ("problems", pa.string()),
+    ])
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -113,9 +116,13 @@ class ReviewReportWriter:
         self.rows = 0
         self._chunk_rows = chunk_rows
         self._buffer: list[ReportRow] = []
+        import pyarrow.csv as pa_csv
+        import pyarrow.parquet as pq
+
+        self._schema = report_schema()
         self._csv_file = open(self.csv_path, "xb")  # noqa: SIM115 - closed in close()/abandon()
-        self._csv: pa_csv.CSVWriter | None = pa_csv.CSVWriter(self._csv_file, SCHEMA)
-        self._parquet: pq.ParquetWriter | None = pq.ParquetWriter(self.parquet_path, SCHEMA)
+        self._csv: pa_csv.CSVWriter | None = pa_csv.CSVWriter(self._csv_file, self._schema)
+        self._parquet: pq.ParquetWriter | None = pq.ParquetWriter(self.parquet_path, self._schema)
 
     def add(self, row: ReportRow) -> None:
         """Buffer one row; a full chunk is written out."""
@@ -128,8 +135,11 @@ class ReviewReportWriter:
         assert self._csv is not None and self._parquet is not None
         if not self._buffer:
             return
+        import pandas as pd
+        import pyarrow as pa
+
         frame = pd.DataFrame(dict(zip(COLUMNS, map(list, zip(*self._buffer)))))
-        table = pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)
+        table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
         self._csv.write_table(table)
         self._parquet.write_table(table)
         self._buffer.clear()

@@ -99,13 +99,19 @@ def write_markers(conn: Connection, sample_id: int, pair_id: int, markers: Seque
     return True
 
 
-def source_labels(conn: Connection, source: str) -> list[str]:
+def source_labels(conn: Connection, source: str, *, pairs_looked_at: int = 5000) -> list[str]:
     """The labels of boxes and points on the source's Pairs, most used first; IR-TD's
-    Grounding vocabulary when the source has none yet."""
+    Grounding vocabulary when the source has none yet.
+
+    Only the first ``pairs_looked_at`` Pairs of the source are counted: a vocabulary is a
+    suggestion, and counting all of IR-TD's ~400,000 shapes took half a second at start-up.
+    """
     used = func.count().label("n")
+    some_pairs = (select(Pair.id).where(Pair.source == source).order_by(Pair.id)
+                  .limit(pairs_looked_at).scalar_subquery())
     rows = conn.execute(
-        select(Shape.label, used).join(Pair, Pair.id == Shape.pair_id)
-        .where(Pair.source == source, Shape.kind.in_(("box", "point")), Shape.label != "")
+        select(Shape.label, used)
+        .where(Shape.pair_id.in_(some_pairs), Shape.kind.in_(("box", "point")), Shape.label != "")
         .group_by(Shape.label).order_by(used.desc(), Shape.label)).all()
     labels = [r.label for r in rows]
     return labels or list(DEFAULT_LABELS)
