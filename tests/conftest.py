@@ -48,3 +48,22 @@ def llvip_dir() -> Path:
     assert LLVIP_DIR.is_dir(), f"the real LLVIP pairs are expected at {LLVIP_DIR}"
     # resolved, as the importer stores roots: ../shared may be a link to the real folder
     return LLVIP_DIR.resolve()
+
+
+@pytest.fixture()
+def data(tmp_path: Path, llvip_dir: Path, irtd_files: Path):  # type: ignore[no-untyped-def]
+    """A review project of real LLVIP pairs and real Detection.json samples (tests/review_data)."""
+    from review_data import build_review_project
+
+    return build_review_project(tmp_path / "review.db", llvip_dir=llvip_dir, irtd_files=irtd_files)
+
+
+@pytest.fixture()
+def session(data):  # type: ignore[no-untyped-def]
+    """A ReviewSession on ``data`` for the annotator Ada."""
+    from irtd_annotator.services.project import Project
+    from irtd_annotator.services.review import ReviewSession
+
+    project = Project.open(data.path, create=False)
+    yield ReviewSession(project, annotator="Ada")
+    project.close()

@@ -7,18 +7,17 @@ what the model asks for.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QTableView
 from pytestqt.qtbot import QtBot
 
-from irtd_annotator.services.project import Project
 from irtd_annotator.services.review import Changes, QueueFilter, QueueRow, ReviewSession
 from irtd_annotator.ui.queue_dock import QueueDock
 from irtd_annotator.ui.queue_model import COLUMN_OF, ID_ROLE, QueueModel
-from review_data import ReviewData, build_review_project
+from review_data import ReviewData
 
 BIG = 100_000
 PAGE = 200
@@ -70,18 +69,6 @@ class FakeBigSession:
     def fetched_rows(self) -> set[int]:
         """Rows (0-based) fetched so far; id i sits at row i - 1 in ascending order."""
         return {i - 1 for block in self.fetches for i in block}
-
-
-@pytest.fixture()
-def data(tmp_path: Path, llvip_dir: Path, irtd_files: Path) -> ReviewData:
-    return build_review_project(tmp_path / "review.db", llvip_dir=llvip_dir, irtd_files=irtd_files)
-
-
-@pytest.fixture()
-def session(data: ReviewData) -> Iterator[ReviewSession]:
-    project = Project.open(data.path, create=False)
-    yield ReviewSession(project, annotator="Ada")
-    project.close()
 
 
 def display(model: QueueModel, row: int, key: str) -> Any:

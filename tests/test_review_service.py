@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import event, func, insert, select
@@ -17,19 +16,7 @@ from irtd_annotator.domain.tasks import Task
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review import Changes, QueueFilter, ReviewSession
 from irtd_annotator.store.schema import Pair, Revision, Sample, Turn
-from review_data import ReviewData, build_review_project
-
-
-@pytest.fixture()
-def data(tmp_path: Path, llvip_dir: Path, irtd_files: Path) -> ReviewData:
-    return build_review_project(tmp_path / "review.db", llvip_dir=llvip_dir, irtd_files=irtd_files)
-
-
-@pytest.fixture()
-def session(data: ReviewData) -> Iterator[ReviewSession]:
-    project = Project.open(data.path, create=False)
-    yield ReviewSession(project, annotator="Ada")
-    project.close()
+from review_data import ReviewData
 
 
 def _revisions(path: Path) -> list[tuple]:

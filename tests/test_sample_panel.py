@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
@@ -14,28 +14,15 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QMainWindow, QTextEdit, QToolTip
 from pytestqt.qtbot import QtBot
 
-from irtd_annotator.services.project import Project
 from irtd_annotator.services.review import ReviewSession
 from irtd_annotator.ui.diff_view import DELETED_COLOUR, INSERTED_COLOUR, DiffChunk, word_diff
 from irtd_annotator.ui.history_dialog import HistoryDialog
 from irtd_annotator.ui.sample_panel import SamplePanel
 from irtd_annotator.ui.turn_editor import TurnEditor
-from review_data import ReviewData, build_review_project
+from review_data import ReviewData
 
 HIGHLIGHT_CAPTION = ("A red car is parked beside a brightly lit sign.\n"
                      "Two people walk past; their bodies are warm.")
-
-
-@pytest.fixture()
-def data(tmp_path: Path, llvip_dir: Path, irtd_files: Path) -> ReviewData:
-    return build_review_project(tmp_path / "review.db", llvip_dir=llvip_dir, irtd_files=irtd_files)
-
-
-@pytest.fixture()
-def session(data: ReviewData) -> Iterator[ReviewSession]:
-    project = Project.open(data.path, create=False)
-    yield ReviewSession(project, annotator="Ada")
-    project.close()
 
 
 @pytest.fixture()

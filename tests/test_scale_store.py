@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review import QueueFilter, ReviewSession
-from review_data import ReviewData, build_review_project
-
-
-@pytest.fixture()
-def data(tmp_path: Path, llvip_dir: Path, irtd_files: Path) -> ReviewData:
-    return build_review_project(tmp_path / "review.db", llvip_dir=llvip_dir, irtd_files=irtd_files)
-
-
-@pytest.fixture()
-def session(data: ReviewData) -> Iterator[ReviewSession]:
-    project = Project.open(data.path, create=False)
-    yield ReviewSession(project, annotator="Ada")
-    project.close()
+from review_data import ReviewData
 
 
 def _like(path: Path, needle: str) -> list[int]:
