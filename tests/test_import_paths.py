@@ -230,7 +230,8 @@ def test_geometry_outside_the_image_is_kept_and_flagged_only_when_known(tmp_path
     db = tmp_path / "p.db"
     report = run_import(db, [path], image_roots={"*": str(root)})
     assert report.files[0].outside == 1
-    assert "1 with geometry outside the image" in report.summary()
+    assert report.warnings == {"outside-image": 1}
+    assert "samples with warnings (queue filter 'Warnings'): outside-image 1" in report.summary()
     rows = query(db, "SELECT s.original_id, s.warnings, h.x2, h.outside FROM samples s "
                      "JOIN shapes h ON h.sample_id = s.id ORDER BY s.id")
     assert [(i, x2, outside) for i, _w, x2, outside in rows] == [

@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from sqlalchemy import select
+
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.domain.tasks import Task
@@ -30,6 +32,7 @@ from irtd_annotator.services.import_write import PairIndex, WriteResult, write_p
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.warnings_refresh import recompute_warnings, refresh_warnings
 from irtd_annotator.store.revisions import add_revision
+from irtd_annotator.store.schema import Sample
 from irtd_annotator.store.search import bulk_indexing
 from irtd_annotator.store.settings import get_setting, set_setting
 
@@ -98,6 +101,9 @@ class ImportReport:
 
     files: list[FileReport] = field(default_factory=list)
     report_path: Path | None = None  # where the rejected samples were listed
+    # warning code -> Samples of the imported images carrying it, after the consistency check
+    # (which also knows other tasks' Samples of the same image and the sources' image sizes)
+    warnings: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -118,12 +124,13 @@ class ImportReport:
             lines.append(f"{f.file} ({tasks}): {_counts_text(f)}")
         if len(self.files) > 1:
             lines.append(f"total: {_counts_text(self)}")
-        missing_ir, missing_vis, outside = (
-            self.total(n) for n in ("missing_ir", "missing_visible", "outside"))
-        if missing_ir or missing_vis or outside:
+        missing_ir, missing_vis = (self.total(n) for n in ("missing_ir", "missing_visible"))
+        if missing_ir or missing_vis:
             lines.append(f"of the samples written: {missing_ir:,} without their infrared image, "
-                         f"{missing_vis:,} without their visible image, {outside:,} with geometry "
-                         "outside the image (flagged outside-image)")
+                         f"{missing_vis:,} without their visible image")
+        if self.warnings:
+            lines.append("samples with warnings (queue filter 'Warnings'): " + ", ".join(
+                f"{code} {n:,}" for code, n in sorted(self.warnings.items())))
         conflicts = [f"{task} {oid}" for f in self.files for task, oid in f.conflicts]
         if conflicts:
             lines.append(f"{len(conflicts):,} conflict(s): edited by a person, their text "
@@ -245,9 +252,23 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
         else:
             with project.engine.begin() as conn:
                 refresh_warnings(conn, pair_ids=sorted(touched))
+        report.warnings = _warning_counts(project, touched)
     if options.skip_bad and (options.report_path is not None or not report.ok):
         report.report_path = _write_rejects(project, plans, options.report_path)
     return report
+
+
+def _warning_counts(project: Project, pair_ids: set[int]) -> dict[str, int]:
+    """Warning code -> number of Samples on ``pair_ids`` carrying it."""
+    counts: dict[str, int] = {}
+    with project.engine.connect() as conn:
+        rows = conn.execute(select(Sample.pair_id, Sample.warnings)
+                            .where(Sample.warnings.is_not(None))).all()
+    for pair_id, text in rows:
+        if pair_id in pair_ids:
+            for code in text.split("; "):
+                counts[code] = counts.get(code, 0) + 1
+    return counts
 
 
 def _fill(report: FileReport, result: WriteResult) -> None:
