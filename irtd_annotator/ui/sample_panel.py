@@ -261,7 +261,9 @@ class SamplePanel(QWidget):
             widget.editor.tab_pressed.connect(
                 lambda forward, idx=turn.idx: self._move_focus(idx, forward=forward))
             widget.editor.escape_pressed.connect(self.escape_pressed)
-            self._turn_layout.insertWidget(self._turn_layout.count() - 1, widget)
+            # a large answer editor takes the free height; short turns stay at the top
+            self._turn_layout.insertWidget(self._turn_layout.count() - 1, widget,
+                                           10 if large else 0)
             self._turns.append(widget)
 
     def _clear_turns(self) -> None:

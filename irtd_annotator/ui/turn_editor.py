@@ -202,8 +202,12 @@ class TurnWidget(QFrame):
             box.setSizePolicy(QSizePolicy.Policy.Expanding,
                               QSizePolicy.Policy.Expanding if large else QSizePolicy.Policy.Preferred)
         if not large:
-            self.editor.setMaximumHeight(140)
-            self.diff.setMaximumHeight(140)
+            # A short prompt ("Describe this picture in detail.") needs three lines, not the
+            # room the caption under it could use.
+            short = len(turn.text) < 120 and turn.text.count("\n") < 3
+            limit = 72 if short else 140
+            self.editor.setMaximumHeight(limit)
+            self.diff.setMaximumHeight(limit)
 
         top = QHBoxLayout()
         top.addWidget(self.title)
