@@ -9,14 +9,16 @@ from typing import Any, Iterator
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from export_support import PREFIX, add_sample, counting, grounding, read_release_file
 from irtd_annotator import cli
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.exporters import irtd_json
 from irtd_annotator.exporters import report as report_module
+from irtd_annotator.exporters.report import levenshtein
 from irtd_annotator.services import export as export_service
+from irtd_annotator.services import export_query
 from irtd_annotator.services.export import (
     ExportCancelled, ExportError, ExportOptionError, ExportOptions, export_release, list_releases,
 )
@@ -202,16 +204,16 @@ def test_unedited_sample_outside_the_image_is_exported_as_released(tmp_path: Pat
 
 def test_failure_midway_leaves_nothing(project: Project, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    real_write = irtd_json.ReleaseFileWriter.write
+    real_write = irtd_json.ReleaseFileWriter.write_batch
     calls = {"n": 0}
 
-    def failing_write(self: irtd_json.ReleaseFileWriter, sample: irtd_json.ReleaseSample) -> None:
-        calls["n"] += 1
-        if calls["n"] > 2:
+    def failing_write(self: irtd_json.ReleaseFileWriter, samples: Any) -> list[str]:
+        calls["n"] += 1  # the first task's file is written, the second one fails
+        if calls["n"] > 1:
             raise OSError("disk full")
-        real_write(self, sample)
+        return real_write(self, samples)
 
-    monkeypatch.setattr(irtd_json.ReleaseFileWriter, "write", failing_write)
+    monkeypatch.setattr(irtd_json.ReleaseFileWriter, "write_batch", failing_write)
     out = tmp_path / "release"
     with pytest.raises(ExportError, match=f"could not write the release to {out}: disk full"):
         export_release(project, out)
@@ -219,8 +221,8 @@ def test_failure_midway_leaves_nothing(project: Project, tmp_path: Path,
     assert _release_count(project) == 0
 
     calls["n"] = -10**9  # writes work again; now an interrupt arrives while writing the report
-    monkeypatch.setattr(report_module.ReviewReportWriter, "add",
-                        lambda self, row: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(report_module.ReviewReportWriter, "add_columns",
+                        lambda self, columns: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         export_release(project, out)
     assert _siblings(out) == []
@@ -371,3 +373,42 @@ def test_a_sample_of_an_unknown_task_is_left_out_whatever_the_options(project: P
     assert [(s.task, s.problems) for s in report.left_out] == [
         ("Segmentation", ("unknown task 'Segmentation'",))]
     assert report.by_task == {"Grounding": 2, "Pedestrian Counting": 2}
+
+
+def test_a_turn_changed_without_the_edited_flag_is_checked_and_reported(project: Project,
+                                                                       tmp_path: Path) -> None:
+    sample_id = _sample_id(project, "Grounding", "1")
+    outside = "The target bounding box is <box>[[600, 500, 700, 600]]</box>."
+    with project.engine.begin() as conn:  # the text differs from the original; edited stays off
+        conn.execute(update(Turn).where(Turn.sample_id == sample_id, Turn.idx == 1)
+                     .values(text=outside))
+        original = conn.execute(select(Turn.original).where(
+            Turn.sample_id == sample_id, Turn.idx == 1)).scalar_one()
+    report = export_release(project, tmp_path / "r")
+    assert [(s.task, s.id, s.problems) for s in report.left_out] == [
+        ("Grounding", "1", ("box [600, 500, 700, 600] lies outside the 640x512 image",))]
+    report = export_release(project, tmp_path / "r2",
+                            options=ExportOptions(include_invalid=True))
+    frame = pd.read_csv(tmp_path / "r2" / "review_report.csv", dtype={"id": str})
+    row = frame[(frame["task"] == "Grounding") & (frame["id"] == "1")]
+    assert row["edit_distance"].tolist() == [levenshtein(original, outside)]
+    assert "outside the 640x512 image" in row["problems"].tolist()[0]
+
+
+def test_every_sample_keeps_its_own_turns_across_chunks(project: Project, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export_query, "CHUNK", 2)  # 6 approved samples: 3 chunks
+    with project.engine.begin() as conn:
+        bare = counting(conn, "3", 9)
+        counting(conn, "4", 11)
+        conn.execute(delete(Turn).where(Turn.sample_id == bare))  # a sample without turns
+    calls: list[tuple[int, int]] = []
+    export_release(project, tmp_path / "r",
+                   progress=lambda done, total, _what: calls.append((done, total)))
+    assert calls == [(2, 6), (4, 6), (6, 6)]
+    counted = read_release_file(tmp_path / "r" / "PedestrianCounting.json")
+    assert [(o["id"], [t["value"] for t in o["conversations"]][1:]) for o in counted] == [
+        ("0", ["<num>77</num>"]), ("1", ["<num>42</num>"]), ("3", []), ("4", ["<num>11</num>"])]
+    grounded = read_release_file(tmp_path / "r" / "Detection.json")
+    assert [(o["id"], o["conversations"][1]["value"]) for o in grounded] == [
+        ("0", EDITED_ANSWER), ("1", "The target bounding box is <box>[[10, 20, 30, 40]]</box>.")]

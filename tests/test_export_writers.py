@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -17,6 +18,7 @@ from irtd_annotator.exporters.irtd_json import (
 from irtd_annotator.exporters.report import (
     ReportRow, ReviewReportWriter, answer_edit_distance, levenshtein,
 )
+from irtd_annotator.services.export_stream import DigestSpill
 
 
 def _sample(obj: dict) -> ReleaseSample:
@@ -166,3 +168,59 @@ def test_empty_report_has_the_columns(tmp_path: Path) -> None:
     assert list(pd.read_csv(writer.csv_path).columns) == list(pd.read_parquet(
         writer.parquet_path).columns)
     assert len(pd.read_parquet(writer.parquet_path)) == 0
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_batches_write_what_single_samples_write_and_checksum_it(tmp_path: Path,
+                                                                 fmt: str) -> None:
+    samples = [ReleaseSample(str(i), f"{i}.jpg", i % 2 == 0,
+                             (("human", f"q{i}"), ("gpt", f"Wärme {i}")) if i != 3 else ())
+               for i in range(7)]
+    with ReleaseFileWriter(tmp_path / f"one.{fmt}", fmt=fmt) as one:
+        single = [one.write(s) for s in samples]
+    with ReleaseFileWriter(tmp_path / f"batch.{fmt}", fmt=fmt) as batch:
+        batched = batch.write_batch(samples[:2]) + batch.write_batch([]) + batch.write_batch(
+            samples[2:])
+    data = (tmp_path / f"batch.{fmt}").read_bytes()
+    assert data == (tmp_path / f"one.{fmt}").read_bytes()
+    assert batched == single == [s.digest() for s in samples]
+    assert (batch.count, batch.bytes, batch.sha256) == (7, len(data), hashlib.sha256(
+        data).hexdigest())
+    # Turns as the store hands them: (role, text, original or None, sample id).
+    with ReleaseFileWriter(tmp_path / f"rows.{fmt}", fmt=fmt) as rows:
+        rows.write_batch([(s.original_id, s.image, s.image_as_list,
+                           [(role, text, None, 1) for role, text in s.turns]) for s in samples])
+    assert (tmp_path / f"rows.{fmt}").read_bytes() == data
+
+
+def test_digest_spill_gives_back_what_it_was_given(tmp_path: Path) -> None:
+    digests = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(2_500)]
+    with DigestSpill(tmp_path) as spill:
+        spill.add(list(range(1_000)), digests[:1_000])
+        spill.add([], [])
+        spill.add(list(range(1_000, 2_500)), digests[1_000:])
+        assert list(spill.rows(batch=700)) == list(zip(range(2_500), digests))
+        assert spill.count == 2_500
+        with pytest.raises(ValueError, match="64-character digest"):
+            spill.add([1], ["abc"])
+        with pytest.raises(ValueError, match="64-character digest"):
+            spill.add([1, 2], digests[:1])
+
+
+def test_report_by_rows_or_by_columns_is_the_same_file(tmp_path: Path) -> None:
+    rows = [_row(i, edited=i == 4, edit_distance=5 if i == 4 else 0,
+                 annotator="alice" if i == 4 else None) for i in range(7)]
+    (tmp_path / "rows").mkdir()
+    (tmp_path / "columns").mkdir()
+    with ReviewReportWriter(tmp_path / "rows", chunk_rows=3) as by_rows:
+        for row in rows:
+            by_rows.add(row)
+    with ReviewReportWriter(tmp_path / "columns", chunk_rows=3) as by_columns:
+        by_columns.add_columns([list(values) for values in zip(*rows[:5])])
+        by_columns.add_rows([tuple(r[:7]) + (int(r.edited), r.edit_distance, r.problems)
+                             for r in rows[5:]])
+        with pytest.raises(ValueError, match="differ in length"):
+            by_columns.add_columns([[1]] * 9 + [[]])
+    assert by_columns.rows == by_rows.rows == 7
+    assert by_columns.csv_path.read_bytes() == by_rows.csv_path.read_bytes()
+    assert pd.read_parquet(by_columns.parquet_path).equals(pd.read_parquet(by_rows.parquet_path))

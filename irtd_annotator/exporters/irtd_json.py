@@ -4,7 +4,7 @@ A release file is a JSON array of ``{"id", "image": [path], "conversations": [{"
 "value"}, ...]}`` objects laid out as the released ``Location.json`` is (``[``, objects
 indented by 4 spaces joined by ``,\\n``, ``]``), so an unchanged file is reproduced byte for
 byte. The JSON Lines variant writes one object per line. Nothing is kept in memory
-but the sample being written.
+but the batch of samples being written.
 """
 
 from __future__ import annotations
@@ -27,21 +27,21 @@ _quote = encode_basestring
 class ReleaseSample(NamedTuple):
     """One Sample as a release holds it: its id, its image string and its turns' text.
 
-    A NamedTuple, not a validated dataclass: an export makes 40,000 of them, and the JSON
+    A NamedTuple, not a validated dataclass: an export makes 260,000 of them, and the JSON
     encoder refuses anything that is not a string anyway.
     """
 
     original_id: str
     image: str
     image_as_list: bool
-    turns: tuple[tuple[str, str], ...]  # (role, text) in order
+    turns: Sequence[Sequence[str]]  # (role, text, ...) in order: the first two items are read
 
     def as_object(self) -> dict[str, Any]:
         """The sample as the JSON object of a release file (key order as IR-TD has it)."""
         return {
             "id": self.original_id,
             "image": [self.image] if self.image_as_list else self.image,
-            "conversations": [{"from": role, "value": text} for role, text in self.turns],
+            "conversations": [{"from": turn[0], "value": turn[1]} for turn in self.turns],
         }
 
     def digest(self) -> str:
@@ -49,26 +49,40 @@ class ReleaseSample(NamedTuple):
         return hashlib.sha256(format_indented(self).encode("utf-8")).hexdigest()
 
 
-def format_indented(sample: ReleaseSample) -> str:
-    """The sample as ``json.dumps(obj, indent=4, ensure_ascii=False)`` writes it, only faster.
+def _turn_head(role: str) -> str:
+    return f'        {{\n            "from": {_quote(role)},\n            "value": '
 
-    The layout of a release object is fixed, so only the strings go through the (C) encoder;
-    a test checks the result equals json.dumps on every real sample.
+
+_TURN_HEADS = {role: _turn_head(role) for role in ("human", "gpt")}
+_TURN_END = "\n        }"
+
+
+def format_object(original_id: str, image: str, image_as_list: bool,
+                  turns: Sequence[Sequence[str]]) -> str:
+    """One release object as ``json.dumps(obj, indent=4, ensure_ascii=False)`` writes it.
+
+    ``turns`` are sequences whose first two items are the role and the text. The layout of a
+    release object is fixed, so only the strings go through the (C) encoder; a test checks
+    the result equals json.dumps on every real sample.
     """
-    if sample.image_as_list:
-        image = f"[\n        {_quote(sample.image)}\n    ]"
+    if image_as_list:
+        image_json = f"[\n        {_quote(image)}\n    ]"
     else:
-        image = _quote(sample.image)
-    if sample.turns:
-        turns = ",\n".join(
-            f'        {{\n            "from": {_quote(role)},\n'
-            f'            "value": {_quote(text)}\n        }}'
-            for role, text in sample.turns)
-        conversations = f"[\n{turns}\n    ]"
+        image_json = _quote(image)
+    if turns:
+        heads = _TURN_HEADS
+        conversations = "[\n" + ",\n".join([
+            (heads.get(turn[0]) or _turn_head(turn[0])) + _quote(turn[1]) + _TURN_END
+            for turn in turns]) + "\n    ]"
     else:
         conversations = "[]"
-    return (f'{{\n    "id": {_quote(sample.original_id)},\n    "image": {image},\n'
+    return (f'{{\n    "id": {_quote(original_id)},\n    "image": {image_json},\n'
             f'    "conversations": {conversations}\n}}')
+
+
+def format_indented(sample: ReleaseSample) -> str:
+    """The sample as ``json.dumps(obj, indent=4, ensure_ascii=False)`` writes it, only faster."""
+    return format_object(sample.original_id, sample.image, sample.image_as_list, sample.turns)
 
 
 def format_line(sample: ReleaseSample) -> str:
@@ -92,8 +106,10 @@ def check_format(fmt: str) -> None:
 class ReleaseFileWriter:
     """Writes one task's release file incrementally; ``close`` finishes it and fsyncs it.
 
-    Use as a context manager. Leaving the block with an exception closes the file without
-    finishing it (the caller deletes the unfinished release folder).
+    The file's sha256 and size are computed on the way (``sha256``, ``bytes``), so a release
+    of 260,000 samples is not read back to be checksummed. Use as a context manager. Leaving
+    the block with an exception closes the file without finishing it (the caller deletes the
+    unfinished release folder).
     """
 
     def __init__(self, path: Path, *, fmt: str = "json") -> None:
@@ -101,23 +117,54 @@ class ReleaseFileWriter:
         self.path = path
         self.fmt = fmt
         self.count = 0
+        self.bytes = 0
+        self._hash = hashlib.sha256()
         self._file: BinaryIO | None = open(path, "xb")  # noqa: SIM115 - closed in close()
         if fmt == "json":
-            self._file.write(b"[\n")
+            self._put(b"[\n")
 
-    def write(self, sample: ReleaseSample) -> str:
-        """Append one sample; its digest (ReleaseSample.digest), computed on the way."""
+    @property
+    def sha256(self) -> str:
+        """sha256 of what was written so far (of the whole file once it is closed)."""
+        return self._hash.hexdigest()
+
+    def _put(self, data: bytes) -> None:
         if self._file is None:
             raise ValueError(f"{self.path} is already closed")
-        indented = format_indented(sample).encode("utf-8")
+        self._file.write(data)
+        self._hash.update(data)
+        self.bytes += len(data)
+
+    def write(self, sample: ReleaseSample) -> str:
+        """Append one sample; its digest (ReleaseSample.digest)."""
+        return self.write_batch([sample])[0]
+
+    def write_batch(self, samples: Sequence[tuple[str, str, bool, Sequence[Sequence[str]]]]
+                    ) -> list[str]:
+        """Append samples given as (original id, image, image as list, turns); their digests.
+
+        A sample's digest is the sha256 of its indented JSON (ReleaseSample.digest), computed
+        on the way; turns are sequences whose first two items are the role and the text.
+        """
+        if self._file is None:
+            raise ValueError(f"{self.path} is already closed")
+        sha256 = hashlib.sha256
+        indented: list[bytes] = []
+        digests: list[str] = []
+        for original_id, image, image_as_list, turns in samples:
+            data = format_object(original_id, image, image_as_list, turns).encode("utf-8")
+            indented.append(data)
+            digests.append(sha256(data).hexdigest())
+        if not indented:
+            return digests
         if self.fmt == "json":
-            if self.count:
-                self._file.write(b",\n")
-            self._file.write(indented)
+            body = b",\n".join(indented)
+            self._put(b",\n" + body if self.count else body)
         else:
-            self._file.write(format_line(sample).encode("utf-8") + b"\n")
-        self.count += 1
-        return hashlib.sha256(indented).hexdigest()
+            self._put(b"".join([format_line(ReleaseSample(*sample)).encode("utf-8") + b"\n"
+                                for sample in samples]))
+        self.count += len(indented)
+        return digests
 
     def close(self) -> None:
         """Finish the file (closing bracket), flush and fsync it."""
@@ -125,7 +172,7 @@ class ReleaseFileWriter:
             return
         try:
             if self.fmt == "json":
-                self._file.write(b"\n]" if self.count else b"]")
+                self._put(b"\n]" if self.count else b"]")
             self._file.flush()
             os.fsync(self._file.fileno())
         finally:

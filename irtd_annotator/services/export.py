@@ -24,9 +24,10 @@ from irtd_annotator.domain.errors import StoreError, UserError
 from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import FORMATS
-from irtd_annotator.services.export_query import iter_export_rows
+from irtd_annotator.services.export_query import iter_export_chunks
 from irtd_annotator.services.export_stream import (
-    InvalidSample, ReleaseFile, ReleaseStream, check_target, fsync_dir, swap_back, swap_in,
+    DigestSpill, InvalidSample, ReleaseFile, ReleaseStream, check_target, fsync_dir, swap_back,
+    swap_in,
 )
 from irtd_annotator.services.project import Project
 from irtd_annotator.store.engine import current_revision
@@ -172,11 +173,11 @@ def export_release(project: Project, out_dir: Path | str, *,
                    cancel: Callable[[], bool] | None = None) -> ExportReport:
     """Export the Samples ``options`` choose into ``out_dir`` as a release and record it.
 
-    ``progress(done, total, what)`` is called every 2,000 Samples; ``cancel()`` returning
-    true stops the export (ExportCancelled). On any failure or interrupt nothing is left
-    beside ``out_dir``, an old release in it is kept, and the store is unchanged. Raises
-    UserError when ``out_dir`` is not empty (without ``force``), cannot be written, or
-    nothing matches.
+    ``progress(done, total, what)`` is called after every chunk of 2,000 Samples;
+    ``cancel()`` returning true stops the export (ExportCancelled). On any failure or
+    interrupt nothing is left beside ``out_dir``, an old release in it is kept, and the
+    store is unchanged. Raises UserError when ``out_dir`` is not empty (without ``force``),
+    cannot be written, or nothing matches.
     """
     options = options or ExportOptions()
     target = Path(out_dir).expanduser().absolute()
@@ -197,22 +198,23 @@ def _export(project: Project, target: Path, options: ExportOptions,
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
         # (sample id, digest) of every exported Sample, spilled to disk to keep memory flat.
-        with tempfile.TemporaryFile("w+", encoding="ascii", dir=target.parent) as spill:
+        with DigestSpill(target.parent) as spill:
             stream = ReleaseStream(tmp, fmt=options.format, prefix=options.prefix,
                                    include_invalid=options.include_invalid, digests=spill,
                                    report_chunk=REPORT_CHUNK)
             try:
                 total = 0
-                rows = iter_export_rows(
+                chunks = iter_export_chunks(
                     project.engine, statuses=options.status_filter, tasks=options.tasks,
-                    sources=options.sources, annotators=options.annotators)
-                with closing(rows):  # ends the read transaction at once, also on failure
-                    for done, total, row in rows:
-                        stream.add(row)
-                        if done % 2_000 == 0 or done == total:
-                            _check_cancel(cancel)
-                            if progress is not None:
-                                progress(done, total, "export")
+                    sources=options.sources, annotators=options.annotators,
+                    rel_paths=options.prefix is not None)
+                with closing(chunks):  # ends the read transaction at once, also on failure
+                    for chunk in chunks:
+                        total = chunk.total
+                        stream.add_chunk(chunk)
+                        _check_cancel(cancel)
+                        if progress is not None:
+                            progress(chunk.done, total, "export")
                 files = stream.finish()
             except BaseException:
                 stream.abandon()

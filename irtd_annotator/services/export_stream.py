@@ -10,17 +10,24 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from array import array
+from collections import Counter
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
-from typing import IO, Iterator
+from typing import Any, Iterator, Sequence
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import (
-    ReleaseFileWriter, ReleaseSample, file_sha256, release_file_name,
+    ReleaseFileWriter, file_sha256, release_file_name,
 )
-from irtd_annotator.exporters.report import ReportRow, ReviewReportWriter, answer_edit_distance
-from irtd_annotator.services.export_query import ExportRow
+from irtd_annotator.exporters.report import ReviewReportWriter, answer_edit_distance
+from irtd_annotator.services.export_query import (
+    IMAGE, IMAGE_AS_LIST, ORIGINAL_ID, REL_PATH, REPORT_WIDTH, SAMPLE_ID, SOURCE, TASK, Checked,
+    ExportChunk,
+)
 
 _TASKS = frozenset(task.value for task in Task)
 
@@ -97,14 +104,14 @@ def swap_back(target: Path, old: Path | None) -> None:
 
 
 class ReleaseStream:
-    """The writers of one export in its temporary folder, fed sample by sample.
+    """The writers of one export in its temporary folder, fed chunk by chunk.
 
     Counts per task and source and the invalid Samples are kept; each exported Sample's
-    (store id, digest) goes to the ``digests`` spill file, so memory does not grow with it.
+    (store id, digest) goes to the ``digests`` spill files, so memory does not grow with it.
     """
 
     def __init__(self, folder: Path, *, fmt: str, prefix: str | None, include_invalid: bool,
-                 digests: IO[str], report_chunk: int) -> None:
+                 digests: DigestSpill, report_chunk: int) -> None:
         self.folder = folder
         self.fmt = fmt
         self.prefix = prefix
@@ -114,58 +121,101 @@ class ReleaseStream:
         self.writer: ReleaseFileWriter | None = None
         self.by_task: dict[str, int] = {}
         self.by_source: dict[str, int] = {}
-        self.task_files: list[tuple[str, str]] = []  # (file name, task)
+        self.files: list[ReleaseFile] = []  # the closed task files
         self.left_out: list[InvalidSample] = []
         self.included_invalid: list[InvalidSample] = []
+        self._task: str | None = None  # the task of the open file
 
-    def image(self, row: ExportRow) -> str:
+    def image(self, row: tuple[Any, ...]) -> str:
         """The image string to write: as imported, or the prefix joined with rel_path."""
         if self.prefix is None:
-            return row.image
+            return str(row[IMAGE])
         if not self.prefix or self.prefix.endswith("/"):
-            return self.prefix + row.rel_path
-        return f"{self.prefix}/{row.rel_path}"
+            return self.prefix + row[REL_PATH]
+        return f"{self.prefix}/{row[REL_PATH]}"
 
-    def add(self, row: ExportRow) -> None:
-        """Write one Sample (or list it as left out when it is invalid)."""
-        if row.task not in _TASKS:  # no release file to put it in, whatever the options
-            self.left_out.append(InvalidSample(row.task, row.original_id, row.sample_id,
-                                               (f"unknown task {row.task!r}",)))
+    def add_chunk(self, chunk: ExportChunk) -> None:
+        """Write the Samples of one chunk (or list them as left out when they are invalid)."""
+        rows, turns, checked = chunk.rows, chunk.turns, chunk.checked
+        start = 0
+        while start < len(rows):  # one run of Samples of the same task at a time
+            task = rows[start][TASK]
+            end = start + 1
+            while end < len(rows) and rows[end][TASK] == task:
+                end += 1
+            self._add_run(task, range(start, end), rows, turns, checked)
+            start = end
+
+    def _add_run(self, task: str, positions: range, rows: list[tuple[Any, ...]],
+                 turns: list[list[tuple[Any, ...]]], checked: dict[int, Checked]) -> None:
+        if task not in _TASKS:  # no release file to put it in, whatever the options
+            self.left_out.extend(
+                InvalidSample(task, rows[i][ORIGINAL_ID], rows[i][SAMPLE_ID],
+                              (f"unknown task {task!r}",)) for i in positions)
             return
-        if row.problems:
-            invalid = InvalidSample(row.task, row.original_id, row.sample_id, row.problems)
-            if not self.include_invalid:
-                self.left_out.append(invalid)
+        # Unchanged Samples (nearly all) go as read; changed ones may be left out or flagged.
+        kept = list(positions)
+        tails: dict[int, tuple[int, str]] = {}  # report columns of the changed Samples
+        if checked:
+            kept = []
+            for i in positions:
+                check = checked.get(i)
+                if check is None:
+                    kept.append(i)
+                    continue
+                if check.problems:
+                    invalid = InvalidSample(task, rows[i][ORIGINAL_ID], rows[i][SAMPLE_ID],
+                                            check.problems)
+                    if not self.include_invalid:
+                        self.left_out.append(invalid)
+                        continue
+                    self.included_invalid.append(invalid)
+                kept.append(i)
+                tails[i] = (answer_edit_distance(check.turns), "; ".join(check.problems))
+            if not kept:
                 return
-            self.included_invalid.append(invalid)
-        if self.writer is None or self.task_files[-1][1] != row.task:
+        if self.writer is None or self._task != task:
             self._close_writer()  # Samples come by task: one file open at a time
-            name = release_file_name(Task(row.task), self.fmt)
-            self.writer = ReleaseFileWriter(self.folder / name, fmt=self.fmt)
-            self.task_files.append((name, row.task))
-        sample = ReleaseSample(row.original_id, self.image(row), row.image_as_list,
-                               tuple((t.role, t.text) for t in row.turns))
-        digest = self.writer.write(sample)
-        self.digests.write(f"{row.sample_id}\t{digest}\n")
-        self.by_task[row.task] = self.by_task.get(row.task, 0) + 1
-        self.by_source[row.source] = self.by_source.get(row.source, 0) + 1
-        distance = answer_edit_distance(row.turns) if row.changed else 0
-        self.report.add(ReportRow(
-            row.task, row.source, row.original_id, row.sample_id, row.status,
-            row.reject_reason, row.updated_by, row.edited, distance, "; ".join(row.problems)))
+            self.writer = ReleaseFileWriter(
+                self.folder / release_file_name(Task(task), self.fmt), fmt=self.fmt)
+            self._task = task
+        if len(kept) == len(positions):
+            chosen, chosen_turns = rows[positions.start:positions.stop], \
+                turns[positions.start:positions.stop]
+        else:
+            chosen, chosen_turns = [rows[i] for i in kept], [turns[i] for i in kept]
+        images = (map(itemgetter(IMAGE), chosen) if self.prefix is None
+                  else map(self.image, chosen))
+        digests = self.writer.write_batch(list(zip(
+            map(itemgetter(ORIGINAL_ID), chosen), images, map(itemgetter(IMAGE_AS_LIST), chosen),
+            chosen_turns)))
+        sample_ids = list(map(itemgetter(SAMPLE_ID), chosen))
+        self.digests.add(sample_ids, digests)
+        self.by_task[task] = self.by_task.get(task, 0) + len(chosen)
+        for source, count in Counter(map(itemgetter(SOURCE), chosen)).items():
+            self.by_source[source] = self.by_source.get(source, 0) + count
+        # The report takes the leading Sample columns as they are, by column (in C).
+        columns: list[Any] = [list(map(itemgetter(k), chosen)) for k in range(REPORT_WIDTH)]
+        if tails:
+            columns.append([tails[i][0] if i in tails else 0 for i in kept])
+            columns.append([tails[i][1] if i in tails else "" for i in kept])
+        else:
+            columns += [repeat(0, len(chosen)), repeat("", len(chosen))]
+        self.report.add_columns(columns)
 
     def _close_writer(self) -> None:
         if self.writer is not None:
-            self.writer.close()
-            self.writer = None
+            writer, self.writer = self.writer, None
+            writer.close()
+            assert self._task is not None
+            self.files.append(ReleaseFile(writer.path.name, writer.bytes, writer.sha256,
+                                          self._task, writer.count))
 
     def finish(self) -> list[ReleaseFile]:
         """Close every file (fsynced) and describe them with their checksums."""
         self._close_writer()
         self.report.close()
-        files = [ReleaseFile(name, (self.folder / name).stat().st_size,
-                             file_sha256(self.folder / name), task, self.by_task[task])
-                 for name, task in self.task_files]
+        files = list(self.files)
         for path in (self.report.csv_path, self.report.parquet_path):
             files.append(ReleaseFile(path.name, path.stat().st_size, file_sha256(path)))
         return files
@@ -177,9 +227,52 @@ class ReleaseStream:
         self.report.abandon()
 
     def digest_rows(self) -> Iterator[tuple[int, str]]:
-        """The (store id, digest) of every exported Sample, read back from the spill file."""
-        self.digests.flush()
-        self.digests.seek(0)
-        for line in self.digests:
-            sample_id, digest = line.rstrip("\n").split("\t")
-            yield int(sample_id), digest
+        """The (store id, digest) of every exported Sample, read back from the spill files."""
+        return self.digests.rows()
+
+
+class DigestSpill:
+    """The (store id, digest) of every exported Sample, in two temporary files.
+
+    Memory stays flat whatever the size of the release; ids are written as 8-byte integers
+    and digests as their 64 hexadecimal characters, a chunk at a time (no text per Sample).
+    """
+
+    WIDTH = 64  # a sha256 hexdigest
+
+    def __init__(self, folder: Path) -> None:
+        self._ids = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed in close()
+        self._digests = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
+        self.count = 0
+
+    def add(self, sample_ids: Sequence[int], digests: Sequence[str]) -> None:
+        """Append the digests of some Samples (as many ids as digests, each 64 characters)."""
+        text = "".join(digests)
+        if len(sample_ids) != len(digests) or len(text) != self.WIDTH * len(digests):
+            raise ValueError("one 64-character digest per sample id is needed")
+        self._ids.write(array("q", sample_ids).tobytes())
+        self._digests.write(text.encode("ascii"))
+        self.count += len(sample_ids)
+
+    def rows(self, *, batch: int = 1_000) -> Iterator[tuple[int, str]]:
+        """Everything added so far, in order: (sample id, digest)."""
+        for handle in (self._ids, self._digests):
+            handle.flush()
+            handle.seek(0)
+        width = self.WIDTH
+        while raw := self._ids.read(8 * batch):
+            ids = array("q")
+            ids.frombytes(raw)
+            text = self._digests.read(width * len(ids)).decode("ascii")
+            yield from zip(ids, [text[i:i + width] for i in range(0, len(text), width)])
+
+    def close(self) -> None:
+        """Delete both files."""
+        self._ids.close()
+        self._digests.close()
+
+    def __enter__(self) -> "DigestSpill":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
