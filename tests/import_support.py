@@ -55,10 +55,13 @@ def write_samples(path: Path, samples: list[dict[str, Any]], *, form: str = "arr
 def dump_store(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, to compare a store before and after."""
     with sqlite3.connect(db) as conn:
-        tables = [name for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
-            if not name.startswith("turns_fts")]  # the search index: derived from turns
-        return {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
+        tables = [(name, sql) for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY name")
+            if not name.startswith(("turns_fts", "samples_fts"))]  # the search index
+        # a WITHOUT ROWID table (the tally) has no rowid; it is read in primary-key order
+        return {t: conn.execute(f'SELECT * FROM "{t}"' + (
+            "" if "WITHOUT ROWID" in sql.upper() else " ORDER BY rowid")).fetchall()
+            for t, sql in tables}
 
 
 def query(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:

@@ -39,8 +39,12 @@ class CountingSession:
         self.fetches.append(list(ids))
         return self.session.rows(ids)
 
-    def choices(self) -> dict[str, list[str]]:
-        return self.session.choices()
+    def window_ids(self, flt: QueueFilter, **kwargs: Any) -> list[int]:
+        self.queries.append(flt)
+        return self.session.window_ids(flt, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # counts, windowed, rows_before, selects, ...
+        return getattr(self.session, name)
 
 
 class FakeBigSession:
@@ -49,12 +53,36 @@ class FakeBigSession:
     def __init__(self, count: int = BIG) -> None:
         self.count = count
         self.queries = 0
+        self.windows: list[tuple[int | None, int, bool]] = []  # (after, offset, descending)
         self.fetches: list[list[int]] = []
 
     def query_ids(self, flt: QueueFilter) -> list[int]:
         self.queries += 1
         ids = list(range(1, self.count + 1))
         return ids[::-1] if flt.descending else ids
+
+    # a windowed filter: the count, and windows of ids in order
+    def counts(self, flt: QueueFilter) -> tuple[int, int]:
+        return 0, self.count
+
+    def windowed(self, flt: QueueFilter) -> bool:
+        return flt.sort == "id" and not flt.text
+
+    def window_ids(self, flt: QueueFilter, *, after: int | None, offset: int = 0,
+                   limit: int) -> list[int]:
+        self.queries += after is None and offset == 0  # a filter's first read
+        self.windows.append((after, offset, flt.descending))
+        ids = list(range(1, self.count + 1))
+        if flt.descending:
+            ids.reverse()
+        start = 0 if after is None else ids.index(after) + 1
+        return ids[start + offset:start + offset + limit]
+
+    def rows_before(self, flt: QueueFilter, sample_id: int) -> int:
+        return self.count - sample_id if flt.descending else sample_id - 1
+
+    def selects(self, flt: QueueFilter, sample_id: int) -> bool:
+        return 1 <= sample_id <= self.count
 
     def rows(self, ids: Sequence[int]) -> dict[int, QueueRow]:
         self.fetches.append(list(ids))
@@ -223,7 +251,8 @@ def test_sorting_and_refreshing_a_big_queue_stays_lazy(qtbot: QtBot) -> None:
     model.refresh(Changes(sample_ids=frozenset({BIG, 3}), status=True))
     assert fake.queries == 2  # no status filter, not sorted by status: rows only
     assert fake.fetches[fetches:] == [[BIG]]  # id 3 is fetched when its page is shown
-    assert sorted(changed) == [0, BIG - 3]
+    assert changed == [0]  # id 3's window was never read: it is not on screen
+    assert model.row_of(3) == BIG - 3 and model.row_at(BIG - 3).id == 3
 
 
 # ---- the dock ---------------------------------------------------------------------------------------
@@ -360,4 +389,5 @@ def test_dock_over_a_big_queue_fetches_little(qtbot: QtBot) -> None:
     qtbot.keyClicks(dock.table, "xyz")  # type-to-find would scan every row: it is off
     fetched = fake.fetched_rows()
     assert len(fetched) <= 3 * PAGE  # the first page, the last one or two
-    assert fake.queries == 1
+    # the first window of ids, and the last one read backwards from the end
+    assert fake.windows == [(None, 0, False), (None, 0, True)]

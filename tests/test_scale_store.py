@@ -25,7 +25,7 @@ def test_search_uses_the_fts_index_and_finds_what_like_finds(
         session: ReviewSession, data: ReviewData) -> None:
     with sqlite3.connect(data.path) as conn:
         plan = " ".join(str(row) for row in conn.execute(
-            "EXPLAIN QUERY PLAN SELECT rowid FROM turns_fts WHERE turns_fts MATCH '\"car\"'"))
+            "EXPLAIN QUERY PLAN SELECT rowid FROM samples_fts WHERE samples_fts MATCH '\"car\"'"))
     assert "VIRTUAL TABLE" in plan
     for needle in ("headlights", "HEADLIGHTS", "<ref>person</ref>", "eadligh", "bounding box"):
         assert session.query_ids(QueueFilter(text=needle)) == _like(data.path, needle), needle
@@ -88,6 +88,12 @@ def test_an_import_indexes_its_turns_for_search(tmp_path: Path, irtd_files: Path
             assert found and found == _like(path, needle), needle
     with sqlite3.connect(path) as conn:  # the insert trigger is back for later changes
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type='trigger'"
-                            " AND name='turns_fts_insert'").fetchone() == (1,)
-        assert conn.execute("SELECT count(*) FROM turns_fts").fetchone() == \
-            conn.execute("SELECT count(*) FROM turns").fetchone()
+                            " AND name='samples_fts_insert'").fetchone() == (1,)
+        # one row per Sample: its turns, in order, one per line
+        assert conn.execute("SELECT count(*) FROM samples_fts").fetchone() == \
+            conn.execute("SELECT count(DISTINCT sample_id) FROM turns").fetchone()
+        sid, = conn.execute("SELECT max(sample_id) FROM turns").fetchone()
+        turns = [t for (t,) in conn.execute(
+            "SELECT text FROM turns WHERE sample_id = ? ORDER BY idx", (sid,))]
+        assert conn.execute("SELECT text FROM samples_fts WHERE rowid = ?",
+                            (sid,)).fetchone() == ("\n".join(turns),)

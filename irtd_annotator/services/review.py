@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, TypeVar
 
-from sqlalchemy import Connection, Row, Select, func, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from irtd_annotator.domain.errors import StoreError
@@ -19,19 +19,22 @@ from irtd_annotator.domain.markup import MarkupError
 from irtd_annotator.domain.model import RejectReason, ReviewStatus
 from irtd_annotator.domain.warnings import BAD_MARKUP
 from irtd_annotator.domain.tasks import Task
-from irtd_annotator.domain.views import PairInfo, SampleView, TurnView
+from irtd_annotator.domain.views import PairInfo, SampleView
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review_query import (
-    QueueFilter, filtered_ids, filtered_select, missing_clause, status_label, uses_fts,
+    QueueFilter, filtered_ids, filtered_select, missing_clause, rows_before, selects,
+    status_label, uses_fts, window_ids, windowed,
 )
 from irtd_annotator.services.answers import (
     AnswerContext, load_context, parse_for, write_answer,
 )
-from irtd_annotator.services.review_shapes import view_shapes
+from irtd_annotator.services.fast_reads import Statements
+from irtd_annotator.services.sample_reads import read_pairs, read_sample
 # the store's wording of locked / read-only / not-a-database, shared with opening a project
 from irtd_annotator.store.engine import describe_db_error
 from irtd_annotator.store.revisions import add_revision, now_iso
 from irtd_annotator.store.schema import Pair, Revision, Sample, Shape, Turn
+from irtd_annotator.store.tally import has_tally, tally_by_status
 
 __all__ = ["Changes", "QueueFilter", "QueueRow", "RevisionView", "ReviewSession"]
 
@@ -114,14 +117,54 @@ class ReviewSession:
         # (approved, total) is asked after every decision: per filter, the counts by status
         # with the store's stamp they were read at, kept in step by set_status itself
         self._counts: dict[QueueFilter, tuple[tuple[int, int], dict[str, int]]] = {}
+        self._has_tally: bool | None = None  # read once: a migration runs only on opening
+        self._reads = Statements()  # what showing a Sample reads, compiled once
 
     # ---- reading -------------------------------------------------------------------------
 
     @_store_errors
     def query_ids(self, flt: QueueFilter) -> list[int]:
-        """The ids of the Samples the filter selects, in its order (one query)."""
+        """The ids of the Samples the filter selects, in its order (one query).
+
+        A text search also counts what it found by status, for ``counts``: the search is
+        what costs, so it is not run twice.
+        """
         with self.project.engine.connect() as conn:
-            return filtered_ids(conn, flt)
+            if not flt.text.strip() or self._tallied(conn, flt):
+                return [row[0] for row in filtered_ids(conn, flt)]
+            stamp = _stamp(conn)
+            found = filtered_ids(conn, flt, with_status=True)
+        by_status: dict[str, int] = {}
+        for _sid, status in found:
+            by_status[status] = by_status.get(status, 0) + 1
+        self._keep_counts(flt, stamp, by_status)
+        return [sid for sid, _status in found]
+
+    @staticmethod
+    def windowed(flt: QueueFilter) -> bool:
+        """Whether the queue may read the filter's ids a window at a time (``window_ids``)."""
+        return windowed(flt)
+
+    @_store_errors
+    def window_ids(self, flt: QueueFilter, *, after: int | None, offset: int = 0,
+                   limit: int) -> list[int]:
+        """Up to ``limit`` ids of a windowed filter, after the id ``after`` (or from the
+        start) and ``offset`` more, in the filter's order."""
+        with self.project.engine.connect() as conn:
+            return window_ids(conn, flt, after=after, offset=offset, limit=limit,
+                              dense_sources=self._dense_sources(conn, flt))
+
+    @_store_errors
+    def rows_before(self, flt: QueueFilter, sample_id: int) -> int:
+        """How many Samples of a windowed filter come before ``sample_id`` in its order."""
+        with self.project.engine.connect() as conn:
+            return rows_before(conn, flt, sample_id)
+
+    @_store_errors
+    def selects(self, flt: QueueFilter, sample_id: int) -> bool:
+        """Whether the filter selects the Sample."""
+        with self.project.engine.connect() as conn:
+            return selects(conn, flt, sample_id)
 
     @_store_errors
     def rows(self, ids: Sequence[int]) -> dict[int, QueueRow]:
@@ -145,6 +188,10 @@ class ReviewSession:
         appends a revision and an import adds Samples, so (last revision, last Sample) tells.
         """
         with self.project.engine.connect() as conn:
+            if self._tallied(conn, flt):  # a few rows of sample_tally (migration 0004)
+                by_status = tally_by_status(conn, statuses=flt.statuses, tasks=flt.tasks,
+                                            sources=flt.sources)
+                return by_status.get(ReviewStatus.APPROVED.value, 0), sum(by_status.values())
             stamp = _stamp(conn)
             cached = self._counts.get(flt)
             if cached is not None and cached[0] == stamp:
@@ -154,21 +201,40 @@ class ReviewSession:
                 query = filtered_select(flt, select(Sample.status, func.count(Sample.id)),
                                         fts=uses_fts(conn)).group_by(Sample.status)
                 by_status = {status: int(n) for status, n in conn.execute(query).all()}
-                self._counts.pop(flt, None)
-                self._counts[flt] = (stamp, by_status)
-                while len(self._counts) > _COUNTED_FILTERS:
-                    del self._counts[next(iter(self._counts))]
+                self._keep_counts(flt, stamp, by_status)
         return by_status.get(ReviewStatus.APPROVED.value, 0), sum(by_status.values())
+
+    def _keep_counts(self, flt: QueueFilter, stamp: tuple[int, int],
+                     by_status: dict[str, int]) -> None:
+        self._counts.pop(flt, None)
+        self._counts[flt] = (stamp, by_status)
+        while len(self._counts) > _COUNTED_FILTERS:
+            del self._counts[next(iter(self._counts))]
+
+    def _tallied(self, conn: Connection, flt: QueueFilter) -> bool:
+        """Whether the store's tally counts this filter (statuses, tasks and sources only)."""
+        if flt.text.strip() or flt.missing_images is not None or flt.edited is not None \
+                or flt.warnings is not None:
+            return False
+        if self._has_tally is None:
+            self._has_tally = has_tally(conn)
+        return self._has_tally
+
+    def _dense_sources(self, conn: Connection, flt: QueueFilter) -> bool:
+        """Whether the filter's sources hold a tenth or more of the Samples it would select
+        without them (see ``filtered_select``); unknown without the tally: no."""
+        if not flt.sources or not self._tallied(conn, flt):
+            return False
+        kept = tally_by_status(conn, statuses=flt.statuses, tasks=flt.tasks, sources=flt.sources)
+        every = tally_by_status(conn, statuses=flt.statuses, tasks=flt.tasks, sources=())
+        return sum(kept.values()) * 10 >= sum(every.values())
 
     @_store_errors
     def pairs_of(self, sample_ids: Sequence[int]) -> dict[int, PairInfo]:
         """The Pair of each Sample id (unknown ids left out), in one query: for read-ahead."""
         wanted = list(dict.fromkeys(int(i) for i in sample_ids))[:_BATCH]
         with self.project.engine.connect() as conn:
-            rows = conn.execute(select(Sample.id.label("sample_id"), Pair)
-                                .join(Pair, Pair.id == Sample.pair_id)
-                                .where(Sample.id.in_(wanted))).all()
-        return {row.sample_id: _pair_info(row) for row in rows}
+            return read_pairs(self._reads, conn, wanted)
 
     @_store_errors
     def choices(self) -> dict[str, list[str]]:
@@ -191,36 +257,22 @@ class ReviewSession:
 
     @_store_errors
     def sample(self, sample_id: int) -> SampleView:
-        """Everything the sample panel and the pair view show of one Sample."""
+        """Everything the sample panel and the pair view show of one Sample.
+
+        Read on every move in the window: three small statements compiled once
+        (``sample_reads``), not built anew through SQLAlchemy each time.
+        """
         with self.project.engine.connect() as conn:
-            sample = _get_sample(conn, sample_id)
-            pair = conn.execute(select(Pair).where(Pair.id == sample.pair_id)).one()
-            turns = conn.execute(
-                select(Turn.idx, Turn.role, Turn.text, Turn.original)
-                .where(Turn.sample_id == sample_id).order_by(Turn.idx)
-            ).all()
-            shapes = conn.execute(
-                select(Shape).where(Shape.sample_id == sample_id).order_by(Shape.kind, Shape.idx)
-            ).all()
-        info = _pair_info(pair)
-        boxes, points = view_shapes(shapes, width=info.width, height=info.height)
-        return SampleView(
-            id=sample.id, task=_task(sample.task), original_id=sample.original_id,
-            source_file=sample.source_file, status=ReviewStatus(sample.status),
-            reject_reason=sample.reject_reason, note=sample.note, edited=bool(sample.edited),
-            pair=info,
-            turns=tuple(TurnView(t.idx, t.role, t.text, t.original) for t in turns),
-            boxes=boxes, points=points,
-            warnings=tuple(w for w in (sample.warnings or "").split("; ") if w),
-            count=sample.count, options=tuple(sample.options or ""),
-        )
+            return read_sample(self._reads, conn, sample_id)
 
     @_store_errors
     def pair_samples(self, pair_id: int) -> list[QueueRow]:
         """Every Sample of the Pair (siblings across tasks), by id."""
         with self.project.engine.connect() as conn:
-            result = conn.execute(_row_select().where(Sample.pair_id == pair_id).order_by(Sample.id))
-            return [_queue_row(row) for row in result]
+            rows = self._reads.rows(conn, _siblings_select, pair_id=pair_id)
+        return [QueueRow(id=sid, status=status, task=task, source=source, image=rel_path,
+                         edited=bool(edited), warnings=warnings or "", missing=bool(missing))
+                for sid, status, task, source, rel_path, edited, warnings, missing in rows]
 
     @_store_errors
     def next_pending(self, after_id: int | None, ids: Sequence[int]) -> int | None:
@@ -229,7 +281,7 @@ class ReviewSession:
         ``after_id`` itself is never returned. The ids are checked in growing batches, so
         the usual case (a pending Sample close by) costs one small query.
         """
-        order = ids if isinstance(ids, list) else list(ids)
+        order = ids  # a list, or the queue's lazy view of its ids: never copied whole
         if not order:
             return None
         start = 0
@@ -370,8 +422,7 @@ class ReviewSession:
 
 
     def _in_filter(self, conn: Connection, flt: QueueFilter, sample_id: int) -> bool:
-        query = filtered_select(flt, select(Sample.id), fts=uses_fts(conn))
-        return conn.execute(query.where(Sample.id == sample_id)).first() is not None
+        return selects(conn, flt, sample_id)
 
     def _move_counts(self, moved: dict[QueueFilter, tuple[bool, bool]], *, old: str, new: str,
                      stamp: tuple[int, int]) -> None:
@@ -424,28 +475,16 @@ def _row_select() -> Select[Any]:
             .join(Pair, Pair.id == Sample.pair_id))
 
 
+def _siblings_select() -> Select[Any]:
+    return _row_select().where(Sample.pair_id == bindparam("pair_id")).order_by(Sample.id)
+
+
 def _queue_row(row: Row[Any]) -> QueueRow:
     return QueueRow(
         id=row.id, status=row.status, task=row.task, source=row.source,
         image=row.rel_path, edited=bool(row.edited),
         warnings=row.warnings or "", missing=bool(row.missing),
     )
-
-
-def _pair_info(pair: Row[Any]) -> PairInfo:
-    return PairInfo(
-        id=pair.id, rel_path=pair.rel_path, source=pair.source,
-        ir_path=pair.ir_path, visible_path=pair.visible_path,
-        ir_exists=bool(pair.ir_exists), visible_exists=bool(pair.visible_exists),
-        width=pair.width, height=pair.height, aligned=bool(pair.aligned),
-    )
-
-
-def _task(value: str) -> Task:
-    try:
-        return Task(value)
-    except ValueError:
-        return Task.parse(value)
 
 
 def _natural_key(text: str) -> tuple[int, str]:

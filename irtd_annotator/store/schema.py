@@ -76,8 +76,10 @@ class Sample(Base):
 class Turn(Base):
     """One human or gpt message of a Sample; ``original`` is the LLM's text, kept forever.
 
-    On SQLite, migration 0003 adds ``turns_fts``: an FTS5 (trigram) index over ``text`` kept
-    in step by triggers, for the queue's free-text search. It is not mapped here.
+    On SQLite, migration 0005 adds ``samples_fts``: an FTS5 (trigram) index with one row per
+    Sample (its turns' ``text`` joined by line breaks) kept in step by triggers, for the
+    queue's free-text search. Migration 0004 adds ``sample_tally``: the Samples counted per
+    (source, task, status), kept by triggers on ``samples``. Neither is mapped here.
     """
 
     __tablename__ = "turns"

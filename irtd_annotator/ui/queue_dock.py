@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from irtd_annotator.services.review import Changes, QueueFilter
-from irtd_annotator.ui.queue_model import COLUMN_OF, COLUMNS, QueueModel, QueueSource
+from irtd_annotator.ui.queue_model import COLUMN_OF, COLUMNS, QueueIds, QueueModel, QueueSource
 
 SEARCH_DEBOUNCE_MS = 250
 
@@ -205,9 +205,14 @@ class QueueDock(QDockWidget):
         return self._current
 
     def current_ids(self) -> list[int]:
-        """Every Sample id in the queue, in its order."""
+        """Every Sample id in the queue, in its order (reads them all: see ``id_view``)."""
         self._ensure_loaded()
         return self.model.ids()
+
+    def id_view(self) -> QueueIds:
+        """The ids in the queue, in its order, read a window at a time as they are asked."""
+        self._ensure_loaded()
+        return self.model.id_view()
 
     def current_filter(self) -> QueueFilter:
         """The filter (and sort) the queue shows."""

@@ -1,18 +1,26 @@
-"""The queue's table model: an ordered list of Sample ids whose rows are fetched lazily.
+"""The queue's table model: the Sample ids of the current filter, read a window at a time.
 
-Only the id list of the current filter is held (one query); rows are fetched a page at a
-time (``session.rows`` for a block of ids around the row asked for) and kept in a bounded
-LRU of pages, so a queue of hundreds of thousands of Samples costs one id list and a few
-pages, never a query per row nor every row. Sorting re-queries with the filter's sort key
-instead of sorting in a proxy model.
+A filter in id order (``session.windowed``) is never read whole: the model asks the session
+for the count (kept by the store, so instant) and reads the ids in windows of
+``window_size`` as rows are shown, each window one index range after the last id of the one
+before it. A filter that sorts by another column, or searches text, reads all its ids in one
+query. Rows (QueueRow) are fetched a page at a time, by id, into a bounded LRU. So a queue
+of 260,000 Samples costs a count and one window when its filter changes, never a query per
+row nor every row.
+
+Pins: a Sample the filter does not select but the user opened (a sibling of another task),
+or the Sample the user is looking at after a change took it out of the filter, is shown
+where they left it, until the next re-query. Model rows are the filter's rows with the pins
+inserted; ``_pins`` holds (filter row it stands before, id) in order.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, overload
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -40,23 +48,72 @@ class QueueSource(Protocol):
 
     def query_ids(self, flt: QueueFilter) -> list[int]: ...
     def rows(self, ids: Sequence[int]) -> dict[int, QueueRow]: ...
+    def counts(self, flt: QueueFilter) -> tuple[int, int]: ...
+    def windowed(self, flt: QueueFilter) -> bool: ...
+    def window_ids(self, flt: QueueFilter, *, after: int | None, offset: int = 0,
+                   limit: int) -> list[int]: ...
+    def rows_before(self, flt: QueueFilter, sample_id: int) -> int: ...
+    def selects(self, flt: QueueFilter, sample_id: int) -> bool: ...
+
+
+class QueueIds(Sequence[int]):
+    """The queue's ids in order, read lazily from the model (windows on demand)."""
+
+    def __init__(self, model: "QueueModel") -> None:
+        self._model = model
+
+    def __len__(self) -> int:
+        return self._model.rowCount()
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        row = index + len(self) if index < 0 else index
+        sid = self._model.id_at(row)
+        if sid is None:
+            raise IndexError(index)
+        return sid
+
+    def __iter__(self) -> Iterator[int]:
+        for row in range(len(self)):
+            sid = self._model.id_at(row)
+            if sid is not None:
+                yield sid
+
+    def __contains__(self, sample_id: object) -> bool:
+        return isinstance(sample_id, int) and self._model.row_of(sample_id) is not None
+
+    def index(self, sample_id: Any, start: int = 0, stop: int | None = None) -> int:
+        row = self._model.row_of(sample_id) if isinstance(sample_id, int) else None
+        if row is None or row < start or (stop is not None and row >= stop):
+            raise ValueError(f"{sample_id!r} is not in the queue")
+        return row
 
 
 class QueueModel(QAbstractTableModel):
-    """Rows of the queue, one per Sample id of the current filter, loaded a page at a time."""
+    """Rows of the queue, one per Sample id of the current filter, loaded a window at a time."""
 
     def __init__(self, session: QueueSource, parent: QObject | None = None, *,
-                 page_size: int = 200, max_pages: int = 40) -> None:
+                 page_size: int = 200, max_pages: int = 40, window_size: int = 2000) -> None:
         super().__init__(parent)
-        if page_size < 1 or max_pages < 1:
-            raise ValueError(f"page_size and max_pages must be positive, got {page_size}, {max_pages}")
+        if page_size < 1 or max_pages < 1 or window_size < 1:
+            raise ValueError("page_size, max_pages and window_size must be positive, got "
+                             f"{page_size}, {max_pages}, {window_size}")
         self._session = session
         self._page_size = page_size
-        self._max_pages = max_pages
+        self._max_rows = page_size * max_pages
+        self._window = window_size
         self._filter = QueueFilter()
-        self._ids: list[int] = []
-        self._row_of: dict[int, int] | None = None  # built on first lookup by id
-        self._pages: OrderedDict[int, dict[int, QueueRow]] = OrderedDict()
+        self._total = 0                          # rows the filter selects (pins not counted)
+        self._windows: dict[int, list[int]] = {}  # window number -> its ids
+        self._where: dict[int, int] = {}         # id -> filter row, of the windows held
+        self._pins: list[tuple[int, int]] = []   # (filter row it stands before, id), in order
+        self._rows: OrderedDict[int, QueueRow | None] = OrderedDict()  # id -> row, LRU
         self._missing_icon: QIcon | None = None
 
     # ---- ids and filter ------------------------------------------------------------------------
@@ -66,43 +123,80 @@ class QueueModel(QAbstractTableModel):
         return self._filter
 
     def set_filter(self, flt: QueueFilter, *, force: bool = False) -> None:
-        """Re-query the ids with ``flt`` (a model reset) unless it is the current filter."""
-        if flt == self._filter and not force and self._ids:
+        """Re-query the filter (a model reset) unless it is the current filter."""
+        if flt == self._filter and not force and self._total:
             return
-        ids = self._session.query_ids(flt)
+        total, windows = self._read(flt)
         self.beginResetModel()
         self._filter = flt
-        self._set_ids(ids)
+        self._install(total, windows)
+        self._pins = []
         self.endResetModel()
 
     def requery(self) -> None:
         """Query the ids of the current filter again (a model reset)."""
         self.set_filter(self._filter, force=True)
 
+    def id_view(self) -> QueueIds:
+        """The ids in queue order as a lazy sequence (windows are read as they are asked)."""
+        return QueueIds(self)
+
     def ids(self) -> list[int]:
-        """The Sample ids in queue order (a copy)."""
-        return list(self._ids)
+        """Every Sample id in queue order (reads the windows not held yet: for a queue of
+        hundreds of thousands, prefer ``id_view``)."""
+        if self._session.windowed(self._filter) and len(self._where) < self._total:
+            _total, windows = self._read(self._filter, whole=True)
+            self._install(self._total, windows, keep_rows=True)
+        return list(self.id_view())
 
     def id_at(self, row: int) -> int | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+        if not 0 <= row < self.rowCount():
+            return None
+        pinned, frow = self._split(row)
+        if pinned is not None:
+            return pinned
+        window = self._windows.get(frow // self._window)
+        if window is None:
+            window = self._load_window(frow // self._window)
+        offset = frow % self._window
+        return window[offset] if offset < len(window) else None
 
     def row_of(self, sample_id: int) -> int | None:
-        """The row of a Sample id, or None when the filter does not show it."""
-        if self._row_of is None:
-            self._row_of = {sid: n for n, sid in enumerate(self._ids)}
-        return self._row_of.get(sample_id)
+        """The row of a Sample id, or None when the queue does not show it."""
+        known = self._known_row(sample_id)
+        if known is not None:
+            return known
+        frow = None
+        if len(self._where) < self._total \
+                and self._session.windowed(self._filter):
+            if not self._session.selects(self._filter, sample_id):
+                return None
+            frow = self._session.rows_before(self._filter, sample_id)
+            self._load_window(frow // self._window)
+            if self._where.get(sample_id) != frow:
+                return None  # the store changed under us: shown at the next re-query
+        return None if frow is None else self._model_row(frow)
 
     def row_at(self, row: int) -> QueueRow | None:
         """The QueueRow at ``row``, fetching its page if needed (None if the Sample is gone)."""
-        if not 0 <= row < len(self._ids):
+        sid = self.id_at(row)
+        if sid is None:
             return None
-        page = row // self._page_size
-        cached = self._pages.get(page)
-        if cached is None:
-            cached = self._fetch_page(page)
-        else:
-            self._pages.move_to_end(page)
-        return cached.get(self._ids[row])
+        if sid in self._rows:
+            self._rows.move_to_end(sid)
+            return self._rows[sid]
+        first = row - row % self._page_size
+        page = [i for r in range(first, min(first + self._page_size, self.rowCount()))
+                if (i := self.id_at(r)) is not None]
+        if sid not in page:
+            page.append(sid)
+        fresh = self._session.rows(page)
+        for i in page:
+            self._rows[i] = fresh.get(i)
+            self._rows.move_to_end(i)
+        while len(self._rows) > self._max_rows:
+            self._rows.popitem(last=False)
+        return self._rows.get(sid)
 
     def pin(self, sample_id: int, *, after: int | None) -> bool:
         """Show ``sample_id`` right after the Sample ``after`` until the next re-query.
@@ -115,31 +209,101 @@ class QueueModel(QAbstractTableModel):
         if sample_id not in self._session.rows([sample_id]):
             return False
         anchor = self.row_of(after) if after is not None else None
-        row = anchor + 1 if anchor is not None else 0
+        if anchor is None:
+            position, before = 0, 0
+        else:
+            pinned, frow = self._split(anchor)
+            if pinned is not None:
+                position = next(n for n, (_b, i) in enumerate(self._pins) if i == pinned) + 1
+                before = self._pins[position - 1][0]
+            else:
+                before = frow + 1
+                position = bisect.bisect_left([b for b, _i in self._pins], before)
+        row = before + position
         self.beginInsertRows(QModelIndex(), row, row)
-        ids = self._ids
-        ids.insert(row, sample_id)
-        self._set_ids(ids)  # pages are blocks of rows: inserting shifts them all
+        self._pins.insert(position, (before, sample_id))
         self.endInsertRows()
         return True
 
     def cached_pages(self) -> list[int]:
-        """The page numbers held, least recently used first (for tests and diagnostics)."""
-        return list(self._pages)
+        """The row pages held, least recently used first (for tests and diagnostics)."""
+        pages: list[int] = []
+        for sid in self._rows:
+            row = self._known_row(sid)
+            if row is not None and row // self._page_size not in pages:
+                pages.append(row // self._page_size)
+        return pages
 
-    def _set_ids(self, ids: list[int]) -> None:
-        self._ids = list(ids)
-        self._row_of = None
-        self._pages.clear()
+    def held_windows(self) -> list[int]:
+        """The numbers of the id windows held (for tests and diagnostics)."""
+        return sorted(self._windows)
 
-    def _fetch_page(self, page: int) -> dict[int, QueueRow]:
-        start = page * self._page_size
-        block = self._ids[start:start + self._page_size]
-        rows = self._session.rows(block)
-        self._pages[page] = rows
-        while len(self._pages) > self._max_pages:
-            self._pages.popitem(last=False)
-        return rows
+    # ---- windows and pins ----------------------------------------------------------------------
+
+    def _read(self, flt: QueueFilter, *, whole: bool = False) -> tuple[int, dict[int, list[int]]]:
+        """(rows the filter selects, the windows read now) for a new filter."""
+        session = self._session
+        if session.windowed(flt) and not whole:
+            total = session.counts(flt)[1]
+            first = session.window_ids(flt, after=None, limit=self._window) if total else []
+            return total, {0: first}
+        ids = session.query_ids(flt)
+        return len(ids), {n // self._window: ids[n:n + self._window]
+                          for n in range(0, len(ids), self._window)} or {0: []}
+
+    def _install(self, total: int, windows: dict[int, list[int]], *,
+                 keep_rows: bool = False) -> None:
+        self._total = total
+        self._windows = {}
+        self._where = {}
+        if not keep_rows:  # rows are by id: after a change only the changed ones are stale
+            self._rows.clear()
+        for number, ids in windows.items():
+            self._hold(number, ids)
+
+    def _hold(self, number: int, ids: list[int]) -> None:
+        self._windows[number] = ids
+        first = number * self._window
+        for n, sid in enumerate(ids):
+            self._where[sid] = first + n
+
+    def _load_window(self, number: int) -> list[int]:
+        held = self._windows.get(number)
+        if held is not None:
+            return held
+        if not self._session.windowed(self._filter):
+            return []  # every id is held; a window past the end is empty
+        before = self._windows.get(number - 1)
+        start = number * self._window
+        if before is not None and len(before) == self._window:
+            ids = self._session.window_ids(self._filter, after=before[-1], limit=self._window)
+        elif 2 * start > self._total:
+            # in the second half: read backwards from the end, a shorter offset to skip
+            end = min(self._total, start + self._window)
+            back = dataclasses.replace(self._filter, descending=not self._filter.descending)
+            ids = self._session.window_ids(back, after=None, offset=self._total - end,
+                                           limit=max(0, end - start))[::-1]
+        else:
+            ids = self._session.window_ids(self._filter, after=None,
+                                           offset=number * self._window, limit=self._window)
+        self._hold(number, ids)
+        return ids
+
+    def _pin_row(self, n: int) -> int:
+        return self._pins[n][0] + n
+
+    def _split(self, row: int) -> tuple[int | None, int]:
+        """(pinned id, -1) for a pinned row, else (None, its filter row)."""
+        for n, (before, sid) in enumerate(self._pins):
+            pin_row = before + n
+            if row == pin_row:
+                return sid, -1
+            if row < pin_row:
+                return None, row - n
+        return None, row - len(self._pins)
+
+    def _model_row(self, frow: int) -> int:
+        return frow + sum(1 for before, _sid in self._pins if before <= frow)
 
     # ---- sorting and refreshing ------------------------------------------------------------
 
@@ -154,20 +318,16 @@ class QueueModel(QAbstractTableModel):
         """Show what ``changes`` touched.
 
         When the change cannot move a Sample in or out of the filter, or change its place,
-        only the changed rows are fetched again (dataChanged). Otherwise the ids are queried
+        only the changed rows are fetched again (dataChanged). Otherwise the filter is read
         again and the rows moved (a layout change that keeps the selection); the Sample
-        ``keep`` (the one the user is looking at) stays in the queue even if the filter no
+        ``keep`` (the one the user is looking at) stays where it is even if the filter no
         longer selects it, so approving it does not make it vanish under the user's eyes.
         It leaves at the next re-query.
         """
         if not changes.sample_ids:
             return
         if self._may_move(changes):
-            new_ids = self._session.query_ids(self._filter)
-            if keep is not None and keep in self._ids and keep not in new_ids:
-                new_ids = _keep_in_place(new_ids, self._ids, keep)
-            if new_ids != self._ids:
-                self._relayout(new_ids)
+            self._relayout(changes, keep)
         self._update_rows(changes.sample_ids)
 
     def _may_move(self, changes: Changes) -> bool:
@@ -183,40 +343,79 @@ class QueueModel(QAbstractTableModel):
         }
         return any(criteria.get(key) or flt.sort == key for key in touched)
 
-    def _relayout(self, new_ids: list[int]) -> None:
-        self.layoutAboutToBeChanged.emit()
-        old_ids = self._ids
-        self._set_ids(new_ids)
-        new_row = self.row_of
+    def _relayout(self, changes: Changes, keep: int | None) -> None:
         old_persistent = self.persistentIndexList()
+        old_ids = [self.id_at(index.row()) for index in old_persistent]
+        kept_at = self.row_of(keep) if keep is not None else None
+        self.layoutAboutToBeChanged.emit()
+        flt = self._filter
+        pinned, kept_frow = self._split(kept_at) if kept_at is not None else (None, -1)
+        if self._session.windowed(flt) and keep is not None and changes.sample_ids == {keep} \
+                and kept_at is not None and pinned is None:
+            # Only the Sample looked at changed, in a filter in id order: the rows before it
+            # stay, and it stays at its row, pinned there if the filter no longer selects it.
+            inside = self._session.selects(flt, keep)
+            total = self._session.counts(flt)[1]
+            windows = {n: ids for n, ids in self._windows.items()
+                       if inside or (n + 1) * self._window <= kept_frow}
+            self._install(total, windows, keep_rows=True)
+            self._pins = [] if inside else [(kept_frow, keep)]
+        else:
+            old_order = None if self._session.windowed(flt) else self._held_order()
+            total, windows = self._read(flt)
+            self._install(total, windows, keep_rows=True)
+            self._pins = []
+            if keep is not None and kept_at is not None and self.row_of(keep) is None:
+                before = self._session.rows_before(flt, keep) if old_order is None \
+                    else self._place_in(old_order, keep)
+                self._pins = [(before, keep)]
         new_persistent = []
-        for index in old_persistent:
-            row = new_row(old_ids[index.row()]) if 0 <= index.row() < len(old_ids) else None
+        for index, sid in zip(old_persistent, old_ids):
+            row = self.row_of(sid) if sid is not None else None
             new_persistent.append(QModelIndex() if row is None else self.index(row, index.column()))
         self.changePersistentIndexList(old_persistent, new_persistent)
         self.layoutChanged.emit()
 
+    def _held_order(self) -> list[int]:
+        """The ids of a fully read filter with the pins, in queue order."""
+        order = [sid for n in sorted(self._windows) for sid in self._windows[n]]
+        for n, (before, sid) in enumerate(self._pins):
+            order.insert(before + n, sid)
+        return order
+
+    def _place_in(self, old_order: list[int], keep: int) -> int:
+        """The filter row ``keep`` stands before in the new (fully read) filter: right after
+        the nearest Sample before it in the old order that is still there."""
+        position = old_order.index(keep)
+        for previous in reversed(old_order[:position]):
+            frow = self._where.get(previous)
+            if frow is not None:
+                return frow + 1
+        return 0
+
+    def _known_row(self, sample_id: int) -> int | None:
+        """The row of a Sample among the pins and the windows held (no query)."""
+        for n, (_before, pinned) in enumerate(self._pins):
+            if pinned == sample_id:
+                return self._pin_row(n)
+        frow = self._where.get(sample_id)
+        return None if frow is None else self._model_row(frow)
+
     def _update_rows(self, sample_ids: frozenset[int]) -> None:
-        shown = sorted(row for sid in sample_ids if (row := self.row_of(sid)) is not None)
-        if not shown:
-            return
-        # Rows of pages not held are fetched when next shown; only held ones are patched.
-        held = [self._ids[row] for row in shown if row // self._page_size in self._pages]
+        held = [sid for sid in sample_ids if sid in self._rows]
         fresh = self._session.rows(held) if held else {}
-        for row in shown:
-            page = self._pages.get(row // self._page_size)
-            if page is not None:
-                sid = self._ids[row]
-                if sid in fresh:
-                    page[sid] = fresh[sid]
-                else:
-                    page.pop(sid, None)
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        for sid in held:
+            self._rows[sid] = fresh.get(sid)
+        # A row whose window is not held is not on screen; it is read fresh when shown.
+        for sid in sample_ids:
+            row = self._known_row(sid)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     # ---- Qt model API ----------------------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 (Qt's name)
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else self._total + len(self._pins)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 (Qt's name)
         return 0 if parent.isValid() else len(COLUMNS)
@@ -239,17 +438,17 @@ class QueueModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row_number, column = index.row(), index.column()
-        if not 0 <= row_number < len(self._ids) or not 0 <= column < len(COLUMNS):
+        if not 0 <= row_number < self.rowCount() or not 0 <= column < len(COLUMNS):
             return None
         if role == ID_ROLE:
-            return self._ids[row_number]
+            return self.id_at(row_number)
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                         Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ForegroundRole):
             return None
         row = self.row_at(row_number)
         key = COLUMNS[column][0]
         if row is None:
-            return (f"{self._ids[row_number]}" if key == "id" else "—") \
+            return (f"{self.id_at(row_number) or ''}" if key == "id" else "—") \
                 if role == Qt.ItemDataRole.DisplayRole else None
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(row, key)
@@ -309,14 +508,3 @@ def _tooltip(row: QueueRow, key: str) -> str:
     if key == "edited":
         return "edited by a person" if row.edited else "as imported"
     return f"sample {row.id}: {row.task}, {row.status}"
-
-
-def _keep_in_place(new_ids: list[int], old_ids: list[int], keep: int) -> list[int]:
-    """``new_ids`` with ``keep`` inserted after the nearest Sample before it that is still there."""
-    present = set(new_ids)
-    position = 0
-    for previous in reversed(old_ids[:old_ids.index(keep)]):
-        if previous in present:
-            position = new_ids.index(previous) + 1
-            break
-    return new_ids[:position] + [keep] + new_ids[position:]

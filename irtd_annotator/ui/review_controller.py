@@ -7,6 +7,7 @@ main window lays out and wires; this object decides what happens.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Callable, Protocol, Sequence
 
 from PySide6.QtCore import QObject, Signal
@@ -20,12 +21,13 @@ from irtd_annotator.ui.undo import StatusValue, status_command, text_command
 
 PREFETCH = 3   # samples ahead whose images are decoded in the background
 _SCAN = 64     # queue rows fetched at a time when looking for the next image
+_SCAN_FIRST = 8  # ... at first: the next image is usually a sample or two away
 
 
 class QueueLike(Protocol):
     def set_current(self, sample_id: int) -> bool: ...
     def current_id(self) -> int | None: ...
-    def current_ids(self) -> list[int]: ...
+    def id_view(self) -> Sequence[int]: ...
     def current_filter(self) -> QueueFilter: ...
     def refresh(self, changes: Changes) -> None: ...
     def next_id(self, step: int) -> int | None: ...
@@ -41,6 +43,7 @@ class PairViewLike(Protocol):
     def show_pair(self, pair: PairInfo | None) -> None: ...
     def show_shapes(self, boxes: Sequence[Box], points: Sequence[Point]) -> None: ...
     def prefetch(self, pairs: Sequence[PairInfo]) -> None: ...
+    def shapes_held(self) -> AbstractContextManager[None]: ...
 
 
 class ReviewController(QObject):
@@ -107,11 +110,14 @@ class ReviewController(QObject):
         same_pair = self.view is not None and self.view.pair == view.pair
         self.view = view
         self.panel.show_sample(view, siblings)
-        if not same_pair:
-            self.pair_view.show_pair(view.pair)
-        self.pair_view.show_shapes(view.boxes, view.points)
-        self.sample_shown.emit(sample_id)
-        self.view_changed.emit(view)
+        # the pair, the shapes and the edit tools' context (view_changed) each change what
+        # the pair view draws: its items are made once, for all three
+        with self.pair_view.shapes_held():
+            if not same_pair:
+                self.pair_view.show_pair(view.pair)
+            self.pair_view.show_shapes(view.boxes, view.points)
+            self.sample_shown.emit(sample_id)
+            self.view_changed.emit(view)
         self._prefetch()
 
     def _prefetch(self) -> None:
@@ -144,9 +150,10 @@ class ReviewController(QObject):
             return
         self.view = view
         self.panel.show_sample(view, siblings)
-        if changes.geometry:
-            self.pair_view.show_shapes(view.boxes, view.points)
-        self.view_changed.emit(view)
+        with self.pair_view.shapes_held():
+            if changes.geometry:
+                self.pair_view.show_shapes(view.boxes, view.points)
+            self.view_changed.emit(view)
 
     # ---- navigating ------------------------------------------------------------------------
 
@@ -161,7 +168,7 @@ class ReviewController(QObject):
 
     def step_pair(self, step: int) -> None:
         """The first sample of the next (1) or previous (-1) image in the queue."""
-        ids = self.queue.current_ids()
+        ids = self.queue.id_view()
         if self.view is None or not ids:
             self.step_sample(step)
             return
@@ -173,16 +180,18 @@ class ReviewController(QObject):
             return
         self.go_to(target)
 
-    def _scan_pairs(self, ids: list[int], pos: int, step: int, *, current_image: str) -> int | None:
+    def _scan_pairs(self, ids: Sequence[int], pos: int, step: int, *, current_image: str) -> int | None:
         found: int | None = None
         found_image: str | None = None
         i = pos + step
+        size = _SCAN_FIRST
         while 0 <= i < len(ids):
-            chunk = ids[i:i + _SCAN] if step > 0 else ids[max(0, i - _SCAN + 1):i + 1][::-1]
-            rows = self.session.rows(chunk)
+            chunk = ids[i:i + size] if step > 0 else ids[max(0, i - size + 1):i + 1][::-1]
+            size = _SCAN
+            pairs = self.session.pairs_of(chunk)
             for sid in chunk:
-                row = rows.get(sid)
-                image = row.image if row is not None else None
+                pair = pairs.get(sid)
+                image = pair.rel_path if pair is not None else None
                 if found_image is None:
                     if image is not None and image != current_image:
                         found, found_image = sid, image
@@ -195,9 +204,9 @@ class ReviewController(QObject):
             i += step * len(chunk)
         return found
 
-    def next_pending(self, ids: list[int] | None = None) -> bool:
+    def next_pending(self, ids: Sequence[int] | None = None) -> bool:
         """Go to the next pending sample in the queue; False when there is none."""
-        order = ids if ids is not None else self.queue.current_ids()
+        order = ids if ids is not None else self.queue.id_view()
         try:
             target = self.session.next_pending(self.current_id, order)
         except UserError as exc:
@@ -232,9 +241,10 @@ class ReviewController(QObject):
         return True
 
     def approve_and_next(self) -> None:
-        ids = self.queue.current_ids()  # before the approved sample may leave the filter
+        # The queue keeps the approved sample in its place even when it leaves the filter,
+        # so the next pending one is looked for from there.
         if self.set_status(ReviewStatus.APPROVED.value):
-            self.next_pending(ids)
+            self.next_pending()
 
     def commit_text(self, sample_id: int, idx: int, old: str, new: str) -> None:
         """A typing burst ended in the panel: save it and keep it as one undo step."""

@@ -14,9 +14,11 @@ the migrations up to 0002 (the tables alone: no search index, none of 0003's ind
 OPEN: ``python -m irtd_annotator.app PROJECT`` offscreen as a subprocess with
 IRTD_ANNOTATOR_REPORT_STARTUP=quit: seconds after the start-up imports until the first sample
 is painted (the window's own report). FILTER / SEARCH: in this process, what the queue does
-when its filter changes: ``QueueModel.set_filter`` (the id query, a model reset), its first
-page of rows, and the progress count. Baselines: plain ``sqlite3`` of the matching ids
-(filter) and the ``LIKE`` scan the store used before its FTS5 index (search).
+when its filter changes: ``QueueModel.set_filter`` (the count and the first window of ids, or
+for a search all its ids; a model reset), its first page of rows, and the progress count;
+"then End" also reads the last window and page, as pressing End in the queue does.
+Baselines: plain ``sqlite3`` of all the matching ids (filter) and the ``LIKE`` scan the store
+used before its FTS5 index (search).
 NEXT PAIR, APPROVE, MEMORY: ``tests/perf/bench_window.py`` in a subprocess on the project.
 EXPORT: ``export_release`` of all samples, approved first; baseline ``json.dump(indent=4)`` of
 the ``json.load``-ed objects of the same files.
@@ -43,17 +45,11 @@ if __package__ in (None, ""):  # run as a script path
     sys.path.insert(0, str(ROOT))
 
 from tests.perf.generate import FILES, generate  # noqa: E402
+from tests.perf.import_baseline import run_baseline  # noqa: E402
 
 PYTHON = sys.executable
-TASK_OF_FILE = {name: task for task, name in FILES.items()}
-MARKER = "Data4MLLM/"
-BOX = re.compile(r"<box>\[\[(.*?)\]\]</box>")
-LABEL = re.compile(r"bounding box of the (?:nearest )?(\w+)", re.I)
-REF = re.compile(r"<ref>(.*?)</ref>")
-POINT = re.compile(r"\((-?\d+(?:\.\d+)?),\s*(-?\d+(?:\.\d+)?)\)")
-NUM = re.compile(r"<num>(\d+)</num>")
-OPTION = re.compile(r"\(([A-Z])\)")
 Row = tuple[str, str, float | None, str, float | None, str]  # what, figure, goal...
+IMAGE_SIZE = (1280, 1024)  # every generated image is one of the real LLVIP pairs
 
 
 # ---- data -------------------------------------------------------------------------------------
@@ -105,74 +101,9 @@ def run_import(files: list[Path], db: Path, images: Path, work: Path) -> float:
 
 
 def run_import_baseline(files: list[Path], db: Path, images: Path) -> float:
-    """Seconds for json.load + the same rows + plain executemany into a 0002 schema."""
-    from irtd_annotator.store.engine import open_store
-
-    open_store(db, upgrade_to="0002").dispose()
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA journal_mode=WAL")
-    start = time.perf_counter()
-    pairs: dict[str, int] = {}
-    pair_rows, sample_rows, turn_rows, shape_rows = [], [], [], []
-    root = str(images / "Data4MLLM") + "/"
-    for path in files:
-        text = path.read_text(encoding="utf-8")
-        if not text.lstrip().startswith("["):
-            text = "[" + text.rstrip().rstrip(",") + "]"
-        task = TASK_OF_FILE[path.name]
-        for obj in json.loads(text):
-            image = obj["image"]
-            as_list = isinstance(image, list)
-            image = image[0] if as_list else image
-            rel = image.split(MARKER, 1)[1]
-            pair_id = pairs.get(rel)
-            if pair_id is None:
-                pair_id = pairs[rel] = len(pairs) + 1
-                visible = rel.replace("/infrared/", "/visible/", 1)
-                pair_rows.append((pair_id, rel, rel.split("/", 1)[0], root + rel, root + visible,
-                                  1, 1, 1280, 1024, 1))
-            sample_id = len(sample_rows) + 1
-            conv = obj["conversations"]
-            prompt, answer = conv[0]["value"], conv[1]["value"]
-            count = options = None
-            space = "norm1000" if task == "Location" else "pixel"
-            if task == "Grounding":
-                x1, y1, x2, y2 = (float(v) for v in BOX.search(answer).group(1).split(","))
-                shape_rows.append((pair_id, sample_id, "box", 0, LABEL.search(prompt).group(1),
-                                   "pixel", x1, y1, x2, y2, 0))
-            elif task == "Location":
-                label = REF.search(answer).group(1)
-                for idx, (x, y) in enumerate(POINT.findall(answer)):
-                    shape_rows.append((pair_id, sample_id, "point", idx, label, "pixel",
-                                       float(x) * 1.28, float(y) * 1.024, None, None, 0))
-            elif task in ("Aerial Counting", "Pedestrian Counting"):
-                count = int(NUM.search(answer).group(1))
-            elif task in ("Recognition", "Security", "Scene"):
-                options = "".join(OPTION.findall(answer))
-            elif task == "Re-ID":
-                options = answer.strip()
-            sample_rows.append((sample_id, task, obj["id"], path.name, pair_id, image,
-                                int(as_list), space, "pending", 0, count, options, None))
-            for idx, turn in enumerate(conv):
-                turn_rows.append((sample_id, idx, turn["from"], turn["value"], turn["value"]))
-    with conn:
-        conn.executemany(
-            "INSERT INTO pairs (id, rel_path, source, ir_path, visible_path, ir_exists,"
-            " visible_exists, width, height, aligned) VALUES (?,?,?,?,?,?,?,?,?,?)", pair_rows)
-        conn.executemany(
-            "INSERT INTO samples (id, task, original_id, source_file, pair_id, image,"
-            " image_as_list, answer_space, status, edited, count, options, warnings)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", sample_rows)
-        conn.executemany("INSERT INTO turns (sample_id, idx, role, original, text)"
-                         " VALUES (?,?,?,?,?)", turn_rows)
-        conn.executemany(
-            "INSERT INTO shapes (pair_id, sample_id, kind, idx, label, space, x1, y1, x2, y2,"
-            " outside) VALUES (?,?,?,?,?,?,?,?,?,?,?)", shape_rows)
-    seconds = time.perf_counter() - start
-    conn.close()
-    return seconds
+    """Seconds for json.load + the same rows + plain executemany into a 0002 schema
+    (``tests/perf/import_baseline.py``, shared with test_perf_import.py)."""
+    return run_baseline(files, db, image_root=images / "Data4MLLM", image_size=IMAGE_SIZE)[0]
 
 
 # ---- open -------------------------------------------------------------------------------------
@@ -223,6 +154,9 @@ def run_queue(db: Path, rounds: int) -> dict[str, tuple[list[float], list[float]
         "filter: source": (QueueFilter(sources=("97-LLVIP",)),
                            "SELECT s.id FROM samples s JOIN pairs p ON p.id = s.pair_id"
                            " WHERE p.source = ? ORDER BY s.id", ("97-LLVIP",)),
+        "filter: status, then End (last row)": (
+            QueueFilter(statuses=("pending",)),
+            "SELECT id FROM samples WHERE status = ? ORDER BY id", ("pending",)),
         "filter: task+status+source": (
             QueueFilter(tasks=("Location",), statuses=("pending",), sources=("97-LLVIP",)),
             "SELECT s.id FROM samples s JOIN pairs p ON p.id = s.pair_id WHERE s.task = ?"
@@ -238,10 +172,12 @@ def run_queue(db: Path, rounds: int) -> dict[str, tuple[list[float], list[float]
         model = QueueModel(session)
         model.set_filter(QueueFilter())
         for name, (flt, sql, params) in filters.items():
-            def apply(flt: QueueFilter = flt) -> None:
+            def apply(flt: QueueFilter = flt, end: bool = "End" in name) -> None:
                 model.set_filter(flt, force=True)
                 model.row_at(0)
                 session.counts(flt)
+                if end:  # the id window and the rows at the far end of the queue
+                    model.row_at(model.rowCount() - 1)
 
             if not sql:  # the LIKE scan over every turn, as before the FTS5 index
                 sql = ("SELECT s.id FROM samples s WHERE EXISTS (SELECT 1 FROM turns t WHERE"
@@ -254,7 +190,7 @@ def run_queue(db: Path, rounds: int) -> dict[str, tuple[list[float], list[float]
 
             apply()  # warm the page cache
             out[name] = (timed(apply, rounds), timed(baseline, rounds))
-            print(f"  {name}: {len(model.ids()):,} samples", flush=True)
+            print(f"  {name}: {model.rowCount():,} samples", flush=True)
     raw.close()
     return out
 
