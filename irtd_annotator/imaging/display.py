@@ -51,10 +51,49 @@ def to_display(array: np.ndarray, settings: DisplaySettings, *, infrared: bool =
     equalised with CLAHE when asked, and coloured with the palette. A visible image
     (``infrared=False``) is only converted to RGB (stretched to 8-bit if it is deeper).
     """
-    if array.ndim not in (2, 3) or array.size == 0:
-        raise ValueError(f"expected a (H, W) or (H, W, C) image, got shape {array.shape}")
+    _check_shape(array)
     if not infrared:
         return _visible_rgb(array)
+    grey, lut = _grey_and_palette(array, settings)
+    return cv2.applyColorMap(grey, lut)
+
+
+def to_display_bgra(array: np.ndarray, settings: DisplaySettings, *,
+                    infrared: bool = True) -> np.ndarray:
+    """What ``to_display`` shows, as ``(H, W, 4)`` uint8 in B, G, R, 255 order (QImage's
+    Format_RGB32 on little-endian machines), the same pixels as converting its result.
+
+    Made in one pass over the pixels where it can be (an 8-bit colour visible image, the
+    grey palettes) instead of two: each pass over a 1280x1024 frame writes 4-5 MB, and
+    the read-ahead decodes two frames on every move to the next pair.
+    """
+    _check_shape(array)
+    if not infrared:
+        if array.dtype == np.uint8 and array.ndim == 3 and array.shape[2] == 3:
+            return cv2.cvtColor(array, cv2.COLOR_BGR2BGRA)
+        return cv2.cvtColor(_visible_rgb(array), cv2.COLOR_RGB2BGRA)
+    grey, lut = _grey_and_palette(array, settings)
+    mono = lut[:, 0, 0]
+    if np.array_equal(mono, lut[:, 0, 1]) and np.array_equal(mono, lut[:, 0, 2]):
+        # a grey palette (white-hot, black-hot): one table lookup, then grey to BGRA
+        if not np.array_equal(mono, _RAMP):
+            grey = cv2.LUT(grey, np.ascontiguousarray(mono))
+        return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGRA)
+    return cv2.cvtColor(cv2.applyColorMap(grey, lut), cv2.COLOR_RGB2BGRA)
+
+
+_RAMP = np.arange(256, dtype=np.uint8)
+
+
+def _check_shape(array: np.ndarray) -> None:
+    if array.ndim not in (2, 3) or array.size == 0:
+        raise ValueError(f"expected a (H, W) or (H, W, C) image, got shape {array.shape}")
+
+
+def _grey_and_palette(array: np.ndarray,
+                      settings: DisplaySettings) -> tuple[np.ndarray, np.ndarray]:
+    """The infrared image as 8-bit grey (stretched, equalised) and the palette table to
+    colour it with, the stretch folded into the table where it can be."""
     grey = _to_grey(array)
     if grey.dtype != np.uint8:
         grey = _stretch_deep(grey, settings.low, settings.high)
@@ -73,7 +112,7 @@ def to_display(array: np.ndarray, settings: DisplaySettings, *, infrared: bool =
     if stretch_lut is not None:
         # One pass over the pixels: the stretch folded into the palette table.
         lut = np.ascontiguousarray(lut[stretch_lut.ravel()])
-    return cv2.applyColorMap(grey, lut)
+    return grey, lut
 
 
 def palette_lut(palette: str) -> np.ndarray:

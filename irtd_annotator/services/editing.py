@@ -28,7 +28,9 @@ from irtd_annotator.services.answers import (
     load_context, parse_for, write_answer,
 )
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.fast_reads import Statements
 from irtd_annotator.services.review import Changes
+from irtd_annotator.services.sample_reads import read_markers, read_settings, read_source_boxes
 from irtd_annotator.services.warnings_refresh import refresh_warnings
 from irtd_annotator.store.engine import describe_db_error
 from irtd_annotator.store.revisions import add_revision, now_iso
@@ -46,6 +48,16 @@ class EditError(UserError):
 
 class InvalidAnswerError(UserError, MarkupError):
     """Answer text whose markup does not parse; nothing was saved."""
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """What the edit tools show of a Sample besides its own geometry."""
+
+    source_boxes: tuple[Box, ...]
+    markers: tuple[Point, ...]
+    alignment: Alignment | None
+    labels: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,24 @@ class AnswerEditing:
         # size and the window asks for it on every sample shown, so it is read once and kept
         # up to date with the labels this session writes.
         self._labels: dict[str, list[str]] = {}
+        self._reads = Statements()  # what showing a Sample reads, compiled once
+
+    @_store_errors
+    def tool_context(self, sample_id: int, *, pair_id: int, source: str) -> ToolContext:
+        """The Pair's source boxes, the Sample's markers, the Pair's alignment and the source's
+        label vocabulary: what ``pair_boxes``, ``markers``, ``alignment`` and ``labels`` give,
+        read on every Sample shown, so in one connection with statements compiled once."""
+        with self.project.engine.connect() as conn:
+            boxes = pairs.boxes_from_rows(read_source_boxes(self._reads, conn, pair_id))
+            markers = pairs.markers_from_rows(read_markers(self._reads, conn, sample_id))
+            own_key = pairs.pair_alignment_key(pair_id)
+            stored = read_settings(self._reads, conn, (own_key, pairs.ALIGNMENT_KEY))
+            alignment, _own = pairs.alignment_from(stored.get(own_key),
+                                                   stored.get(pairs.ALIGNMENT_KEY), source)
+            labels = self._labels.get(source)
+            if labels is None:
+                labels = self._labels[source] = pairs.source_labels(conn, source)
+        return ToolContext(boxes, markers, alignment, tuple(labels))
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -405,4 +435,4 @@ def _shape_keys(conn: Connection, sample_id: int) -> list[tuple[Any, ...]]:
                Shape.y2).where(Shape.sample_id == sample_id).order_by(Shape.kind, Shape.idx))]
 
 
-__all__ = ["AnswerEditing", "EditError", "GeometrySnapshot", "InvalidAnswerError"]
+__all__ = ["AnswerEditing", "EditError", "GeometrySnapshot", "InvalidAnswerError", "ToolContext"]

@@ -45,10 +45,15 @@ def read_pair_boxes(conn: Connection, pair_id: int) -> tuple[Box, ...]:
     rows = conn.execute(select(Shape.label, Shape.space, Shape.x1, Shape.y1, Shape.x2, Shape.y2)
                         .where(Shape.pair_id == pair_id, Shape.sample_id.is_(None),
                                Shape.kind == "box").order_by(Shape.idx, Shape.id)).all()
+    return boxes_from_rows(rows)
+
+
+def boxes_from_rows(rows: Sequence[Sequence[Any]]) -> tuple[Box, ...]:
+    """Source boxes from rows (label, space, x1, y1, x2, y2)."""
     boxes: list[Box] = []
-    for r in rows:
+    for label, space, x1, y1, x2, y2 in rows:
         try:
-            boxes.append(Box(r.x1, r.y1, r.x2, r.y2, r.label or "", CoordSpace(r.space)))
+            boxes.append(Box(x1, y1, x2, y2, label or "", CoordSpace(space)))
         except ValueError:
             continue  # a reversed box cannot be drawn; leaving it out is what the view shows
     return tuple(boxes)
@@ -78,7 +83,12 @@ def read_markers(conn: Connection, sample_id: int) -> tuple[Point, ...]:
     rows = conn.execute(select(Shape.x1, Shape.y1, Shape.space)
                         .where(Shape.sample_id == sample_id, Shape.kind == MARKER)
                         .order_by(Shape.idx, Shape.id)).all()
-    return tuple(Point(r.x1, r.y1, "", CoordSpace(r.space)) for r in rows)
+    return markers_from_rows(rows)
+
+
+def markers_from_rows(rows: Sequence[Sequence[Any]]) -> tuple[Point, ...]:
+    """Markers from rows (x1, y1, space)."""
+    return tuple(Point(x, y, "", CoordSpace(space)) for x, y, space in rows)
 
 
 def write_markers(conn: Connection, sample_id: int, pair_id: int, markers: Sequence[Point], *,
@@ -123,6 +133,17 @@ def read_alignment(conn: Connection, pair_id: int, source: str) -> tuple[Alignme
     if own is not None:
         return own, True
     return _source_alignment(conn, source), False
+
+
+def alignment_from(own: Any, by_source: Any, source: str) -> tuple[Alignment | None, bool]:
+    """``read_alignment`` from the stored JSON values: the Pair's own setting and the
+    per-source one (None where nothing is stored)."""
+    alignment = Alignment.from_json(own)
+    if alignment is not None:
+        return alignment, True
+    by_source = by_source or {}
+    return (Alignment.from_json(by_source.get(source)) if isinstance(by_source, dict)
+            else None), False
 
 
 def stored_alignment(conn: Connection, pair: Any, *, per_pair: bool) -> Alignment | None:

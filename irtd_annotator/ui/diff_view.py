@@ -112,7 +112,10 @@ class DiffView(QTextBrowser):
         self._texts = (original, current)
         bar = self.verticalScrollBar()
         position = bar.value()
-        self.setHtml(diff_html(original, current))
+        if original == current:
+            self.setPlainText(original)  # nothing marked: the text as it is, no HTML to parse
+        else:
+            self.setHtml(diff_html(original, current))
         bar.setValue(position)
 
     def chunks(self) -> list[DiffChunk]:

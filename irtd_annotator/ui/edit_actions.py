@@ -83,10 +83,16 @@ class EditActions:
         self.modes[mode].setChecked(True)
 
     def _fill_labels(self) -> None:
-        with QSignalBlocker(self.label_combo):
-            self.label_combo.clear()
-            self.label_combo.addItems(list(self._editor.labels))
-            self.label_combo.setCurrentText(self._editor.label)
+        combo = self.label_combo
+        labels = list(self._editor.labels)
+        with QSignalBlocker(combo):
+            # every Sample shown sets the context: refilling an unchanged list would only
+            # make the toolbar lay itself out again
+            if [combo.itemText(i) for i in range(combo.count())] != labels:
+                combo.clear()
+                combo.addItems(labels)
+            if combo.currentText() != self._editor.label:
+                combo.setCurrentText(self._editor.label)
 
     def _show_label(self, shape: object) -> None:
         with QSignalBlocker(self.label_combo):

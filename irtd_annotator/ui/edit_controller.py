@@ -75,18 +75,15 @@ class EditController(QObject):
                 self.editors.clear()
             return
         try:
-            pair = view.pair
-            source_boxes = self.editing.pair_boxes(pair.id)
-            markers = self.editing.markers(view.id)
-            alignment, _own = self.editing.alignment(pair.id)
-            labels = self.editing.labels(pair.source)
+            tools = self.editing.tool_context(view.id, pair_id=view.pair.id,
+                                              source=view.pair.source)
         except (UserError, LookupError) as exc:
             self.error.emit(str(exc))
             return
-        editor.set_context(task=view.task, source_boxes=source_boxes, markers=markers,
-                           alignment=alignment, labels=labels)
+        editor.set_context(task=view.task, source_boxes=tools.source_boxes,
+                           markers=tools.markers, alignment=tools.alignment, labels=tools.labels)
         if self.editors is not None:
-            self.editors.show_sample(view, markers=len(markers))
+            self.editors.show_sample(view, markers=len(tools.markers))
 
     # ---- edits (slots) ---------------------------------------------------------------------
 

@@ -93,7 +93,9 @@ class EditableBoxItem(BoxItem):
         self._size = (width, height)
         self._selected = False
         self._drag: tuple[tuple[int, int] | None, QPointF, QRectF] | None = None
-        self.handles = [HandleItem(role, self) for role in HANDLE_ROLES]
+        # made when first needed (selected): every Sample shown makes its boxes anew, and
+        # eight handles per box per pane cost more than the box
+        self._handles: list[HandleItem] | None = None
         if layer == "source":
             self.setZValue(SHAPE_Z - 1)  # under the Sample's own box where they coincide
         if editable:
@@ -102,6 +104,14 @@ class EditableBoxItem(BoxItem):
         else:
             self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self._restyle()
+
+    @property
+    def handles(self) -> list[HandleItem]:
+        """The eight resize handles (hidden unless the box is selected and editable)."""
+        if self._handles is None:
+            self._handles = [HandleItem(role, self) for role in HANDLE_ROLES]
+            self._place_children()
+        return self._handles
 
     # ----- state
     def box(self) -> Box:
@@ -124,8 +134,9 @@ class EditableBoxItem(BoxItem):
 
     def set_selected(self, selected: bool) -> None:
         self._selected = selected
-        for handle in self.handles:
-            handle.setVisible(selected and self.editable)
+        if selected or self._handles is not None:
+            for handle in self.handles:
+                handle.setVisible(selected and self.editable)
         self._restyle()
 
     def is_selected(self) -> bool:
@@ -190,15 +201,16 @@ class EditableBoxItem(BoxItem):
 
     def _place_children(self) -> None:
         r = self.rect()
-        xs = (r.left(), r.center().x(), r.right())
-        ys = (r.top(), r.center().y(), r.bottom())
-        for handle in self.handles:
-            handle.setPos(xs[handle.role[0]], ys[handle.role[1]])
+        if self._handles is not None:
+            xs = (r.left(), r.center().x(), r.right())
+            ys = (r.top(), r.center().y(), r.bottom())
+            for handle in self._handles:
+                handle.setPos(xs[handle.role[0]], ys[handle.role[1]])
         if self.label_item is not None:
             self.label_item.setPos(r.left(), r.top())
 
     def _restyle(self) -> None:
-        if not hasattr(self, "handles"):
+        if not hasattr(self, "_handles"):
             return
         colour = WARNING_COLOUR if self.outside else (
             SOURCE_COLOUR if self.layer == "source" else BOX_COLOUR)

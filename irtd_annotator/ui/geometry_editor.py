@@ -8,7 +8,8 @@ turns a signal into one saved, undoable change. It never writes anything itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QPoint, QPointF, QRectF, Qt, Signal
@@ -58,6 +59,8 @@ class GeometryEditor(QObject):
         self.mode = "select"
         self.selected: Key | None = None
         self._items: dict[ImagePane, dict[Key, QGraphicsItem]] = {}
+        self._held = 0          # > 0 inside held(): rebuilds wait for its end
+        self._stale = False     # a rebuild was asked for while held
         self._mappings: dict[ImagePane, PaneMapping] = {}
         self.input = EditInput(self, (view.ir_view, view.visible_view))
         self.aligner = OverlayAligner(
@@ -102,8 +105,24 @@ class GeometryEditor(QObject):
         self.mode_changed.emit(mode)
 
     # ----- drawing (the pair view calls these)
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Rebuild the items once at the end instead of at every step inside (showing another
+        Sample sets its pair, its shapes and its context one after the other)."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._stale:
+                self.rebuild()
+
     def rebuild(self) -> None:
         """Recreate the shape items of both panes from the current shapes."""
+        if self._held:
+            self._stale = True
+            return
+        self._stale = False
         view = self._view
         self._items.clear()
         self._mappings.clear()

@@ -11,9 +11,10 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QLabel, QMainWindow, QMenu,
+                               QMessageBox, QScrollArea, QWidget)
 
 from irtd_annotator import __version__
 from irtd_annotator.domain.errors import ProjectNotFoundError, UserError
@@ -40,6 +41,10 @@ from irtd_annotator.ui.sample_panel import SamplePanel
 from irtd_annotator.ui.settings import AppSettings
 
 APP_NAME = "IRTD Annotator"
+# The Sample shown is remembered once the reviewer stays on it this long (and on closing):
+# QSettings writes its whole file with two fsyncs, which at every move cost more than
+# reading the next Sample.
+REMEMBER_SAMPLE_MS = 1000
 
 
 def project_label(location: str) -> str:
@@ -67,6 +72,10 @@ class MainWindow(QMainWindow):
         self.export_runner: ExportRunner | None = None
         self._state_restored = False
         self.undo_stack = QUndoStack(self)
+        self._remember_sample = QTimer(self)
+        self._remember_sample.setSingleShot(True)
+        self._remember_sample.setInterval(REMEMBER_SAMPLE_MS)
+        self._remember_sample.timeout.connect(self._remember)
 
         self.pair_view = PairView(self)
         self.pair_view.setObjectName("pairView")
@@ -74,7 +83,16 @@ class MainWindow(QMainWindow):
         self.panel = SamplePanel(self)
         self.panel_dock = QDockWidget("Sample", self)
         self.panel_dock.setObjectName("sampleDock")
-        self.panel_dock.setWidget(self.panel)
+        # In a scroll area: the panel lays itself out again for every Sample shown (its labels
+        # change), and a scroll area keeps that to itself instead of passing it on to the dock,
+        # whose layout would fetch its title buttons' icons again each time.
+        holder = QScrollArea(self.panel_dock)
+        holder.setObjectName("sampleScroll")
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys stay the window's and the panel's
+        holder.setWidget(self.panel)
+        self.panel_dock.setWidget(holder)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel_dock)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
@@ -200,6 +218,7 @@ class MainWindow(QMainWindow):
         c.sample_shown.connect(self._on_sample_shown)
 
     def _remember(self) -> None:
+        self._remember_sample.stop()
         if self.location is None or self.queue is None:
             return
         self.settings.set_project_filter(self.location, self.queue.current_filter())
@@ -214,9 +233,8 @@ class MainWindow(QMainWindow):
         if self.controller is not None:
             self.controller.update_progress()
 
-    def _on_sample_shown(self, sample_id: int) -> None:
-        if self.location is not None:
-            self.settings.set_project_sample(self.location, sample_id)
+    def _on_sample_shown(self, _sample_id: int) -> None:
+        self._remember_sample.start()  # (again): written when the reviewer stays
 
     def _on_progress(self, approved: int, total: int) -> None:
         self.progress_label.setText(f"{approved:,} / {total:,} approved")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import PurePath
 
 from PySide6.QtCore import QPointF, Qt, Signal
@@ -163,11 +164,17 @@ class PairView(QWidget):
         self._refresh_shapes()
         if self._fit_mode:
             self.fit()
+        else:
+            self._refresh_fitted()
 
     def show_shapes(self, boxes: Sequence[Box], points: Sequence[Point]) -> None:
         """Draw the current Sample's boxes and points (IR pixels, or 0-1000 scaled)."""
         self._boxes, self._points = tuple(boxes), tuple(points)
         self._refresh_shapes()
+
+    def shapes_held(self) -> AbstractContextManager[None]:
+        """Within it, the shape items are rebuilt once, at its end (see GeometryEditor.held)."""
+        return self.editor.held()
 
     def shapes(self) -> tuple[tuple[Box, ...], tuple[Point, ...]]:
         """The current Sample's boxes and points as last shown."""
@@ -178,7 +185,9 @@ class PairView(QWidget):
         requests: list[ImageRequest] = []
         for pair in pairs:
             # Files missing at import are left to show_pair: decoding ahead would only fail.
-            ir, visible = self._ir_request(pair), self._visible_request(pair)
+            # In a fitted view the copies scaled to the panes are made ahead too.
+            box = self._ahead_box(pair)
+            ir, visible = self._ir_request(pair, box), self._visible_request(pair, box)
             if ir is not None and pair.ir_exists:
                 requests.append(ir)
             if visible is not None and pair.visible_exists:
@@ -203,6 +212,7 @@ class PairView(QWidget):
                 pane.centerOn(pane.sceneRect().center())
         finally:
             self._syncing = False
+        self._refresh_fitted()
 
     def zoom(self) -> float:
         """The current scale (screen pixels per IR pixel), shared by both panes."""
@@ -222,6 +232,7 @@ class PairView(QWidget):
         self.visible_view.setVisible(mode == "side-by-side")
         self.toolbar.setVisible(mode == "overlay")
         self._refresh_images()
+        self._refresh_fitted()
         self._refresh_shapes()
         self._sync_actions()
         self.layout_changed.emit(mode)
@@ -253,6 +264,7 @@ class PairView(QWidget):
                 self.cache.put(request.key, image)
             self._ir = image
             self._refresh_images()
+            self._refresh_fitted()
         self._sync_actions()
         self.display_changed.emit(settings)
 
@@ -271,13 +283,43 @@ class PairView(QWidget):
         return self._actions.all()
 
     # ----- drawing
-    def _ir_request(self, pair: PairInfo) -> ImageRequest | None:
-        return ImageRequest(pair.ir_path, True, self._settings) if pair.ir_path else None
+    def _ir_request(self, pair: PairInfo,
+                    fit: tuple[int, int] | None = None) -> ImageRequest | None:
+        return ImageRequest(pair.ir_path, True, self._settings, fit) if pair.ir_path else None
 
-    def _visible_request(self, pair: PairInfo) -> ImageRequest | None:
+    def _visible_request(self, pair: PairInfo,
+                         fit: tuple[int, int] | None = None) -> ImageRequest | None:
         if not pair.visible_path or self._layout == "infrared":
             return None
-        return ImageRequest(pair.visible_path, False)
+        return ImageRequest(pair.visible_path, False, fit=fit)
+
+    def _ahead_box(self, pair: PairInfo) -> tuple[int, int] | None:
+        """The device pixels ``pair``'s images would be fitted into now (None: unknown)."""
+        if not self._fit_mode or not pair.width or not pair.height:
+            return None
+        pane = self.ir_view if self.ir_view.isVisibleTo(self) else self.visible_view
+        view = pane.viewport().rect()
+        scale = min(view.width() / pair.width, view.height() / pair.height)
+        return _device_box(pair.width, pair.height, scale * pane.devicePixelRatioF())
+
+    def _refresh_fitted(self) -> None:
+        """Give each pane of a fitted view its image scaled to the screen (made ahead by
+        the read-ahead, else now: once, instead of at every paint)."""
+        pair = self._pair
+        shown = ((self.ir_view, self._ir, self._ir_request),
+                 (self.visible_view, self._visible if self._layout == "side-by-side" else None,
+                  self._visible_request))
+        for pane, loaded, request_for in shown:
+            small = None
+            if self._fit_mode and pair is not None and isinstance(loaded, DecodedImage):
+                rect, ratio = pane.sceneRect(), pane.devicePixelRatioF()
+                box = _device_box(rect.width(), rect.height(), pane.scale_factor() * ratio)
+                request = request_for(pair, box) if box is not None else None
+                image = self.loader.fitted_copy(request, loaded) if request is not None else None
+                if image is not None:
+                    small = _pixmap(image)
+                    small.setDevicePixelRatio(ratio)
+            pane.set_fitted(small)
 
     def _refresh_images(self) -> None:
         pair = self._pair
@@ -329,6 +371,7 @@ class PairView(QWidget):
             pane.verticalScrollBar().setValue(pane.verticalScrollBar().value() + moved.y())
         finally:
             self._syncing = False
+        self._refresh_fitted()  # zoomed: the images are scaled as they are painted
         self._copy_scroll(pane)
 
     def _copy_scroll(self, source: ImagePane) -> None:
@@ -376,6 +419,11 @@ class PairView(QWidget):
     def _sync_actions(self) -> None:
         if self._actions is not None:
             self._actions.sync()
+
+
+def _device_box(width: float, height: float, scale: float) -> tuple[int, int] | None:
+    box = (round(width * scale), round(height * scale))
+    return box if min(box) >= 1 else None
 
 
 def _pixmap(image: DecodedImage) -> QPixmap:

@@ -224,7 +224,9 @@ class SamplePanel(QWidget):
         self.image_label.setToolTip(view.pair.ir_path or view.pair.rel_path)
         self.status_label.setText(status_text(view.status.value, view.reject_reason, view.note))
         colour = STATUS_COLOURS.get(view.status.value, "#000000")
-        self.status_label.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        style = f"color: {colour}; font-weight: bold;"
+        if self.status_label.styleSheet() != style:  # a new style sheet restyles the label
+            self.status_label.setStyleSheet(style)
         self.warnings_label.setText(", ".join(view.warnings) if view.warnings else "none")
 
     def _show_siblings(self, view: SampleView, siblings: Sequence[QueueRow]) -> None:
