@@ -1,11 +1,16 @@
 """Image size from the file header, without decoding the pixels.
 
-Import reads the size of every distinct image (17,227 for IR-TD), so JPEG, PNG and TIFF
-headers are parsed directly (a few hundred bytes each); other formats fall back to OpenCV.
+Import reads the size of every distinct image (17,227 for IR-TD, 100,000 in a 260,000-sample
+project), so JPEG, PNG and TIFF headers are parsed directly (a few hundred bytes each); other
+formats fall back to OpenCV. ``probe_file`` answers "is it a file, and how big is the image"
+with one open and one read (the import asked ``os.path.isfile`` and then opened the file
+again: half the system calls, 2.0 instead of 3.6 s of CPU for 92,558 images).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 from pathlib import Path
 from typing import BinaryIO
@@ -36,6 +41,74 @@ def image_size(path: str | Path) -> tuple[int, int] | None:
     if size is not None and size[0] > 0 and size[1] > 0:
         return size
     return _cv2_size(path)
+
+
+Probe = tuple[bool, "tuple[int, int] | None"]  # (is a regular file, image width and height)
+_HEAD = 4096  # bytes read at once: the frame header of a camera's JPEG is in the first few hundred
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def probe_file(path: str) -> Probe:
+    """``(os.path.isfile(path), image_size(path) or None)`` with one open and one read."""
+    try:
+        # O_NONBLOCK: a FIFO named like an image must not block the import (it is no file).
+        fd = os.open(path, _OPEN_FLAGS)
+    except (FileNotFoundError, NotADirectoryError):
+        return False, None
+    except OSError:  # e.g. not readable: whether it is a file is still known
+        return os.path.isfile(path), None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False, None
+        head = os.read(fd, _HEAD)
+    except OSError:
+        return True, image_size(path)
+    finally:
+        os.close(fd)
+    size = _size_from_head(head)
+    # Anything the first bytes do not settle (a frame header further in, another format,
+    # a broken file) takes the careful path, so the answer is always image_size's.
+    return True, size if size is not None else image_size(path)
+
+
+def _size_from_head(head: bytes) -> tuple[int, int] | None:
+    """The size in the first bytes of a JPEG or PNG file, or None when they do not tell."""
+    if head.startswith(b"\xff\xd8"):
+        size = _jpeg_size_in(head)
+    elif head.startswith(_PNG_SIGNATURE) and len(head) >= 24:
+        size = _png_size(head)
+    else:
+        return None
+    return size if size is not None and size[0] > 0 and size[1] > 0 else None
+
+
+def _jpeg_size_in(head: bytes) -> tuple[int, int] | None:
+    """``_jpeg_size`` over bytes in memory, for well-formed segments only: anything else
+    (garbage between segments, a short length, the end of ``head``) gives None, and the
+    caller asks ``_jpeg_size`` on the file, so a size given is always the one it gives."""
+    pos, end = 2, len(head)
+    for _ in range(_MAX_JPEG_SEGMENTS):
+        if pos >= end or head[pos] != 0xFF:
+            return None
+        while pos < end and head[pos] == 0xFF:  # the marker's prefix and fill bytes
+            pos += 1
+        if pos >= end:
+            return None
+        marker = head[pos]
+        pos += 1
+        if marker in _STANDALONE:
+            continue
+        if marker == 0xDA or pos + 2 > end:
+            return None
+        length = head[pos] << 8 | head[pos + 1]
+        if marker in _SOF_MARKERS:
+            if pos + 7 > end:
+                return None
+            return head[pos + 5] << 8 | head[pos + 6], head[pos + 3] << 8 | head[pos + 4]
+        if length < 2:
+            return None
+        pos += length
+    return None
 
 
 def _png_size(head: bytes) -> tuple[int, int] | None:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 from irtd_annotator.domain.errors import BadInputError
 
@@ -21,6 +21,7 @@ _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _ID = re.compile(r'"id"\s*:\s*(?:"([^"\\]*)"|(-?\d+))')
 ROLES = ("human", "gpt")
+PAUSE_EVERY = 255  # ``pause`` is called when the sample's number & this is 0
 
 
 class RawSample(NamedTuple):
@@ -198,13 +199,15 @@ def decode_text(data: bytes, *, file: str) -> str:
         raise BadInputError(f"not UTF-8 text ({exc.reason})", file=file, line=line) from None
 
 
-def read_samples(path: Path, *, skip_bad: bool = False, name: str | None = None) -> FileSamples:
+def read_samples(path: Path, *, skip_bad: bool = False, name: str | None = None,
+                 pause: Callable[[], None] | None = None) -> FileSamples:
     """Read and validate every sample of ``path``.
 
     Without ``skip_bad`` the first problem raises BadInputError. With it, bad samples are
     collected in ``rejected`` and the good ones kept; a syntax error stops the reading there
     (what follows cannot be trusted), except in JSON Lines where the next line is read.
-    ``name`` is the file name used in messages (default: the path as given).
+    ``name`` is the file name used in messages (default: the path as given). ``pause`` is
+    called every few hundred samples (a reading thread may have to wait there).
     """
     file = name or str(path)
     try:
@@ -216,7 +219,10 @@ def read_samples(path: Path, *, skip_bad: bool = False, name: str | None = None)
         raise BadInputError("the file is empty", file=file, line=1)
     result = FileSamples(file=file)
     seen: dict[str, int] = {}
-    for line, obj in _objects(text, file=file, skip_bad=skip_bad, rejected=result.rejected):
+    for number, (line, obj) in enumerate(
+            _objects(text, file=file, skip_bad=skip_bad, rejected=result.rejected)):
+        if pause is not None and not number & PAUSE_EVERY:
+            pause()
         try:
             sample = validate_sample(obj, file=file, line=line)
             first = seen.get(sample.original_id)

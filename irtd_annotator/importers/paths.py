@@ -111,6 +111,13 @@ class _SourcePlan(NamedTuple):
     drop_source: bool  # a root given for one source holds that source's own folders
     rules: tuple[PairRule, ...]  # user rules, then the source's preset
     aligned: bool  # when no rule matches
+    head: str  # what a relative path is appended to: as posixpath.join(base, ...) does
+
+    def join(self, rel_path: str) -> str:
+        """Where the relative ``rel_path`` of this source is looked for."""
+        if self.drop_source and "/" in rel_path:
+            rel_path = rel_path.partition("/")[2]
+        return self.head + rel_path
 
 
 @dataclass(frozen=True)
@@ -169,7 +176,9 @@ class PathMapping:
             base, drop_source = self._base(source, prefix)
             preset = preset_for(source)
             rules = self.user_rules + (preset.rules if preset else ())
-            plan = _SourcePlan(base, drop_source, rules, preset.aligned if preset else True)
+            head = base if not base or base.endswith("/") else base + "/"
+            plan = _SourcePlan(base, drop_source, rules, preset.aligned if preset else True,
+                               head)
             self._plans[(source, prefix)] = plan
         return plan
 
@@ -192,38 +201,34 @@ class PathMapping:
         """The path where ``rel_path`` (of ``source``) is looked for; absolute paths pass."""
         if _is_absolute(rel_path):
             return rel_path
-        plan = self._plan(source, prefix)
-        inside = rel_path
-        if plan.drop_source and "/" in rel_path:
-            inside = rel_path.partition("/")[2]
-        if plan.base.endswith("/"):
-            return plan.base + inside
-        return posixpath.join(plan.base, inside)
+        return self._plan(source, prefix).join(rel_path)
 
     def visible_rel(self, rel_path: str, source: str, *,
                     prefix: str = "") -> tuple[str | None, bool]:
         """The visible counterpart's path (relative, or absolute from a user rule) and
         whether the pair is aligned; user rules first, then the source's preset."""
-        plan = self._plan(source, prefix)
-        for rule in plan.rules:
-            visible, found = rule.pattern.subn(rule.replacement, rel_path, count=1)
-            if found:
-                return visible, rule.aligned
-        return None, plan.aligned
+        return _visible(self._plan(source, prefix), rel_path)
 
     def locate(self, image: str) -> ImageLocation:
         """Map one image string (as in the file) to its Pair's paths; ImagePathError if unsafe."""
-        prefix, rel = self.split(image)
+        prefix, rel = self.split(image)  # rel is relative: split refuses absolute paths
         source = rel.partition("/")[0] if "/" in rel else ""
-        visible_rel, aligned = self.visible_rel(rel, source, prefix=prefix)
+        plan = self._plan(source, prefix)
+        visible_rel, aligned = _visible(plan, rel)
         visible = None
         if visible_rel is not None:
             if ".." in visible_rel.split("/"):
                 raise ImagePathError(f"the pair rule maps {image!r} outside the image root")
-            visible = self.resolve(visible_rel, source, prefix=prefix)
-        return ImageLocation(rel_path=rel, source=source,
-                             ir_path=self.resolve(rel, source, prefix=prefix),
-                             visible_path=visible, aligned=aligned)
+            visible = visible_rel if _is_absolute(visible_rel) else plan.join(visible_rel)
+        return ImageLocation(rel, source, plan.join(rel), visible, aligned)
+
+
+def _visible(plan: _SourcePlan, rel_path: str) -> tuple[str | None, bool]:
+    for rule in plan.rules:
+        visible, found = rule.pattern.subn(rule.replacement, rel_path, count=1)
+        if found:
+            return visible, rule.aligned
+    return None, plan.aligned
 
 
 _DRIVE = re.compile(r"[A-Za-z]:/")

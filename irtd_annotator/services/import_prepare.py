@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.markup import MarkupError, parse_answer
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.tasks import Task, task_from_file_name, task_from_prompt
-from irtd_annotator.importers.irtd_json import RawSample, read_samples
+from irtd_annotator.importers.irtd_json import PAUSE_EVERY, RawSample, read_samples
 from irtd_annotator.importers.paths import ImageLocation, ImagePathError, PathMapping
 
 
@@ -56,17 +56,18 @@ class FilePlan:
 
 def prepare_file(path: Path, *, mapping: PathMapping, task: Task | None,
                  location_space: CoordSpace, skip_bad: bool,
-                 located: dict[str, ImageLocation] | None = None) -> FilePlan:
+                 located: dict[str, ImageLocation] | None = None,
+                 pause: Callable[[], None] | None = None) -> FilePlan:
     """Read and check every sample of ``path``; BadInputError at the first problem unless
     ``skip_bad``, then the bad samples are collected in ``rejected``.
 
     ``located`` caches image strings already mapped with the same ``mapping`` (files of one
-    import share most of their images).
+    import share most of their images). ``pause`` is called every few hundred samples.
     """
     name = path.name
     plan = FilePlan(name=name, path=path)
     try:
-        read = read_samples(path, skip_bad=skip_bad, name=name)
+        read = read_samples(path, skip_bad=skip_bad, name=name, pause=pause)
     except BadInputError as exc:
         if not skip_bad:
             raise
@@ -79,7 +80,9 @@ def prepare_file(path: Path, *, mapping: PathMapping, task: Task | None,
     spaces = {t: (location_space if t is Task.LOCATION else CoordSpace.PIXEL) for t in Task}
     values = {t: t.value for t in Task}
     # One tight loop: it runs for every sample of every file.
-    for raw in read.samples:
+    for number, raw in enumerate(read.samples):
+        if pause is not None and not number & PAUSE_EVERY:
+            pause()
         try:
             sample_task = file_task or _task_of(raw, file=name)
             location = by_image.get(raw.image)

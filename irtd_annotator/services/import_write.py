@@ -8,26 +8,25 @@ new rows are read back with one query per table.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, select
 
 from irtd_annotator.domain.model import CoordSpace
-from irtd_annotator.imaging.probe import image_size
-from irtd_annotator.importers.paths import ImageLocation
+from irtd_annotator.services.import_pairs import PairIndex, PairState, resolve_pairs
 from irtd_annotator.services.import_prepare import FilePlan, PreparedSample
-from irtd_annotator.store.schema import Pair, Sample, Shape, Turn
+from irtd_annotator.services.import_rows import (
+    Truth, bulk_update, chunks, insert_id_range, insert_returning_ids, insert_rows, truth_of,
+)
+from irtd_annotator.services.warnings_refresh import OPTION_TASKS, KnownRows
+from irtd_annotator.store.schema import Sample, Shape, Turn
 
 OUTSIDE_IMAGE = "outside-image"
 PIXEL, NORM1000 = CoordSpace.PIXEL.value, CoordSpace.NORM1000.value
-_CHUNK = 500  # ids per IN (...) list, far below every database's parameter limit
 
 Checkpoint = Callable[[int], None]  # called with the samples done; raises to cancel
 
-PAIR_COLUMNS = ("rel_path", "source", "ir_path", "visible_path", "ir_exists", "visible_exists",
-                "width", "height", "aligned")
 SAMPLE_COLUMNS = ("task", "original_id", "source_file", "pair_id", "image", "image_as_list",
                   "answer_space", "status", "edited", "count", "options", "warnings")
 TURN_COLUMNS = ("sample_id", "idx", "role", "original", "text")
@@ -35,27 +34,6 @@ SHAPE_COLUMNS = ("pair_id", "sample_id", "kind", "idx", "label", "space", "x1", 
                  "outside")
 # A Shape row without its pair and sample ids: kind, idx, label, space, x1, y1, x2, y2, outside.
 ShapeRow = tuple[str, int, str, str, float, float, "float | None", "float | None", bool]
-
-
-Truth = tuple[Any, Any]  # how false and true are written: (0, 1) or (False, True)
-
-
-def _truth(conn: Connection) -> Truth:
-    """(0, 1) on SQLite, whose driver binds a Python bool through its slow adaptation path
-    (a microsecond more per value than an int: 0.2 s over an IR-TD import); real
-    booleans elsewhere."""
-    return (0, 1) if conn.dialect.name == "sqlite" else (False, True)
-
-
-class PairState(NamedTuple):
-    """What the import needs to know of a Pair: its id, image size and image state."""
-
-    id: int
-    width: int | None
-    height: int | None
-    ir_exists: bool
-    has_visible: bool
-    visible_exists: bool
 
 
 class _Stored(NamedTuple):
@@ -84,16 +62,20 @@ class WriteResult:
         return bool(self.added or self.updated or self.pairs_added or self.pairs_updated)
 
 
-def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex,
-               checkpoint: Checkpoint) -> WriteResult:
+def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint: Checkpoint,
+               known: KnownRows | None = None) -> WriteResult:
     """Write ``plan``'s Pairs, Samples, Turns and Shapes; return what was done.
 
     Unchanged samples are left alone, samples whose file text changed and that no person
-    edited are replaced, edited ones are reported as conflicts and kept.
+    edited are replaced, edited ones are reported as conflicts and kept. With ``known``
+    (for Pairs from ``known.first_pair`` on), what the warnings refresh needs of the
+    Samples written on those Pairs is added to it.
     """
     result = WriteResult()
-    truth = _truth(conn)
-    states = _resolve_pairs(conn, plan.locations, pairs, result, truth)
+    truth = truth_of(conn)
+    states, result.pairs_added, result.pairs_updated = resolve_pairs(
+        conn, plan.locations, pairs, truth)
+    remember = None if known is None else _Remember(known, plan, states)
     stored = _stored_samples(conn, list(plan.tasks))
     new: list[PreparedSample] = []
     changed: list[tuple[_Stored, PreparedSample]] = []
@@ -111,23 +93,23 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex,
 
     if new:
         rows, shapes = _rows(new, plan.name, states, result, truth)
-        ids = _insert_returning_ids(conn, Sample.__table__, SAMPLE_COLUMNS, rows,
+        ids = insert_returning_ids(conn, Sample.__table__, SAMPLE_COLUMNS, rows,
                                     key=(Sample.task, Sample.original_id))
-        _insert_children(conn, ids, new, rows, shapes)
+        _insert_children(conn, ids, new, rows, shapes, remember)
         result.added = len(new)
     checkpoint(len(new))
     if changed:
         samples = [s for _old, s in changed]
         rows, shapes = _rows(samples, plan.name, states, result, truth)
         changed_ids = [old.id for old, _s in changed]
-        for chunk in _chunks(changed_ids):
+        for chunk in chunks(changed_ids):
             conn.execute(delete(Shape).where(Shape.sample_id.in_(chunk)))
             conn.execute(delete(Turn).where(Turn.sample_id.in_(chunk)))
         # The review was of the old text, so the sample goes back to pending review.
         updates = [{**dict(zip(SAMPLE_COLUMNS[2:], row[2:])), "reject_reason": None, "id": sid}
                    for sid, row in zip(changed_ids, rows)]
-        _bulk_update(conn, Sample.__table__, updates)
-        _insert_children(conn, changed_ids, samples, rows, shapes)
+        bulk_update(conn, Sample.__table__, updates)
+        _insert_children(conn, changed_ids, samples, rows, shapes, remember)
         result.updated = len(changed)
     checkpoint(len(plan.samples))
     return result
@@ -194,7 +176,7 @@ def _shapes(s: PreparedSample, pair: PairState, truth: Truth) -> tuple[list[Shap
 
 def _insert_children(conn: Connection, sample_ids: Sequence[int],
                      samples: list[PreparedSample], rows: list[tuple[Any, ...]],
-                     shapes: list[list[ShapeRow]]) -> None:
+                     shapes: list[list[ShapeRow]], remember: _Remember | None) -> None:
     """The Turns and Shapes of ``samples`` (whose rows are ``rows``), written in bulk."""
     turn_rows: list[tuple[Any, ...]] = []
     shape_rows: list[tuple[Any, ...]] = []
@@ -206,155 +188,46 @@ def _insert_children(conn: Connection, sample_ids: Sequence[int],
             ids = (row[3], sample_id)  # pair id, sample id
             for shape in sample_shapes:
                 add_shape(ids + shape)
-    _insert(conn, Turn.__table__, TURN_COLUMNS, turn_rows)
-    _insert(conn, Shape.__table__, SHAPE_COLUMNS, shape_rows)
-
-
-def _insert(conn: Connection, table: Table | Any, columns: tuple[str, ...],
-            rows: list[tuple[Any, ...]]) -> None:
-    """INSERT ``rows`` (tuples in ``columns`` order) with the driver's executemany.
-
-    SQLAlchemy compiles the statement for the store's dialect; the rows go to the driver
-    as they are, because processing 200,000 parameter sets in Python would cost more than
-    the database's own work.
-    """
-    if not rows:
+    insert_rows(conn, Turn.__table__, TURN_COLUMNS, turn_rows)
+    if remember is None:
+        insert_rows(conn, Shape.__table__, SHAPE_COLUMNS, shape_rows)
         return
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-    if compiled.positional:
-        order = [columns.index(name) for name in compiled.positiontup or ()]
-        if order != list(range(len(columns))):
-            rows = [tuple(row[i] for i in order) for row in rows]
-        conn.exec_driver_sql(compiled.string, rows)
-    else:
-        conn.exec_driver_sql(compiled.string, [dict(zip(columns, row)) for row in rows])
+    first_shape = insert_id_range(conn, Shape.__table__, SHAPE_COLUMNS, shape_rows)
+    remember.add(sample_ids, samples, rows, shape_rows, first_shape)
 
 
-def _bulk_update(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """UPDATE rows by ``id`` with one executemany; every row has the same keys."""
-    # Bound names must differ from column names in an UPDATE's SET clause: prefix them.
-    keys = [k for k in rows[0] if k != "id"]
-    statement = update(table).where(table.c.id == bindparam("p_id")).values(
-        {k: bindparam(f"p_{k}") for k in keys})
-    conn.execute(statement, [{f"p_{k}": v for k, v in row.items()} for row in rows])
+class _Remember:
+    """Adds what ``refresh_warnings`` reads of the Samples and Shapes written on the known
+    Pairs to ``known``, as the tuples it would read (see warnings_refresh.SAMPLE_ROW)."""
 
+    def __init__(self, known: KnownRows, plan: FilePlan, states: dict[str, PairState]) -> None:
+        self.known = known
+        # pair id -> (width, height, source) of the known Pairs this file writes to
+        self.pairs = {state.id: (state.width, state.height, plan.locations[rel].source)
+                      for rel, state in states.items() if state.id >= known.first_pair}
 
-def _chunks(values: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start:start + _CHUNK]
-
-
-class _StoredPair(NamedTuple):
-    id: int
-    ir_path: str | None
-    visible_path: str | None
-    aligned: bool
-    ir_exists: bool
-    visible_exists: bool
-    width: int | None
-    height: int | None
-
-    @property
-    def state(self) -> PairState:
-        return PairState(self.id, self.width, self.height, self.ir_exists,
-                         self.visible_path is not None, self.visible_exists)
-
-
-class PairIndex:
-    """The project's Pairs by rel_path: read once per import, kept current across its files
-    (each file's transaction either commits or ends the import)."""
-
-    def __init__(self, conn: Connection) -> None:
-        columns = (Pair.rel_path, Pair.id, Pair.ir_path, Pair.visible_path, Pair.aligned,
-                   Pair.ir_exists, Pair.visible_exists, Pair.width, Pair.height)
-        self.pairs: dict[str, _StoredPair] = {
-            rel: _StoredPair(pid, ir, vis, bool(al), bool(ire), bool(vie), w, h)
-            for rel, pid, ir, vis, al, ire, vie, w, h in conn.execute(select(*columns))}
-        self.checked: set[str] = set()  # rel_paths whose files were looked for in this import
-        self._folders: dict[str, bool] = {}
-
-    def is_file(self, path: str) -> bool:
-        """Whether ``path`` is a file; a missing folder is looked for once, not once per
-        image (the usual case: annotations imported before, or without, the images)."""
-        folder = os.path.dirname(path)
-        present = self._folders.get(folder)
-        if present is None:
-            present = self._folders[folder] = os.path.isdir(folder)
-        return present and os.path.isfile(path)
-
-
-def _resolve_pairs(conn: Connection, locations: dict[str, ImageLocation], index: PairIndex,
-                   result: WriteResult, truth: Truth) -> dict[str, PairState]:
-    """The Pair of every location: existing ones reused (refreshed when their image was
-    found elsewhere now), new ones inserted; image sizes read once per new or moved Pair."""
-    states: dict[str, PairState] = {}
-    inserts: list[tuple[Any, ...]] = []
-    updates: list[dict[str, Any]] = []
-    isfile = index.is_file
-    for rel, loc in locations.items():
-        old = index.pairs.get(rel)
-        if old is not None and rel in index.checked:
-            states[rel] = old.state
-            continue
-        index.checked.add(rel)
-        ir_exists = isfile(loc.ir_path)
-        visible_exists = loc.visible_path is not None and isfile(loc.visible_path)
-        if old is not None:
-            same = (old.ir_path, old.visible_path, old.aligned, old.ir_exists,
-                    old.visible_exists) == (loc.ir_path, loc.visible_path, loc.aligned,
-                                            ir_exists, visible_exists)
-            # Never trade a found image for a path where nothing is (another import's roots).
-            if same or (old.ir_exists and not ir_exists):
-                states[rel] = old.state
+    def add(self, sample_ids: Sequence[int], samples: list[PreparedSample],
+            rows: list[tuple[Any, ...]], shape_rows: list[tuple[Any, ...]],
+            first_shape: int | None) -> None:
+        known, pairs = self.known, self.pairs
+        known.forget(sample_ids)  # a Sample written twice in one import: its last rows
+        if first_shape is None:  # the shapes' ids are not known: nothing can be taken
+            known.usable = False
+            return
+        add_sample, add_id, prompts = known.samples.append, known.ids.add, known.prompts
+        for sid, s, row in zip(sample_ids, samples, rows):
+            pair = pairs.get(row[3])
+            if pair is None:
                 continue
-        size = image_size(loc.ir_path) if ir_exists else None
-        width, height = size if size else (None, None)
-        row = (rel, loc.source, loc.ir_path, loc.visible_path, truth[ir_exists],
-               truth[visible_exists], width, height, truth[loc.aligned])
-        if old is None:
-            inserts.append(row)
-        else:
-            updates.append({**dict(zip(PAIR_COLUMNS, row)), "id": old.id})
-            index.pairs[rel] = old._replace(ir_path=loc.ir_path, visible_path=loc.visible_path,
-                                            aligned=loc.aligned, ir_exists=ir_exists,
-                                            visible_exists=visible_exists, width=width,
-                                            height=height)
-            states[rel] = index.pairs[rel].state
-    if inserts:
-        ids = _insert_returning_ids(conn, Pair.__table__, PAIR_COLUMNS, inserts,
-                                    key=Pair.rel_path)
-        for pair_id, (rel, _source, ir, visible, ir_exists, visible_exists, width, height,
-                      aligned) in zip(ids, inserts):
-            index.pairs[rel] = _StoredPair(pair_id, ir, visible, bool(aligned), bool(ir_exists),
-                                           bool(visible_exists), width, height)
-            states[rel] = index.pairs[rel].state
-    if updates:
-        _bulk_update(conn, Pair.__table__, updates)
-    result.pairs_added, result.pairs_updated = len(inserts), len(updates)
-    return states
-
-
-def _insert_returning_ids(conn: Connection, table: Any, columns: tuple[str, ...],
-                          rows: list[tuple[Any, ...]], *, key: Any) -> list[int]:
-    """Insert ``rows`` and return their new ids, in row order. ``key`` names the unique
-    column(s) (a column or a tuple of them) identifying a row among ``columns``.
-
-    SQLite gives each new row the largest rowid so far plus one, in insertion order, and
-    the transaction's write lock keeps other writers out: the ids are a range, checked with
-    one query. Elsewhere (or if the check fails) the new rows are read back by key.
-    """
-    before = conn.execute(select(func.max(table.c.id))).scalar() or 0
-    _insert(conn, table, columns, rows)
-    if conn.dialect.name == "sqlite":
-        count, last = conn.execute(select(func.count(), func.max(table.c.id))
-                                   .where(table.c.id > before)).one()
-        if count == len(rows) and last == before + len(rows):
-            return list(range(before + 1, last + 1))
-    keys = key if isinstance(key, tuple) else (key,)
-    positions = [columns.index(k.key) for k in keys]
-    query = select(*keys, table.c.id).where(table.c.id > before)
-    found = {tuple(r[:-1]): r[-1] for r in conn.execute(query)}
-    return [found[tuple(row[i] for i in positions)] for row in rows]
+            add_id(sid)
+            # id, task, pair id, answer space, count, options, warnings, edited, w, h, source
+            add_sample((sid, row[0], row[3], row[6], row[9], row[10], row[11], row[8]) + pair)
+            if row[0] in OPTION_TASKS:
+                role, text = s.turns[0]
+                prompts[sid] = text if role == "human" else ""
+        # id, pair id, sample id, kind, label, space, x1, y1, x2, y2, outside
+        known.shapes.extend((first_shape + n, *row[:3], *row[4:])
+                            for n, row in enumerate(shape_rows) if row[0] in pairs)
 
 
 def _stored_samples(conn: Connection, tasks: list[str]) -> dict[tuple[str, str], _Stored]:

@@ -1,10 +1,11 @@
 """Import IR-TD / LLaVA-style JSON files into a project.
 
-Every file is read and checked completely first (``import_prepare``); only then is it
-written, in one transaction per file (``import_write``). So by default a bad file writes
-nothing and the store stays exactly as it was; with ``skip_bad`` the good samples are
-imported and the rejected ones listed in a report file. Image roots, the strip prefix and
-pairing rules given once are stored in the project and reused by later imports.
+Every file is read and checked completely (``import_prepare``) before it is written
+(``import_write``), and the whole import is one transaction. So by default a bad file writes
+nothing, and the store stays exactly as it was (as after a cancelled or killed import); with
+``skip_bad`` the good samples are imported and the rejected ones listed in a report file.
+Image roots, the strip prefix and pairing rules given once are stored in the project and
+reused by later imports.
 """
 
 from __future__ import annotations
@@ -15,25 +16,31 @@ import io
 import json
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.importers.paths import PathMapping
 from irtd_annotator.services.import_prepare import FilePlan, prepare_file
+from irtd_annotator.services.import_reader import GatedReader, Pause
 from irtd_annotator.services.import_write import PairIndex, WriteResult, write_plan
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.warnings_refresh import recompute_warnings, refresh_warnings
+from irtd_annotator.services.warnings_refresh import (
+    KnownRows, WarningUpdates, apply_warnings, decide_warnings, gather_warning_facts,
+)
 from irtd_annotator.store.revisions import add_revision
 from irtd_annotator.store.schema import Sample
+from irtd_annotator.store.bulk import bulk_writing
 from irtd_annotator.store.search import bulk_indexing
+from irtd_annotator.store.tally import bulk_tally
 from irtd_annotator.store.settings import get_setting, set_setting
 
 Progress = Callable[[int, int, str], None]
@@ -43,7 +50,7 @@ _SHOWN = 10  # conflicts and rejects listed by name in a summary
 
 
 class ImportCancelled(UserError):
-    """The person cancelled an import; the file being written was rolled back."""
+    """The person cancelled an import; all of it was rolled back."""
 
 
 @dataclass(frozen=True)
@@ -199,38 +206,54 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
         if cancel is not None and cancel():
             raise ImportCancelled(f"import cancelled {what}")
 
-    plans: list[FilePlan] = []
     located: dict[str, dict[str, Any]] = {}  # per folder: image string -> its location
-    for number, path in enumerate(files):
-        check_cancel("while reading the files; nothing was written")
-        if progress is not None:
-            progress(number, len(files), f"reading {path.name}")
+
+    def prepare(path: Path, pause: Pause) -> FilePlan:
         # Relative image paths without a root are looked for beside the file.
         folder = str(path.resolve().parent)
-        plans.append(prepare_file(path, mapping=replace(mapping, fallback_root=folder),
-                                  task=forced_task, location_space=space,
-                                  skip_bad=options.skip_bad,
-                                  located=located.setdefault(folder, {})))
+        return prepare_file(path, mapping=replace(mapping, fallback_root=folder),
+                            task=forced_task, location_space=space, skip_bad=options.skip_bad,
+                            located=located.setdefault(folder, {}), pause=pause)
 
     report = ImportReport()
-    with project.engine.connect() as conn:
-        pairs = PairIndex(conn)
-    total = sum(len(plan.samples) for plan in plans)
+    rejected: list[FilePlan] = []  # plans with rejected samples, for the report file
+    sizes = [_size_of(path) for path in files]
     done = 0
     touched: set[int] = set()  # Pairs whose Samples were added or updated
     who = options.annotator or "import"
-    for number, plan in enumerate(plans):
-        file_report = FileReport(file=plan.name, tasks=dict(plan.tasks),
-                                 rejected=[str(e) for e in plan.rejected])
-
-        def checkpoint(samples_done: int, *, _name: str = plan.name, _number: int = number) -> None:
-            check_cancel(f"while writing {_name}: it was rolled back"
-                         + (f"; the {_number} file(s) before it were imported" if _number else ""))
+    # One transaction for the whole import: a cancelled, failed or killed import leaves the
+    # store exactly as it was. Each file is read and checked completely before it is written;
+    # the next ones are read on a second thread while SQLite indexes the text written (see
+    # import_reader), and the warnings decided while it merges the index.
+    with (GatedReader(prepare, files) as reader, ThreadPoolExecutor(1) as beside,
+          project.engine.begin() as conn, bulk_writing(conn), bulk_indexing(conn) as index,
+          bulk_tally(conn)):
+        pairs = PairIndex(conn)
+        # What the warnings refresh needs of the new Pairs, kept as it is written (SQLite).
+        known = KnownRows(pairs.first_new) if conn.dialect.name == "sqlite" else None
+        for number, path in enumerate(files):
+            check_cancel("while reading the files; nothing was written")
             if progress is not None:
-                progress(done + samples_done, total, f"importing {_name}")
+                progress(number, len(files), f"reading {path.name}")
+            plan = reader.plan(number)
+            if plan.rejected:
+                rejected.append(plan)
+            file_report = FileReport(file=plan.name, tasks=dict(plan.tasks),
+                                     rejected=[str(e) for e in plan.rejected])
+            # Samples still to write: this file's, and the next files' estimated by size.
+            rest = sum(sizes[number + 1:])
+            total = done + len(plan.samples) + (
+                round(rest * (done + len(plan.samples)) / max(1, sum(sizes[:number + 1])))
+                if rest else 0)
 
-        with project.engine.begin() as conn, bulk_indexing(conn):
-            result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint)
+            def checkpoint(samples_done: int, *, _name: str = plan.name,
+                           _total: int = total) -> None:
+                check_cancel(f"while writing {_name}: the import was rolled back, "
+                             "nothing was written")
+                if progress is not None:
+                    progress(done + samples_done, _total, f"importing {_name}")
+
+            result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint, known=known)
             _fill(file_report, result)
             touched |= result.pair_ids
             if result.changed or pending_settings:
@@ -241,29 +264,45 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
                 add_revision(conn, who=who, action="import", target=plan.name,
                              new=json.dumps(file_report.counts(), sort_keys=True))
             checkpoint(len(plan.samples))
-        done += len(plan.samples)
-        report.files.append(file_report)
-    if touched:
-        # What one file cannot know: Samples of other tasks on the same image, known sizes.
-        if progress is not None:
-            progress(total, total, "checking consistency warnings")
-        if len(touched) * 2 > len(pairs.pairs):
-            recompute_warnings(project)  # most of the project: one pass over everything
-        else:
-            with project.engine.begin() as conn:
-                refresh_warnings(conn, pair_ids=sorted(touched))
-        report.warnings = _warning_counts(project, touched)
+            done += len(plan.samples)
+            report.files.append(file_report)
+            del plan
+            if number + 1 < len(files):
+                with reader.running():
+                    index.index_new()
+        deciding: Future[WarningUpdates] | None = None
+        if touched:
+            # What one file cannot know: Samples of other tasks on the same image, known sizes.
+            if progress is not None:
+                progress(done, done, "checking consistency warnings")
+            # Most of the project: one pass over everything, not id lists.
+            everything = len(touched) * 2 > len(pairs.pairs)
+            facts = gather_warning_facts(
+                conn, pair_ids=None if everything else sorted(touched),
+                known=known if known is not None and known.usable else None)
+            deciding = beside.submit(decide_warnings, facts)
+        index.finish()  # the last file's text and the merge, while the warnings are decided
+        if deciding is not None:
+            apply_warnings(conn, deciding.result())
+            report.warnings = _warning_counts(conn, touched)
     if options.skip_bad and (options.report_path is not None or not report.ok):
-        report.report_path = _write_rejects(project, plans, options.report_path)
+        report.report_path = _write_rejects(project, rejected, options.report_path)
     return report
 
 
-def _warning_counts(project: Project, pair_ids: set[int]) -> dict[str, int]:
+def _size_of(path: Path) -> int:
+    """The file's size in bytes (0 when it cannot be read: reading it will say why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _warning_counts(conn: Connection, pair_ids: set[int]) -> dict[str, int]:
     """Warning code -> number of Samples on ``pair_ids`` carrying it."""
     counts: dict[str, int] = {}
-    with project.engine.connect() as conn:
-        rows = conn.execute(select(Sample.pair_id, Sample.warnings)
-                            .where(Sample.warnings.is_not(None))).all()
+    rows = conn.execute(select(Sample.pair_id, Sample.warnings)
+                        .where(Sample.warnings.is_not(None))).all()
     for pair_id, text in rows:
         if pair_id in pair_ids:
             for code in text.split("; "):

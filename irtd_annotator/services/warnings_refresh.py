@@ -5,11 +5,17 @@ stored values (shapes, count, options, markers) instead of a freshly parsed answ
 whole project is refreshed with a handful of queries: after an import, and for every Sample
 of a Pair after its source boxes changed. Edited answers are parsed again (their markup may
 be broken, which only a parse can tell); the released text of unedited ones parsed at import.
+
+``refresh_warnings`` is three steps an import runs apart: ``gather_warning_facts`` (the
+store's reads; the Pairs the import created come from what it wrote, ``KnownRows``),
+``decide_warnings`` (pure Python, on another thread while SQLite merges the search index)
+and ``apply_warnings`` (the writes).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, bindparam, select, update
@@ -32,7 +38,6 @@ _CHUNK = 500
 _SPACES = {space.value: space for space in CoordSpace}
 NORM1000 = CoordSpace.NORM1000.value
 _TASKS = {task.value: task for task in Task}
-_OPTION_TASKS = frozenset({Task.RECOGNITION.value, Task.SECURITY.value, Task.SCENE.value})
 
 
 def recompute_warnings(project: Project) -> int:
@@ -44,19 +49,102 @@ def recompute_warnings(project: Project) -> int:
         return len(refresh_warnings(conn))
 
 
-def refresh_warnings(conn: Connection, *, pair_ids: Sequence[int] | None = None) -> set[int]:
+@dataclass
+class KnownRows:
+    """What a bulk writer holds in memory of every Pair with an id from ``first_pair`` on
+    (an import's new Pairs, which nothing else refers to): the rows ``refresh_warnings``
+    would read of all their Samples and Shapes, so they are not read back (on 260,000 new
+    Samples that read was 3 of its 5 s)."""
+
+    first_pair: int
+    samples: list[tuple[Any, ...]] = field(default_factory=list)  # as SAMPLE_ROW
+    shapes: list[tuple[Any, ...]] = field(default_factory=list)  # as SHAPE_ROW
+    prompts: dict[int, str] = field(default_factory=dict)  # multiple-choice Samples' prompt
+    usable: bool = True  # false when the writer could not tell some rows' ids
+    ids: set[int] = field(default_factory=set)  # the Samples in ``samples``
+
+    def forget(self, sample_ids: Iterable[int]) -> None:
+        """Drop what was added of ``sample_ids`` (Samples written again since)."""
+        drop = self.ids.intersection(sample_ids)
+        if drop:
+            self.samples = [row for row in self.samples if row[0] not in drop]
+            self.shapes = [row for row in self.shapes if row[2] not in drop]
+            for sid in drop:
+                self.prompts.pop(sid, None)
+            self.ids -= drop
+
+
+# What is read of each Sample and Shape (KnownRows holds the same tuples).
+SAMPLE_ROW = (Sample.id, Sample.task, Sample.pair_id, Sample.answer_space, Sample.count,
+              Sample.options, Sample.warnings, Sample.edited, Pair.width, Pair.height,
+              Pair.source)
+SHAPE_ROW = (Shape.id, Shape.pair_id, Shape.sample_id, Shape.kind, Shape.label, Shape.space,
+             Shape.x1, Shape.y1, Shape.x2, Shape.y2, Shape.outside)
+OPTION_TASKS = frozenset({Task.RECOGNITION.value, Task.SECURITY.value, Task.SCENE.value})
+
+
+def refresh_warnings(conn: Connection, *, pair_ids: Sequence[int] | None = None,
+                     known: KnownRows | None = None) -> set[int]:
     """Refresh the warnings (and the shapes' outside flags) of the Samples of ``pair_ids``
-    (all Pairs when None) in the caller's transaction; the ids whose warnings changed."""
+    (all Pairs when None) in the caller's transaction; the ids whose warnings changed.
+
+    ``known``: the Pairs from ``known.first_pair`` on are taken from it, not read.
+    """
+    facts = gather_warning_facts(conn, pair_ids=pair_ids, known=known)
+    return apply_warnings(conn, decide_warnings(facts))
+
+
+@dataclass
+class WarningFacts:
+    """What the rules look at, gathered from the store (and a writer's ``KnownRows``)."""
+
+    samples: list[tuple[Any, ...]]  # as SAMPLE_ROW
+    shapes: list[tuple[Any, ...]]  # as SHAPE_ROW
+    texts: dict[int, tuple[str, str]]  # (prompt, answer) of the Samples whose text counts
+    overrides: Any  # the project's image sizes per source
+
+
+@dataclass
+class WarningUpdates:
+    """What the rules decided: Samples whose warnings change, Shapes whose flag changes."""
+
+    changed: set[int] = field(default_factory=set)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # p_id, p_warnings
+    outside: list[dict[str, Any]] = field(default_factory=list)  # p_id, p_outside
+
+
+def gather_warning_facts(conn: Connection, *, pair_ids: Sequence[int] | None = None,
+                         known: KnownRows | None = None) -> WarningFacts:
+    """Read what ``decide_warnings`` needs of the Samples of ``pair_ids`` (all when None);
+    the Pairs from ``known.first_pair`` on are taken from ``known``."""
     overrides = get_setting(conn, IMAGE_SIZES_KEY)
-    samples = _rows(conn, select(
-        Sample.id, Sample.task, Sample.pair_id, Sample.answer_space, Sample.count,
-        Sample.options, Sample.warnings, Sample.edited, Pair.width, Pair.height, Pair.source,
-    ).join(Pair, Pair.id == Sample.pair_id), Sample.pair_id, pair_ids)
+    sample_query = select(*SAMPLE_ROW).join(Pair, Pair.id == Sample.pair_id)
+    shape_query = select(*SHAPE_ROW)
+    if known is not None:
+        sample_query = sample_query.where(Sample.pair_id < known.first_pair)
+        shape_query = shape_query.where(Shape.pair_id < known.first_pair)
+        if pair_ids is not None:
+            pair_ids = [p for p in pair_ids if p < known.first_pair]
+    samples = _rows(conn, sample_query, Sample.pair_id, pair_ids)
+    if known is not None:
+        samples.extend(known.samples)
     if not samples:
-        return set()
-    shapes = _rows(conn, select(
-        Shape.id, Shape.pair_id, Shape.sample_id, Shape.kind, Shape.label, Shape.space, Shape.x1,
-        Shape.y1, Shape.x2, Shape.y2, Shape.outside), Shape.pair_id, pair_ids)
+        return WarningFacts([], [], {}, overrides)
+    shapes = _rows(conn, shape_query, Shape.pair_id, pair_ids)
+    if known is not None:
+        shapes.extend(known.shapes)
+    given = known.prompts if known is not None else {}
+    texts = _turn_texts(conn, prompts=[r[0] for r in samples
+                                       if r[1] in OPTION_TASKS and r[0] not in given],
+                        both=[r[0] for r in samples if r[7]])
+    for sid, prompt in given.items():
+        texts.setdefault(sid, (prompt, ""))
+    return WarningFacts(samples, shapes, texts, overrides)
+
+
+def decide_warnings(facts: WarningFacts) -> WarningUpdates:
+    """Apply the rules to ``facts`` (no store access: it may run on another thread)."""
+    samples, shapes, texts, overrides = facts.samples, facts.shapes, facts.texts, facts.overrides
     security = Task.SECURITY.value
     own: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     source_boxes: dict[int, dict[str, int]] = defaultdict(dict)
@@ -73,17 +161,14 @@ def refresh_warnings(conn: Connection, *, pair_ids: Sequence[int] | None = None)
         by_label = owners.get(pair_id)
         if by_label is not None and label and kind != MARKER:
             by_label.setdefault(label, set()).add(sample_id)
-    texts = _turn_texts(conn, prompts=[r[0] for r in samples if r[1] in _OPTION_TASKS],
-                        both=[r[0] for r in samples if r[7]])
 
-    warning_updates: list[dict[str, Any]] = []
-    outside_updates: list[dict[str, Any]] = []
-    changed: set[int] = set()
+    updates = WarningUpdates()
+    changed, warning_updates, outside_updates = updates.changed, updates.warnings, updates.outside
     size_of: dict[str, tuple[int, int] | None] = {}
     for sid, task_name, pair_id, space, count, options, stored, edited, w, h, source in samples:
         task = _TASKS.get(task_name)
         mine = own.get(sid)
-        if task is None or (not mine and task_name not in _OPTION_TASKS and not edited):
+        if task is None or (not mine and task_name not in OPTION_TASKS and not edited):
             text = None  # no geometry, markers or options: nothing to warn about
         else:
             if source not in size_of:
@@ -115,13 +200,18 @@ def refresh_warnings(conn: Connection, *, pair_ids: Sequence[int] | None = None)
         if text != (stored or None):
             changed.add(sid)
             warning_updates.append({"p_id": sid, "p_warnings": text})
-    if warning_updates:
+    return updates
+
+
+def apply_warnings(conn: Connection, updates: WarningUpdates) -> set[int]:
+    """Write what ``decide_warnings`` decided; the ids of the Samples whose warnings changed."""
+    if updates.warnings:
         conn.execute(update(Sample).where(Sample.id == bindparam("p_id"))
-                     .values(warnings=bindparam("p_warnings")), warning_updates)
-    if outside_updates:
+                     .values(warnings=bindparam("p_warnings")), updates.warnings)
+    if updates.outside:
         conn.execute(update(Shape).where(Shape.id == bindparam("p_id"))
-                     .values(outside=bindparam("p_outside")), outside_updates)
-    return changed
+                     .values(outside=bindparam("p_outside")), updates.outside)
+    return updates.changed
 
 
 def _flag_outside(rows: Iterable[Any], width: int | None, height: int | None,
@@ -213,7 +303,8 @@ def _rows(conn: Connection, query: Any, column: Any,
     if ids is None:
         cursor = conn.connection.cursor()
         try:
-            cursor.execute(str(query.compile(dialect=conn.dialect)))
+            cursor.execute(str(query.compile(dialect=conn.dialect,
+                                             compile_kwargs={"literal_binds": True})))
             return [tuple(row) for row in cursor.fetchall()]
         finally:
             cursor.close()

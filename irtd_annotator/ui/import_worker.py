@@ -12,7 +12,7 @@ from irtd_annotator.ui.service_worker import JobTexts, ServiceRunner
 
 IMPORT_TEXTS = JobTexts(
     name="import", title="Import", running="Importing…",
-    cancelling="Cancelling… (the file being written is rolled back)",
+    cancelling="Cancelling… (the whole import is rolled back)",
     finished="Import finished", not_done="Import not done",
     unexpected="The import stopped on an unexpected error")
 

@@ -5,24 +5,25 @@
 
 IMPORT: ``import_files`` of the 8 released files into a fresh project (opened and migrated
 before the clock starts), as ``irtd-annotator import`` does it: read and validate every
-sample, map the image paths, parse the answers, write Pairs, Samples, Turns and Shapes.
-BASELINE, in the same run: ``json.load`` of the same files, the same rows built with a few
-regular expressions and inserted with plain ``sqlite3`` ``executemany`` in one transaction
-into an identical empty schema (made by the same migrations). Both stores are then compared
-row by row, so the baseline provably did the same work. Prints the median and best time of
-each and their ratio; the goal is a median ratio <= 1.5.
+sample, map the image paths, parse the answers, write Pairs, Samples, Turns and Shapes, index
+their text for search, keep the tally and check the consistency warnings, in one transaction.
+BASELINE, in the same run (``tests/perf/import_baseline.py``, shared with bench_scale.py):
+``json.load`` of the same files, the same rows built with a few regular expressions and
+inserted with plain ``sqlite3`` ``executemany`` in one transaction into an empty store made by
+the migrations up to 0002 (no search index, tally, later indexes or triggers). Both stores are
+then compared row by row, so the baseline provably did the same work. Prints the median and
+best time of each and their ratio; the goal is a median ratio <= 1.5.
 
-``import_files`` ends by refreshing the consistency warnings of the whole project
-(``services.warnings_refresh``, not part of the importer's own work); a third side, IMPORT
-WITHOUT THE REFRESH, measures the importer alone so the two costs can be told apart.
-Wall-clock and CPU seconds are both printed: on a shared machine CPU seconds are steadier.
+The consistency warnings (``services.warnings_refresh``) are not part of the baseline's work;
+a third side, IMPORT WITHOUT THE REFRESH, leaves them out so the two costs can be told apart.
+Wall-clock and CPU seconds are both printed: on a shared machine CPU seconds are steadier (the
+import reads the next file on a second thread while SQLite indexes the last one, so its CPU
+seconds can exceed its wall-clock seconds).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sqlite3
 import statistics
 import sys
@@ -31,33 +32,19 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from irtd_annotator.services import importing
-from irtd_annotator.services.importing import ImportOptions, import_files
-from irtd_annotator.services.project import Project
-
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script path, or collected by pytest from tests/
+    sys.path.insert(0, str(ROOT))
+
+from irtd_annotator.services import importing  # noqa: E402
+from irtd_annotator.services.importing import ImportOptions, import_files  # noqa: E402
+from irtd_annotator.services.project import Project  # noqa: E402
+from irtd_annotator.services.warnings_refresh import WarningUpdates  # noqa: E402
+from tests.perf import import_baseline  # noqa: E402
+
 IRTD_FILES = ROOT.parent / "shared" / "data" / "irtd_json_sft"  # as tests/conftest.py
 GOAL_RATIO = 1.5
 SAMPLES = 40_200
-
-FILE_TASKS = {
-    "AerialCounting.json": "Aerial Counting", "Detection.json": "Grounding",
-    "Location.json": "Location", "PedestrianCounting.json": "Pedestrian Counting",
-    "ReID.json": "Re-ID", "Recognition.json": "Recognition",
-    "Relationship.json": "Relationship", "Security.json": "Security",
-}
-MARKER = "Data4MLLM/"
-# The two pairing presets the released files need (FLIR ADAS v1 and RGBTCrowdCounting).
-VISIBLE_RULES = {
-    "flir": (re.compile(r"(?<![^/])PreviewData/(FLIR_\d+)\.jpe?g$"), r"RGB/\1.jpg", False),
-    "rgbtcrowdcounting": (re.compile(r"_Grey(\.jpe?g)$"), r"_RGB\1", True),
-}
-BOX = re.compile(r"<box>\[\[(.*?)\]\]</box>")
-LABEL = re.compile(r"bounding box of the (?:nearest )?(\w+)", re.I)
-REF = re.compile(r"<ref>(.*?)</ref>")
-POINT = re.compile(r"\((-?\d+(?:\.\d+)?),\s*(-?\d+(?:\.\d+)?)\)")
-NUM = re.compile(r"<num>(\d+)</num>")
-OPTION = re.compile(r"\(([A-Z])\)")
 
 
 def files() -> list[Path]:
@@ -79,98 +66,24 @@ def _since(start: Timing) -> Timing:
 def run_import(db: Path, *, refresh: bool = True) -> Timing:
     """Seconds ``import_files`` takes for the 8 files into the fresh project ``db``;
     without the final warnings refresh when ``refresh`` is false."""
-    real_refresh = importing.recompute_warnings
+    real = importing.gather_warning_facts, importing.decide_warnings
     if not refresh:
-        importing.recompute_warnings = lambda project: 0  # type: ignore[assignment]
+        importing.gather_warning_facts = lambda conn, **kwargs: None  # type: ignore
+        importing.decide_warnings = lambda facts: WarningUpdates()  # type: ignore
     try:
         with Project.open(db) as project:
             start = _clocks()
             report = import_files(project, files(), options=ImportOptions())
             elapsed = _since(start)
     finally:
-        importing.recompute_warnings = real_refresh  # type: ignore[assignment]
+        importing.gather_warning_facts, importing.decide_warnings = real  # type: ignore
     assert report.total("added") == SAMPLES, report.summary()
     return elapsed
 
 
-def _visible(rel: str, source: str) -> tuple[str | None, bool]:
-    for key, (pattern, replacement, aligned) in VISIBLE_RULES.items():
-        if key in source.lower():
-            visible, found = pattern.subn(replacement, rel, count=1)
-            return (visible, aligned) if found else (None, aligned)
-    return None, True
-
-
 def run_baseline(db: Path) -> Timing:
     """Seconds for json.load + the same rows + plain sqlite3 executemany into ``db``."""
-    Project.open(db).close()  # the identical empty schema, made by the migrations
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    start = _clocks()
-    pairs: dict[str, int] = {}
-    pair_rows, sample_rows, turn_rows, shape_rows = [], [], [], []
-    for path in files():
-        text = path.read_text(encoding="utf-8")
-        if not text.lstrip().startswith("["):  # Detection.json: concatenated objects
-            text = "[" + text.rstrip().rstrip(",") + "]"
-        task = FILE_TASKS[path.name]
-        for obj in json.loads(text):
-            image = obj["image"]
-            as_list = isinstance(image, list)
-            image = image[0] if as_list else image
-            prefix, rel = image.split(MARKER, 1)
-            prefix += MARKER
-            pair_id = pairs.get(rel)
-            if pair_id is None:
-                pair_id = pairs[rel] = len(pairs) + 1
-                source = rel.split("/", 1)[0]
-                visible, aligned = _visible(rel, source)
-                pair_rows.append((pair_id, rel, source, prefix + rel,
-                                  prefix + visible if visible else None, 0, 0, None, None,
-                                  int(aligned)))
-            sample_id = len(sample_rows) + 1
-            conv = obj["conversations"]
-            prompt, answer = conv[0]["value"], conv[1]["value"]
-            count = options = None
-            space = "norm1000" if task == "Location" else "pixel"
-            if task == "Grounding":
-                x1, y1, x2, y2 = (float(v) for v in BOX.search(answer).group(1).split(","))
-                shape_rows.append((pair_id, sample_id, "box", 0, LABEL.search(prompt).group(1),
-                                   "pixel", x1, y1, x2, y2, 0))
-            elif task == "Location":
-                label = REF.search(answer).group(1)
-                for idx, (x, y) in enumerate(POINT.findall(answer)):
-                    fx, fy = float(x), float(y)
-                    outside = fx < 0 or fy < 0 or fx > 1000 or fy > 1000
-                    shape_rows.append((pair_id, sample_id, "point", idx, label, "norm1000",
-                                       fx, fy, None, None, int(outside)))
-            elif task in ("Aerial Counting", "Pedestrian Counting"):
-                count = int(NUM.search(answer).group(1))
-            elif task in ("Recognition", "Security"):
-                options = "".join(OPTION.findall(answer))
-            elif task == "Re-ID":
-                options = answer.strip()
-            sample_rows.append((sample_id, task, obj["id"], path.name, pair_id, image,
-                                int(as_list), space, "pending", 0, count, options, None))
-            turn_rows.append((sample_id, 0, "human", prompt, prompt))
-            turn_rows.append((sample_id, 1, "gpt", answer, answer))
-    with conn:
-        conn.executemany(
-            "INSERT INTO pairs (id, rel_path, source, ir_path, visible_path, ir_exists,"
-            " visible_exists, width, height, aligned) VALUES (?,?,?,?,?,?,?,?,?,?)", pair_rows)
-        conn.executemany(
-            "INSERT INTO samples (id, task, original_id, source_file, pair_id, image,"
-            " image_as_list, answer_space, status, edited, count, options, warnings)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", sample_rows)
-        conn.executemany("INSERT INTO turns (sample_id, idx, role, original, text)"
-                         " VALUES (?,?,?,?,?)", turn_rows)
-        conn.executemany(
-            "INSERT INTO shapes (pair_id, sample_id, kind, idx, label, space, x1, y1, x2, y2,"
-            " outside) VALUES (?,?,?,?,?,?,?,?,?,?,?)", shape_rows)
-    elapsed = _since(start)
-    conn.close()
-    return elapsed
+    return import_baseline.run_baseline(files(), db)
 
 
 def dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
