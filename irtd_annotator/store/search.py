@@ -27,6 +27,8 @@ from typing import Iterator
 
 from sqlalchemy import Connection
 
+from irtd_annotator.store.triggers import has_trigger
+
 FTS_TABLE = "samples_fts"
 INSERT_TRIGGER = "samples_fts_insert"
 # One Sample's turns in order, joined by line breaks: what the index holds for it (0005).
@@ -56,12 +58,7 @@ _REWRITTEN = ("SELECT DISTINCT sample_id FROM turns WHERE id > :turns"
 
 def has_search_index(conn: Connection) -> bool:
     """Whether the store has the FTS5 index with its insert trigger."""
-    if conn.dialect.name != "sqlite":
-        return False
-    found = conn.exec_driver_sql(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-        (INSERT_TRIGGER,)).scalar()
-    return bool(found)
+    return has_trigger(conn, INSERT_TRIGGER)
 
 
 class BulkIndex:

@@ -13,6 +13,8 @@ from typing import Iterator, Sequence
 
 from sqlalchemy import Connection
 
+from irtd_annotator.store.triggers import has_trigger
+
 TALLY = "sample_tally"
 INSERT_TRIGGER = "sample_tally_insert"
 # The same trigger as migration 0004 creates (a released migration is never changed).
@@ -25,12 +27,7 @@ _CREATE_INSERT_TRIGGER = (
 
 def has_tally(conn: Connection) -> bool:
     """Whether the store keeps the tally (SQLite at migration 0004 or later)."""
-    if conn.dialect.name != "sqlite":
-        return False
-    found = conn.exec_driver_sql(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-        (INSERT_TRIGGER,)).scalar()
-    return bool(found)
+    return has_trigger(conn, INSERT_TRIGGER)
 
 
 @contextmanager
