@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -67,3 +68,55 @@ def session(data):  # type: ignore[no-untyped-def]
     project = Project.open(data.path, create=False)
     yield ReviewSession(project, annotator="Ada")
     project.close()
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+# `.ci/run` starts a throw-away server (`.ci/pg-server`) and sets IRTD_TEST_DATABASE_URL to its
+# maintenance database; each test that asks for ``pg_url`` gets a fresh database of its own.
+PG_ENV = "IRTD_TEST_DATABASE_URL"
+PG_SKIP = (f"PostgreSQL tests skipped: {PG_ENV} is not set "
+           "(`eval \"$(bash .ci/pg-server start)\"` starts a server, as .ci/run does)")
+
+
+def _pg_admin_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+@pytest.fixture()
+def pg_url() -> Iterator[str]:
+    """The SQLAlchemy URL of a new, empty PostgreSQL database, dropped after the test."""
+    admin = _pg_admin_url()
+    if admin is None:
+        pytest.skip(PG_SKIP)
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"irtd_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new project on each kind of store: an SQLite file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "project.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    admin = _pg_admin_url()
+    if admin is None:
+        return PG_SKIP
+    from sqlalchemy.engine import make_url
+
+    return f"PostgreSQL tests run against {make_url(admin).render_as_string(hide_password=True)}"
