@@ -229,3 +229,33 @@ def test_a_missing_image_root_is_stored_with_a_warning(
     assert f"irtd-annotator: warning: image folder {missing} (63-FLIR_ADAS) does not exist" in err
     with Project.open(project_db) as project:
         assert project.setting("image_roots")["63-FLIR_ADAS"] == str(missing)
+
+
+def test_a_report_that_fails_after_the_import_still_gives_the_summary(
+        tmp_path: Path, project_db: Path, mixed: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+
+    def progress(done: int, total: int, what: str) -> None:
+        if what.startswith("checking"):  # the folder goes away while the import runs
+            folder.rmdir()
+
+    with Project.open(project_db) as project:
+        report = import_files(project, [mixed], progress=progress, options=ImportOptions(
+            skip_bad=True, report_path=folder / "r.csv"))
+    assert not report.ok and report.total("added") == 1  # the import itself was committed
+    summary = report.summary()
+    assert "1 added" in summary and "1 sample(s) rejected" in summary
+    assert f"cannot write the report of rejected samples to {folder / 'r.csv'}" in summary
+    assert query(project_db, "SELECT count(*) FROM samples") == [(4,)]
+
+
+def test_the_default_report_beside_a_project_kept_among_its_images_is_written(
+        tmp_path: Path, mixed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    images = tmp_path / "dataset"
+    images.mkdir()
+    db = images / "p.db"
+    assert cli.main(["import", str(mixed), "--db", str(db), "--skip-bad", "--quiet",
+                     "--image-root", str(images)]) == 1
+    assert "rejected samples listed in " + str(images / "p.db.import-rejects-") in (
+        capsys.readouterr().out)

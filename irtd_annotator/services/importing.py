@@ -107,14 +107,15 @@ class ImportReport:
 
     files: list[FileReport] = field(default_factory=list)
     report_path: Path | None = None  # where the rejected samples were listed
+    report_error: str | None = None  # why that list could not be written
     # warning code -> Samples of the imported images carrying it, after the consistency check
     # (which also knows other tasks' Samples of the same image and the sources' image sizes)
     warnings: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """True when no sample was rejected."""
-        return not any(f.rejected for f in self.files)
+        """True when no sample was rejected (and the report asked for was written)."""
+        return not any(f.rejected for f in self.files) and self.report_error is None
 
     def total(self, name: str) -> int:
         """The sum of one count over the files (``conflicts`` and ``rejected`` count entries)."""
@@ -149,6 +150,8 @@ class ImportReport:
                 lines.append(f"  ... and {len(rejected) - _SHOWN:,} more")
         if self.report_path is not None:
             lines.append(f"rejected samples listed in {self.report_path}")
+        if self.report_error is not None:
+            lines.append(f"{self.report_error}; the import itself was saved")
         return "\n".join(lines)
 
 
@@ -203,8 +206,10 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
     report_target = None
     if options.skip_bad:  # checked before any work: a bad path must not cost the import
         report_target = options.report_path or _default_report_path(project)
+        # A new file beside the project is no danger to images, even if the project is
+        # kept inside an image folder: only a path given is kept out of them.
         check_output_file(report_target, project=project, inputs=files,
-                          roots=merged["image_roots"].values(),
+                          roots=merged["image_roots"].values() if options.report_path else (),
                           what="report of rejected samples")
 
     def check_cancel(what: str) -> None:
@@ -291,7 +296,10 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
             apply_warnings(conn, deciding.result())
             report.warnings = _warning_counts(conn, touched)
     if report_target is not None and (options.report_path is not None or not report.ok):
-        report.report_path = _write_rejects(rejected, report_target)
+        try:
+            report.report_path = _write_rejects(rejected, report_target)
+        except UserError as exc:  # the import is committed: say so, with its summary
+            report.report_error = str(exc)
     return report
 
 
@@ -371,5 +379,6 @@ def _write_rejects(plans: list[FilePlan], path: Path) -> Path:
     try:
         write_text_atomic(path, text)
     except OSError as exc:
-        raise UserError(f"cannot write the report of rejected samples to {path}: {exc}") from None
+        raise UserError(f"cannot write the report of rejected samples to {path}: "
+                        f"{exc.strerror or exc}") from None
     return path

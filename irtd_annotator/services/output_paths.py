@@ -116,8 +116,8 @@ def check_output_file(path: Path, *, project: Project, inputs: Sequence[Path],
     if roots is None:
         roots = (project.setting("image_roots") or {}).values()
     reason = protected_reason(path, project=project, inputs=inputs, roots=roots)
-    if reason is None:
-        reason = _writable_reason(_real(path))
+    if reason is None:  # where the file will be written: the link itself, if it is one
+        reason = _writable_reason(Path(os.path.abspath(os.path.expanduser(path))))
     if reason is not None:
         raise UserError(f"will not write the {what} to {path}: {reason}")
 
