@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -166,7 +166,8 @@ def test_a_good_report_path_still_works_and_may_replace_an_old_report(
 
 
 @pytest.fixture()
-def umask_of() -> Iterator[object]:
+def set_umask() -> Iterator[Callable[[int], None]]:
+    """Sets the process's umask for the test; the old one is put back after it."""
     old = os.umask(0o022)
     os.umask(old)
 
@@ -179,8 +180,8 @@ def umask_of() -> Iterator[object]:
 
 @pytest.mark.parametrize("mask", [0o022, 0o002])
 def test_reject_reports_honour_the_umask(tmp_path: Path, project_db: Path, mixed: Path,
-                                         umask_of: object, mask: int) -> None:
-    umask_of(mask)  # type: ignore[operator]
+                                         set_umask: Callable[[int], None], mask: int) -> None:
+    set_umask(mask)
     with Project.open(project_db) as project:
         given = import_files(project, [mixed], options=ImportOptions(
             skip_bad=True, report_path=tmp_path / "given.csv"))
