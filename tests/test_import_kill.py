@@ -130,7 +130,8 @@ def check_after_kill(db: Path, before: dict[str, list[tuple[Any, ...]]], moment:
     for table in CONTENT:  # the earlier rows unchanged, new ones only after them
         assert after[table][:len(before[table])] == before[table], (moment, table)
     added = len(after["samples"]) - len(before["samples"])
-    imports = [r for r in after["revisions"][len(before["revisions"]):] if r[3] == "import"]
+    newest = max(r[0] for r in before["revisions"])
+    imports = query(db, "SELECT id FROM revisions WHERE action = 'import' AND id > ?", newest)
     assert (added, len(imports)) in ((0, 0), (IMPORTED, 1)), (moment, added, len(imports))
     capsys.readouterr()
     assert cli.main(["import", str(irtd_files / FILE), "--db", str(db), "--quiet"]) == 0, moment
@@ -153,6 +154,7 @@ def test_kill_9_during_an_import_keeps_the_project_and_the_import_runs_again(
     started = time.monotonic()
     assert kill_after(import_args(whole, irtd_files), WATCHDOG) == 0
     length = time.monotonic() - started
+    check_after_kill(whole, before, "never killed", irtd_files=irtd_files, capsys=capsys)
 
     for name, stage in STAGES.items():
         db = tmp_path / f"{name.replace(' ', '-')}.db"
