@@ -19,26 +19,55 @@ COMMANDS = ("import", "import-source", "demo", "stats", "export", "releases")
 
 
 def _parse_roots(values: list[str]) -> dict[str, str]:
+    """``[SOURCE=]DIR`` values as source -> folder (``*`` for one root of all sources).
+
+    Raises UserError for an empty folder or source name: an empty folder would be stored as
+    the current one, which is never what was meant."""
     roots: dict[str, str] = {}
     for value in values:
         source, sep, root = value.partition("=")
+        if not value.strip():
+            raise UserError("--image-root is empty: give a folder, or SOURCE=FOLDER")
+        if sep and not source:
+            raise UserError(f"--image-root {value}: the source name before '=' is empty "
+                            "(give SOURCE=FOLDER, or the folder alone for every source)")
         if sep and source and "/" not in source:
+            if not root.strip():
+                raise UserError(f"--image-root {value}: the folder after '=' is empty "
+                                f"(give {source}=FOLDER)")
             roots[source] = root
         else:
             roots["*"] = value
     return roots
 
 
+def _warn_missing_roots(roots: dict[str, str]) -> None:
+    """Say which given image folders do not exist here. They are stored all the same: a
+    project may name folders of another machine, whose images then show as missing."""
+    for source, root in roots.items():
+        folder = Path(root).expanduser()
+        if not folder.is_dir():
+            who = "all sources" if source == "*" else source
+            print(f"irtd-annotator: warning: image folder {folder.resolve()} ({who}) does not "
+                  "exist here; stored anyway, its images will show as missing", file=sys.stderr)
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from irtd_annotator.services.importing import ImportOptions, import_files
     from irtd_annotator.services.project import Project
 
+    if args.report and not args.skip_bad:
+        raise UserError("--report names where --skip-bad lists the rejected samples; without "
+                        "--skip-bad a bad sample stops the import and nothing is written: "
+                        "add --skip-bad or leave out --report")
+    roots = _parse_roots(args.image_root)
     options = ImportOptions(
-        task=args.task, strip_prefix=args.strip_prefix, image_roots=_parse_roots(args.image_root),
+        task=args.task, strip_prefix=args.strip_prefix, image_roots=roots,
         pair_rules=list(args.pair_rule), location_space=args.location_space,
         skip_bad=args.skip_bad, report_path=Path(args.report) if args.report else None,
         annotator=args.annotator,
     )
+    _warn_missing_roots(roots)
     with Project.open(args.db) as project:
         report = import_files(project, [Path(f) for f in args.files], options=options,
                               progress=_progress_printer(args.quiet))

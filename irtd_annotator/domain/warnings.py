@@ -18,6 +18,7 @@ COUNT_VS_MARKERS = "count-vs-markers"
 SECURITY_CONTRADICTION = "security-contradiction"
 UNKNOWN_OPTION = "unknown-option"
 BAD_MARKUP = "bad-markup"
+NEGATIVE_COUNT = "negative-count"
 
 HINTS: dict[str, str] = {
     OUTSIDE_IMAGE: "a box or point lies outside the image",
@@ -27,6 +28,7 @@ HINTS: dict[str, str] = {
     SECURITY_CONTRADICTION: "the answer says an object is absent that another sample of this image shows",
     UNKNOWN_OPTION: "the answer picks an option the prompt does not offer",
     BAD_MARKUP: "the answer's markup does not parse",
+    NEGATIVE_COUNT: "the answer counts fewer than zero",
 }
 
 
@@ -65,6 +67,8 @@ def sample_warnings(facts: SampleFacts) -> tuple[str, ...]:
             found.append(POINTS_VS_BOXES)
     if facts.markers is not None and facts.count is not None and facts.markers != facts.count:
         found.append(COUNT_VS_MARKERS)
+    if facts.count is not None and facts.count < 0:
+        found.append(NEGATIVE_COUNT)
     if facts.task in (Task.RECOGNITION, Task.SECURITY, Task.SCENE) and facts.options:
         offered = prompt_options(facts.prompt)
         if any(letter not in offered for letter in facts.options):

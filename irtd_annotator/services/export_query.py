@@ -307,6 +307,8 @@ def sample_problems(task: str, turns: Sequence[TurnText], *, answer_space: str,
         except MarkupError as exc:
             problems.append(f"unparseable answer: {exc}")
         else:
+            if parsed.count is not None and parsed.count < 0:  # a person wrote it: checked
+                problems.append(f"negative count {parsed.count}")
             for geometry in (*parsed.boxes, *parsed.points):
                 problem = _outside(geometry, width, height)
                 if problem:

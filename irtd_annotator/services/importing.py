@@ -14,8 +14,6 @@ import csv
 import gc
 import io
 import json
-import os
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -32,6 +30,7 @@ from irtd_annotator.importers.paths import PathMapping
 from irtd_annotator.services.import_prepare import FilePlan, prepare_file
 from irtd_annotator.services.import_reader import GatedReader, Pause
 from irtd_annotator.services.import_write import PairIndex, WriteResult, write_plan
+from irtd_annotator.services.output_paths import check_output_file, write_text_atomic
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.warnings_refresh import (
     KnownRows, WarningUpdates, apply_warnings, decide_warnings, gather_warning_facts,
@@ -108,14 +107,15 @@ class ImportReport:
 
     files: list[FileReport] = field(default_factory=list)
     report_path: Path | None = None  # where the rejected samples were listed
+    report_error: str | None = None  # why that list could not be written
     # warning code -> Samples of the imported images carrying it, after the consistency check
     # (which also knows other tasks' Samples of the same image and the sources' image sizes)
     warnings: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """True when no sample was rejected."""
-        return not any(f.rejected for f in self.files)
+        """True when no sample was rejected (and the report asked for was written)."""
+        return not any(f.rejected for f in self.files) and self.report_error is None
 
     def total(self, name: str) -> int:
         """The sum of one count over the files (``conflicts`` and ``rejected`` count entries)."""
@@ -150,6 +150,8 @@ class ImportReport:
                 lines.append(f"  ... and {len(rejected) - _SHOWN:,} more")
         if self.report_path is not None:
             lines.append(f"rejected samples listed in {self.report_path}")
+        if self.report_error is not None:
+            lines.append(f"{self.report_error}; the import itself was saved")
         return "\n".join(lines)
 
 
@@ -201,6 +203,14 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
     mapping = PathMapping.build(strip_prefix=merged["strip_prefix"],
                                 image_roots=merged["image_roots"],
                                 pair_rules=merged["pair_rules"])
+    report_target = None
+    if options.skip_bad:  # checked before any work: a bad path must not cost the import
+        report_target = options.report_path or _default_report_path(project)
+        # A new file beside the project is no danger to images, even if the project is
+        # kept inside an image folder: only a path given is kept out of them.
+        check_output_file(report_target, project=project, inputs=files,
+                          roots=merged["image_roots"].values() if options.report_path else (),
+                          what="report of rejected samples")
 
     def check_cancel(what: str) -> None:
         if cancel is not None and cancel():
@@ -285,8 +295,11 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
         if deciding is not None:
             apply_warnings(conn, deciding.result())
             report.warnings = _warning_counts(conn, touched)
-    if options.skip_bad and (options.report_path is not None or not report.ok):
-        report.report_path = _write_rejects(project, rejected, options.report_path)
+    if report_target is not None and (options.report_path is not None or not report.ok):
+        try:
+            report.report_path = _write_rejects(rejected, report_target)
+        except UserError as exc:  # the import is committed: say so, with its summary
+            report.report_error = str(exc)
     return report
 
 
@@ -351,9 +364,8 @@ def _default_report_path(project: Project) -> Path:
     return path.with_name(f"{path.name}.import-rejects-{stamp}.csv")
 
 
-def _write_rejects(project: Project, plans: list[FilePlan], target: Path | None) -> Path:
+def _write_rejects(plans: list[FilePlan], path: Path) -> Path:
     """List every rejected sample (file, sample id, line, reason) as CSV or JSON Lines."""
-    path = target or _default_report_path(project)
     entries = [{"file": e.file, "sample_id": e.sample_id, "line": e.line, "reason": e.reason}
                for plan in plans for e in plan.rejected]
     if path.suffix.lower() in (".jsonl", ".ndjson"):
@@ -364,23 +376,9 @@ def _write_rejects(project: Project, plans: list[FilePlan], target: Path | None)
         writer.writeheader()
         writer.writerows(entries)
         text = buffer.getvalue()
-    _write_atomic(path, text)
-    return path
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(path, text)
     except OSError as exc:
-        raise UserError(f"cannot write the report of rejected samples to {path}: {exc}") from None
+        raise UserError(f"cannot write the report of rejected samples to {path}: "
+                        f"{exc.strerror or exc}") from None
+    return path

@@ -168,8 +168,9 @@ def decide_warnings(facts: WarningFacts) -> WarningUpdates:
     for sid, task_name, pair_id, space, count, options, stored, edited, w, h, source in samples:
         task = _TASKS.get(task_name)
         mine = own.get(sid)
-        if task is None or (not mine and task_name not in OPTION_TASKS and not edited):
-            text = None  # no geometry, markers or options: nothing to warn about
+        if task is None or (not mine and task_name not in OPTION_TASKS and not edited
+                            and (count is None or count >= 0)):
+            text = None  # no geometry, markers, options or negative count: nothing to warn of
         else:
             if source not in size_of:
                 size_of[source] = known_size(source, overrides)
