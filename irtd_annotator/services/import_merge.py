@@ -37,16 +37,19 @@ class Stored(NamedTuple):
 
     id: int
     pair_id: int
-    image: str
-    image_as_list: bool
-    turns: Turns  # (role, original)
-    touched: bool  # holds human work: edited, decided, a note, markers
-    warnings: str | None
+    signature: tuple[str, bool, Turns]  # image, image as a list, (role, original) per turn
 
     @property
-    def signature(self) -> tuple[str, bool, Turns]:
-        """What a file's sample must equal for the re-import to leave it alone."""
-        return (self.image, self.image_as_list, self.turns)
+    def image(self) -> str:
+        return self.signature[0]
+
+    @property
+    def image_as_list(self) -> bool:
+        return self.signature[1]
+
+    @property
+    def turns(self) -> Turns:
+        return self.signature[2]
 
 
 @dataclass
@@ -58,12 +61,15 @@ class Merge:
     replaced: list[tuple[Stored, PreparedSample]] = field(default_factory=list)  # untouched
     conflicts: list[tuple[Stored, PreparedSample]] = field(default_factory=list)  # touched
     restated: list[tuple[Stored, PreparedSample]] = field(default_factory=list)  # image form
+    warnings: dict[int, str | None] = field(default_factory=dict)  # of the conflicts
 
 
-def sort_samples(samples: list[PreparedSample], stored: dict[tuple[str, str], Stored],
-                 pair_of: dict[str, int]) -> Merge:
-    """Sort a file's ``samples`` against ``stored``; ``pair_of`` maps a rel_path to its Pair."""
+def sort_samples(conn: Connection, samples: list[PreparedSample],
+                 stored: dict[tuple[str, str], Stored], pair_of: dict[str, int]) -> Merge:
+    """Sort a file's ``samples`` against ``stored``; ``pair_of`` maps a rel_path to its Pair.
+    Whether a changed sample holds human work is read for the changed ones only (few)."""
     merge = Merge()
+    changed: list[tuple[Stored, PreparedSample]] = []
     for sample in samples:
         old = stored.get((sample.task, sample.original_id))
         if old is None:
@@ -74,10 +80,12 @@ def sort_samples(samples: list[PreparedSample], stored: dict[tuple[str, str], St
             # The same text about the same image, written another way (a string instead of a
             # one-element list, another mount prefix): no review is affected.
             merge.restated.append((old, sample))
-        elif old.touched:
-            merge.conflicts.append((old, sample))
         else:
-            merge.replaced.append((old, sample))
+            changed.append((old, sample))
+    if changed:
+        merge.warnings = _human_work(conn, [old.id for old, _s in changed])
+        for pair in changed:
+            (merge.conflicts if pair[0].id in merge.warnings else merge.replaced).append(pair)
     return merge
 
 
@@ -91,19 +99,27 @@ def stored_samples(conn: Connection, tasks: list[str]) -> dict[tuple[str, str], 
              .where(Sample.task.in_(tasks)).order_by(Turn.sample_id, Turn.idx))
     for sample_id, role, original in conn.execute(query):
         turns.setdefault(sample_id, []).append((role, original))
-    marked = set(conn.execute(
-        select(Shape.sample_id).distinct().join(Sample, Sample.id == Shape.sample_id)
-        .where(Sample.task.in_(tasks), Shape.kind == MARKER)).scalars())
     query = select(Sample.id, Sample.task, Sample.original_id, Sample.pair_id, Sample.image,
-                   Sample.image_as_list, Sample.edited, Sample.status, Sample.reject_reason,
-                   Sample.note, Sample.warnings).where(Sample.task.in_(tasks))
+                   Sample.image_as_list).where(Sample.task.in_(tasks))
     return {
-        (task, oid): Stored(
-            sid, pair_id, image, bool(as_list), tuple(turns.get(sid, ())),
-            bool(edited or status != "pending" or reason or note or sid in marked), warnings)
-        for (sid, task, oid, pair_id, image, as_list, edited, status, reason, note,
-             warnings) in conn.execute(query)
+        (task, oid): Stored(sid, pair_id, (image, bool(as_list), tuple(turns.get(sid, ()))))
+        for sid, task, oid, pair_id, image, as_list in conn.execute(query)
     }
+
+
+def _human_work(conn: Connection, ids: list[int]) -> dict[int, str | None]:
+    """Those of ``ids`` a person worked on (edited, decided, a note or reason, markers),
+    with their stored warnings."""
+    found: dict[int, str | None] = {}
+    for chunk in chunks(ids):
+        marked = set(conn.execute(select(Shape.sample_id).distinct().where(
+            Shape.sample_id.in_(chunk), Shape.kind == MARKER)).scalars())
+        for sid, edited, status, reason, note, warnings in conn.execute(
+                select(Sample.id, Sample.edited, Sample.status, Sample.reject_reason,
+                       Sample.note, Sample.warnings).where(Sample.id.in_(chunk))):
+            if edited or status != "pending" or reason or note or sid in marked:
+                found[sid] = warnings
+    return found
 
 
 def revision_rows(pairs: list[tuple[Stored, PreparedSample]], pair_of: dict[str, int], *,
@@ -152,11 +168,12 @@ def write_restated(conn: Connection, pairs: list[tuple[Stored, PreparedSample]],
              for old, new in pairs])
 
 
-def write_conflicts(conn: Connection, pairs: list[tuple[Stored, PreparedSample]],
-                    pair_of: dict[str, int], truth: Truth) -> None:
+def write_conflicts(conn: Connection, merge: Merge, pair_of: dict[str, int],
+                    truth: Truth) -> None:
     """Keep the human work of touched samples whose file text changed: the file's text
     becomes the turns' ``original`` (text, status, geometry and markers stay), the image is
     the file's, and the sample gets the reimport-conflict warning."""
+    pairs = merge.conflicts
     if not pairs:
         return
     ids = [old.id for old, _new in pairs]
@@ -186,7 +203,7 @@ def write_conflicts(conn: Connection, pairs: list[tuple[Stored, PreparedSample]]
         samples.append({"p_id": old.id, "p_image": new.image,
                         "p_as_list": truth[new.image_as_list], "p_pair": pair_id,
                         "p_edited": truth[edited],
-                        "p_warnings": keep_codes(old.warnings, REIMPORT_CONFLICT)})
+                        "p_warnings": keep_codes(merge.warnings[old.id], REIMPORT_CONFLICT)})
         if pair_id != old.pair_id:  # a sample's shapes and markers are on its Pair
             moved.append({"p_id": old.id, "p_pair": pair_id})
     if originals:

@@ -75,7 +75,7 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint
         conn, plan.locations, pairs, truth)
     remember = None if known is None else _Remember(known, plan, states)
     pair_of = {rel: state.id for rel, state in states.items()}
-    merge = sort_samples(plan.samples, stored_samples(conn, list(plan.tasks)), pair_of)
+    merge = sort_samples(conn, plan.samples, stored_samples(conn, list(plan.tasks)), pair_of)
     new, changed = merge.new, merge.replaced
     result.unchanged = merge.unchanged
     checkpoint(0)
@@ -101,7 +101,7 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint
         _insert_children(conn, changed_ids, samples, rows, shapes, remember)
         result.pair_ids.update(old.pair_id for old, _s in changed)  # siblings left behind
     write_restated(conn, merge.restated, truth)
-    write_conflicts(conn, merge.conflicts, pair_of, truth)
+    write_conflicts(conn, merge, pair_of, truth)
     if merge.conflicts:
         result.conflicts = [(s.task, s.original_id) for _old, s in merge.conflicts]
         # Their warnings are refreshed with their Pairs' (the conflict code is kept).
