@@ -99,7 +99,8 @@ def counted(tmp_path: Path, irtd_files: Path) -> dict[str, Any]:
     run_import(db, [path])
     ids = {oid: sample_id(db, "Pedestrian Counting", oid) for oid in ("0", "1", "2", "3", "4")}
     with Project.open(db) as project:
-        review, editing = ReviewSession(project, annotator="Ada"), AnswerEditing(project, annotator="Ada")
+        review = ReviewSession(project, annotator="Ada")
+        editing = AnswerEditing(project, annotator="Ada")
         editing.set_markers(ids["0"], [marker(10, 10), marker(20, 30), marker(40, 50)])
         review.set_status(ids["0"], "approved")
         review.set_status(ids["1"], "rejected", reason="wrong count", note="two are cyclists")
@@ -136,7 +137,8 @@ def test_reimport_of_changed_llm_text_keeps_human_work_and_marks_conflicts(
     for n in range(5):  # a new release counted again: every one of 0..4 has another number
         old = changed[n]["conversations"]
         new_answers[str(n)] = f"<num>{100 + n}</num>"
-        changed[n] = {**changed[n], "conversations": [old[0], {**old[1], "value": new_answers[str(n)]}]}
+        answer = {**old[1], "value": new_answers[str(n)]}
+        changed[n] = {**changed[n], "conversations": [old[0], answer]}
     report = run_import(db, [write(counted["path"], changed)], annotator="curator")
 
     f = report.files[0]
@@ -193,7 +195,8 @@ def test_a_conflict_outlives_the_warnings_refresh_and_ends_with_a_decision(
     run_import(db, [write(counted["path"], changed)])
     sid = ids["0"]
     with Project.open(db) as project:
-        review, editing = ReviewSession(project, annotator="Ada"), AnswerEditing(project, annotator="Ada")
+        review = ReviewSession(project, annotator="Ada")
+        editing = AnswerEditing(project, annotator="Ada")
         editing.set_markers(sid, [marker(1, 1)])  # refreshes the Pair's warnings
         assert REIMPORT_CONFLICT in warnings_of(db, sid)
         editing.set_count(sid, 1)  # rewrites the answer and its warnings
@@ -215,7 +218,8 @@ def test_reimport_of_unchanged_released_files_leaves_the_store_identical(
     files = [irtd_files / name for name in names]
     run_import(db, files)
     with Project.open(db) as project:
-        review, editing = ReviewSession(project, annotator="Ada"), AnswerEditing(project, annotator="Ada")
+        review = ReviewSession(project, annotator="Ada")
+        editing = AnswerEditing(project, annotator="Ada")
         counting = sample_id(db, "Pedestrian Counting", "0")
         editing.set_markers(counting, [marker(5, 5), marker(6, 6)])
         review.set_status(counting, "approved")
@@ -241,7 +245,8 @@ def test_reimport_into_a_reviewed_llvip_source_project_leaves_it_identical(
                               "ORDER BY s.id")
     assert rule_counting
     with Project.open(db) as project:
-        review, editing = ReviewSession(project, annotator="Ada"), AnswerEditing(project, annotator="Ada")
+        review = ReviewSession(project, annotator="Ada")
+        editing = AnswerEditing(project, annotator="Ada")
         for n, (sid,) in enumerate(rule_counting[:3]):
             editing.set_markers(sid, [marker(100 + n, 200), marker(300, 400 + n)])
             review.set_status(sid, ("approved", "flagged", "rejected")[n],

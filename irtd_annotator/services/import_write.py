@@ -16,7 +16,8 @@ from sqlalchemy import Connection, delete
 from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.services.import_pairs import PairIndex, PairState, resolve_pairs
 from irtd_annotator.services.import_merge import (
-    TURN_COLUMNS, revision_rows, sort_samples, stored_samples, write_conflicts, write_restated, write_revisions,
+    TURN_COLUMNS, revision_rows, sort_samples, stored_samples, write_conflicts, write_restated,
+    write_revisions,
 )
 from irtd_annotator.services.import_prepare import FilePlan, PreparedSample
 from irtd_annotator.services.import_rows import (

@@ -347,8 +347,9 @@ class ReviewSession:
             stamp = _stamp(conn) if self._counts else None
             counted = {flt: self._in_filter(conn, flt, sample_id)
                        for flt, (seen, _n) in self._counts.items() if seen == stamp}
-            values: dict[str, object] = {"warnings": drop_code(sample.warnings, REIMPORT_CONFLICT)
-                                         } if settles else {}
+            values: dict[str, object] = {}
+            if settles:
+                values["warnings"] = drop_code(sample.warnings, REIMPORT_CONFLICT)
             conn.execute(update(Sample).where(Sample.id == sample_id).values(
                 status=new_status.value, reject_reason=reason, note=note,
                 updated_at=at, updated_by=self.annotator, **values))
