@@ -288,10 +288,12 @@ def test_skip_bad_with_a_syntax_error_keeps_what_came_before(tmp_path: Path) -> 
 # ---------------------------------------------------------------- re-import, conflicts
 
 
-def test_edited_sample_is_a_conflict_and_keeps_its_text_unedited_changed_one_is_updated(
+def test_reviewed_samples_are_conflicts_that_keep_their_work_untouched_one_is_updated(
         tmp_path: Path) -> None:
+    """ADR 0014 (was 0011: an approved, unedited sample went back to pending)."""
     db = tmp_path / "p.db"
-    first = [grounding(0, 0, (1, 2, 3, 4)), grounding(1, 1, (10, 20, 30, 40)), grounding(2, 2, (5, 5, 9, 9))]
+    first = [grounding(0, 0, (1, 2, 3, 4)), grounding(1, 1, (10, 20, 30, 40)),
+             grounding(2, 2, (5, 5, 9, 9)), grounding(3, 3, (7, 7, 8, 8))]
     path = write_samples(tmp_path / "Detection.json", first)
     run_import(db, [path])
     person_text = box_answer(2, 2, 4, 4)
@@ -299,21 +301,35 @@ def test_edited_sample_is_a_conflict_and_keeps_its_text_unedited_changed_one_is_
     query(db, "UPDATE samples SET edited = 1 WHERE original_id = '0'")
     query(db, "UPDATE turns SET text = ? WHERE idx = 1 AND sample_id = "
               "(SELECT id FROM samples WHERE original_id = '0')", person_text)
-    second = [grounding(0, 0, (100, 2, 300, 4)), grounding(1, 1, (11, 21, 31, 41)), first[2]]
+    second = [grounding(0, 0, (100, 2, 300, 4)), grounding(1, 1, (11, 21, 31, 41)), first[2],
+              grounding(3, 3, (70, 70, 80, 80))]
     write_samples(path, second)
     report = run_import(db, [path], annotator="ana")
     f = report.files[0]
-    assert (f.added, f.unchanged, f.updated, f.conflicts) == (0, 1, 1, [("Grounding", "0")])
-    assert "1 conflict(s)" in report.summary() and "Grounding 0" in report.summary()
+    assert (f.added, f.unchanged, f.updated, f.conflicts) == (
+        0, 1, 1, [("Grounding", "0"), ("Grounding", "1")])
+    assert "2 conflict(s)" in report.summary() and "Grounding 0, Grounding 1" in report.summary()
+    # the person's text and decision kept; the new LLM text is the original to compare with
     edited = query(db, "SELECT t.original, t.text, s.status FROM turns t JOIN samples s "
                        "ON s.id = t.sample_id WHERE s.original_id = '0' AND t.idx = 1")
-    assert edited == [(box_answer(1, 2, 3, 4), person_text, "approved")]
-    updated = query(db, "SELECT t.original, t.text, s.status FROM turns t JOIN samples s "
-                        "ON s.id = t.sample_id WHERE s.original_id = '1' AND t.idx = 1")
-    assert updated == [(box_answer(11, 21, 31, 41),) * 2 + ("pending",)]
+    assert edited == [(box_answer(100, 2, 300, 4), person_text, "approved")]
+    approved = query(db, "SELECT t.original, t.text, s.status FROM turns t JOIN samples s "
+                         "ON s.id = t.sample_id WHERE s.original_id = '1' AND t.idx = 1")
+    assert approved == [(box_answer(11, 21, 31, 41), box_answer(10, 20, 30, 40), "approved")]
     assert query(db, "SELECT h.x1, h.y1, h.x2, h.y2 FROM shapes h JOIN samples s ON s.id = h.sample_id "
-                     "WHERE s.original_id = '1'") == [(11, 21, 31, 41)]
-    assert query(db, "SELECT who, new FROM revisions ORDER BY id DESC LIMIT 1")[0][0] == "ana"
+                     "WHERE s.original_id = '1'") == [(10, 20, 30, 40)]
+    # nobody had looked at 3: simply the new text and its box
+    untouched = query(db, "SELECT t.original, t.text, s.status FROM turns t JOIN samples s "
+                          "ON s.id = t.sample_id WHERE s.original_id = '3' AND t.idx = 1")
+    assert untouched == [(box_answer(70, 70, 80, 80),) * 2 + ("pending",)]
+    assert query(db, "SELECT h.x1, h.y1, h.x2, h.y2 FROM shapes h JOIN samples s ON s.id = h.sample_id "
+                     "WHERE s.original_id = '3'") == [(70, 70, 80, 80)]
+    assert query(db, "SELECT who, target FROM revisions WHERE action = 'import'") == [
+        ("import", "Detection.json"), ("ana", "Detection.json")]
+    assert query(db, "SELECT s.original_id, r.who, r.old FROM revisions r JOIN samples s "
+                     "ON s.id = r.sample_id WHERE r.action = 'reimport' ORDER BY s.id") == [
+        ("0", "ana", box_answer(1, 2, 3, 4)), ("1", "ana", box_answer(10, 20, 30, 40)),
+        ("3", "ana", box_answer(7, 7, 8, 8))]
 
 
 # ---------------------------------------------------------------- progress, cancel, CLI

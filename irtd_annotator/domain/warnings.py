@@ -19,6 +19,10 @@ SECURITY_CONTRADICTION = "security-contradiction"
 UNKNOWN_OPTION = "unknown-option"
 BAD_MARKUP = "bad-markup"
 NEGATIVE_COUNT = "negative-count"
+# Set by a re-import, not derived by any rule: the file's LLM text changed under a Sample a
+# person had worked on (ADR 0014). Every refresh keeps it; a review decision settles it.
+REIMPORT_CONFLICT = "reimport-conflict"
+KEPT_CODES = frozenset({REIMPORT_CONFLICT})
 
 HINTS: dict[str, str] = {
     OUTSIDE_IMAGE: "a box or point lies outside the image",
@@ -29,7 +33,25 @@ HINTS: dict[str, str] = {
     UNKNOWN_OPTION: "the answer picks an option the prompt does not offer",
     BAD_MARKUP: "the answer's markup does not parse",
     NEGATIVE_COUNT: "the answer counts fewer than zero",
+    REIMPORT_CONFLICT: "a re-import brought new LLM text for this reviewed or edited sample; "
+                       "the review was kept: compare with the original (the new text), "
+                       "then decide again",
 }
+
+
+def keep_codes(computed: str | None, stored: str | None) -> str | None:
+    """The warnings to store ("; "-joined, None for none): the ``computed`` ones, then the
+    KEPT_CODES ``stored`` holds, which no rule derives and so no refresh may drop."""
+    if not stored or not any(code in stored for code in KEPT_CODES):
+        return computed
+    kept = [c for c in stored.split("; ") if c in KEPT_CODES]
+    codes = [c for c in (computed or "").split("; ") if c and c not in KEPT_CODES]
+    return "; ".join(codes + kept) or None
+
+
+def drop_code(stored: str | None, code: str) -> str | None:
+    """``stored`` ("; "-joined warnings) without ``code``."""
+    return "; ".join(c for c in (stored or "").split("; ") if c and c != code) or None
 
 
 @dataclass(frozen=True)

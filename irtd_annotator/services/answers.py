@@ -21,7 +21,7 @@ from irtd_annotator.domain.markup import (
 )
 from irtd_annotator.domain.model import Box, CoordSpace, Point, to_norm1000, to_pixels
 from irtd_annotator.domain.tasks import Task
-from irtd_annotator.domain.warnings import SampleFacts, sample_warnings
+from irtd_annotator.domain.warnings import SampleFacts, keep_codes, sample_warnings
 from irtd_annotator.store.revisions import add_revision, now_iso
 from irtd_annotator.store.settings import get_setting
 from irtd_annotator.store.schema import Pair, Sample, Shape, Turn
@@ -148,9 +148,11 @@ def write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: str,
     # Geometry is derived from the answer text, so "edited" is exactly "some turn differs".
     edited = bool(conn.execute(select(func.count()).select_from(Turn).where(
         Turn.sample_id == ctx.sample_id, Turn.text != Turn.original)).scalar())
+    stored = conn.execute(select(Sample.warnings).where(Sample.id == ctx.sample_id)).scalar()
     conn.execute(update(Sample).where(Sample.id == ctx.sample_id).values(
         count=parsed.count, options="".join(parsed.options) or None,
-        warnings="; ".join(warnings) or None, edited=edited, updated_at=now_iso(), updated_by=who))
+        warnings=keep_codes("; ".join(warnings) or None, stored), edited=edited,
+        updated_at=now_iso(), updated_by=who))
     if text != ctx.answer:
         add_revision(conn, who=who, action=action, sample_id=ctx.sample_id,
                      target=f"turn {ctx.answer_idx}", old=ctx.answer, new=text)

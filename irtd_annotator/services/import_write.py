@@ -9,12 +9,16 @@ new rows are read back with one query per table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, Sequence
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete
 
 from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.services.import_pairs import PairIndex, PairState, resolve_pairs
+from irtd_annotator.services.import_merge import (
+    TURN_COLUMNS, revision_rows, sort_samples, stored_samples, write_conflicts, write_restated,
+    write_revisions,
+)
 from irtd_annotator.services.import_prepare import FilePlan, PreparedSample
 from irtd_annotator.services.import_rows import (
     Truth, bulk_update, chunks, insert_id_range, insert_returning_ids, insert_rows, truth_of,
@@ -29,17 +33,10 @@ Checkpoint = Callable[[int], None]  # called with the samples done; raises to ca
 
 SAMPLE_COLUMNS = ("task", "original_id", "source_file", "pair_id", "image", "image_as_list",
                   "answer_space", "status", "edited", "count", "options", "warnings")
-TURN_COLUMNS = ("sample_id", "idx", "role", "original", "text")
 SHAPE_COLUMNS = ("pair_id", "sample_id", "kind", "idx", "label", "space", "x1", "y1", "x2", "y2",
                  "outside")
 # A Shape row without its pair and sample ids: kind, idx, label, space, x1, y1, x2, y2, outside.
 ShapeRow = tuple[str, int, str, str, float, float, "float | None", "float | None", bool]
-
-
-class _Stored(NamedTuple):
-    id: int
-    edited: bool
-    signature: tuple[str, bool, tuple[tuple[str, str], ...]]
 
 
 @dataclass
@@ -59,15 +56,17 @@ class WriteResult:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.pairs_added or self.pairs_updated)
+        return bool(self.added or self.updated or self.conflicts or self.pairs_added
+                    or self.pairs_updated)
 
 
 def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint: Checkpoint,
-               known: KnownRows | None = None) -> WriteResult:
+               known: KnownRows | None = None, who: str = "import") -> WriteResult:
     """Write ``plan``'s Pairs, Samples, Turns and Shapes; return what was done.
 
-    Unchanged samples are left alone, samples whose file text changed and that no person
-    edited are replaced, edited ones are reported as conflicts and kept. With ``known``
+    Unchanged samples are left alone; changed ones nobody worked on are replaced; changed
+    ones a person worked on keep that work and are reported as conflicts (import_merge,
+    ADR 0014); each change to an existing sample is a revision by ``who``. With ``known``
     (for Pairs from ``known.first_pair`` on), what the warnings refresh needs of the
     Samples written on those Pairs is added to it.
     """
@@ -76,19 +75,10 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint
     states, result.pairs_added, result.pairs_updated = resolve_pairs(
         conn, plan.locations, pairs, truth)
     remember = None if known is None else _Remember(known, plan, states)
-    stored = _stored_samples(conn, list(plan.tasks))
-    new: list[PreparedSample] = []
-    changed: list[tuple[_Stored, PreparedSample]] = []
-    for sample in plan.samples:
-        old = stored.get((sample.task, sample.original_id))
-        if old is None:
-            new.append(sample)
-        elif old.signature == sample.signature:
-            result.unchanged += 1
-        elif old.edited:
-            result.conflicts.append((sample.task, sample.original_id))
-        else:
-            changed.append((old, sample))
+    pair_of = {rel: state.id for rel, state in states.items()}
+    merge = sort_samples(conn, plan.samples, stored_samples(conn, list(plan.tasks)), pair_of)
+    new, changed = merge.new, merge.replaced
+    result.unchanged = merge.unchanged
     checkpoint(0)
 
     if new:
@@ -102,15 +92,28 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint
         samples = [s for _old, s in changed]
         rows, shapes = _rows(samples, plan.name, states, result, truth)
         changed_ids = [old.id for old, _s in changed]
+        # Nobody worked on these (no markers, pending, unedited): replaced as the file says.
         for chunk in chunks(changed_ids):
             conn.execute(delete(Shape).where(Shape.sample_id.in_(chunk)))
             conn.execute(delete(Turn).where(Turn.sample_id.in_(chunk)))
-        # The review was of the old text, so the sample goes back to pending review.
-        updates = [{**dict(zip(SAMPLE_COLUMNS[2:], row[2:])), "reject_reason": None, "id": sid}
+        updates = [{**dict(zip(SAMPLE_COLUMNS[2:], row[2:])), "id": sid}
                    for sid, row in zip(changed_ids, rows)]
         bulk_update(conn, Sample.__table__, updates)
         _insert_children(conn, changed_ids, samples, rows, shapes, remember)
-        result.updated = len(changed)
+        result.pair_ids.update(old.pair_id for old, _s in changed)  # siblings left behind
+    write_restated(conn, merge.restated, truth)
+    write_conflicts(conn, merge, pair_of, truth)
+    if merge.conflicts:
+        result.conflicts = [(s.task, s.original_id) for _old, s in merge.conflicts]
+        # Their warnings are refreshed with their Pairs' (the conflict code is kept).
+        result.pair_ids.update(pid for old, s in merge.conflicts
+                               for pid in (old.pair_id, pair_of[s.rel_path]))
+        if known is not None and any(pair_of[s.rel_path] >= known.first_pair
+                                     for _old, s in merge.conflicts):
+            known.usable = False  # a kept Sample moved onto a new Pair: read it back
+    result.updated = len(changed) + len(merge.restated)
+    write_revisions(conn, revision_rows(changed + merge.restated + merge.conflicts, pair_of,
+                                        who=who))
     checkpoint(len(plan.samples))
     return result
 
@@ -228,22 +231,3 @@ class _Remember:
         # id, pair id, sample id, kind, label, space, x1, y1, x2, y2, outside
         known.shapes.extend((first_shape + n, *row[:3], *row[4:])
                             for n, row in enumerate(shape_rows) if row[0] in pairs)
-
-
-def _stored_samples(conn: Connection, tasks: list[str]) -> dict[tuple[str, str], _Stored]:
-    """The Samples of ``tasks`` already in the store, with their original turns."""
-    if not tasks:
-        return {}
-    turns: dict[int, list[tuple[str, str]]] = {}
-    query = (select(Turn.sample_id, Turn.role, Turn.original)
-             .join(Sample, Sample.id == Turn.sample_id)
-             .where(Sample.task.in_(tasks)).order_by(Turn.sample_id, Turn.idx))
-    for sample_id, role, original in conn.execute(query):
-        turns.setdefault(sample_id, []).append((role, original))
-    query = select(Sample.id, Sample.task, Sample.original_id, Sample.edited, Sample.image,
-                   Sample.image_as_list).where(Sample.task.in_(tasks))
-    return {
-        (task, oid): _Stored(sid, bool(edited),
-                             (image, bool(as_list), tuple(turns.get(sid, ()))))
-        for sid, task, oid, edited, image, as_list in conn.execute(query)
-    }

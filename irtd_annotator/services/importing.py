@@ -26,6 +26,7 @@ from sqlalchemy import Connection, select
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.domain.tasks import Task
+from irtd_annotator.domain.warnings import REIMPORT_CONFLICT
 from irtd_annotator.importers.paths import PathMapping
 from irtd_annotator.services.import_prepare import FilePlan, prepare_file
 from irtd_annotator.services.import_reader import GatedReader, Pause
@@ -140,8 +141,9 @@ class ImportReport:
                 f"{code} {n:,}" for code, n in sorted(self.warnings.items())))
         conflicts = [f"{task} {oid}" for f in self.files for task, oid in f.conflicts]
         if conflicts:
-            lines.append(f"{len(conflicts):,} conflict(s): edited by a person, their text "
-                         f"kept, the file's new text not imported: {_some(conflicts)}")
+            lines.append(f"{len(conflicts):,} conflict(s): new LLM text for samples a person "
+                         "had reviewed or edited; the review kept, the new text is their "
+                         f"original, warning {REIMPORT_CONFLICT}: {_some(conflicts)}")
         rejected = [message for f in self.files for message in f.rejected]
         if rejected:
             lines.append(f"{len(rejected):,} sample(s) rejected:")
@@ -263,7 +265,8 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
                 if progress is not None:
                     progress(done + samples_done, _total, f"importing {_name}")
 
-            result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint, known=known)
+            result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint, known=known,
+                                who=who)
             _fill(file_report, result)
             touched |= result.pair_ids
             if result.changed or pending_settings:

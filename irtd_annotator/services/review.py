@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from irtd_annotator.domain.errors import StoreError
 from irtd_annotator.domain.markup import MarkupError
 from irtd_annotator.domain.model import RejectReason, ReviewStatus
-from irtd_annotator.domain.warnings import BAD_MARKUP
+from irtd_annotator.domain.warnings import BAD_MARKUP, REIMPORT_CONFLICT, drop_code
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import PairInfo, SampleView
 from irtd_annotator.services.project import Project
@@ -327,7 +327,7 @@ class ReviewSession:
         """Set the review status (and the reject reason and note, exactly as given).
 
         A reason is only allowed with "rejected". Setting what is already there writes
-        nothing and returns empty Changes.
+        nothing and returns empty Changes, unless it settles a re-import conflict (ADR 0014).
         """
         new_status = ReviewStatus(status)
         if reason is not None:
@@ -340,17 +340,23 @@ class ReviewSession:
             sample = _get_sample(conn, sample_id)
             old = (sample.status, sample.reject_reason, sample.note)
             new = (new_status.value, reason, note)
-            if old == new:
+            # A decision settles a re-import conflict, even one that repeats the status.
+            settles = REIMPORT_CONFLICT in (sample.warnings or "").split("; ")
+            if old == new and not settles:
                 return Changes()
             stamp = _stamp(conn) if self._counts else None
             counted = {flt: self._in_filter(conn, flt, sample_id)
                        for flt, (seen, _n) in self._counts.items() if seen == stamp}
+            values: dict[str, object] = {}
+            if settles:
+                values["warnings"] = drop_code(sample.warnings, REIMPORT_CONFLICT)
             conn.execute(update(Sample).where(Sample.id == sample_id).values(
                 status=new_status.value, reject_reason=reason, note=note,
-                updated_at=at, updated_by=self.annotator))
+                updated_at=at, updated_by=self.annotator, **values))
             add_revision(conn, who=self.annotator, action="status", sample_id=sample_id,
-                         pair_id=sample.pair_id, target="status", old=status_label(*old),
-                         new=status_label(*new), at=at)
+                         pair_id=sample.pair_id,
+                         target=REIMPORT_CONFLICT if old == new else "status",
+                         old=status_label(*old), new=status_label(*new), at=at)
             moved = {flt: (was, self._in_filter(conn, flt, sample_id))
                      for flt, was in counted.items()}
             after = _stamp(conn) if moved else (0, 0)

@@ -25,7 +25,7 @@ from irtd_annotator.domain.markup import MarkupError
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import (
-    BAD_MARKUP, OUTSIDE_IMAGE, SampleFacts, sample_warnings,
+    BAD_MARKUP, OUTSIDE_IMAGE, SampleFacts, keep_codes, sample_warnings,
 )
 from irtd_annotator.services.answers import (
     ANSWER_KINDS, IMAGE_SIZES_KEY, MARKER, AnswerContext, parse_for,
@@ -180,6 +180,8 @@ def decide_warnings(facts: WarningFacts) -> WarningUpdates:
                 # Points only, no markers, no source boxes to count against: of all the
                 # rules only "outside" can apply, and it was just evaluated point by point.
                 text = OUTSIDE_IMAGE if outside else None
+                if stored:
+                    text = keep_codes(text, stored)
                 if text != (stored or None):
                     changed.add(sid)
                     warning_updates.append({"p_id": sid, "p_warnings": text})
@@ -198,6 +200,8 @@ def decide_warnings(facts: WarningFacts) -> WarningUpdates:
             if edited and _bad_markup(sid, pair_id, task, space, w, h, prompt, answer):
                 codes.append(BAD_MARKUP)
             text = "; ".join(codes) or None
+        if stored:
+            text = keep_codes(text, stored)  # codes no rule derives (a re-import conflict)
         if text != (stored or None):
             changed.add(sid)
             warning_updates.append({"p_id": sid, "p_warnings": text})
