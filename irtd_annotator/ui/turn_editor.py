@@ -18,10 +18,14 @@ from PySide6.QtWidgets import (
 
 from irtd_annotator.domain.infrared_words import Issue, find_infrared_issues
 from irtd_annotator.domain.views import TurnView
-from irtd_annotator.ui.diff_view import DiffView
+from irtd_annotator.ui.diff_view import MAX_DIFF_WORDS, DiffView
 
 ISSUE_COLOUR = "#e65100"
 ISSUE_BACKGROUND = "#fff3e0"
+# The infrared hints scan the edited paragraph per keystroke and the whole text when it is
+# shown (~2 µs a character): only the first HINT_LIMIT characters of a text are checked, and
+# the panel says so (ADR 0017).
+HINT_LIMIT = 10_000
 
 # Keys a text editor owns while it has focus, even when the window binds them as shortcuts.
 _EDITING_KEYS = frozenset({
@@ -46,8 +50,26 @@ class InfraredHighlighter(QSyntaxHighlighter):
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
         # One block is one paragraph: a phrase broken across lines is not matched, which is
         # rare in captions and keeps re-highlighting per keystroke cheap.
-        for issue in find_infrared_issues(text):
+        for issue in hint_issues(text, self.currentBlock().position()):
             self.setFormat(issue.start, issue.end - issue.start, self._format)
+
+
+def hint_issues(paragraph: str, position: int) -> list[Issue]:
+    """The infrared issues of a paragraph starting at ``position`` in its text, checked only
+    in the text's first HINT_LIMIT characters (cut at a space)."""
+    room = HINT_LIMIT - position
+    if room <= 0:
+        return []
+    if len(paragraph) > room:
+        head = paragraph[:room]
+        space = max(head.rfind(" "), head.rfind("\t"))
+        paragraph = head[:space] if space > 0 else head
+    return find_infrared_issues(paragraph)
+
+
+def hints_shortened(document: QTextDocument) -> bool:
+    """True when ``document`` is longer than the infrared hints check."""
+    return document.characterCount() - 1 > HINT_LIMIT
 
 
 class TurnEditor(QPlainTextEdit):
@@ -114,7 +136,7 @@ class TurnEditor(QPlainTextEdit):
         if not block.isValid():
             return None
         offset = position - block.position()
-        for issue in find_infrared_issues(block.text()):
+        for issue in hint_issues(block.text(), block.position()):
             if issue.start <= offset < issue.end:
                 return issue
         return None
@@ -217,10 +239,17 @@ class TurnWidget(QFrame):
         texts = QHBoxLayout()
         texts.addWidget(self.editor, 1)
         texts.addWidget(self.diff, 1)
+        # Says when a huge text is checked or compared only in part (ADR 0017).
+        self.note = QLabel(self)
+        self.note.setObjectName(f"turnNote{turn.idx}")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(f"color: {ISSUE_COLOUR};")
+        self.note.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
         layout.addLayout(top)
         layout.addLayout(texts)
+        layout.addWidget(self.note)
 
         self.editor.committed.connect(lambda old, new: self.committed.emit(self.idx, old, new))
         self.editor.textChanged.connect(self._refresh_difference)
@@ -242,4 +271,11 @@ class TurnWidget(QFrame):
         edited = current != self._original
         self.edited_label.setVisible(edited)
         self.revert_button.setEnabled(edited)
+        notes = []
+        if self.diff.shortened:
+            notes.append(f"Difference shown for the first {MAX_DIFF_WORDS:,} changed words only.")
+        if hints_shortened(self.editor.document()):
+            notes.append(f"Infrared hints checked in the first {HINT_LIMIT:,} characters only.")
+        self.note.setText(" ".join(notes))
+        self.note.setVisible(bool(notes))
 
