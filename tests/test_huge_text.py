@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from huge_text_data import build_huge_project, huge_caption
 from irtd_annotator.ui import turn_editor
 from irtd_annotator.ui.diff_view import DISPLAY_LIMIT, MAX_DIFF_CHARS, MAX_DIFF_WORDS
+from irtd_annotator.ui.history_dialog import HistoryDialog
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.settings import AppSettings
 from irtd_annotator.ui.turn_editor import HINT_LIMIT
@@ -147,3 +148,23 @@ def test_a_small_edit_in_a_huge_caption_is_shown_exactly_without_a_note(
     assert not widget.note.isVisible()
     assert "unchanged characters" in widget.diff.toPlainText()  # the rest elided, said so
     assert spy.matched and max(max(pair) for pair in spy.matched) <= 10
+
+
+def test_the_history_of_a_huge_edit_shows_bounded_cells_and_difference(
+        qtbot: QtBot, open_huge: Any) -> None:
+    caption = huge_caption(100_000)
+    window, db = open_huge(caption)
+    edit_start_and_end(qtbot, window)
+    assert window.session is not None and window.panel.sample_id is not None
+    dialog = HistoryDialog(window.session.history(window.panel.sample_id))
+    qtbot.addWidget(dialog)
+    row = next(r for r in range(dialog.table.rowCount())
+               if dialog.table.item(r, 2).text() == "text · turn 1")
+    old, new = dialog.table.item(row, 3), dialog.table.item(row, 4)
+    assert old.text().startswith("A red car") and old.text().endswith("…")
+    assert new.text().startswith("Warm A red car") and len(new.text()) <= 80
+    # the tooltips hold a readable start, not 100,000 characters for Qt to lay out
+    assert new.toolTip().startswith("Warm A red car") and len(new.toolTip()) <= 2001
+    dialog.table.selectRow(row)
+    assert "difference shown for the first 1,000 changed words only" in dialog.detail.toPlainText()
+    assert len(dialog.detail.toPlainText()) <= 2 * MAX_DIFF_CHARS + DISPLAY_LIMIT
