@@ -23,7 +23,7 @@ from irtd_annotator.ui.diff_view import DISPLAY_LIMIT, MAX_DIFF_CHARS, MAX_DIFF_
 from irtd_annotator.ui.history_dialog import HistoryDialog
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.settings import AppSettings
-from irtd_annotator.ui.turn_editor import HINT_LIMIT
+from irtd_annotator.ui.turn_editor import EDIT_WINDOW, HINT_LIMIT
 
 
 class Spy:
@@ -92,8 +92,9 @@ def edit_start_and_end(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.keyClick(editor, Qt.Key.Key_Escape)  # ends the burst: saved, back to the queue
 
 
-@pytest.mark.parametrize("size, paragraph", [(100_000, None), (10_000_000, 2_000)],
-                         ids=["100KB-one-paragraph", "10MB-paragraphs"])
+@pytest.mark.parametrize("size, paragraph", [(100_000, None), (10_000_000, None),
+                                             (10_000_000, 2_000)],
+                         ids=["100KB-one-paragraph", "10MB-one-paragraph", "10MB-paragraphs"])
 def test_typing_into_a_huge_caption_is_saved_with_bounded_work(
         qtbot: QtBot, open_huge: Any, monkeypatch: pytest.MonkeyPatch, size: int,
         paragraph: int | None) -> None:
@@ -101,7 +102,13 @@ def test_typing_into_a_huge_caption_is_saved_with_bounded_work(
     spy = Spy(monkeypatch)
     window, db = open_huge(caption)
     widget = window.panel.turn_widget(1)
-    assert window.panel.turn_editor(1).toPlainText() == caption
+    editor = window.panel.turn_editor(1)
+    assert editor.text() == caption
+    # Qt lays out only a part of a huge text: the panel says which, and how to move
+    assert len(editor.toPlainText()) <= EDIT_WINDOW + 1000
+    if size > EDIT_WINDOW:
+        assert widget.note.text().startswith("Editing characters 1–")
+        assert widget.later_button.isVisible() and not widget.earlier_button.isEnabled()
     # Shown unchanged: a bounded view of the original, not megabytes of rich text.
     assert len(widget.diff.toPlainText()) <= DISPLAY_LIMIT + 200
 
@@ -121,14 +128,14 @@ def test_typing_into_a_huge_caption_is_saved_with_bounded_work(
     assert len(spy.matched) >= 10
     assert max(max(pair) for pair in spy.matched) <= MAX_DIFF_WORDS
     assert spy.hinted and sum(spy.hinted) <= 20 * HINT_LIMIT
-    assert f"Infrared hints checked in the first {HINT_LIMIT:,} characters only" in \
+    assert f"Infrared hints checked in the first {HINT_LIMIT:,} characters shown only" in \
         widget.note.text()
 
 
 def test_a_small_edit_in_a_huge_caption_is_shown_exactly_without_a_note(
         qtbot: QtBot, open_huge: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     caption = huge_caption(10_000_000, paragraph=2_000)
-    middle = caption.index(" red car", 5_000_000)
+    middle = caption.index(" red car", 20_000)
     spy = Spy(monkeypatch)
     window, db = open_huge(caption)
     editor = window.panel.turn_editor(1)
@@ -145,7 +152,7 @@ def test_a_small_edit_in_a_huge_caption_is_shown_exactly_without_a_note(
     widget = window.panel.turn_widget(1)
     ops = [(c.op, c.text) for c in widget.diff.chunks() if c.op != "equal"]
     assert ops == [("delete", " red"), ("insert", " warm")]
-    assert not widget.note.isVisible()
+    assert "Difference shown" not in widget.note.text()
     assert "unchanged characters" in widget.diff.toPlainText()  # the rest elided, said so
     assert spy.matched and max(max(pair) for pair in spy.matched) <= 10
 
@@ -168,3 +175,25 @@ def test_the_history_of_a_huge_edit_shows_bounded_cells_and_difference(
     dialog.table.selectRow(row)
     assert "difference shown for the first 1,000 changed words only" in dialog.detail.toPlainText()
     assert len(dialog.detail.toPlainText()) <= 2 * MAX_DIFF_CHARS + DISPLAY_LIMIT
+
+
+def test_a_huge_caption_is_edited_part_by_part_and_saved_whole(
+        qtbot: QtBot, open_huge: Any) -> None:
+    caption = huge_caption(10_000_000)
+    window, db = open_huge(caption)
+    widget = window.panel.turn_widget(1)
+    editor = widget.editor
+    first = editor.toPlainText()
+    qtbot.mouseClick(widget.later_button, Qt.MouseButton.LeftButton)
+    second = editor.toPlainText()
+    assert widget.note.text().startswith(f"Editing characters {len(first) + 1:,}–")
+    assert widget.earlier_button.isEnabled()
+    assert caption[len(first):len(first) + len(second)] == second  # the next part, no gap
+    editor.setFocus()
+    qtbot.waitUntil(editor.hasFocus)
+    qtbot.keyClick(editor, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)  # text start
+    assert editor.toPlainText() == first and editor.textCursor().position() == 0
+    qtbot.keyClicks(editor, "At night. ")
+    qtbot.mouseClick(widget.later_button, Qt.MouseButton.LeftButton)  # the typing goes along
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert stored_answer(db) == "At night. " + caption
