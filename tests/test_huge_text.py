@@ -19,7 +19,9 @@ from pytestqt.qtbot import QtBot
 
 from huge_text_data import build_huge_project, huge_caption
 from irtd_annotator.ui import turn_editor
-from irtd_annotator.ui.diff_view import DISPLAY_LIMIT, MAX_DIFF_CHARS, MAX_DIFF_WORDS
+from irtd_annotator.ui.diff_view import (
+    DISPLAY_LIMIT, MAX_DIFF_CHARS, MAX_DIFF_WORDS, difference, word_diff,
+)
 from irtd_annotator.ui.history_dialog import HistoryDialog
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.settings import AppSettings
@@ -197,3 +199,19 @@ def test_a_huge_caption_is_edited_part_by_part_and_saved_whole(
     qtbot.mouseClick(widget.later_button, Qt.MouseButton.LeftButton)  # the typing goes along
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     assert stored_answer(db) == "At night. " + caption
+
+
+@pytest.mark.parametrize("edit", ["ends", "middle", "all", "no space"])
+def test_a_cut_difference_still_rebuilds_both_texts(monkeypatch: pytest.MonkeyPatch,
+                                                    edit: str) -> None:
+    spy = Spy(monkeypatch)
+    old = huge_caption(100_000)
+    new = {"ends": "Warm " + old + " End.", "middle": old[:50_000] + " warm" + old[50_000:],
+           "all": "Something else entirely.", "no space": "x" * 100_000}[edit]
+    if edit == "no space":
+        old = "y" * 100_000
+    chunks = word_diff(old, new)
+    assert "".join(c.text for c in chunks if c.op != "insert") == old
+    assert "".join(c.text for c in chunks if c.op != "delete") == new
+    assert difference(old, new).shortened == (edit != "middle")
+    assert max(max(pair) for pair in spy.matched) <= MAX_DIFF_WORDS

@@ -66,12 +66,6 @@ class Difference:
     rest_new: str = ""
 
 
-def word_tokens(text: str) -> list[str]:
-    """Words and single punctuation marks, each with the whitespace before it (and any trailing
-    whitespace as a last token); joined they give ``text``."""
-    return _TOKEN.findall(text)
-
-
 def word_diff(old: str, new: str) -> list[DiffChunk]:
     """The chunks turning ``old`` into ``new``, word by word (a replacement is delete + insert).
 
