@@ -148,9 +148,13 @@ def find_infrared_issues(text: str, *, rules: tuple[InfraredRule, ...] = RULES) 
                     found.append((match.start(), match.end(), rank, rule))
     # Longest first, then the earlier rule, then the earlier position: greedy non-overlap.
     found.sort(key=lambda f: (-(f[1] - f[0]), f[2], f[0]))
+    # Which characters a taken span covers: a new span is checked against its own characters
+    # only (a 10 MB caption has ~10^5 matches; comparing each with all taken ones froze it).
+    covered = bytearray(len(text))
     taken: list[tuple[int, int, InfraredRule]] = []
     for start, end, _rank, rule in found:
-        if all(end <= s or start >= e for s, e, _r in taken):
+        if 1 not in covered[start:end]:
+            covered[start:end] = b"\x01" * (end - start)
             taken.append((start, end, rule))
     taken.sort(key=lambda t: t[0])
     return [Issue(s, e, text[s:e], r.hint, r.category) for s, e, r in taken]

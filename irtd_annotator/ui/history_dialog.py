@@ -34,8 +34,14 @@ def local_time(at: str) -> str:
 def _one_line(text: str | None, limit: int = 80) -> str:
     if text is None:
         return "—"
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    # a 10 MB text is cut before it is split: the cell shows 80 characters anyway
+    flat = " ".join(text[:limit * 4].split())
+    return flat if len(flat) <= limit and len(text) <= limit * 4 else flat[: limit - 1] + "…"
+
+
+def _tip(text: str | None, limit: int = 2000) -> str | None:
+    """A tooltip of at most ``limit`` characters: Qt lays out a tooltip's whole text."""
+    return text if text is None or len(text) <= limit else text[:limit] + "…"
 
 
 class HistoryDialog(QDialog):
@@ -68,7 +74,7 @@ class HistoryDialog(QDialog):
                 if column == 0:
                     item.setToolTip(rev.at)
                 elif column >= 3:
-                    item.setToolTip(rev.old if column == 3 else rev.new)
+                    item.setToolTip(_tip(rev.old if column == 3 else rev.new))
                 self.table.setItem(row, column, item)
 
         self.detail = DiffView(self)

@@ -18,10 +18,17 @@ from PySide6.QtWidgets import (
 
 from irtd_annotator.domain.infrared_words import Issue, find_infrared_issues
 from irtd_annotator.domain.views import TurnView
-from irtd_annotator.ui.diff_view import DiffView
+from irtd_annotator.ui.diff_view import MAX_DIFF_WORDS, DiffView
 
 ISSUE_COLOUR = "#e65100"
 ISSUE_BACKGROUND = "#fff3e0"
+# The infrared hints scan the edited paragraph per keystroke and the whole text when it is
+# shown (~2 µs a character): only the first HINT_LIMIT characters of a text are checked, and
+# the panel says so (ADR 0017).
+HINT_LIMIT = 10_000
+# Qt lays out a whole paragraph again on every keystroke (~0.5 s a megabyte): a longer text is
+# edited a part at a time, the rest kept aside and joined back unchanged (ADR 0017).
+EDIT_WINDOW = 50_000
 
 # Keys a text editor owns while it has focus, even when the window binds them as shortcuts.
 _EDITING_KEYS = frozenset({
@@ -46,20 +53,44 @@ class InfraredHighlighter(QSyntaxHighlighter):
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
         # One block is one paragraph: a phrase broken across lines is not matched, which is
         # rare in captions and keeps re-highlighting per keystroke cheap.
-        for issue in find_infrared_issues(text):
+        for issue in hint_issues(text, self.currentBlock().position()):
             self.setFormat(issue.start, issue.end - issue.start, self._format)
 
 
+def hint_issues(paragraph: str, position: int) -> list[Issue]:
+    """The infrared issues of a paragraph starting at ``position`` in its text, checked only
+    in the text's first HINT_LIMIT characters (cut at a space)."""
+    room = HINT_LIMIT - position
+    if room <= 0:
+        return []
+    if len(paragraph) > room:
+        head = paragraph[:room]
+        space = max(head.rfind(" "), head.rfind("\t"))
+        paragraph = head[:space] if space > 0 else head
+    return find_infrared_issues(paragraph)
+
+
+def hints_shortened(document: QTextDocument) -> bool:
+    """True when ``document`` is longer than the infrared hints check."""
+    return document.characterCount() - 1 > HINT_LIMIT
+
+
 class TurnEditor(QPlainTextEdit):
-    """The current text of a Turn; emits ``committed(old, new)`` when a typing burst ends."""
+    """The current text of a Turn; emits ``committed(old, new)`` when a typing burst ends.
+
+    A text longer than EDIT_WINDOW is shown a part at a time (``part``, ``show_part``): what
+    is before and after the part shown is kept as it is and joined back by ``text()``."""
 
     committed = Signal(str, str)
+    part_changed = Signal()
     tab_pressed = Signal(bool)  # True: Tab (next editor), False: Shift+Tab (previous)
     escape_pressed = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, idle_ms: int = 400) -> None:
         super().__init__(parent)
         self._saved = ""
+        self._head = ""  # the text before the part shown (empty for a text that fits)
+        self._tail = ""  # and after it
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.setInterval(idle_ms)
@@ -73,18 +104,48 @@ class TurnEditor(QPlainTextEdit):
         """Show ``text`` as the saved text, without emitting anything."""
         self._idle.stop()
         self._saved = text
-        if self.toPlainText() == text:
+        if self.text() == text:
             return  # untouched: cursor, selection and the editor's own undo stay
+        self._show_from(text, len(self._head) if keep_cursor else 0, keep_cursor=keep_cursor)
+
+    def text(self) -> str:
+        """The whole current text (the part shown joined with what is kept aside)."""
+        return self._head + self.toPlainText() + self._tail
+
+    def part(self) -> tuple[int, int, int] | None:
+        """(first, last, total) characters of the part shown, or None when all is shown."""
+        if not self._head and not self._tail:
+            return None
+        shown = len(self._head) + len(self.toPlainText())
+        return len(self._head), shown, shown + len(self._tail)
+
+    def show_part(self, *, later: bool) -> None:
+        """Show the next (or previous) part of a long text; the text itself is unchanged."""
+        text, start = self.text(), len(self._head)
+        start = start + len(self.toPlainText()) if later else max(0, start - EDIT_WINDOW)
+        if start < len(text):
+            self._show_from(text, start, keep_cursor=False)
+
+    def _show_from(self, text: str, start: int, *, keep_cursor: bool) -> None:
+        """Show ``text`` (its part from about ``start`` when it is long) emitting nothing."""
         position = self.textCursor().position()
+        if len(text) <= EDIT_WINDOW:
+            start, end = 0, len(text)
+        else:
+            start = _part_start(text, min(start, len(text) - 1))
+            # the last part runs to the end, even a little over EDIT_WINDOW
+            end = len(text) if len(text) - start <= EDIT_WINDOW + 1000 else _part_end(text, start)
+        self._head, self._tail = text[:start], text[end:]
         was_blocked = self.blockSignals(True)
         try:
-            self.setPlainText(text)
+            self.setPlainText(text[start:end])
             if keep_cursor:
                 cursor = self.textCursor()
-                cursor.setPosition(min(position, len(text)))
+                cursor.setPosition(min(position, end - start))
                 self.setTextCursor(cursor)
         finally:
             self.blockSignals(was_blocked)
+        self.part_changed.emit()
 
     def mark_saved(self, text: str) -> None:
         """The store now holds ``text``; typing newer than it stays pending and will commit."""
@@ -96,12 +157,12 @@ class TurnEditor(QPlainTextEdit):
 
     def has_pending(self) -> bool:
         """True when the editor holds text not yet committed."""
-        return self.toPlainText() != self._saved
+        return self.text() != self._saved
 
     def commit(self) -> bool:
         """Emit ``committed(old, new)`` if the text changed since the last commit."""
         self._idle.stop()
-        new = self.toPlainText()
+        new = self.text()
         if new == self._saved:
             return False
         old, self._saved = self._saved, new
@@ -114,7 +175,7 @@ class TurnEditor(QPlainTextEdit):
         if not block.isValid():
             return None
         offset = position - block.position()
-        for issue in find_infrared_issues(block.text()):
+        for issue in hint_issues(block.text(), block.position()):
             if issue.start <= offset < issue.end:
                 return issue
         return None
@@ -139,11 +200,24 @@ class TurnEditor(QPlainTextEdit):
                     not event.modifiers() & Qt.KeyboardModifier.ShiftModifier
                 self.tab_pressed.emit(forward)
                 return True
+            if event.key() in (Qt.Key.Key_Home, Qt.Key.Key_End) and self.part() is not None and \
+                    event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                self._to_text_edge(end=event.key() == Qt.Key.Key_End)
+                return super().event(event)
             if event.key() == Qt.Key.Key_Escape:
                 self.commit()
                 self.escape_pressed.emit()
                 return True
         return super().event(event)
+
+    def _to_text_edge(self, *, end: bool) -> None:
+        """Ctrl+Home / Ctrl+End in a long text: its first or last part (the key then moves
+        the cursor within it)."""
+        text = self.text()
+        if end and self._tail:
+            self._show_from(text, len(text) - EDIT_WINDOW, keep_cursor=False)
+        elif not end and self._head:
+            self._show_from(text, 0, keep_cursor=False)
 
     def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         # Tooltips arrive at the viewport (scroll areas do not pass them to event()).
@@ -217,13 +291,31 @@ class TurnWidget(QFrame):
         texts = QHBoxLayout()
         texts.addWidget(self.editor, 1)
         texts.addWidget(self.diff, 1)
+        # Says when a huge text is checked or compared only in part (ADR 0017).
+        self.note = QLabel(self)
+        self.note.setObjectName(f"turnNote{turn.idx}")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(f"color: {ISSUE_COLOUR};")
+        self.note.hide()
+        self.earlier_button = QPushButton("◀ Earlier part", self)
+        self.earlier_button.setToolTip("Edit the part of this long text before the one shown")
+        self.earlier_button.clicked.connect(lambda: self.editor.show_part(later=False))
+        self.later_button = QPushButton("Later part ▶", self)
+        self.later_button.setToolTip("Edit the part of this long text after the one shown")
+        self.later_button.clicked.connect(lambda: self.editor.show_part(later=True))
+        notes = QHBoxLayout()
+        notes.addWidget(self.note, 1)
+        notes.addWidget(self.earlier_button)
+        notes.addWidget(self.later_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
         layout.addLayout(top)
         layout.addLayout(texts)
+        layout.addLayout(notes)
 
         self.editor.committed.connect(lambda old, new: self.committed.emit(self.idx, old, new))
         self.editor.textChanged.connect(self._refresh_difference)
+        self.editor.part_changed.connect(self._refresh_notes)
         self.editor.load(turn.text, keep_cursor=False)
         self._refresh_difference()
 
@@ -237,9 +329,48 @@ class TurnWidget(QFrame):
         self._refresh_difference()
 
     def _refresh_difference(self) -> None:
-        current = self.editor.toPlainText()
+        current = self.editor.text()
         self.diff.set_texts(self._original, current)
         edited = current != self._original
         self.edited_label.setVisible(edited)
         self.revert_button.setEnabled(edited)
+        self._refresh_notes()
 
+    def _refresh_notes(self) -> None:
+        """Say what of a huge text is edited, compared and checked (ADR 0017)."""
+        notes = []
+        part = self.editor.part()
+        if part is not None:
+            first, last, total = part
+            notes.append(f"Editing characters {first + 1:,}–{last:,} of {total:,} "
+                         "(Earlier/Later part, Ctrl+Home/Ctrl+End for the rest).")
+        self.earlier_button.setVisible(part is not None)
+        self.later_button.setVisible(part is not None)
+        if part is not None:
+            self.earlier_button.setEnabled(part[0] > 0)
+            self.later_button.setEnabled(part[1] < part[2])
+        if self.diff.shortened:
+            notes.append(f"Difference shown for the first {MAX_DIFF_WORDS:,} changed words only.")
+        if hints_shortened(self.editor.document()):
+            notes.append(f"Infrared hints checked in the first {HINT_LIMIT:,} characters shown "
+                         "only.")
+        self.note.setText(" ".join(notes))
+        self.note.setVisible(bool(notes))
+
+
+def _part_start(text: str, start: int) -> int:
+    """``start`` moved back to the beginning of its line or word (a part starts whole)."""
+    if start <= 0:
+        return 0
+    floor = max(0, start - 1000)
+    cut = max(text.rfind("\n", floor, start), text.rfind(" ", floor, start))
+    return cut + 1 if cut >= 0 else start
+
+
+def _part_end(text: str, start: int) -> int:
+    """Where the part starting at ``start`` ends: EDIT_WINDOW characters on, at a space."""
+    end = start + EDIT_WINDOW
+    if end >= len(text):
+        return len(text)
+    cut = max(text.rfind("\n", end - 1000, end), text.rfind(" ", end - 1000, end))
+    return cut + 1 if cut > start else end
