@@ -198,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args, _ = window.parse_known_args(argv)
             return _open_window(args.project, args.annotator)
         args = build_parser().parse_args(argv)
+        _check_arguments(args)
         db = getattr(args, "db", None)
         if not getattr(args, "func", None):
             build_parser().print_help()
@@ -229,6 +230,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
 
 
+def _check_arguments(args: argparse.Namespace) -> None:
+    """UserError for an argument no file system or database takes: a NUL character, or
+    bytes that are not UTF-8 (a project, folder or name would be stored in the project and
+    SQLite refuses them). Input files are exempt: they are only read, whatever their name."""
+    from irtd_annotator.domain.shown import shown
+
+    for name, value in vars(args).items():
+        for text in value if isinstance(value, list) else [value]:
+            if not isinstance(text, str):
+                continue
+            option = "FILE" if name == "files" else f"--{name.replace('_', '-')}"
+            if "\x00" in text:
+                raise UserError(f"{option} '{shown(text, limit=300)}' holds a NUL character")
+            if name != "files" and not _encodable(text):
+                raise UserError(f"{option} '{shown(text, limit=300)}' is not UTF-8 text; rename it or "
+                                "give another")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _failure(exc: Exception, db: str | None) -> tuple[str, int]:
     """The one line and exit code for an exception no command turned into a UserError:
     the environment (a database error, memory, a full disk) or, failing that, a bug whose
@@ -253,6 +280,9 @@ def _failure(exc: Exception, db: str | None) -> tuple[str, int]:
         else:
             message = describe_db_error(url, exc)
         return f"irtd-annotator: error: {message}", 1
+    if isinstance(exc, ModuleNotFoundError) and db is not None and "://" in db:
+        return (f"irtd-annotator: error: the database driver for {db.partition(':')[0]} is not "
+                f"installed ({exc}); for PostgreSQL install irtd-annotator[postgres]"), 1
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return f"irtd-annotator: error: no space left on the device: {exc.filename or exc}", 1
     try:

@@ -21,6 +21,9 @@ from sqlalchemy import Engine, event
 from bad_inputs import Case, cases
 from import_support import dump_store, grounding, write_samples
 from irtd_annotator import cli
+from irtd_annotator.domain.errors import BadInputError
+from irtd_annotator.services.importing import ImportOptions, import_files
+from irtd_annotator.services.project import Project
 from irtd_annotator.services.folders import data_dir
 
 CORPUS = cases()
@@ -152,7 +155,10 @@ def test_a_nul_in_a_file_name_is_one_line(filled: Path, tmp_path: Path,
     code, out, err = run_cli(["import", str(tmp_path / "a\x00b.json"), "--db", str(filled)],
                              capsys)
     assert code != 0
-    assert_one_error_line(err, out, says=("cannot read", "null"))
+    assert_one_error_line(err, out, says=("a\\x00b.json' holds a NUL character",))
+    # The service refuses it too (the window's import calls it directly).
+    with Project.open(filled) as project, pytest.raises(BadInputError, match="cannot read"):
+        import_files(project, [tmp_path / "a\x00b.json"], options=ImportOptions())
     assert dump_store(filled) == before
 
 
@@ -279,3 +285,39 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(
                      f"details in {log}"]
     text = log.read_text(encoding="utf-8")
     assert "Traceback" in text and "a bug in the statistics" in text
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["stats", "--db", "a\x00b.db"], "--db 'a\\x00b.db' holds a NUL character"),
+    (["import", "IN", "--db", "DB", "--image-root", "a\x00b"], "--image-root 'a\\x00b' holds a NUL"),
+    (["import", "IN", "--db", "DB", "--image-root", "/data/\udcff"], "--image-root '/data/\\udcff' is not UTF-8"),
+    (["import", "IN", "--db", "DB", "--strip-prefix", "\ud800"], "--strip-prefix"),
+    (["import", "IN", "--db", "DB", "--annotator", "\ud800"], "--annotator"),
+    (["export", "--db", "DB", "--out", "o\x00ut"], "--out"),
+    (["export", "--db", "DB", "--out", "OUT", "--prefix", "\ud800"], "--prefix"),
+    (["import", "IN", "--db", "postgresql://localhost/nothing"], "driver"),
+])
+def test_arguments_no_file_system_or_database_takes_are_one_line(
+        args: list[str], says: str, tmp_path: Path, filled: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    good = write_samples(tmp_path / "Detection.json", [grounding(9, 9, (1, 2, 3, 4))])
+    names = {"IN": str(good), "DB": str(filled), "OUT": str(tmp_path / "release")}
+    before = dump_store(filled)
+    code, out, err = run_cli([names.get(a, a) for a in args], capsys)
+    assert code != 0
+    assert_one_error_line(err, out, says=(says,))
+    assert dump_store(filled) == before
+
+
+def test_an_input_file_whose_name_is_not_utf8_imports_and_is_named_escaped(
+        tmp_path: Path, filled: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A name from another system (Latin-1 bytes): only read, so it imports; the summary
+    and the revision name it with the byte escaped (SQLite and stdout take no surrogates)."""
+    name = os.fsdecode(b"Detection-\xe9t\xe9.json")
+    good = write_samples(tmp_path / name, [grounding(9, 9, (1, 2, 3, 4))])
+    code, out, err = run_cli(["import", str(good), "--db", str(filled), "--quiet"], capsys)
+    assert code == 0 and "Traceback" not in err + out, err
+    assert "Detection-\\xe9t\\xe9.json (Grounding 1): 1 added" in out
+    with sqlite3.connect(filled) as conn:
+        targets = [t for (t,) in conn.execute("SELECT target FROM revisions")]
+    assert "Detection-\\xe9t\\xe9.json" in targets

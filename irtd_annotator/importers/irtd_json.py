@@ -202,7 +202,7 @@ def _validate_slowly(obj: Any, *, file: str, line: int) -> RawSample:
         raise bad(f"image must be a non-empty path string, found {brief(image)}")
     control = _CONTROL.search(image)
     if control is not None:
-        raise bad(f"image path {shown(image)!r} holds a control character "
+        raise bad(f"image path '{shown(image)}' holds a control character "
                   f"(U+{ord(control.group()):04X}), which no file name should")
     conversations = obj.get("conversations")
     if conversations is None:
