@@ -321,3 +321,21 @@ def test_an_input_file_whose_name_is_not_utf8_imports_and_is_named_escaped(
     with sqlite3.connect(filled) as conn:
         targets = [t for (t,) in conn.execute("SELECT target FROM revisions")]
     assert "Detection-\\xe9t\\xe9.json" in targets
+
+
+def test_rewriting_the_points_of_an_answer_full_of_unclosed_refs_does_not_hang() -> None:
+    """The many-open-refs answer imports (its <pos> is fine); moving one of its points
+    used to rescan the answer from every <ref> (100,000 of them: minutes on the GUI
+    thread). A real process with a watchdog, so that a regression fails, not hangs."""
+    script = (
+        "from irtd_annotator.domain.model import CoordSpace, Point\n"
+        "from irtd_annotator.domain.tasks import Task\n"
+        "from irtd_annotator.services.answers import AnswerContext, answer_for_geometry\n"
+        "ctx = AnswerContext(sample_id=1, pair_id=1, task=Task.LOCATION, prompt='p',\n"
+        "    answer_idx=1, answer='<ref>' * 100_000 + '<pos>[(1, 2)]</pos>',\n"
+        "    answer_space=CoordSpace.NORM1000, width=None, height=None)\n"
+        "print(answer_for_geometry(ctx, points=[Point(5, 6, 'car', CoordSpace.NORM1000)]))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "<ref>car</ref> at <pos>[(5, 6)]</pos>"

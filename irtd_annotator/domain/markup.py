@@ -103,8 +103,7 @@ def parse_points(answer: str, *, space: CoordSpace = CoordSpace.NORM1000) -> tup
         if "<pos>" in answer:
             raise MarkupError("a <pos> tag without [(x, y), ...] and </pos>")
         return ()
-    ref = _tagged(answer, "ref")
-    label = ref[0].strip() if ref else ""
+    label = (ref_label(answer) or "").strip()
     try:
         points = [Point(_number(x), _number(y), label, space)
                   for x, y in _PAIR_RE.findall(inner)]
@@ -115,6 +114,12 @@ def parse_points(answer: str, *, space: CoordSpace = CoordSpace.NORM1000) -> tup
         raise MarkupError("<pos> holds something that is not an (x, y) pair: "
                           f"{shown(leftover)!r}")
     return tuple(points)
+
+
+def ref_label(answer: str) -> str | None:
+    """The text of the first ``<ref>...</ref>`` of ``answer`` as written, or None."""
+    tagged = _tagged(answer, "ref")
+    return tagged[0] if tagged is not None else None
 
 
 def parse_count(answer: str) -> int | None:
