@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
-from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Callable
@@ -16,7 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from irtd_annotator.domain.errors import UserError
-from irtd_annotator.services.folders import data_dir
+from irtd_annotator.services.folders import log_exception, log_path  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from irtd_annotator.ui.main_window import MainWindow
@@ -26,23 +24,6 @@ if TYPE_CHECKING:
 REPORT_STARTUP_ENV = "IRTD_ANNOTATOR_REPORT_STARTUP"
 
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], None]
-
-
-def log_path() -> Path:
-    """Where unexpected errors are logged: ``<data dir>/logs/irtd-annotator.log``."""
-    return data_dir() / "logs" / "irtd-annotator.log"
-
-
-def log_exception(exc_type: type[BaseException], exc: BaseException,
-                  tb: TracebackType | None) -> Path:
-    """Append the traceback to the log file (created when needed) and return its path."""
-    path = log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    with path.open("a", encoding="utf-8") as log:
-        log.write(f"--- {stamp}\n")
-        log.write("".join(traceback.format_exception(exc_type, exc, tb)))
-    return path
 
 
 def make_excepthook(parent: Callable[[], QWidget | None]) -> ExceptHook:

@@ -7,7 +7,9 @@ the commands start fast and run where Qt cannot.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -215,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    db: str | None = None
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")) or (
                 argv[0] == "--annotator"):
@@ -224,16 +227,98 @@ def main(argv: Sequence[str] | None = None) -> int:
             args, _ = window.parse_known_args(argv)
             return _open_window(args.project, args.annotator)
         args = build_parser().parse_args(argv)
+        _check_arguments(args)
+        db = getattr(args, "db", None)
         if not getattr(args, "func", None):
             build_parser().print_help()
             return 2
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a reader that went away (``| head``) shows here, not at exit
+        return code
     except UserError as exc:
         print(f"irtd-annotator: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("irtd-annotator: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Python's documented recipe: the rest of the output goes nowhere, and the exit
+        # status is the one a shell shows for a process ended by SIGPIPE.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # stdout replaced by a test's capture
+            pass
+        return 141
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        try:
+            message, code = _failure(exc, db)
+        except BaseException:  # e.g. out of memory again while describing it
+            message, code = f"irtd-annotator: internal error: {type(exc).__name__}", 70
+        print(message, file=sys.stderr)
+        return code
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """UserError for an argument no file system or database takes: a NUL character, or
+    bytes that are not UTF-8 (a project, folder or name would be stored in the project and
+    SQLite refuses them). Input files are exempt: they are only read, whatever their name."""
+    from irtd_annotator.domain.shown import shown
+
+    for name, value in vars(args).items():
+        for text in value if isinstance(value, list) else [value]:
+            if not isinstance(text, str):
+                continue
+            option = "FILE" if name == "files" else f"--{name.replace('_', '-')}"
+            if "\x00" in text:
+                raise UserError(f"{option} '{shown(text, limit=300)}' holds a NUL character")
+            if name != "files" and not _encodable(text):
+                raise UserError(f"{option} '{shown(text, limit=300)}' is not UTF-8 text; rename it or "
+                                "give another")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _failure(exc: Exception, db: str | None) -> tuple[str, int]:
+    """The one line and exit code for an exception no command turned into a UserError:
+    the environment (a database error, memory, a full disk) or, failing that, a bug whose
+    traceback is written to the log (exit 70, EX_SOFTWARE)."""
+    if isinstance(exc, MemoryError):  # first: importing anything may fail again
+        return ("irtd-annotator: error: not enough memory for this command; it was rolled "
+                "back and nothing was written"), 1
+    from irtd_annotator.services.folders import log_exception
+
+    try:
+        from sqlalchemy.exc import DBAPIError
+
+        from irtd_annotator.store.engine import describe_db_error, sqlite_path, store_url
+    except ImportError:  # pragma: no cover - installed with the application
+        DBAPIError = ()  # type: ignore[assignment,misc]
+    if isinstance(exc, DBAPIError) and db is not None:
+        url = store_url(db)
+        text = str(exc.orig if exc.orig is not None else exc)
+        if "full" in text:
+            message = (f"project {sqlite_path(url) or url}: the disk is full; the command was "
+                       "rolled back and nothing was written")
+        else:
+            message = describe_db_error(url, exc)
+        return f"irtd-annotator: error: {message}", 1
+    if isinstance(exc, ModuleNotFoundError) and db is not None and "://" in db:
+        return (f"irtd-annotator: error: the database driver for {db.partition(':')[0]} is not "
+                f"installed ({exc}); for PostgreSQL install irtd-annotator[postgres]"), 1
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return f"irtd-annotator: error: no space left on the device: {exc.filename or exc}", 1
+    try:
+        where = f"details in {log_exception(type(exc), exc, exc.__traceback__)}"
+    except OSError:
+        where = "the details could not be written to the log"
+    return f"irtd-annotator: internal error: {type(exc).__name__}: {exc}; {where}", 70
 
 
 if __name__ == "__main__":

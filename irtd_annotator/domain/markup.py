@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from irtd_annotator.domain.model import Box, CoordSpace, Point
+from irtd_annotator.domain.shown import shown
 from irtd_annotator.domain.tasks import Task
 
 
@@ -18,12 +19,13 @@ class MarkupError(ValueError):
 
 
 _NUM = r"-?\d+(?:\.\d+)?"
-_BOX_RE = re.compile(r"<box>\s*\[\s*\[(.*?)\]\s*\]\s*</box>", re.S)
-_POS_RE = re.compile(r"<pos>\s*\[(.*?)\]\s*</pos>", re.S)
-_REF_RE = re.compile(r"<ref>(.*?)</ref>", re.S)
 _PAIR_RE = re.compile(rf"\(\s*({_NUM})\s*,\s*({_NUM})\s*\)")
 _NUM_TAG_RE = re.compile(r"<num>\s*(-?\d+)\s*</num>")
-_OPTION_RE = re.compile(r"\(([A-Z])\)\s*([^()]*?)\s*(?=\([A-Z]\)|$)", re.S)
+_OPTION_MARK_RE = re.compile(r"\(([A-Z])\)")
+# Tags are found with str.find, not with lazy ``<tag>(.*?)</tag>`` patterns: those rescan the
+# rest of the text from every unclosed tag (an answer of 30,000 "<box>[[" took minutes).
+_MAX_DIGITS = 30  # a coordinate or count longer than this is not a number of an image
+MAX_COUNT = 10**9  # and a count above this is not a count of things in one image
 _GROUNDING_LABEL_RE = re.compile(r"bounding box of the (?:nearest )?(\w+)", re.I)
 
 
@@ -39,23 +41,55 @@ class ParsedAnswer:
 
 
 def _number(text: str) -> float:
+    if len(text) > _MAX_DIGITS:
+        raise MarkupError(f"the number {shown(text)} has {len(text):,} digits")
     return float(text)
+
+
+def _tagged(text: str, tag: str, start: int = 0) -> tuple[str, int] | None:
+    """The text between the first ``<tag>`` at or after ``start`` and the ``</tag>`` after
+    it, and where that closing tag ends; None when there is no such pair."""
+    opening = text.find(f"<{tag}>", start)
+    if opening < 0:
+        return None
+    inner = opening + len(tag) + 2
+    closing = text.find(f"</{tag}>", inner)
+    if closing < 0:
+        return None
+    return text[inner:closing], closing + len(tag) + 3
+
+
+def _bracketed(text: str, times: int) -> str | None:
+    """``text`` without ``times`` pairs of enclosing brackets (whitespace around them
+    allowed), or None when it is not so enclosed."""
+    for _ in range(times):
+        text = text.strip()
+        if not (text.startswith("[") and text.endswith("]")) or len(text) < 2:
+            return None
+        text = text[1:-1]
+    return text
 
 
 def parse_boxes(answer: str, *, label: str = "") -> tuple[Box, ...]:
     """The boxes of ``<box>[[x1, y1, x2, y2]]</box>`` markup, in pixels."""
     boxes: list[Box] = []
-    for match in _BOX_RE.finditer(answer):
-        inner = match.group(1)
+    at = 0
+    while (tagged := _tagged(answer, "box", at)) is not None:
+        content, at = tagged
+        inner = _bracketed(content, 2)
+        if inner is None:
+            raise MarkupError(f"a <box> needs [[x1, y1, x2, y2]] inside, found "
+                              f"{shown(content.strip())!r}")
         for group in re.split(r"\]\s*,\s*\[", inner):
             parts = [p.strip() for p in group.split(",")]
             if len(parts) != 4 or not all(re.fullmatch(_NUM, p) for p in parts):
-                raise MarkupError(f"a <box> needs four numbers [x1, y1, x2, y2], found [{group.strip()}]")
+                raise MarkupError("a <box> needs four numbers [x1, y1, x2, y2], found "
+                                  f"[{shown(group.strip())}]")
             x1, y1, x2, y2 = (_number(p) for p in parts)
             try:
                 boxes.append(Box(x1, y1, x2, y2, label, CoordSpace.PIXEL))
             except ValueError as exc:
-                raise MarkupError(f"invalid <box> [{group.strip()}]: {exc}") from None
+                raise MarkupError(f"invalid <box> [{shown(group.strip())}]: {exc}") from None
     if "<box>" in answer and not boxes:
         raise MarkupError("a <box> tag without [[x1, y1, x2, y2]] inside")
     return tuple(boxes)
@@ -63,19 +97,29 @@ def parse_boxes(answer: str, *, label: str = "") -> tuple[Box, ...]:
 
 def parse_points(answer: str, *, space: CoordSpace = CoordSpace.NORM1000) -> tuple[Point, ...]:
     """The points of ``<ref>label</ref> at <pos>[(x, y), ...]</pos>`` markup."""
-    pos = _POS_RE.search(answer)
-    if pos is None:
+    tagged = _tagged(answer, "pos")
+    inner = _bracketed(tagged[0], 1) if tagged is not None else None
+    if inner is None:
         if "<pos>" in answer:
             raise MarkupError("a <pos> tag without [(x, y), ...] and </pos>")
         return ()
-    ref = _REF_RE.search(answer)
-    label = ref.group(1).strip() if ref else ""
-    inner = pos.group(1)
-    points = [Point(_number(x), _number(y), label, space) for x, y in _PAIR_RE.findall(inner)]
+    label = (ref_label(answer) or "").strip()
+    try:
+        points = [Point(_number(x), _number(y), label, space)
+                  for x, y in _PAIR_RE.findall(inner)]
+    except ValueError as exc:  # a coordinate too large for a float, an empty label...
+        raise MarkupError(f"invalid <pos>: {exc}") from None
     leftover = _PAIR_RE.sub("", inner).replace(",", "").strip()
     if leftover:
-        raise MarkupError(f"<pos> holds something that is not an (x, y) pair: {leftover!r}")
+        raise MarkupError("<pos> holds something that is not an (x, y) pair: "
+                          f"{shown(leftover)!r}")
     return tuple(points)
+
+
+def ref_label(answer: str) -> str | None:
+    """The text of the first ``<ref>...</ref>`` of ``answer`` as written, or None."""
+    tagged = _tagged(answer, "ref")
+    return tagged[0] if tagged is not None else None
 
 
 def parse_count(answer: str) -> int | None:
@@ -85,13 +129,26 @@ def parse_count(answer: str) -> int | None:
         if "<num>" in answer:
             raise MarkupError("a <num> tag without a whole number and </num>")
         return None
-    return int(match.group(1))
+    digits = match.group(1)
+    if len(digits.lstrip("-")) > len(str(MAX_COUNT)) or abs(int(digits)) > MAX_COUNT:
+        raise MarkupError(f"the count {shown(digits)} is too large (at most {MAX_COUNT:,})")
+    return int(digits)
 
 
 def parse_options(text: str) -> dict[str, str]:
     """Option letters to their text, from ``(A) person (B) duck`` (a prompt or an answer)."""
     line = text.strip().splitlines()[-1] if text.strip() else ""
-    return {m.group(1): m.group(2).strip() for m in _OPTION_RE.finditer(line)}
+    # Each option's text runs to the next "(X)" or the end and holds no other parenthesis.
+    # Split at the markers rather than with one lazy pattern: that one backtracked
+    # quadratically on a long run of spaces (50,000 took minutes).
+    marks = list(_OPTION_MARK_RE.finditer(line))
+    ends = [m.start() for m in marks[1:]] + [len(line)]
+    options: dict[str, str] = {}
+    for mark, end in zip(marks, ends):
+        value = line[mark.end():end]
+        if "(" not in value and ")" not in value:
+            options[mark.group(1)] = value.strip()
+    return options
 
 
 def prompt_options(prompt: str) -> dict[str, str]:
@@ -126,11 +183,11 @@ def parse_answer(task: Task, *, prompt: str, answer: str,
         return ParsedAnswer(options=tuple(chosen))
     if task is Task.RELATIONSHIP:
         if answer.strip().lower() not in ("yes", "no"):
-            raise MarkupError(f"a Relationship answer is yes or no, found {answer!r}")
+            raise MarkupError(f"a Relationship answer is yes or no, found {shown(answer)!r}")
         return ParsedAnswer()
     if task is Task.REID:
         if not re.fullmatch(r"[2-8]", answer.strip()):
-            raise MarkupError(f"a Re-ID answer is one digit 2-8, found {answer!r}")
+            raise MarkupError(f"a Re-ID answer is one digit 2-8, found {shown(answer)!r}")
         return ParsedAnswer(options=(answer.strip(),))
     return ParsedAnswer()
 

@@ -10,18 +10,28 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple
 
 from irtd_annotator.domain.errors import BadInputError
+from irtd_annotator.domain.shown import brief, shown
+from irtd_annotator.importers.input_files import file_size, read_regular_file
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _ID = re.compile(r'"id"\s*:\s*(?:"([^"\\]*)"|(-?\d+))')
 ROLES = ("human", "gpt")
 PAUSE_EVERY = 255  # ``pause`` is called when the sample's number & this is 0
+MAX_ID_LENGTH = 200  # longer ids are refused: no dataset numbers its samples so
+# A lone surrogate (half of a UTF-16 pair) can only come from a JSON escape such as \ud800
+# (the bytes are strict UTF-8): it cannot be stored (SQLite) nor printed (a terminal).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_INT_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 0)() or 4300  # Python's limit
+_LONG_NUMBER = re.compile(r"\d{%d,}" % (_INT_DIGITS + 1))
 
 
 class RawSample(NamedTuple):
@@ -100,9 +110,12 @@ def iter_objects(text: str, *, file: str) -> Iterator[tuple[int, Any]]:
         except json.JSONDecodeError as exc:
             # Name the sample when its id was read before the error.
             found = _ID.search(text, pos, exc.pos)
+            found_id = (found.group(1) or found.group(2)) if found else None
             raise BadInputError(f"invalid JSON: {exc.msg}", file=file,
-                                sample_id=(found.group(1) or found.group(2)) if found else None,
+                                sample_id=shown(found_id) if found_id else None,
                                 line=_line_of_error(text, exc)) from None
+        except (ValueError, RecursionError) as exc:
+            raise _undecodable(exc, text, pos, file=file, line=line) from None
         yield line, value
         pos = _after_ws(text, end)
         if pos < size and text[pos] == ",":
@@ -111,6 +124,22 @@ def iter_objects(text: str, *, file: str) -> Iterator[tuple[int, Any]]:
             line += text.count("\n", counted, pos)
             raise BadInputError("invalid JSON: expected , or ] after a sample", file=file,
                                 line=line)
+
+
+def _undecodable(exc: ValueError | RecursionError, text: str, pos: int, *, file: str,
+                 line: int) -> BadInputError:
+    """What the decoder cannot build, which is not a syntax error: a value nested deeper
+    than Python's recursion limit, an integer longer than Python converts."""
+    if isinstance(exc, RecursionError):
+        return BadInputError("invalid JSON: nested too deeply (more than about "
+                             f"{sys.getrecursionlimit():,} levels of [ and {{)", file=file,
+                             line=line)
+    long = _LONG_NUMBER.search(text, pos)
+    if long is not None:
+        line += text.count("\n", pos, long.start())
+        return BadInputError(f"invalid JSON: a number of {long.end() - long.start():,} digits",
+                             file=file, line=line)
+    return BadInputError(f"invalid JSON: {exc}", file=file, line=line)
 
 
 def _sample_id(obj: dict[str, Any]) -> str | None:
@@ -128,10 +157,12 @@ def validate_sample(obj: Any, *, file: str, line: int) -> RawSample:
     # accepted by a few exact type checks; everything else takes the careful path below.
     if type(obj) is dict:
         sample_id, image, conversations = obj.get("id"), obj.get("image"), obj.get("conversations")
-        if (type(sample_id) is str and sample_id and type(image) is list and len(image) == 1
+        if (type(sample_id) is str and sample_id and len(sample_id) <= MAX_ID_LENGTH
+                and type(image) is list and len(image) == 1
                 and type(conversations) is list and len(conversations) == 2):
             path, (human, gpt) = image[0], conversations
-            if (type(path) is str and path.strip() and type(human) is dict
+            if (type(path) is str and path.strip() and not _CONTROL.search(path)
+                    and type(human) is dict
                     and type(gpt) is dict and human.get("from") == "human"
                     and gpt.get("from") == "gpt"):
                 prompt, answer = human.get("value"), gpt.get("value")
@@ -148,12 +179,16 @@ def _validate_slowly(obj: Any, *, file: str, line: int) -> RawSample:
     sample_id = _sample_id(obj)
 
     def bad(message: str) -> BadInputError:
-        return BadInputError(message, file=file, sample_id=sample_id, line=line)
+        return BadInputError(message, file=file, line=line,
+                             sample_id=None if sample_id is None else shown(sample_id))
 
     if "id" not in obj:
         raise bad("the sample has no id")
     if sample_id is None or sample_id == "":
-        raise bad(f"id must be a non-empty string or an integer, found {obj['id']!r}")
+        raise bad(f"id must be a non-empty string or an integer, found {brief(obj['id'])}")
+    if len(sample_id) > MAX_ID_LENGTH:
+        raise bad(f"id is {len(sample_id):,} characters long; at most {MAX_ID_LENGTH} are "
+                  "accepted")
     image = obj.get("image")
     as_list = isinstance(image, list)
     if as_list:
@@ -164,7 +199,11 @@ def _validate_slowly(obj: Any, *, file: str, line: int) -> RawSample:
     if "image" not in obj:
         raise bad("the sample has no image")
     if not isinstance(image, str) or not image.strip():
-        raise bad(f"image must be a non-empty path string, found {image!r}")
+        raise bad(f"image must be a non-empty path string, found {brief(image)}")
+    control = _CONTROL.search(image)
+    if control is not None:
+        raise bad(f"image path '{shown(image)}' holds a control character "
+                  f"(U+{ord(control.group()):04X}), which no file name should")
     conversations = obj.get("conversations")
     if conversations is None:
         raise bad("the sample has no conversations")
@@ -182,7 +221,7 @@ def _validate_slowly(obj: Any, *, file: str, line: int) -> RawSample:
         role, value = turn.get("from"), turn.get("value")
         if role != expected:
             raise bad(f"turn {idx} must be from {expected!r} (turns alternate human, gpt), "
-                      f"found {role!r}")
+                      f"found {brief(role)}")
         if not isinstance(value, str):
             raise bad(f"turn {idx} value must be a string, found {type(value).__name__}")
         turns.append((role, value))
@@ -192,6 +231,9 @@ def _validate_slowly(obj: Any, *, file: str, line: int) -> RawSample:
 
 def decode_text(data: bytes, *, file: str) -> str:
     """The file's text (UTF-8, a BOM removed); BadInputError names the line of bad bytes."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4]:
+        raise BadInputError("UTF-16 or UTF-32 text, not UTF-8: save the file as UTF-8",
+                            file=file, line=1)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -211,12 +253,19 @@ def read_samples(path: Path, *, skip_bad: bool = False, name: str | None = None,
     """
     file = name or str(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BadInputError(f"cannot read the file: {exc.strerror or exc}", file=file) from None
-    text = decode_text(data, file=file)
+        return _read_samples(path, file=file, skip_bad=skip_bad, pause=pause)
+    except MemoryError:
+        # The bytes, their text and the decoded objects take several times the file's size.
+        raise BadInputError(f"not enough memory to read the file ({file_size(path)})",
+                            file=file) from None
+
+
+def _read_samples(path: Path, *, file: str, skip_bad: bool,
+                  pause: Callable[[], None] | None) -> FileSamples:
+    text = decode_text(read_regular_file(path, file=file), file=file)
     if not text.strip():
         raise BadInputError("the file is empty", file=file, line=1)
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
     result = FileSamples(file=file)
     seen: dict[str, int] = {}
     for number, (line, obj) in enumerate(
@@ -225,10 +274,13 @@ def read_samples(path: Path, *, skip_bad: bool = False, name: str | None = None,
             pause()
         try:
             sample = validate_sample(obj, file=file, line=line)
+            if surrogates:
+                _refuse_surrogates(sample, file=file)
             first = seen.get(sample.original_id)
             if first is not None:
-                raise BadInputError(f"duplicate id {sample.original_id!r} (first at line {first})",
-                                    file=file, sample_id=sample.original_id, line=line)
+                shown_id = shown(sample.original_id)
+                raise BadInputError(f"duplicate id {shown_id!r} (first at line {first})",
+                                    file=file, sample_id=shown_id, line=line)
         except BadInputError as exc:
             if not skip_bad:
                 raise
@@ -237,6 +289,20 @@ def read_samples(path: Path, *, skip_bad: bool = False, name: str | None = None,
         seen[sample.original_id] = line
         result.samples.append(sample)
     return result
+
+
+def _refuse_surrogates(sample: RawSample, *, file: str) -> None:
+    """BadInputError when a text of ``sample`` holds a lone surrogate."""
+    fields = [("id", sample.original_id), ("image path", sample.image)] + [
+        (f"turn {idx}", text) for idx, (_role, text) in enumerate(sample.turns)]
+    for what, text in fields:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise BadInputError(
+                f"the {what} holds a lone surrogate {shown(exc.object[exc.start:exc.end])} "
+                "(half of a UTF-16 pair, written as a \\u escape), which is not text",
+                file=file, sample_id=shown(sample.original_id), line=sample.line) from None
 
 
 def _objects(text: str, *, file: str, skip_bad: bool,
@@ -259,6 +325,8 @@ def _objects(text: str, *, file: str, skip_bad: bool,
             yield number, json.loads(text_line)
         except json.JSONDecodeError as exc:
             rejected.append(BadInputError(f"invalid JSON: {exc.msg}", file=file, line=number))
+        except (ValueError, RecursionError) as exc:
+            rejected.append(_undecodable(exc, text_line, 0, file=file, line=number))
 
 
 def _looks_like_json_lines(text: str) -> bool:

@@ -8,7 +8,6 @@ revision entry, so the UI's undo can restore either by calling the same function
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -17,7 +16,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from irtd_annotator.domain.geometry_edit import known_size
 from irtd_annotator.domain.markup import (
     MarkupError, ParsedAnswer, format_box_answer, format_count_answer, format_location_answer,
-    format_options_answer, parse_answer, prompt_options,
+    format_options_answer, parse_answer, prompt_options, ref_label,
 )
 from irtd_annotator.domain.model import Box, CoordSpace, Point, to_norm1000, to_pixels
 from irtd_annotator.domain.tasks import Task
@@ -30,7 +29,6 @@ GEOMETRY_TASKS = frozenset({Task.GROUNDING, Task.LOCATION})
 IMAGE_SIZES_KEY = "image_sizes"  # project setting {source: [width, height]}
 MARKER = "marker"  # Shape.kind of the click-to-count markers a reviewer placed on a Sample
 ANSWER_KINDS = ("box", "point")  # Shape kinds derived from the answer text
-_REF_RE = re.compile(r"<ref>(.*?)</ref>", re.S)
 
 
 @dataclass(frozen=True)
@@ -101,8 +99,8 @@ def answer_for_geometry(ctx: AnswerContext, *, boxes: Sequence[Box] = (),
             raise MarkupError(f"a Grounding answer holds exactly one box, got {len(boxes)}")
         return format_box_answer(boxes[0])
     if ctx.task is Task.LOCATION:
-        ref = _REF_RE.search(ctx.answer)
-        label = ref.group(1) if ref else (points[0].label if points else "")
+        ref = ref_label(ctx.answer)  # found with str.find: no rescans (issue 10)
+        label = ref if ref is not None else (points[0].label if points else "")
         written: list[Point] = []
         for p in points:
             if ctx.answer_space is CoordSpace.NORM1000 and p.space is CoordSpace.PIXEL:

@@ -12,6 +12,7 @@ from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.markup import MarkupError, parse_answer
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.tasks import Task, task_from_file_name, task_from_prompt
+from irtd_annotator.importers.input_files import display_name
 from irtd_annotator.importers.irtd_json import PAUSE_EVERY, RawSample, read_samples
 from irtd_annotator.importers.paths import ImageLocation, ImagePathError, PathMapping
 
@@ -64,7 +65,7 @@ def prepare_file(path: Path, *, mapping: PathMapping, task: Task | None,
     ``located`` caches image strings already mapped with the same ``mapping`` (files of one
     import share most of their images). ``pause`` is called every few hundred samples.
     """
-    name = path.name
+    name = display_name(path)  # printable and storable whatever bytes the name holds
     plan = FilePlan(name=name, path=path)
     try:
         read = read_samples(path, skip_bad=skip_bad, name=name, pause=pause)

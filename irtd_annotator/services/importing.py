@@ -27,6 +27,7 @@ from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import REIMPORT_CONFLICT
+from irtd_annotator.importers.input_files import check_regular_files
 from irtd_annotator.importers.paths import PathMapping
 from irtd_annotator.services.import_prepare import FilePlan, prepare_file
 from irtd_annotator.services.import_reader import GatedReader, Pause
@@ -179,6 +180,7 @@ def import_files(project: Project, files: Sequence[Path], *, options: ImportOpti
     options, ImportCancelled when ``cancel()`` turns true. ``progress(done, total, what)`` and
     ``cancel()`` are called from the calling (worker) thread.
     """
+    check_regular_files(files)  # before any work: a FIFO would block with the lock held
     with _gc_paused():
         return _import_files(project, files, options=options, progress=progress, cancel=cancel)
 
