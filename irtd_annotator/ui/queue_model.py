@@ -344,10 +344,12 @@ class QueueModel(QAbstractTableModel):
         return any(criteria.get(key) or flt.sort == key for key in touched)
 
     def _relayout(self, changes: Changes, keep: int | None) -> None:
-        old_persistent = self.persistentIndexList()
-        old_ids = [self.id_at(index.row()) for index in old_persistent]
         kept_at = self.row_of(keep) if keep is not None else None
         self.layoutAboutToBeChanged.emit()
+        # Only now: views answer the signal with persistent indexes of their own (a
+        # QItemSelectionModel saves its selection so), and those must follow their Samples too.
+        old_persistent = self.persistentIndexList()
+        old_ids = [self.id_at(index.row()) for index in old_persistent]
         flt = self._filter
         pinned, kept_frow = self._split(kept_at) if kept_at is not None else (None, -1)
         if self._session.windowed(flt) and keep is not None and changes.sample_ids == {keep} \
