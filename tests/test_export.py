@@ -266,13 +266,18 @@ def test_non_empty_folder_needs_force(project: Project, tmp_path: Path) -> None:
     out = tmp_path / "release"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    with pytest.raises(UserError, match="not empty; use --force"):
-        export_release(project, out)
+    for force in (False, True):  # not a release: never replaced, and --force is not offered
+        with pytest.raises(UserError, match="not a release of irtd-annotator") as refused:
+            export_release(project, out, options=ExportOptions(force=force))
+        assert "--force" not in str(refused.value)
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert _release_count(project) == 0
 
-    export_release(project, out, options=ExportOptions(force=True))
-    assert not (out / "notes.txt").exists()
+    (out / "notes.txt").unlink()
+    export_release(project, out)
+    with pytest.raises(UserError, match="holds a release; use --force"):
+        export_release(project, out)
+    export_release(project, out, options=ExportOptions(force=True, statuses=["all"]))
     assert (out / "manifest.json").exists()
     assert _siblings(out) == ["release"]
 
