@@ -417,3 +417,15 @@ def test_every_sample_keeps_its_own_turns_across_chunks(project: Project, tmp_pa
     grounded = read_release_file(tmp_path / "r" / "Detection.json")
     assert [(o["id"], o["conversations"][1]["value"]) for o in grounded] == [
         ("0", EDITED_ANSWER), ("1", "The target bounding box is <box>[[10, 20, 30, 40]]</box>.")]
+
+
+def test_report_edit_distance_counts_prompt_edits(project: Project, tmp_path: Path) -> None:
+    sample_id = _sample_id(project, "Grounding", "1")
+    with project.engine.begin() as conn:
+        conn.execute(update(Turn).where(Turn.sample_id == sample_id, Turn.idx == 0)
+                     .values(text=Turn.text + " Look closely."))
+        conn.execute(update(Sample).where(Sample.id == sample_id).values(edited=True))
+    export_release(project, tmp_path / "r")
+    report = pd.read_csv(tmp_path / "r" / "review_report.csv", dtype={"id": str})
+    distances = dict(zip(report["task"] + " #" + report["id"], report["edit_distance"]))
+    assert distances["Grounding #1"] == len(" Look closely.")

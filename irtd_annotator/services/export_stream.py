@@ -17,7 +17,7 @@ from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import (
     ReleaseFileWriter, file_sha256, release_file_name,
 )
-from irtd_annotator.exporters.report import ReviewReportWriter, answer_edit_distance
+from irtd_annotator.exporters.report import ReviewReportWriter, edit_distance
 from irtd_annotator.services.export_query import (
     IMAGE, IMAGE_AS_LIST, ORIGINAL_ID, REL_PATH, REPORT_WIDTH, SAMPLE_ID, SOURCE, TASK, Checked,
     ExportChunk,
@@ -115,7 +115,7 @@ class ReleaseStream:
                         continue
                     self.included_invalid.append(invalid)
                 kept.append(i)
-                tails[i] = (answer_edit_distance(check.turns), "; ".join(check.problems))
+                tails[i] = (edit_distance(check.turns), "; ".join(check.problems))
             if not kept:
                 return
         if self.writer is None or self._task != task:
