@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple
 
 from irtd_annotator.domain.errors import BadInputError
+from irtd_annotator.domain.file_layout import FileLayout, detect_layout
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
@@ -55,6 +56,7 @@ class FileSamples:
     file: str
     samples: list[RawSample] = field(default_factory=list)
     rejected: list[BadInputError] = field(default_factory=list)
+    layout: FileLayout | None = None  # how the file is laid out, to write it back so
 
 
 def _after_ws(text: str, pos: int) -> int:
@@ -217,7 +219,7 @@ def read_samples(path: Path, *, skip_bad: bool = False, name: str | None = None,
     text = decode_text(data, file=file)
     if not text.strip():
         raise BadInputError("the file is empty", file=file, line=1)
-    result = FileSamples(file=file)
+    result = FileSamples(file=file, layout=detect_layout(text))
     seen: dict[str, int] = {}
     for number, (line, obj) in enumerate(
             _objects(text, file=file, skip_bad=skip_bad, rejected=result.rejected)):

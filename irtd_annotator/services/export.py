@@ -35,8 +35,8 @@ from irtd_annotator.services.release_folder import (
 )
 from irtd_annotator.store.engine import current_revision
 from irtd_annotator.store.releases import (
-    ReleaseDiff, delete_release, drop_intent, intents, put_intent, record_release, release_diff,
-    release_rows,
+    ReleaseDiff, delete_release, drop_intent, file_layouts, intents, put_intent, record_release,
+    release_diff, release_rows,
 )
 from irtd_annotator.store.revisions import now_iso
 
@@ -209,8 +209,15 @@ def recover_releases(project: Project) -> int:
     with project.engine.connect() as conn:
         pending = intents(conn)
     for uid, keep in leftovers(pending):
-        settle(uid, pending[uid], keep=keep)
+        intent = pending[uid]
+        try:
+            settle(uid, intent, keep=keep)
+        except UserError:  # its target was filled with something else since: undone instead
+            keep = False
+            settle(uid, intent, keep=False)
         with project.engine.begin() as conn:
+            if not keep and intent.get("release_id") is not None:
+                delete_release(conn, int(intent["release_id"]))
             drop_intent(conn, uid)
     named = {str(intent[k]) for intent in pending.values() for k in ("partial", "old")}
     for target in {Path(intent["target"]) for intent in pending.values()}:
@@ -232,8 +239,9 @@ def _export(project: Project, target: Path, options: ExportOptions,
     with project.engine.connect() as conn:
         _remove_strays(target, {str(p) for i in intents(conn).values()
                                 for p in (i["partial"], i["old"])})
+        layouts = file_layouts(conn)
     uid = uuid.uuid4().hex
-    intent = new_intent(target, uid)
+    intent = new_intent(target, uid, force=options.force)
     tmp, old = Path(intent["partial"]), Path(intent["old"])
     release_id: int | None = None
     try:
@@ -245,7 +253,7 @@ def _export(project: Project, target: Path, options: ExportOptions,
         with DigestSpill(target.parent) as spill:
             stream = ReleaseStream(tmp, fmt=options.format, prefix=options.prefix,
                                    include_invalid=options.include_invalid, digests=spill,
-                                   report_chunk=REPORT_CHUNK)
+                                   report_chunk=REPORT_CHUNK, layouts=layouts)
             try:
                 total = 0
                 chunks = iter_export_chunks(
@@ -289,7 +297,7 @@ def _export(project: Project, target: Path, options: ExportOptions,
                                      f"nothing was exported: {exc}") from exc
                 raise
         crash_point("recorded")
-        swap_in(tmp, target, old)
+        swap_in(tmp, target, old, force=options.force)
         crash_point("swapped")
         shutil.rmtree(old, ignore_errors=True)
         with project.engine.begin() as conn:

@@ -13,6 +13,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from irtd_annotator.domain.file_layout import FileLayout
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import (
     ReleaseFileWriter, file_sha256, release_file_name,
@@ -55,8 +56,10 @@ class ReleaseStream:
     """
 
     def __init__(self, folder: Path, *, fmt: str, prefix: str | None, include_invalid: bool,
-                 digests: DigestSpill, report_chunk: int) -> None:
+                 digests: DigestSpill, report_chunk: int,
+                 layouts: dict[str, FileLayout] | None = None) -> None:
         self.folder = folder
+        self.layouts = layouts or {}  # by file name: the layout each file was imported in
         self.fmt = fmt
         self.prefix = prefix
         self.include_invalid = include_invalid
@@ -120,8 +123,9 @@ class ReleaseStream:
                 return
         if self.writer is None or self._task != task:
             self._close_writer()  # Samples come by task: one file open at a time
-            self.writer = ReleaseFileWriter(
-                self.folder / release_file_name(Task(task), self.fmt), fmt=self.fmt)
+            name = release_file_name(Task(task), self.fmt)
+            self.writer = ReleaseFileWriter(self.folder / name, fmt=self.fmt,
+                                            layout=self.layouts.get(name))
             self._task = task
         if len(kept) == len(positions):
             chosen, chosen_turns = rows[positions.start:positions.stop], \

@@ -90,7 +90,8 @@ def guarded_folders(conn: Connection, project_folder: Path) -> list[Path]:
         "SELECT DISTINCT rtrim(p, replace(p, '/', '')) FROM (SELECT ir_path AS p FROM pairs "
         "UNION ALL SELECT visible_path FROM pairs) AS paths WHERE p IS NOT NULL"))
     folders.update(os.path.normpath(folder) for (folder,) in rows if folder)
-    return [Path(folder) for folder in sorted(folders)]
+    # A file system's root holds everything: guarding it would refuse every folder.
+    return [Path(folder) for folder in sorted(folders) if Path(folder).parent != Path(folder)]
 
 
 def check_target(target: Path, *, force: bool, guarded: Iterable[Path] = (),
@@ -141,12 +142,13 @@ def folder_names(target: Path, uid: str) -> tuple[Path, Path]:
             target.with_name(f".{target.name}.old-{uid}"))
 
 
-def new_intent(target: Path, uid: str) -> dict[str, Any]:
+def new_intent(target: Path, uid: str, *, force: bool) -> dict[str, Any]:
     """The record of an export about to start: its folders and the process running it."""
     partial, old = folder_names(target, uid)
     _active.add(uid)
     return {"uid": uid, "target": str(target), "partial": str(partial), "old": str(old),
-            "pid": os.getpid(), "host": socket.gethostname(), "release_id": None}
+            "force": force, "pid": os.getpid(), "host": socket.gethostname(),
+            "release_id": None}
 
 
 def done(uid: str) -> None:
@@ -154,17 +156,14 @@ def done(uid: str) -> None:
     _active.discard(uid)
 
 
-def swap_in(partial: Path, target: Path, old: Path) -> bool:
-    """Rename ``partial`` to ``target``; an old release there goes to ``old`` first.
-
-    True when an old release was moved aside (it is deleted once the swap is kept).
+def swap_in(partial: Path, target: Path, old: Path, *, force: bool) -> bool:
+    """Rename ``partial`` to ``target``; an old release there goes to ``old`` first (with
+    ``force``). True when an old release was moved aside (deleted once the swap is kept).
     """
     moved = False
     if target.is_dir():
-        if any(target.iterdir()):
-            if not is_release(target):  # it changed while the export ran
-                raise UserError(f"output folder {target} is not empty and is not a release of "
-                                "irtd-annotator; choose an empty or new folder")
+        if any(target.iterdir()):  # checked before the export, but it may have changed since
+            check_target(target, force=force)
             os.replace(target, old)
             moved = True
         else:
@@ -211,7 +210,7 @@ def settle(uid: str, intent: dict[str, Any], *, keep: bool) -> None:
                 os.replace(partial, target)
                 fsync_dir(target.parent)
             else:
-                swap_in(partial, target, old)
+                swap_in(partial, target, old, force=bool(intent.get("force")))
         shutil.rmtree(old, ignore_errors=True)
         return
     if manifest is not None and manifest.get("release_uid") == uid:

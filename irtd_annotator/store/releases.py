@@ -14,6 +14,8 @@ from typing import Any, Iterable, Iterator
 from sqlalchemy import Connection, and_, case, delete, exists, func, insert, select
 from sqlalchemy.orm import aliased
 
+from irtd_annotator.domain.file_layout import SETTING_PREFIX as LAYOUT_PREFIX
+from irtd_annotator.domain.file_layout import FileLayout
 from irtd_annotator.store.schema import Release, ReleaseSample, Sample, Setting
 
 _BATCH = 10_000
@@ -157,3 +159,12 @@ def delete_release(conn: Connection, release_id: int) -> None:
     """Remove a release and its digests (one whose folder never came into place)."""
     conn.execute(delete(ReleaseSample).where(ReleaseSample.release_id == release_id))
     conn.execute(delete(Release).where(Release.id == release_id))
+
+
+def file_layouts(conn: Connection) -> dict[str, FileLayout]:
+    """The layouts of the imported files, by file name (those stored and readable)."""
+    rows = conn.execute(select(Setting.key, Setting.value)
+                        .where(Setting.key.startswith(LAYOUT_PREFIX, autoescape=True)))
+    layouts = {key.removeprefix(LAYOUT_PREFIX): FileLayout.from_setting(json.loads(value))
+               for key, value in rows}
+    return {name: layout for name, layout in layouts.items() if layout is not None}
