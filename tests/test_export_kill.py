@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,33 @@ def test_kill_at_any_step_leaves_the_whole_release_or_none(
     assert cli.main(["export", "--db", str(db), "--out", str(out), "--force", "--status",
                      "all", "--quiet"]) == 0
     assert len(_store(db)[0]) == len(uids) + 1
+
+
+def test_kill_while_writing_leaves_no_partial_folder_after_the_next_run(
+        source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without the hook: killed from outside once its partial folder holds a file."""
+    db = tmp_path / "p.db"
+    db.write_bytes(source.read_bytes())
+    out = tmp_path / "release"
+    proc = subprocess.Popen([sys.executable, "-c", RUN_CLI, "export", "--db", str(db),
+                             "--out", str(out), "--status", "all", "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120  # a bound, not a timing assertion
+        while proc.poll() is None and time.monotonic() < deadline:
+            if any(p.name.startswith(".release.partial-") and any(p.iterdir())
+                   for p in tmp_path.iterdir()):
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.001)
+    finally:
+        if proc.poll() is None:
+            proc.kill()  # a hung or too slow export: killed, the assertions below still run
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    capsys.readouterr()
+    assert cli.main(["export", "--db", str(db), "--out", str(out), "--status", "all",
+                     "--quiet"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("p.db")) == [
+        "release"]
+    assert _store(db)[1] == []
