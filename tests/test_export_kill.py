@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from irtd_annotator import cli
-from irtd_annotator.services.release_folder import KILL_AT_ENV
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.release_folder import KILL_AT_ENV, new_intent
+from irtd_annotator.store.releases import put_intent
 
 # Step -> is the new release recorded (kept) when the process dies there?
 STEPS = {"streaming": False, "written": False, "recorded": True, "aside": True,
@@ -118,3 +120,23 @@ def test_kill_while_writing_leaves_no_partial_folder_after_the_next_run(
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("p.db")) == [
         "release"]
     assert _store(db)[1] == []
+
+
+def test_an_export_still_running_elsewhere_is_left_alone(source: Path, tmp_path: Path) -> None:
+    """A record whose process is alive (here: pytest's parent) is not settled; once it is
+    gone, its partial folder is."""
+    db = tmp_path / "p.db"
+    db.write_bytes(source.read_bytes())
+    out = tmp_path / "release"
+    intent = new_intent(out, "feedc0de", force=False)
+    partial = Path(intent["partial"])
+    partial.mkdir()
+    (partial / "Recognition.json").write_text("[", encoding="utf-8")
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # its pid is no one's now
+    for pid, running in ((os.getppid(), True), (ended.pid, False)):
+        with Project.open(db, create=False) as project, project.engine.begin() as conn:
+            put_intent(conn, "feedc0de", {**intent, "pid": pid})
+        assert cli.main(["releases", "--db", str(db)]) == 0
+        assert partial.is_dir() == running
+        assert _store(db)[1] == (["release_in_progress:feedc0de"] if running else [])

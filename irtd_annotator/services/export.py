@@ -212,8 +212,10 @@ def recover_releases(project: Project) -> int:
         intent = pending[uid]
         try:
             settle(uid, intent, keep=keep)
-        except UserError:  # its target was filled with something else since: undone instead
-            keep = False
+        except UserError:
+            if not keep:
+                raise  # the old release cannot go back: the message says where it is
+            keep = False  # its target was filled with something else since: undone instead
             settle(uid, intent, keep=False)
         with project.engine.begin() as conn:
             if not keep and intent.get("release_id") is not None:

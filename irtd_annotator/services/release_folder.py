@@ -213,13 +213,19 @@ def settle(uid: str, intent: dict[str, Any], *, keep: bool) -> None:
                 swap_in(partial, target, old, force=bool(intent.get("force")))
         shutil.rmtree(old, ignore_errors=True)
         return
+    # Each step one rename (or a deletion of what is no one's any more): a kill in the
+    # middle leaves a state this function settles again.
     if manifest is not None and manifest.get("release_uid") == uid:
-        shutil.rmtree(target)  # the new release came in but is not recorded
-    if old.is_dir() and not target.exists():
+        os.replace(target, partial)  # the new release came in but is not recorded
+    if old.is_dir():
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()
+        if target.exists():
+            raise UserError(f"the release that was in {target} before a killed export is kept "
+                            f"in {old}, but {target} now holds something else; move one of "
+                            "them by hand")
         os.replace(old, target)
     shutil.rmtree(partial, ignore_errors=True)
-    if old.is_dir() and is_release(old):  # left when the target was filled meanwhile
-        shutil.rmtree(old, ignore_errors=True)
     if target.parent.is_dir():
         fsync_dir(target.parent)
 
