@@ -31,7 +31,9 @@ def project(tmp_path: Path, llvip_dir: Path) -> Iterator[Path]:
                         "conversations": [{"from": "human", "value": PROMPT},
                                           {"from": "gpt", "value": ANSWER}]})
     source = tmp_path / "in" / "Detection.json"
-    source.parent.mkdir()
+    (source.parent / "pics").mkdir(parents=True)  # an image beside the file, under no root
+    shutil.copy(llvip_dir / "infrared" / "test" / "190004.jpg", source.parent / "pics")
+    samples.append({**samples[0], "id": "3", "image": "pics/190004.jpg"})
     source.write_text(json.dumps(samples, indent=4))
     db = tmp_path / "work" / "p.db"
     db.parent.mkdir()
@@ -55,10 +57,11 @@ def _releases(db: Path, capsys: pytest.CaptureFixture[str]) -> int:
 
 
 @pytest.mark.parametrize("where", ["images", "images/LLVIP", "images/LLVIP/infrared/test",
-                                   "images/LLVIP/infrared/test/new", "work"])
+                                   "images/LLVIP/infrared/test/new", "work", "in/pics",
+                                   "in/pics/new", "in"])
 def test_force_never_replaces_the_project_images_or_files(
         project: Path, tmp_path: Path, where: str, capsys: pytest.CaptureFixture[str]) -> None:
-    before = _tree(tmp_path / "images"), _tree(tmp_path / "work")
+    before = [_tree(tmp_path / name) for name in ("images", "work", "in")]
     capsys.readouterr()
     code = cli.main(["export", "--db", str(project), "--out", str(tmp_path / where), "--force",
                      "--status", "all", "--quiet"])
@@ -66,9 +69,10 @@ def test_force_never_replaces_the_project_images_or_files(
     assert code != 0
     assert err.startswith("irtd-annotator: error: output folder") and "--force" not in err
     assert "Traceback" not in err
-    assert (_tree(tmp_path / "images"), _tree(tmp_path / "work")) == before
+    assert [_tree(tmp_path / name) for name in ("images", "work", "in")] == before
     assert _releases(project, capsys) == 1
     assert not (tmp_path / "images" / "LLVIP" / "infrared" / "test" / "new").exists()
+    assert not (tmp_path / "in" / "pics" / "new").exists()
 
 
 @pytest.mark.parametrize("name", ["p.db-wal", "p.db-shm", "p.backup-20261204T000000Z.db"])

@@ -190,7 +190,7 @@ def export_release(project: Project, out_dir: Path | str, *,
     target = Path(out_dir).expanduser().absolute()
     recover_releases(project)
     with project.engine.connect() as conn:
-        guarded = guarded_folders(conn, project.folder)
+        guarded = guarded_folders(conn, project.folder, target)
     check_target(target, force=options.force, guarded=guarded, project_file=project.path)
     try:
         return _export(project, target, options, progress, cancel)

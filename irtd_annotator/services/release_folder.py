@@ -79,19 +79,28 @@ def _only_files(folder: Path, names: Iterable[str]) -> bool:
         return False
 
 
-def guarded_folders(conn: Connection, project_folder: Path) -> list[Path]:
-    """The folders a release may never be, hold or lie in: the image roots of the settings
-    and the folders the Pairs' images are in (found in SQL: one row per folder)."""
+def guarded_folders(conn: Connection, project_folder: Path, target: Path) -> list[Path]:
+    """The folders ``target`` clashes with: image roots of the settings it is, holds or lies
+    in, and a folder of the Pairs' images it is, holds or lies in (one found in SQL)."""
     roots = get_setting(conn, "image_roots") or {}
-    folders = {os.path.realpath(project_folder / str(root))
-               for root in (roots.values() if isinstance(roots, dict) else roots)}
-    # rtrim(p, <p without its slashes>) cuts the file name: what is left is its folder.
-    rows = conn.execute(text(
-        "SELECT DISTINCT rtrim(p, replace(p, '/', '')) FROM (SELECT ir_path AS p FROM pairs "
-        "UNION ALL SELECT visible_path FROM pairs) AS paths WHERE p IS NOT NULL"))
-    folders.update(os.path.normpath(folder) for (folder,) in rows if folder)
-    # A file system's root holds everything: guarding it would refuse every folder.
-    return [Path(folder) for folder in sorted(folders) if Path(folder).parent != Path(folder)]
+    folders = [Path(os.path.realpath(project_folder / str(root)))
+               for root in (roots.values() if isinstance(roots, dict) else roots)]
+    # One scan of the Pairs' paths: one in the target, or one right inside an ancestor of it.
+    found: set[str] = set()
+    for place in {os.path.abspath(target), os.path.realpath(target)}:
+        ancestors = [str(p) for p in (Path(place), *Path(place).parents) if p.parent != p]
+        tests = ["substr(p, 1, :n0) = :a0"]
+        params: dict[str, Any] = {"n0": len(place) + 1, "a0": place + os.sep}
+        for i, folder in enumerate(ancestors, start=1):
+            tests.append(f"(substr(p, 1, :n{i}) = :a{i} AND instr(substr(p, :n{i} + 1), :sep) = 0)")
+            params.update({f"n{i}": len(folder) + 1, f"a{i}": folder + os.sep})
+        row = conn.execute(text(
+            "SELECT p FROM (SELECT ir_path AS p FROM pairs UNION ALL SELECT visible_path FROM "
+            f"pairs) AS paths WHERE p IS NOT NULL AND ({' OR '.join(tests)}) LIMIT 1"),
+            {**params, "sep": os.sep}).first()
+        if row is not None:
+            found.add(os.path.dirname(row[0]))
+    return folders + [Path(folder) for folder in sorted(found)]
 
 
 def check_target(target: Path, *, force: bool, guarded: Iterable[Path] = (),
