@@ -69,6 +69,7 @@ def test_force_never_replaces_the_project_images_or_files(
     assert code != 0
     assert err.startswith("irtd-annotator: error: output folder") and "--force" not in err
     assert "Traceback" not in err
+    assert ("holds the project" if where == "work" else "image folder") in err
     assert [_tree(tmp_path / name) for name in ("images", "work", "in")] == before
     assert _releases(project, capsys) == 1
     assert not (tmp_path / "images" / "LLVIP" / "infrared" / "test" / "new").exists()
