@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", action="append", metavar="ANNOTATOR", help="only samples last changed by")
     p.add_argument("--prefix", default=None, help="image path prefix to write")
     p.add_argument("--format", choices=["json", "jsonl"], default="json")
-    p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    p.add_argument("--force", action="store_true", help="replace a previous release in DIR (never any other folder)")
     p.add_argument("--include-invalid", action="store_true")
 
     p = add("releases", "list the releases exported from a project", _cmd_releases)

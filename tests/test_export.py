@@ -266,13 +266,18 @@ def test_non_empty_folder_needs_force(project: Project, tmp_path: Path) -> None:
     out = tmp_path / "release"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    with pytest.raises(UserError, match="not empty; use --force"):
-        export_release(project, out)
+    for force in (False, True):  # not a release: never replaced, and --force is not offered
+        with pytest.raises(UserError, match="not a release of irtd-annotator") as refused:
+            export_release(project, out, options=ExportOptions(force=force))
+        assert "--force" not in str(refused.value)
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert _release_count(project) == 0
 
-    export_release(project, out, options=ExportOptions(force=True))
-    assert not (out / "notes.txt").exists()
+    (out / "notes.txt").unlink()
+    export_release(project, out)
+    with pytest.raises(UserError, match="holds a release; use --force"):
+        export_release(project, out)
+    export_release(project, out, options=ExportOptions(force=True, statuses=["all"]))
     assert (out / "manifest.json").exists()
     assert _siblings(out) == ["release"]
 
@@ -412,3 +417,15 @@ def test_every_sample_keeps_its_own_turns_across_chunks(project: Project, tmp_pa
     grounded = read_release_file(tmp_path / "r" / "Detection.json")
     assert [(o["id"], o["conversations"][1]["value"]) for o in grounded] == [
         ("0", EDITED_ANSWER), ("1", "The target bounding box is <box>[[10, 20, 30, 40]]</box>.")]
+
+
+def test_report_edit_distance_counts_prompt_edits(project: Project, tmp_path: Path) -> None:
+    sample_id = _sample_id(project, "Grounding", "1")
+    with project.engine.begin() as conn:
+        conn.execute(update(Turn).where(Turn.sample_id == sample_id, Turn.idx == 0)
+                     .values(text=Turn.text + " Look closely."))
+        conn.execute(update(Sample).where(Sample.id == sample_id).values(edited=True))
+    export_release(project, tmp_path / "r")
+    report = pd.read_csv(tmp_path / "r" / "review_report.csv", dtype={"id": str})
+    distances = dict(zip(report["task"] + " #" + report["id"], report["edit_distance"]))
+    assert distances["Grounding #1"] == len(" Look closely.")

@@ -54,11 +54,18 @@ def test_every_released_file_comes_back_sample_for_sample(
         assert [list(o) for o in written[:3]] == [["id", "image", "conversations"]] * 3
 
 
-def test_released_layout_is_kept_where_the_original_has_it(
+def test_the_seven_valid_released_files_come_back_byte_for_byte(
         exported: tuple[Path, ExportReport], irtd_files: Path) -> None:
     out, _ = exported
-    # Location.json is written exactly as released; the others differ in brackets only.
-    assert (out / "Location.json").read_bytes() == (irtd_files / "Location.json").read_bytes()
+    # Each in its own layout: "[{" or "[" alone, "}]" with or without a final newline,
+    # ReID.json indented one level deeper (remembered at import).
+    for name in RELEASED_COUNTS:
+        if name != "Detection.json":
+            assert (out / name).read_bytes() == (irtd_files / name).read_bytes(), name
+    # Detection.json is not valid JSON as released: valid now, in the nearest layout.
+    original = (irtd_files / "Detection.json").read_text(encoding="utf-8")
+    written = (out / "Detection.json").read_text(encoding="utf-8")
+    assert written == "[\n" + original.removesuffix(",\n") + "\n]\n"
 
 
 def test_manifest_of_the_full_release(exported: tuple[Path, ExportReport]) -> None:
@@ -80,3 +87,23 @@ def test_prefix_and_json_lines_rebuild_the_same_samples(
     # Same JSON as the first release, sample for sample: nothing changed.
     assert report.changes is not None
     assert (report.changes.added, report.changes.removed, report.changes.changed) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("dumps", [
+    dict(indent=2, ensure_ascii=True), dict(indent="\t"), dict(indent=None),
+])
+def test_other_layouts_come_back_byte_for_byte(tmp_path: Path, dumps: dict[str, object],
+                                               irtd_files: Path) -> None:
+    samples = json.loads((irtd_files / "Recognition.json").read_text(encoding="utf-8"))[:3]
+    samples[1]["conversations"][1]["value"] = "(A) caf\u00e9 \u2014 \u00e9t\u00e9"
+    name = "Recognition.json"
+    text = json.dumps(samples, **dumps)  # type: ignore[arg-type]
+    (tmp_path / name).write_text(text + "\n", encoding="utf-8")
+    with Project.open(tmp_path / "p.db") as project:
+        import_files(project, [tmp_path / name], options=ImportOptions())
+        export_release(project, tmp_path / "out", options=ExportOptions(statuses=["all"]))
+    written = (tmp_path / "out" / name).read_bytes()
+    if dumps.get("indent") == "\t":  # not json.dumps' own: the nearest, still the same samples
+        assert json.loads(written) == samples
+    else:
+        assert written == (tmp_path / name).read_bytes()

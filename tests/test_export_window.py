@@ -199,23 +199,40 @@ def test_a_non_empty_folder_is_refused_unless_replace_is_ticked(
     box = runner.message_box
     assert box is not None and box.objectName() == "exportError" and box.isVisible()
     assert box.icon() == QMessageBox.Icon.Warning and str(out) in box.text()
-    assert "Replace an existing non-empty folder" in box.text() and "--force" not in box.text()
+    # not a release: replacing it is not offered, in the window's words or the CLI's
+    assert "Replace" not in box.text() and "--force" not in box.text()
     box.accept()
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert (out / "notes.txt").read_text(encoding="utf-8") == "my notes\n"
     assert releases(data) == "no releases yet"
 
-    # ticked, the same folder is replaced by the release
+    # ticked, the same folder is still refused: it is not a release
     dialog = open_export_dialog(qtbot, win)
     dialog.folder.setText(str(out))
     dialog.force.setChecked(True)
     press_export(qtbot, dialog)
     runner = wait_done(qtbot, win)
-    assert runner.error is None
+    assert "not a release" in (runner.error or "")
+    assert runner.message_box is not None
+    runner.message_box.accept()
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+    # a previous release is replaced only when ticked
+    (out / "notes.txt").unlink()
+    for tick, ok in ((False, True), (False, False), (True, True)):
+        dialog = open_export_dialog(qtbot, win)
+        dialog.folder.setText(str(out))
+        dialog.force.setChecked(tick)
+        press_export(qtbot, dialog)
+        runner = wait_done(qtbot, win)
+        assert (runner.error is None) == ok, runner.error
+        if not ok:
+            assert runner.message_box is not None
+            assert "tick “Replace a previous release in this folder”" in runner.message_box.text()
+            runner.message_box.accept()
     assert sorted(p.name for p in out.iterdir() if p.suffix == ".json") == [
         "Caption.json", "manifest.json"]
-    assert not (out / "notes.txt").exists()
-    assert str(out) in releases(data)
+    assert releases(data).count(str(out)) == 2
 
 
 def test_the_dialog_says_what_is_missing_and_export_needs_a_project(

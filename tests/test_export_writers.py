@@ -16,7 +16,7 @@ from irtd_annotator.exporters.irtd_json import (
     ReleaseFileWriter, ReleaseSample, format_indented, release_file_name, write_release_file,
 )
 from irtd_annotator.exporters.report import (
-    ReportRow, ReviewReportWriter, answer_edit_distance, levenshtein,
+    ReportRow, ReviewReportWriter, edit_distance, levenshtein,
 )
 from irtd_annotator.services.export_stream import DigestSpill
 
@@ -133,10 +133,10 @@ def test_levenshtein_of_long_rewritten_texts_is_exact() -> None:
     assert levenshtein(a, b) == levenshtein(b, a) == _reference_levenshtein(a, b)
 
 
-def test_edit_distance_counts_only_answer_turns() -> None:
+def test_edit_distance_counts_prompt_and_answer_turns() -> None:
     turns = [("human", "question", "changed question"), ("gpt", "kitten", "sitting"),
              ("human", "x", "x"), ("gpt", "abc", "abd")]
-    assert answer_edit_distance(turns) == 4
+    assert edit_distance(turns) == 8 + 4
 
 
 def _row(i: int, **kw: object) -> ReportRow:

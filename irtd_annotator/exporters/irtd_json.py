@@ -1,7 +1,8 @@
 """Writers of IR-TD's release format: one file per Task, written sample by sample.
 
 A release file is a JSON array of ``{"id", "image": [path], "conversations": [{"from",
-"value"}, ...]}`` objects laid out as the released ``Location.json`` is (``[``, objects
+"value"}, ...]}`` objects laid out as the file imported under that name was (its FileLayout:
+brackets, separators, indentation), else as the released ``Location.json`` is (``[``, objects
 indented by 4 spaces joined by ``,\\n``, ``]``), so an unchanged file is reproduced byte for
 byte. The JSON Lines variant writes one object per line. Nothing is kept in memory
 but the batch of samples being written.
@@ -16,6 +17,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, Sequence
 
+from irtd_annotator.domain.file_layout import FileLayout
 from irtd_annotator.domain.tasks import Task
 
 FORMATS: tuple[str, ...] = ("json", "jsonl")
@@ -112,16 +114,19 @@ class ReleaseFileWriter:
     unfinished release folder).
     """
 
-    def __init__(self, path: Path, *, fmt: str = "json") -> None:
+    def __init__(self, path: Path, *, fmt: str = "json", layout: FileLayout | None = None
+                 ) -> None:
         check_format(fmt)
         self.path = path
         self.fmt = fmt
         self.count = 0
         self.bytes = 0
         self._hash = hashlib.sha256()
+        self.layout = (layout or FileLayout()).valid()
+        self._separator = self.layout.separator.encode("utf-8")
         self._file: BinaryIO | None = open(path, "xb")  # noqa: SIM115 - closed in close()
         if fmt == "json":
-            self._put(b"[\n")
+            self._put(self.layout.head.encode("utf-8"))
 
     @property
     def sha256(self) -> str:
@@ -158,13 +163,25 @@ class ReleaseFileWriter:
         if not indented:
             return digests
         if self.fmt == "json":
-            body = b",\n".join(indented)
-            self._put(b",\n" + body if self.count else body)
+            layout = self.layout  # the digests stay those of the 4-space layout
+            if layout.indent == 4 and not layout.ensure_ascii and layout.margin:
+                newline = b"\n" + layout.margin.encode("utf-8")
+                indented = [data.replace(b"\n", newline) for data in indented]
+            elif not layout.plain:
+                indented = [self._laid_out(sample).encode("utf-8") for sample in samples]
+            body = self._separator.join(indented)
+            self._put(self._separator + body if self.count else body)
         else:
             self._put(b"".join([format_line(ReleaseSample(*sample)).encode("utf-8") + b"\n"
                                 for sample in samples]))
         self.count += len(indented)
         return digests
+
+    def _laid_out(self, sample: tuple[str, str, bool, Sequence[Sequence[str]]]) -> str:
+        layout = self.layout  # another indentation or escaping: json.dumps writes it
+        text = json.dumps(ReleaseSample(*sample).as_object(), indent=layout.indent,
+                          ensure_ascii=layout.ensure_ascii)
+        return text.replace("\n", "\n" + layout.margin) if layout.margin else text
 
     def close(self) -> None:
         """Finish the file (closing bracket), flush and fsync it."""
@@ -172,7 +189,7 @@ class ReleaseFileWriter:
             return
         try:
             if self.fmt == "json":
-                self._put(b"\n]" if self.count else b"]")
+                self._put(self.layout.tail.encode("utf-8") if self.count else b"]")
             self._file.flush()
             os.fsync(self._file.fileno())
         finally:

@@ -31,7 +31,7 @@ class ReportRow(NamedTuple):
     reason: str | None  # reject reason, if any
     annotator: str | None  # who changed it last
     edited: bool
-    edit_distance: int  # Levenshtein distance, LLM original -> exported answer text
+    edit_distance: int  # Levenshtein distance, originals -> exported text, all turns
     problems: str  # validation problems when exported with include_invalid, else ""
 
 
@@ -96,9 +96,10 @@ def levenshtein(a: str, b: str) -> int:
     return score
 
 
-def answer_edit_distance(turns: Sequence[tuple[str, str, str]]) -> int:
-    """Sum of the edit distances of the answer (``gpt``) turns, given (role, original, text)."""
-    return sum(levenshtein(original, text) for role, original, text in turns if role == "gpt")
+def edit_distance(turns: Sequence[tuple[str, str, str]]) -> int:
+    """Sum of the edit distances of every turn, prompts and answers, given (role, original,
+    text): a reworded prompt is a human edit too."""
+    return sum(levenshtein(original, text) for _role, original, text in turns)
 
 
 class ReviewReportWriter:

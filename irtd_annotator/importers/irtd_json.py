@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple
 
 from irtd_annotator.domain.errors import BadInputError
+from irtd_annotator.domain.file_layout import FileLayout, detect_layout
 from irtd_annotator.domain.shown import brief, shown
 from irtd_annotator.importers.input_files import file_size, read_regular_file
 
@@ -65,6 +66,7 @@ class FileSamples:
     file: str
     samples: list[RawSample] = field(default_factory=list)
     rejected: list[BadInputError] = field(default_factory=list)
+    layout: FileLayout | None = None  # how the file is laid out, to write it back so
 
 
 def _after_ws(text: str, pos: int) -> int:
@@ -266,7 +268,7 @@ def _read_samples(path: Path, *, file: str, skip_bad: bool,
     if not text.strip():
         raise BadInputError("the file is empty", file=file, line=1)
     surrogates = _SURROGATE_ESCAPE.search(text) is not None
-    result = FileSamples(file=file)
+    result = FileSamples(file=file, layout=detect_layout(text))
     seen: dict[str, int] = {}
     for number, (line, obj) in enumerate(
             _objects(text, file=file, skip_bad=skip_bad, rejected=result.rejected)):

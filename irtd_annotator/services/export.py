@@ -12,8 +12,8 @@ import getpass
 import json
 import os
 import shutil
-import tempfile
 import time
+import uuid
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,15 +26,20 @@ from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import FORMATS
 from irtd_annotator.services.export_query import iter_export_chunks
 from irtd_annotator.services.export_stream import (
-    DigestSpill, InvalidSample, ReleaseFile, ReleaseStream, check_target, fsync_dir, swap_back,
-    swap_in,
+    DigestSpill, InvalidSample, ReleaseFile, ReleaseStream,
 )
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.release_folder import (
+    MANIFEST_NAME, RELEASE_FORMAT, check_target, crash_point, done, fsync_dir, guarded_folders,
+    leftovers, new_intent, settle, stray_folders, swap_in,
+)
 from irtd_annotator.store.engine import current_revision
-from irtd_annotator.store.releases import ReleaseDiff, record_release, release_diff, release_rows
+from irtd_annotator.store.releases import (
+    ReleaseDiff, delete_release, drop_intent, file_layouts, intents, put_intent, record_release,
+    release_diff, release_rows,
+)
 from irtd_annotator.store.revisions import now_iso
 
-MANIFEST_NAME = "manifest.json"
 REPORT_CHUNK = 10_000  # review report rows buffered before they are written
 Progress = Callable[[int, int, str], None]
 
@@ -176,17 +181,55 @@ def export_release(project: Project, out_dir: Path | str, *,
     ``progress(done, total, what)`` is called after every chunk of 2,000 Samples;
     ``cancel()`` returning true stops the export (ExportCancelled). On any failure or
     interrupt nothing is left beside ``out_dir``, an old release in it is kept, and the
-    store is unchanged. Raises UserError when ``out_dir`` is not empty (without ``force``),
-    cannot be written, or nothing matches.
+    store is unchanged; a killed export is finished or undone by the next one (ADR 0016).
+    Raises UserError when ``out_dir`` is the project's or its images' place, is not empty
+    (without ``force``, or not a release of this program), cannot be written, or nothing
+    matches.
     """
     options = options or ExportOptions()
     target = Path(out_dir).expanduser().absolute()
-    check_target(target, force=options.force, project_file=project.path)
+    recover_releases(project)
+    with project.engine.connect() as conn:
+        guarded = guarded_folders(conn, project.folder, target)
+    check_target(target, force=options.force, guarded=guarded, project_file=project.path)
     try:
         return _export(project, target, options, progress, cancel)
     except OSError as exc:
         raise ExportError(f"could not write the release to {target}: "
                           f"{exc.strerror or exc}; nothing was kept") from exc
+
+
+def recover_releases(project: Project) -> int:
+    """Finish or undo the exports of this project that were killed midway; how many.
+
+    A recorded release is put into place (its old folder deleted), an unrecorded one is
+    deleted (the old release put back); leftover folders of this program beside their
+    targets go too. Exports still running (another live process) are left alone.
+    """
+    with project.engine.connect() as conn:
+        pending = intents(conn)
+    for uid, keep in leftovers(pending):
+        intent = pending[uid]
+        try:
+            settle(uid, intent, keep=keep)
+        except UserError:
+            if not keep:
+                raise  # the old release cannot go back: the message says where it is
+            keep = False  # its target was filled with something else since: undone instead
+            settle(uid, intent, keep=False)
+        with project.engine.begin() as conn:
+            if not keep and intent.get("release_id") is not None:
+                delete_release(conn, int(intent["release_id"]))
+            drop_intent(conn, uid)
+    named = {str(intent[k]) for intent in pending.values() for k in ("partial", "old")}
+    for target in {Path(intent["target"]) for intent in pending.values()}:
+        _remove_strays(target, named)
+    return len(pending)
+
+
+def _remove_strays(target: Path, named: set[str]) -> None:
+    for folder in stray_folders(target, named):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _export(project: Project, target: Path, options: ExportOptions,
@@ -195,13 +238,24 @@ def _export(project: Project, target: Path, options: ExportOptions,
     who = options.annotator or _default_user()
     at = now_iso()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    with project.engine.connect() as conn:
+        _remove_strays(target, {str(p) for i in intents(conn).values()
+                                for p in (i["partial"], i["old"])})
+        layouts = file_layouts(conn)
+    uid = uuid.uuid4().hex
+    intent = new_intent(target, uid, force=options.force)
+    tmp, old = Path(intent["partial"]), Path(intent["old"])
+    release_id: int | None = None
     try:
+        # Recorded before anything is written: a kill at any later point is settled from it.
+        with project.engine.begin() as conn:
+            put_intent(conn, uid, intent)
+        tmp.mkdir()  # as any folder: the umask decides who may read the release
         # (sample id, digest) of every exported Sample, spilled to disk to keep memory flat.
         with DigestSpill(target.parent) as spill:
             stream = ReleaseStream(tmp, fmt=options.format, prefix=options.prefix,
                                    include_invalid=options.include_invalid, digests=spill,
-                                   report_chunk=REPORT_CHUNK)
+                                   report_chunk=REPORT_CHUNK, layouts=layouts)
             try:
                 total = 0
                 chunks = iter_export_chunks(
@@ -212,6 +266,7 @@ def _export(project: Project, target: Path, options: ExportOptions,
                     for chunk in chunks:
                         total = chunk.total
                         stream.add_chunk(chunk)
+                        crash_point("streaming")
                         _check_cancel(cancel)
                         if progress is not None:
                             progress(chunk.done, total, "export")
@@ -221,37 +276,57 @@ def _export(project: Project, target: Path, options: ExportOptions,
                 raise
             if not stream.by_task:
                 raise UserError(_nothing_message(total, options, stream.left_out))
-            manifest = _manifest(project, options, who=who, at=at, stream=stream, files=files)
+            manifest = _manifest(project, options, who=who, at=at, stream=stream, files=files,
+                                 uid=uid)
             with open(tmp / MANIFEST_NAME, "x", encoding="utf-8") as handle:
                 json.dump(manifest, handle, indent=2, ensure_ascii=False)
                 handle.write("\n")
                 handle.flush()
                 os.fsync(handle.fileno())
             fsync_dir(tmp)
+            crash_point("written")
             _check_cancel(cancel)
-            old = swap_in(tmp, target, force=options.force)
-            try:
+            try:  # recorded first: from here on a kill puts the release into place
                 with project.engine.begin() as conn:
                     release_id = record_release(
                         conn, at=at, who=who, out_dir=str(target), filters=options.filters(),
                         manifest=manifest, digests=stream.digest_rows())
                     changes = release_diff(conn, release_id)
-            except BaseException as exc:
-                swap_back(target, old)
-                if isinstance(exc, Exception) and not isinstance(exc, (UserError, OSError)):
+                    put_intent(conn, uid, {**intent, "release_id": release_id})
+            except Exception as exc:
+                if not isinstance(exc, (UserError, OSError)):
                     raise StoreError(f"the release could not be recorded in the project, so "
                                      f"nothing was exported: {exc}") from exc
                 raise
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+        crash_point("recorded")
+        swap_in(tmp, target, old, force=options.force)
+        crash_point("swapped")
+        shutil.rmtree(old, ignore_errors=True)
+        with project.engine.begin() as conn:
+            drop_intent(conn, uid)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _undo(project, uid, intent, release_id)
         raise
+    finally:
+        done(uid)
     return ExportReport(
         out_dir=target, release_id=release_id, format=options.format, by_task=stream.by_task,
         by_source=stream.by_source, files=tuple(files), left_out=tuple(stream.left_out),
         included_invalid=tuple(stream.included_invalid), changes=changes,
         seconds=time.monotonic() - started, manifest=manifest)
+
+
+def _undo(project: Project, uid: str, intent: dict[str, Any], release_id: int | None) -> None:
+    """Undo a failed export in this process: the store's record first, then the folders."""
+    try:
+        with project.engine.begin() as conn:
+            if release_id is not None:
+                delete_release(conn, release_id)
+            drop_intent(conn, uid)
+    except Exception:  # noqa: BLE001 - the store cannot be written: the next run settles it
+        if release_id is not None:
+            return  # still recorded: the folders stay for the next run to put in place
+    settle(uid, intent, keep=False)
 
 
 def _nothing_message(total: int, options: ExportOptions,
@@ -267,8 +342,9 @@ def _nothing_message(total: int, options: ExportOptions,
 
 
 def _manifest(project: Project, options: ExportOptions, *, who: str, at: str, stream: ReleaseStream,
-              files: Sequence[ReleaseFile]) -> dict[str, Any]:
+              files: Sequence[ReleaseFile], uid: str) -> dict[str, Any]:
     return {
+        "format": RELEASE_FORMAT, "release_uid": uid,
         "created_at": at, "created_by": who,
         "application": {"name": "irtd-annotator", "version": __version__},
         "schema_revision": current_revision(project.engine),
@@ -286,7 +362,8 @@ def _manifest(project: Project, options: ExportOptions, *, who: str, at: str, st
 
 
 def list_releases(project: Project) -> str:
-    """The project's releases as a readable table, oldest first."""
+    """The project's releases as a readable table, oldest first (killed exports settled)."""
+    recover_releases(project)
     with project.engine.connect() as conn:
         rows = release_rows(conn)
     if not rows:

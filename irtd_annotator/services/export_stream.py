@@ -1,14 +1,9 @@
-"""The moving parts of an export: the writers fed sample by sample, and the folder swap.
-
-A release is written into a temporary folder beside its target, then renamed into place; an
-old release in the target is renamed aside first and deleted only once the new one is
-recorded, so it can be put back when recording fails.
-"""
+"""The moving parts of an export: the writers fed sample by sample into the release's
+partial folder, and the spill of the exported Samples' digests (release_folder puts the
+folder in place)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 from array import array
 from collections import Counter
@@ -18,12 +13,12 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.file_layout import FileLayout
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import (
     ReleaseFileWriter, file_sha256, release_file_name,
 )
-from irtd_annotator.exporters.report import ReviewReportWriter, answer_edit_distance
+from irtd_annotator.exporters.report import ReviewReportWriter, edit_distance
 from irtd_annotator.services.export_query import (
     IMAGE, IMAGE_AS_LIST, ORIGINAL_ID, REL_PATH, REPORT_WIDTH, SAMPLE_ID, SOURCE, TASK, Checked,
     ExportChunk,
@@ -53,56 +48,6 @@ class InvalidSample:
     problems: tuple[str, ...]
 
 
-def check_target(target: Path, *, force: bool, project_file: Path | None) -> None:
-    """Raise UserError unless a release may be written to ``target``."""
-    if target.exists() and not target.is_dir():
-        raise UserError(f"{target} exists and is not a folder; choose another output folder")
-    if project_file is not None and project_file.resolve().is_relative_to(target.resolve()):
-        raise UserError(f"output folder {target} holds the project {project_file}; "
-                        "choose a folder of its own for the release")
-    if target.is_dir() and any(target.iterdir()) and not force:
-        raise UserError(f"output folder {target} is not empty; use --force to replace it")
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a folder's entries (renames, new files) durable, where the OS allows it."""
-    if os.name != "posix":  # folders cannot be opened for fsync elsewhere
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def swap_in(tmp: Path, target: Path, *, force: bool) -> Path | None:
-    """Rename ``tmp`` to ``target``; a non-empty old target is renamed aside and returned."""
-    old: Path | None = None
-    if target.is_dir():
-        if any(target.iterdir()):
-            if not force:  # it filled up while the export ran
-                raise UserError(f"output folder {target} is not empty; use --force to replace it")
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.replace(target, old)  # onto the empty folder mkdtemp made: a unique name
-        else:
-            target.rmdir()
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    fsync_dir(target.parent)
-    return old
-
-
-def swap_back(target: Path, old: Path | None) -> None:
-    """Undo swap_in: remove the new release and put the old folder back."""
-    shutil.rmtree(target, ignore_errors=True)
-    if old is not None:
-        os.replace(old, target)
-
-
 class ReleaseStream:
     """The writers of one export in its temporary folder, fed chunk by chunk.
 
@@ -111,8 +56,10 @@ class ReleaseStream:
     """
 
     def __init__(self, folder: Path, *, fmt: str, prefix: str | None, include_invalid: bool,
-                 digests: DigestSpill, report_chunk: int) -> None:
+                 digests: DigestSpill, report_chunk: int,
+                 layouts: dict[str, FileLayout] | None = None) -> None:
         self.folder = folder
+        self.layouts = layouts or {}  # by file name: the layout each file was imported in
         self.fmt = fmt
         self.prefix = prefix
         self.include_invalid = include_invalid
@@ -171,13 +118,14 @@ class ReleaseStream:
                         continue
                     self.included_invalid.append(invalid)
                 kept.append(i)
-                tails[i] = (answer_edit_distance(check.turns), "; ".join(check.problems))
+                tails[i] = (edit_distance(check.turns), "; ".join(check.problems))
             if not kept:
                 return
         if self.writer is None or self._task != task:
             self._close_writer()  # Samples come by task: one file open at a time
-            self.writer = ReleaseFileWriter(
-                self.folder / release_file_name(Task(task), self.fmt), fmt=self.fmt)
+            name = release_file_name(Task(task), self.fmt)
+            self.writer = ReleaseFileWriter(self.folder / name, fmt=self.fmt,
+                                            layout=self.layouts.get(name))
             self._task = task
         if len(kept) == len(positions):
             chosen, chosen_turns = rows[positions.start:positions.stop], \

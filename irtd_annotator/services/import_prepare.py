@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 from irtd_annotator.domain.errors import BadInputError
+from irtd_annotator.domain.file_layout import FileLayout
 from irtd_annotator.domain.markup import MarkupError, parse_answer
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.tasks import Task, task_from_file_name, task_from_prompt
@@ -53,6 +54,7 @@ class FilePlan:
     rejected: list[BadInputError] = field(default_factory=list)
     locations: dict[str, ImageLocation] = field(default_factory=dict)  # by rel_path
     tasks: Counter[str] = field(default_factory=Counter)
+    layout: FileLayout | None = None  # the file's layout (stored for the export)
 
 
 def prepare_file(path: Path, *, mapping: PathMapping, task: Task | None,
@@ -75,6 +77,7 @@ def prepare_file(path: Path, *, mapping: PathMapping, task: Task | None,
         plan.rejected.append(exc)
         return plan
     plan.rejected.extend(read.rejected)
+    plan.layout = read.layout
     file_task = task or task_from_file_name(name)
     by_image = located if located is not None else {}
     answers: dict[tuple[Task, str], _Answer] = {}

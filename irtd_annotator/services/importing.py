@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator, Sequence
 from sqlalchemy import Connection, select
 
 from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.file_layout import SETTING_PREFIX as LAYOUT_PREFIX
 from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import REIMPORT_CONFLICT
@@ -269,6 +270,7 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
 
             result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint, known=known,
                                 who=who)
+            _keep_layout(conn, plan)
             _fill(file_report, result)
             touched |= result.pair_ids
             if result.changed or pending_settings:
@@ -306,6 +308,14 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
         except UserError as exc:  # the import is committed: say so, with its summary
             report.report_error = str(exc)
     return report
+
+
+def _keep_layout(conn: Connection, plan: FilePlan) -> None:
+    """Remember how the file is laid out, for the export to write it back so (ADR 0016)."""
+    if plan.layout is not None and plan.samples:
+        key, value = LAYOUT_PREFIX + plan.name, plan.layout.as_setting()
+        if get_setting(conn, key) != value:  # an unchanged re-import changes nothing
+            set_setting(conn, key, value)
 
 
 def _size_of(path: Path) -> int:

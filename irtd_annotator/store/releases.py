@@ -11,13 +11,17 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import Connection, and_, case, exists, func, insert, select
+from sqlalchemy import Connection, and_, case, delete, exists, func, insert, select
 from sqlalchemy.orm import aliased
 
-from irtd_annotator.store.schema import Release, ReleaseSample, Sample
+from irtd_annotator.domain.file_layout import SETTING_PREFIX as LAYOUT_PREFIX
+from irtd_annotator.domain.file_layout import FileLayout
+from irtd_annotator.store.schema import Release, ReleaseSample, Sample, Setting
 
 _BATCH = 10_000
 _EXAMPLES = 5
+# Settings rows of exports under way: one per export, keyed by the release's unique id.
+INTENT_PREFIX = "release_in_progress:"
 
 
 @dataclass(frozen=True)
@@ -129,3 +133,38 @@ def release_rows(conn: Connection) -> list[ReleaseRow]:
     return [ReleaseRow(id=r.id, at=r.at, who=r.who, out_dir=r.out_dir,
                        sample_count=r.sample_count, filters=json.loads(r.filters))
             for r in rows]
+
+
+def put_intent(conn: Connection, uid: str, intent: dict[str, Any]) -> None:
+    """Store (or replace) the record of the export ``uid`` under way, in the caller's
+    transaction: what its folders are called, so a crash can be finished or undone."""
+    key = INTENT_PREFIX + uid
+    conn.execute(delete(Setting).where(Setting.key == key))
+    conn.execute(insert(Setting).values(key=key, value=json.dumps(intent, sort_keys=True)))
+
+
+def drop_intent(conn: Connection, uid: str) -> None:
+    """Forget the export ``uid`` (it is finished or undone), in the caller's transaction."""
+    conn.execute(delete(Setting).where(Setting.key == INTENT_PREFIX + uid))
+
+
+def intents(conn: Connection) -> dict[str, dict[str, Any]]:
+    """The records of exports under way (or killed), by unique id."""
+    rows = conn.execute(select(Setting.key, Setting.value)
+                        .where(Setting.key.startswith(INTENT_PREFIX, autoescape=True)))
+    return {key.removeprefix(INTENT_PREFIX): json.loads(value) for key, value in rows}
+
+
+def delete_release(conn: Connection, release_id: int) -> None:
+    """Remove a release and its digests (one whose folder never came into place)."""
+    conn.execute(delete(ReleaseSample).where(ReleaseSample.release_id == release_id))
+    conn.execute(delete(Release).where(Release.id == release_id))
+
+
+def file_layouts(conn: Connection) -> dict[str, FileLayout]:
+    """The layouts of the imported files, by file name (those stored and readable)."""
+    rows = conn.execute(select(Setting.key, Setting.value)
+                        .where(Setting.key.startswith(LAYOUT_PREFIX, autoescape=True)))
+    layouts = {key.removeprefix(LAYOUT_PREFIX): FileLayout.from_setting(json.loads(value))
+               for key, value in rows}
+    return {name: layout for name, layout in layouts.items() if layout is not None}

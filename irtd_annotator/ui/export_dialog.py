@@ -81,7 +81,7 @@ class ExportDialog(QDialog):
         self.format.setObjectName("exportFormat")
         self.format.addItems(list(FORMATS))
         self.format.setToolTip("json: IR-TD's own layout; jsonl: one sample per line")
-        self.force = QCheckBox("Replace an existing non-empty folder", self)
+        self.force = QCheckBox("Replace a previous release in this folder", self)
         self.force.setObjectName("exportForce")
         self.include_invalid = QCheckBox("Include invalid samples (listed in the manifest)", self)
         self.include_invalid.setObjectName("exportIncludeInvalid")

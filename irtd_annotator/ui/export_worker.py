@@ -16,7 +16,7 @@ from irtd_annotator.ui.service_worker import JobTexts, ServiceRunner
 
 # The service speaks the command line's words; the window names its own check boxes instead.
 _CLI_WORDS = (
-    ("use --force to replace it", "tick “Replace an existing non-empty folder” to replace it"),
+    ("use --force to replace it", "tick “Replace a previous release in this folder” to replace it"),
     ("use --include-invalid", "tick “Include invalid samples”"),
 )
 
