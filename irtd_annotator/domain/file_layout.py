@@ -80,6 +80,13 @@ def detect_layout(text: str) -> FileLayout | None:
     """The layout of a file of JSON objects (an array, or objects joined by commas), read
     off its first object and the text between and around the objects; None when its objects
     are not laid out as ``json.dumps`` writes them (or it holds none)."""
+    try:
+        return _detect_layout(text)
+    except (ValueError, RecursionError, MemoryError):
+        return None  # the reader that follows says what is wrong with such a file
+
+
+def _detect_layout(text: str) -> FileLayout | None:
     start = _WS.match(text, 0).end()  # type: ignore[union-attr]
     if start < len(text) and text[start] == "[":
         start = _WS.match(text, start + 1).end()  # type: ignore[union-attr]
