@@ -129,27 +129,51 @@ def _migration_engine(url: str) -> Engine:
     return engine
 
 
+def _revision_now(url: str) -> str | None:
+    """The store's schema revision, read without taking the write lock (None when new)."""
+    engine = create_store_engine(url)
+    try:
+        return current_revision(engine)
+    except DBAPIError as exc:
+        raise StoreError(describe_db_error(url, exc)) from None
+    finally:
+        engine.dispose()
+
+
+def _refuse_newer(current: str | None, known: set[str], *, where: object,
+                  head: str | None) -> None:
+    if current is not None and current not in known:
+        raise StoreError(
+            f"project {where} was written by a newer version of IRTD Annotator (schema "
+            f"{current}); this version knows up to {head}. Update the application to open it.")
+
+
 def _migrate(url: str, path: Path | None, target: str) -> None:
     """Bring the store to ``target`` in one transaction, after a checked backup."""
     config = _alembic_config()
     script = ScriptDirectory.from_config(config)
     wanted = script.get_current_head() if target == "head" else target
+    known = {rev.revision for rev in script.walk_revisions()}
+    now = _revision_now(url)
+    _refuse_newer(now, known, where=path or url, head=script.get_current_head())
+    if now == wanted:
+        return  # nothing to upgrade: no write lock taken, so a read-only project opens too
     engine = _migration_engine(url)
     try:
         if engine.dialect.name == "sqlite":
             raw = engine.raw_connection()  # outside a transaction: journal_mode cannot change in one
             try:
-                raw.driver_connection.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
+                driver = raw.driver_connection
+                driver.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
+                # Committed writes into the main file first: a backup is then reusable as long
+                # as neither that file nor its WAL is written again (store/backup.py).
+                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
             finally:
                 raw.close()
         with engine.begin() as conn:
+            # read again under the lock: another program may have upgraded it meanwhile
             current = MigrationContext.configure(conn).get_current_revision()
-            known = {rev.revision for rev in script.walk_revisions()}
-            if current is not None and current not in known:
-                raise StoreError(
-                    f"project {path or engine.url} was written by a newer version of IRTD "
-                    f"Annotator (schema {current}); this version knows up to "
-                    f"{script.get_current_head()}. Update the application to open it.")
+            _refuse_newer(current, known, where=path or url, head=script.get_current_head())
             if current == wanted:
                 return
             if current is not None and path is not None:
@@ -158,6 +182,8 @@ def _migrate(url: str, path: Path | None, target: str) -> None:
             command.upgrade(config, target)
     except DBAPIError as exc:
         raise StoreError(describe_db_error(url, exc)) from None
+    except sqlite3.Error as exc:  # from the driver connection used directly above
+        raise StoreError(describe_sqlite_error(path or url, str(exc))) from None
     finally:
         engine.dispose()
 
