@@ -206,3 +206,20 @@ def test_an_old_project_locked_by_another_program_is_one_line(
     assert code != 0 and err == (f"irtd-annotator: error: project {db} is locked by another "
                                  "program; close it there and try again")
     assert dump(db) == before
+
+
+def test_import_into_a_database_that_has_a_samples_table_is_refused_untouched(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "theirs.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE samples (id INTEGER PRIMARY KEY, label TEXT)")
+        conn.execute("INSERT INTO samples VALUES (1, 'theirs')")
+    conn.close()
+    before = db.read_bytes()
+    source = write_samples(tmp_path / "Detection.json", [grounding(1, 2410, (1, 2, 30, 40))])
+    for _attempt in range(2):  # the same answer again: nothing was left behind the first time
+        code, err = run(capsys, "import", str(source), "--db", str(db), "--quiet")
+        assert code != 0 and err == (f"irtd-annotator: error: {db} is an SQLite database of "
+                                     "another program (tables samples); IRTD Annotator will not "
+                                     "write into it")
+    assert db.read_bytes() == before and files_in(tmp_path) == ["Detection.json", "theirs.db"]
