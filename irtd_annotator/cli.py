@@ -1,7 +1,9 @@
-"""The ``irtd-annotator`` command: import, import-source, demo, stats, export, releases, or a window.
+"""The ``irtd-annotator`` command: init, import, import-source, demo, stats, export, releases, or a window.
 
 Composition root for the command line. GUI modules are imported only when a window opens, so
-the commands start fast and run where Qt cannot.
+the commands start fast and run where Qt cannot. Only ``init``, ``import``, ``import-source``
+and ``demo`` may create a project; every other command opens one through ``_open_project``,
+which refuses a file that is not a project (issue 10).
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from irtd_annotator import __version__
-from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.errors import StoreError, UserError
 
-COMMANDS = ("import", "import-source", "demo", "stats", "export", "releases")
+if TYPE_CHECKING:
+    from irtd_annotator.services.project import Project
+
+COMMANDS = ("init", "import", "import-source", "demo", "stats", "export", "releases")
 
 
 def _parse_roots(values: list[str]) -> dict[str, str]:
@@ -54,9 +59,26 @@ def _warn_missing_roots(roots: dict[str, str]) -> None:
                   "exist here; stored anyway, its images will show as missing", file=sys.stderr)
 
 
+def _open_project(target: str, *, may_create: bool = False) -> Project:
+    """The project at ``target``; only a command that makes projects passes ``may_create``."""
+    from irtd_annotator.services.project import Project
+
+    return Project.open(target, create=may_create)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from irtd_annotator.store.project_file import FileKind, inspect_file
+
+    path = Path(args.db).expanduser()
+    if "://" not in args.db and inspect_file(path.resolve()).kind is FileKind.PROJECT:
+        raise StoreError(f"{path} is already an IRTD Annotator project; nothing was changed")
+    with _open_project(args.db, may_create=True) as project:
+        print(f"created an empty project: {project.path or project.location}")
+    return 0
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from irtd_annotator.services.importing import ImportOptions, import_files
-    from irtd_annotator.services.project import Project
 
     if args.report and not args.skip_bad:
         raise UserError("--report names where --skip-bad lists the rejected samples; without "
@@ -70,7 +92,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         annotator=args.annotator,
     )
     _warn_missing_roots(roots)
-    with Project.open(args.db) as project:
+    with _open_project(args.db, may_create=True) as project:
         report = import_files(project, [Path(f) for f in args.files], options=options,
                               progress=_progress_printer(args.quiet))
     print(report.summary())
@@ -90,23 +112,21 @@ def _progress_printer(quiet: bool) -> Callable[[int, int, str], None] | None:
 
 
 def _cmd_import_source(args: argparse.Namespace) -> int:
-    from irtd_annotator.services.project import Project
     from irtd_annotator.services.sources import import_source
 
-    with Project.open(args.db) as project:
+    with _open_project(args.db, may_create=True) as project:
         report = import_source(project, args.kind, Path(args.dir), annotator=args.annotator)
     print(report.summary())
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from irtd_annotator.services.project import Project
     from irtd_annotator.services.sources import ensure_demo_project
     from irtd_annotator.services.stats import project_stats
 
     path = ensure_demo_project()
     if args.no_window:
-        with Project.open(path, create=False) as project:
+        with _open_project(str(path)) as project:
             print(f"demo project: {path}")
             print(project_stats(project).as_table())
         return 0
@@ -114,10 +134,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from irtd_annotator.services.project import Project
     from irtd_annotator.services.stats import project_stats
 
-    with Project.open(args.db, create=False) as project:
+    with _open_project(args.db) as project:
         stats = project_stats(project)
     print(json.dumps(stats.as_dict(), indent=2) if args.json else stats.as_table())
     return 0
@@ -125,14 +144,13 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from irtd_annotator.services.export import ExportOptions, export_release
-    from irtd_annotator.services.project import Project
 
     options = ExportOptions(
         statuses=args.status or ["approved"], tasks=args.task or [], sources=args.source or [],
         annotators=args.by or [], prefix=args.prefix, format=args.format, force=args.force,
         include_invalid=args.include_invalid, annotator=args.annotator,
     )
-    with Project.open(args.db, create=False) as project:
+    with _open_project(args.db) as project:
         report = export_release(project, Path(args.out), options=options,
                                 progress=_progress_printer(args.quiet))
     print(report.summary())
@@ -141,9 +159,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_releases(args: argparse.Namespace) -> int:
     from irtd_annotator.services.export import list_releases
-    from irtd_annotator.services.project import Project
 
-    with Project.open(args.db, create=False) as project:
+    with _open_project(args.db) as project:
         print(list_releases(project))
     return 0
 
@@ -169,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--annotator", default=None, help="name recorded in revisions")
         p.add_argument("--quiet", action="store_true", help="no progress output")
         return p
+
+    p = add("init", "create an empty project (other commands never create one, "
+                    "except import, import-source and demo)", _cmd_init)
+    p.add_argument("--db", required=True, metavar="PROJECT", help="project file or SQLAlchemy URL")
 
     p = add("import", "import IR-TD JSON files (arrays, JSON Lines, concatenated objects)", _cmd_import)
     p.add_argument("files", nargs="+", metavar="FILE")

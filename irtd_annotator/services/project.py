@@ -23,7 +23,10 @@ class Project:
     def open(cls, target: str | Path, *, create: bool = True) -> "Project":
         """Open the project at a path or SQLAlchemy URL, applying pending migrations.
 
-        Raises StoreError (or ProjectNotFoundError when ``create`` is false and it is missing).
+        ``create`` lets a missing or empty file become a project; only commands that make
+        projects (init, import, import-source, demo) pass it. Raises StoreError for a file
+        that is not a project (another program's database, not SQLite, empty without
+        ``create``), ProjectNotFoundError when it is missing and ``create`` is false.
         """
         engine = open_store(target, create=create)
         return cls(engine=engine, location=store_url(target))

@@ -1,15 +1,16 @@
 """Open a project store: make the engine, set SQLite up, back up and migrate.
 
 A project is an SQLite file (WAL, foreign keys on) or any SQLAlchemy URL. Opening applies the
-Alembic migrations in ``db/`` (installed as ``irtd_annotator.migrations``); an existing SQLite
-file that needs an upgrade is first copied to a timestamped backup beside it.
+Alembic migrations in ``db/`` (installed as ``irtd_annotator.migrations``) in one transaction
+that also holds the write lock (ADR 0015): a failed or killed upgrade leaves the file as it
+was. An existing SQLite file that needs an upgrade is first copied to a checked backup beside
+it (``store/backup.py``). A file that is not one of our projects is refused before anything is
+written into it (``store/project_file.py``).
 """
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
@@ -17,11 +18,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
-from irtd_annotator.domain.errors import ProjectNotFoundError, StoreError
+from irtd_annotator.domain.errors import StoreError
+from irtd_annotator.store.backup import ensure_backup
+from irtd_annotator.store.project_file import check_project_file, describe_sqlite_error
 
 
 def store_url(target: str | Path) -> str:
@@ -78,82 +82,113 @@ def current_revision(engine: Engine) -> str | None:
 def open_store(target: str | Path, *, create: bool = True, upgrade_to: str = "head") -> Engine:
     """Open (and create, when ``create``) the store at ``target``, migrated to ``upgrade_to``.
 
-    Raises StoreError with a clear message when the store is missing, locked, read-only or
-    made by a newer version of the application.
+    Raises StoreError with a clear message when the store is missing, not a project (empty
+    without ``create``, another program's database, not SQLite), locked, read-only, made by a
+    newer version of the application, or when its backup cannot be written.
     """
     url = store_url(target)
     path = sqlite_path(url)
     if path is not None:
-        if not path.exists():
-            if not create:
-                raise ProjectNotFoundError(f"project {path} does not exist")
-            if not path.parent.is_dir():
-                raise ProjectNotFoundError(f"folder {path.parent} does not exist")
+        check_project_file(path, create=create)
+    _migrate(url, path, upgrade_to)
     engine = create_store_engine(url)
-    try:
-        if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite":
+        try:
             with engine.connect() as conn:
-                mode = conn.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
-                if mode != "wal" and path is not None:
-                    # read-only media: WAL cannot be switched on; reading still works
-                    pass
-        _migrate(engine, path, upgrade_to)
-    except DBAPIError as exc:
-        engine.dispose()
-        raise StoreError(describe_db_error(url, exc)) from None
-    except StoreError:
-        engine.dispose()
-        raise
+                conn.exec_driver_sql("PRAGMA foreign_keys").scalar()  # opens it: fails early
+        except DBAPIError as exc:
+            engine.dispose()
+            raise StoreError(describe_db_error(url, exc)) from None
     return engine
 
 
-def _migrate(engine: Engine, path: Path | None, target: str) -> None:
-    config = _alembic_config()
-    script = ScriptDirectory.from_config(config)
-    current = current_revision(engine)
-    known = {rev.revision for rev in script.walk_revisions()}
+def _autocommit_driver(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    # pysqlite would BEGIN only before DML and run DDL outside any transaction; with its own
+    # transaction handling off, the "begin" hook below starts every transaction, DDL included
+    # (SQLAlchemy's documented recipe for transactional DDL with pysqlite).
+    dbapi_conn.isolation_level = None
+
+
+def _begin_immediate(conn: Connection) -> None:
+    # IMMEDIATE: the write lock is taken before the schema is read, so two programs opening
+    # the same old project cannot both upgrade it.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _migration_engine(url: str) -> Engine:
+    """A one-connection engine whose transactions cover DDL too (SQLite), for migrating only.
+
+    Kept apart from the store's engine: there, reads would otherwise hold a read transaction
+    from their first statement and pragmas such as ``journal_mode`` would run inside one.
+    """
+    engine = create_engine(url, poolclass=NullPool)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "connect", _autocommit_driver)
+        event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _revision_now(url: str) -> str | None:
+    """The store's schema revision, read without taking the write lock (None when new)."""
+    engine = create_store_engine(url)
+    try:
+        return current_revision(engine)
+    except DBAPIError as exc:
+        raise StoreError(describe_db_error(url, exc)) from None
+    finally:
+        engine.dispose()
+
+
+def _refuse_newer(current: str | None, known: set[str], *, where: object,
+                  head: str | None) -> None:
     if current is not None and current not in known:
         raise StoreError(
-            f"project {path or engine.url} was written by a newer version of IRTD Annotator "
-            f"(schema {current}); this version knows up to {script.get_current_head()}. "
-            "Update the application to open it."
-        )
+            f"project {where} was written by a newer version of IRTD Annotator (schema "
+            f"{current}); this version knows up to {head}. Update the application to open it.")
+
+
+def _migrate(url: str, path: Path | None, target: str) -> None:
+    """Bring the store to ``target`` in one transaction, after a checked backup."""
+    config = _alembic_config()
+    script = ScriptDirectory.from_config(config)
     wanted = script.get_current_head() if target == "head" else target
-    if current == wanted:
-        return
-    if current is not None and path is not None:
-        backup_copy(path, engine)
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, target)
-
-
-def backup_copy(path: Path, engine: Engine) -> Path:
-    """Copy the SQLite file to ``<name>.backup-<UTC time><suffix>`` beside it, consistently."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
-    backup = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
-    # The backup API copies a consistent snapshot even with a WAL beside the file.
-    raw = engine.raw_connection()
+    known = {rev.revision for rev in script.walk_revisions()}
+    now = _revision_now(url)
+    _refuse_newer(now, known, where=path or url, head=script.get_current_head())
+    if now == wanted:
+        return  # nothing to upgrade: no write lock taken, so a read-only project opens too
+    engine = _migration_engine(url)
     try:
-        dest = sqlite3.connect(backup)
-        try:
-            raw.driver_connection.backup(dest)  # type: ignore[union-attr]
-        finally:
-            dest.close()
+        if engine.dialect.name == "sqlite":
+            raw = engine.raw_connection()  # outside a transaction: journal_mode cannot change in one
+            try:
+                driver = raw.driver_connection
+                driver.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
+                # Committed writes into the main file first: a backup is then reusable as long
+                # as neither that file nor its WAL is written again (store/backup.py).
+                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            finally:
+                raw.close()
+        with engine.begin() as conn:
+            # read again under the lock: another program may have upgraded it meanwhile
+            current = MigrationContext.configure(conn).get_current_revision()
+            _refuse_newer(current, known, where=path or url, head=script.get_current_head())
+            if current == wanted:
+                return
+            if current is not None and path is not None:
+                ensure_backup(path, revision=current)
+            config.attributes["connection"] = conn
+            command.upgrade(config, target)
+    except DBAPIError as exc:
+        raise StoreError(describe_db_error(url, exc)) from None
+    except sqlite3.Error as exc:  # from the driver connection used directly above
+        raise StoreError(describe_sqlite_error(path or url, str(exc))) from None
     finally:
-        raw.close()
-    if not backup.exists():  # pragma: no cover - the backup API always writes the file
-        shutil.copy2(path, backup)
-    return backup
+        engine.dispose()
 
 
 def describe_db_error(url: str, exc: DBAPIError) -> str:
+    """One line for a database error met while opening or migrating the store at ``url``."""
     text = str(exc.orig) if exc.orig is not None else str(exc)
-    where = sqlite_path(url) or url
-    if "locked" in text or "busy" in text:
-        return f"project {where} is locked by another program; close it there and try again"
-    if "readonly" in text or "read-only" in text:
-        return f"project {where} is read-only; copy it somewhere writable or change its permissions"
-    if "not a database" in text:
-        return f"{where} is not an IRTD Annotator project (not an SQLite database)"
-    return f"project {where} could not be opened: {text}"
+    return describe_sqlite_error(sqlite_path(url) or url, text)
