@@ -190,5 +190,30 @@ def _migrate(url: str, path: Path | None, target: str) -> None:
 
 def describe_db_error(url: str, exc: DBAPIError) -> str:
     """One line for a database error met while opening or migrating the store at ``url``."""
-    text = str(exc.orig) if exc.orig is not None else str(exc)
-    return describe_sqlite_error(sqlite_path(url) or url, text)
+    text = " ".join((str(exc.orig) if exc.orig is not None else str(exc)).split())
+    path = sqlite_path(url)
+    if path is not None or make_url(url).get_backend_name() == "sqlite":
+        return describe_sqlite_error(path or url, text)
+    return describe_server_error(url, text)
+
+
+def describe_server_error(url: str, text: str) -> str:
+    """One line for an error of a database server (PostgreSQL), its password hidden."""
+    parsed = make_url(url)
+    where = parsed.render_as_string(hide_password=True)
+    server = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    lowered = text.lower()
+    if "connection refused" in lowered or "could not translate host" in lowered or (
+            "timeout" in lowered and "connect" in lowered):
+        return (f"cannot reach the database server {server} for {where}: is it running and "
+                f"is the address right? ({text})")
+    if "password authentication failed" in lowered or "no password supplied" in lowered or (
+            "role" in lowered and "does not exist" in lowered) or (
+            "authentication" in lowered):
+        return f"the database server {server} refused the user or password of {where}"
+    if "does not exist" in lowered and "database" in lowered:
+        return (f"the database {parsed.database} does not exist on {server}; create it "
+                f"(createdb {parsed.database}) and then run irtd-annotator init --db URL")
+    if "permission denied" in lowered:
+        return f"the user of {where} may not do this on {server}: {text}"
+    return f"project {where} could not be opened: {text}"
