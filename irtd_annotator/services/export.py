@@ -24,6 +24,7 @@ from irtd_annotator.domain.errors import StoreError, UserError
 from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import FORMATS
+from irtd_annotator.services.check import ensure_sound
 from irtd_annotator.services.export_query import iter_export_chunks
 from irtd_annotator.services.export_stream import (
     DigestSpill, InvalidSample, ReleaseFile, ReleaseStream, check_target, fsync_dir, swap_back,
@@ -177,8 +178,10 @@ def export_release(project: Project, out_dir: Path | str, *,
     ``cancel()`` returning true stops the export (ExportCancelled). On any failure or
     interrupt nothing is left beside ``out_dir``, an old release in it is kept, and the
     store is unchanged. Raises UserError when ``out_dir`` is not empty (without ``force``),
-    cannot be written, or nothing matches.
+    cannot be written, or nothing matches; ProjectDamagedError when the store fails its
+    quick check (a damaged store is never released).
     """
+    ensure_sound(project.engine, project.location)
     options = options or ExportOptions()
     target = Path(out_dir).expanduser().absolute()
     check_target(target, force=options.force, project_file=project.path)
