@@ -70,7 +70,8 @@ def test_a_sound_project_is_ok(project: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0
     assert out.strip() == f"project {project}: OK ({SAMPLES:,} samples, {EVERY_CHECK})"
     code, out = check(project, capsys, "--quick")
-    assert (code, out.strip()) == (0, f"project {project}: OK ({SAMPLES:,} samples, {EVERY_CHECK})")
+    assert (code, out.strip()) == (0, f"project {project}: OK ({SAMPLES:,} samples, checked: "
+                                      "file integrity, schema, tally, search index)")
 
 
 def test_garbage_in_the_middle_of_the_file_is_damage(
@@ -149,6 +150,8 @@ def test_a_wrong_tally_is_named_and_repaired(project: Path,
     assert out.startswith(f"project {project}: DAMAGED: tally: sample_tally: 1 wrong count "
                           f"({source}/{task}/{status}: kept 0, counted {n})")
     assert f"irtd-annotator check --db {project} --repair" in out
+    code, out = check(project, capsys, "--quick")  # counted per task and status
+    assert code == 1 and f"sample_tally: 1 wrong count ({task}/{status}: kept " in out
     code, out = check(project, capsys, "--repair")
     assert code == 0 and "rebuilt tally" in out
     assert _tally(project) == _counted(project)
@@ -168,7 +171,8 @@ def test_a_wrong_search_index_is_named_and_repaired(
     assert "search index: samples_fts: 3 samples missing (sample 5, sample 6, sample 7)" in out
     assert "samples_fts: 1 row with stale text (sample 9)" in out
     code, out = check(project, capsys, "--quick")  # no text compare, the rows are counted
-    assert code == 1 and "3 samples missing" in out and "stale" not in out
+    assert code == 1 and f"samples_fts: {SAMPLES - 3:,} rows for {SAMPLES:,} samples" in out
+    assert "stale" not in out
     code, out = check(project, capsys, "--repair")
     assert code == 0 and "rebuilt search index" in out
     with sqlite3.connect(project) as conn:

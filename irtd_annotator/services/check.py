@@ -186,8 +186,12 @@ def check_store(engine: Engine, location: str, *, quick: bool) -> CheckReport:
     sqlite = engine.dialect.name == "sqlite"
     checks: list[tuple[str, Callable[[Connection], list[str]]]] = [(SCHEMA, _schema)]
     if sqlite:
-        checks = [(FILE, lambda c: _file(c, quick=quick)), (FOREIGN_KEYS, _foreign_keys),
-                  *checks, (TALLY_CHECK, _tally), (INDEX, lambda c: _index(c, quick=quick))]
+        # The quick form (before every export) reads what it can from indexes: on 260,000
+        # Samples 1 s in all, of which 0.85 s is quick_check; the full form takes 12 s.
+        keys = [] if quick else [(FOREIGN_KEYS, _foreign_keys)]
+        checks = [(FILE, lambda c: _file(c, quick=quick)), *keys, *checks,
+                  (TALLY_CHECK, lambda c: _tally(c, quick=quick)),
+                  (INDEX, lambda c: _index(c, quick=quick))]
     findings: list[Finding] = []
     samples: int | None = None
     try:
@@ -270,22 +274,26 @@ def _schema(conn: Connection) -> list[str]:
     return []
 
 
-def _tally(conn: Connection) -> list[str]:
+def _tally(conn: Connection, *, quick: bool) -> list[str]:
     if not integrity.has_table(conn, TALLY):
         return _absent(conn, TALLY)
-    found = integrity.tally_differences(conn)
+    found = integrity.tally_differences(conn, by_source=not quick)
     return [f"{TALLY}: " + found.describe("wrong count", "wrong counts")] if found else []
 
 
 def _index(conn: Connection, *, quick: bool) -> list[str]:
     if not integrity.has_table(conn, FTS_TABLE):
         return _absent(conn, FTS_TABLE)
+    if quick:
+        indexed, wanted = integrity.search_index_counts(conn)
+        if indexed == wanted:
+            return []
+        return [f"{FTS_TABLE}: {indexed:,} rows for {wanted:,} samples with text"]
     messages = []
-    if not quick:
-        error = integrity.search_index_errors(conn)
-        if error is not None:
-            messages.append(f"{FTS_TABLE} fails its own integrity-check: {error}")
-    found = integrity.search_index_differences(conn, compare_text=not quick)
+    error = integrity.search_index_errors(conn)
+    if error is not None:
+        messages.append(f"{FTS_TABLE} fails its own integrity-check: {error}")
+    found = integrity.search_index_differences(conn)
     for difference, one, many in (
             (found.missing, "sample missing", "samples missing"),
             (found.extra, "row for no sample", "rows for no sample"),

@@ -86,19 +86,31 @@ def has_table(conn: Connection, name: str) -> bool:
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).scalar())
 
 
-def tally_differences(conn: Connection) -> Difference | None:
-    """The (source, task, status) keys whose kept count differs from the Samples', or None."""
+def tally_differences(conn: Connection, *, by_source: bool = True) -> Difference | None:
+    """The keys whose kept count differs from the Samples', or None. Per (source, task,
+    status); without ``by_source`` per (task, status), which an index of the Samples counts
+    without reading them (50 ms instead of 1 s on 260,000 Samples)."""
+    keys = "source, task, status" if by_source else "task, status"
+    counted = _COUNTED if by_source else (
+        "SELECT task, status, count(*) AS n FROM samples GROUP BY task, status")
     rows = conn.exec_driver_sql(
-        f"SELECT source, task, status, sum(kept), sum(counted) FROM"
-        f" (SELECT source, task, status, n AS kept, 0 AS counted FROM {TALLY}"
-        f" UNION ALL SELECT source, task, status, 0, n FROM ({_COUNTED}))"
-        f" GROUP BY source, task, status HAVING sum(kept) <> sum(counted)"
-        f" ORDER BY source, task, status").all()
+        f"SELECT {keys}, sum(kept), sum(counted) FROM"
+        f" (SELECT {keys}, n AS kept, 0 AS counted FROM {TALLY}"
+        f" UNION ALL SELECT {keys}, 0, n FROM ({counted}))"
+        f" GROUP BY {keys} HAVING sum(kept) <> sum(counted) ORDER BY {keys}").all()
     if not rows:
         return None
-    examples = tuple(f"{source}/{task}/{status}: kept {kept}, counted {counted}"
-                     for source, task, status, kept, counted in rows[:EXAMPLES])
+    examples = tuple(f"{'/'.join(map(str, key))}: kept {kept}, counted {n}"
+                     for *key, kept, n in rows[:EXAMPLES])
     return Difference(len(rows), examples)
+
+
+def search_index_counts(conn: Connection) -> tuple[int, int]:
+    """(rows in the search index, Samples with text): equal in a sound index."""
+    indexed, wanted = conn.exec_driver_sql(
+        f"SELECT (SELECT count(*) FROM {FTS_TABLE}),"
+        " (SELECT count(DISTINCT sample_id) FROM turns)").one()
+    return int(indexed), int(wanted)
 
 
 def search_index_errors(conn: Connection) -> str | None:
@@ -131,17 +143,15 @@ def _ids(conn: Connection, sql: str) -> Difference | None:
     return Difference(int(rows[0][1]), tuple(f"sample {i}" for i, _n in rows))
 
 
-def search_index_differences(conn: Connection, *, compare_text: bool) -> IndexDifferences:
-    """Compare the index with the Samples' turns: one row per Sample with turns, none else;
-    with ``compare_text`` also each row's text (reads every turn)."""
+def search_index_differences(conn: Connection) -> IndexDifferences:
+    """Compare the index with the Samples' turns: one row per Sample with turns, none else,
+    each with its Sample's text (reads every turn)."""
     missing = _ids(conn, f"SELECT DISTINCT t.sample_id AS id FROM turns t WHERE NOT EXISTS"
                          f" (SELECT 1 FROM {FTS_TABLE} f WHERE f.rowid = t.sample_id)")
     extra = _ids(conn, f"SELECT f.rowid AS id FROM {FTS_TABLE} f WHERE NOT EXISTS"
                        f" (SELECT 1 FROM turns t WHERE t.sample_id = f.rowid)")
-    stale = None
-    if compare_text:
-        stale = _ids(conn, f"SELECT w.id FROM ({_WANTED_TEXT}) w JOIN {FTS_TABLE} f"
-                           f" ON f.rowid = w.id WHERE f.text IS NOT w.text")
+    stale = _ids(conn, f"SELECT w.id FROM ({_WANTED_TEXT}) w JOIN {FTS_TABLE} f"
+                       f" ON f.rowid = w.id WHERE f.text IS NOT w.text")
     return IndexDifferences(missing=missing, extra=extra, stale=stale)
 
 
