@@ -17,6 +17,9 @@ from typing import Iterator
 import pytest
 
 from irtd_annotator import cli
+from irtd_annotator.services.importing import ImportOptions, import_files
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review import QueueFilter, ReviewSession
 
 PAGE = 4096
 SAMPLES = 3733  # ReID.json's samples (shared/data/README.md)
@@ -193,3 +196,22 @@ def test_check_of_a_missing_project_makes_no_file(tmp_path: Path,
     code, out = check(missing, capsys)
     assert code == 2 and f"project {missing} does not exist" in out
     assert not missing.exists()
+
+
+
+def test_review_writes_and_imports_wait_for_the_disk(project: Path, irtd_files: Path) -> None:
+    """A reviewer's acknowledged decision survives a power loss: every connection commits
+    with synchronous=FULL (2), also the one an import used (ADR 0013)."""
+    with Project.open(project, create=False) as opened:
+        session = ReviewSession(opened, annotator="Ada")
+        first = session.query_ids(QueueFilter())[0]
+        assert session.set_status(first, "approved")
+        report = import_files(opened, [irtd_files / "AerialCounting.json"],
+                              options=ImportOptions())
+        assert report.ok
+        with opened.engine.connect() as conn:  # the pool's one connection, as the import left it
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+            assert opened.engine.pool.checkedout() == 1 and opened.engine.pool.checkedin() == 0
+    with sqlite3.connect(project) as conn:
+        assert conn.execute("SELECT status FROM samples WHERE id = ?", (first,)).fetchone() == (
+            "approved",)
