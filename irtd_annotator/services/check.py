@@ -99,7 +99,8 @@ class CheckReport:
         if self.repairable:
             return (f"the {' and the '.join(sorted({f.check for f in self.findings}))} "
                     f"are derived from the samples: rebuild them with "
-                    f"irtd-annotator check --db {self.where} --repair")
+                    f"irtd-annotator check --db {self.where} --repair (with the project "
+                    "closed in the window)")
         if self.backup is not None:
             return (f"restore a backup: the newest beside it is {self.backup} (close the "
                     "program, keep the damaged file aside, copy the backup in its place); "
@@ -148,8 +149,12 @@ def repair_project(target: str | Path) -> CheckReport:
         before = check_store(engine, url, quick=False)
         if not before.repairable:
             return before
-        with engine.begin() as conn:
-            integrity.rebuild_derived(conn)
+        try:
+            with engine.begin() as conn:
+                integrity.rebuild_derived(conn)
+        except DBAPIError as exc:
+            raise StoreError(f"project {before.where}: the rebuild failed, nothing was changed: "
+                             f"{_db_message(exc)}") from None
         after = check_store(engine, url, quick=False)
     finally:
         engine.dispose()
