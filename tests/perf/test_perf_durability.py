@@ -2,14 +2,16 @@
 
     .venv/bin/python -m pytest tests/perf/test_perf_durability.py -s
     .venv/bin/python tests/perf/test_perf_durability.py [--samples 260000] [--rounds 40]
-        [--import-rounds 2]
+        [--import-rounds 2] [--window PROJECT]
 
 APPROVE: ``set_status`` (transaction with its revision) + ``counts`` of the whole queue, i.e.
 the A key, as in test_perf_review.py, on a store of ``--samples`` Samples. Two projects are open
 on the same file, one whose connections use FULL (the engine's setting) and one NORMAL (what it
 used before); the rounds alternate between them, so both see the same machine load. IMPORT: the
 40,200 real IR-TD samples into a fresh project (test_perf_import.py's ``run_import``), in each
-mode, alternating. Prints medians, the 90th percentiles and the ratios FULL / NORMAL; the goal is
+mode, alternating. WINDOW (with ``--window PROJECT``, e.g. a store built by bench_scale): the
+window's approve action (bench_window.py: store write, revision, undo step, queue refresh,
+progress count), 100 approvals per mode, twice each, alternating. Prints medians, the 90th percentiles and the ratios FULL / NORMAL; the goal is
 an approve <= 20 ms with FULL.
 """
 
@@ -104,6 +106,18 @@ def import_s(rounds: int) -> dict[str, list[float]]:
     return figures
 
 
+def window_ms(project: str, rounds: int = 2) -> dict[str, list[float]]:
+    """Milliseconds of the window's approve action per mode (bench_window.py), alternating."""
+    from tests.perf import bench_window  # Qt only when asked for
+
+    figures: dict[str, list[float]] = {mode: [] for mode in MODES}
+    for _ in range(rounds):
+        for mode in MODES:
+            with synchronous(mode):
+                figures[mode] += bench_window.run(project, pairs=10, approvals=100)["approve_ms"]
+    return figures
+
+
 def _p90(values: list[float]) -> float:
     return sorted(values)[math.ceil(0.9 * (len(values) - 1))]
 
@@ -118,10 +132,12 @@ def report(title: str, unit: str, figures: dict[str, list[float]]) -> float:
     return medians["FULL"]
 
 
-def run(samples: int, rounds: int, import_rounds: int) -> float:
+def run(samples: int, rounds: int, import_rounds: int, window: str | None = None) -> float:
     full = report("APPROVE", "ms", approve_ms(samples, rounds))
     if import_rounds:
         report("IMPORT ", "s ", import_s(import_rounds))
+    if window:
+        report("WINDOW APPROVE", "ms", window_ms(window))
     return full
 
 
@@ -134,5 +150,6 @@ if __name__ == "__main__":
     parser.add_argument("--samples", type=int, default=260_000)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--import-rounds", type=int, default=2)
+    parser.add_argument("--window", metavar="PROJECT", help="also time the window's approve")
     args = parser.parse_args()
-    run(args.samples, args.rounds, args.import_rounds)
+    run(args.samples, args.rounds, args.import_rounds, args.window)
