@@ -22,7 +22,7 @@ from irtd_annotator.domain.errors import StoreError, UserError
 if TYPE_CHECKING:
     from irtd_annotator.services.project import Project
 
-COMMANDS = ("init", "import", "import-source", "demo", "stats", "export", "releases")
+COMMANDS = ("init", "import", "import-source", "demo", "stats", "export", "releases", "check")
 
 
 def _parse_roots(values: list[str]) -> dict[str, str]:
@@ -165,6 +165,17 @@ def _cmd_releases(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from irtd_annotator.services.check import check_project, describe, repair_project
+
+    if args.repair:
+        report = repair_project(args.db)
+    else:
+        report = check_project(args.db, quick=args.quick)
+    print(json.dumps(report.as_dict(), indent=2) if args.json else describe(report))
+    return 0 if report.ok else 1
+
+
 def _open_window(project: str | None, annotator: str | None) -> int:
     from irtd_annotator.app import run_gui
 
@@ -233,6 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("releases", "list the releases exported from a project", _cmd_releases)
     p.add_argument("--db", required=True, metavar="PROJECT")
+
+    p = add("check", "check a project's file, tally and search index; say if it is damaged",
+            _cmd_check)
+    p.add_argument("--db", required=True, metavar="PROJECT")
+    p.add_argument("--quick", action="store_true",
+                   help="quick_check, and no text compare of the search index")
+    p.add_argument("--repair", action="store_true",
+                   help="rebuild a wrong tally or search index (derived data) in one transaction")
+    p.add_argument("--json", action="store_true")
     return parser
 
 

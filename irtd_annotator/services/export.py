@@ -24,6 +24,7 @@ from irtd_annotator.domain.errors import StoreError, UserError
 from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import FORMATS
+from irtd_annotator.services.check import ensure_sound
 from irtd_annotator.services.export_query import iter_export_chunks
 from irtd_annotator.services.export_stream import (
     DigestSpill, InvalidSample, ReleaseFile, ReleaseStream,
@@ -184,8 +185,10 @@ def export_release(project: Project, out_dir: Path | str, *,
     store is unchanged; a killed export is finished or undone by the next one (ADR 0016).
     Raises UserError when ``out_dir`` is the project's or its images' place, is not empty
     (without ``force``, or not a release of this program), cannot be written, or nothing
-    matches.
+    matches; ProjectDamagedError when the store fails its quick check (a damaged store is
+    never released).
     """
+    ensure_sound(project.engine, project.location)
     options = options or ExportOptions()
     target = Path(out_dir).expanduser().absolute()
     recover_releases(project)

@@ -62,7 +62,9 @@ def _set_sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit (a reviewer's acknowledged decision) is on disk before it returns,
+    # also through a power loss; NORMAL only survives a process kill (ADR 0013).
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
