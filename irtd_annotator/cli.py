@@ -61,9 +61,18 @@ def _warn_missing_roots(roots: dict[str, str]) -> None:
 
 def _open_project(target: str, *, may_create: bool = False) -> Project:
     """The project at ``target``; only a command that makes projects passes ``may_create``."""
+    from irtd_annotator.services.export import recover_releases
     from irtd_annotator.services.project import Project
 
-    return Project.open(target, create=may_create)
+    project = Project.open(target, create=may_create)
+    try:  # an export killed midway is finished or undone at the next start (ADR 0016)
+        recover_releases(project)
+    except UserError as exc:
+        print(f"irtd-annotator: warning: {exc}", file=sys.stderr)
+    except BaseException:
+        project.close()
+        raise
+    return project
 
 
 def _cmd_init(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QLabel, QMainW
 from irtd_annotator import __version__
 from irtd_annotator.domain.errors import ProjectNotFoundError, UserError
 from irtd_annotator.imaging.display import DisplaySettings
-from irtd_annotator.services.export import ExportOptions
+from irtd_annotator.services.export import ExportOptions, recover_releases
 from irtd_annotator.services.importing import ImportReport
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review import QueueFilter, ReviewSession
@@ -146,6 +146,10 @@ class MainWindow(QMainWindow):
                 self._fill_recent()
             self.show_error("Cannot open the project", str(exc))
             return False
+        try:  # an export killed midway is finished or undone at the next start (ADR 0016)
+            recover_releases(project)
+        except UserError as exc:
+            self.show_error("An interrupted export could not be settled", str(exc))
         self.close_project()
         key = str(project.path) if project.path is not None else project.location
         # read before the queue exists: showing its first row already updates these
