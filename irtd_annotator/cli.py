@@ -61,7 +61,7 @@ def _warn_missing_roots(roots: dict[str, str]) -> None:
 
 def _open_project(target: str, *, may_create: bool = False) -> Project:
     """The project at ``target``; only a command that makes projects passes ``may_create``."""
-    from irtd_annotator.services.export import recover_releases
+    from irtd_annotator.services.release.export import recover_releases
     from irtd_annotator.services.project import Project
 
     project = Project.open(target, create=may_create)
@@ -87,7 +87,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from irtd_annotator.services.importing import ImportOptions, import_files
+    from irtd_annotator.services.importing.files import ImportOptions, import_files
 
     if args.report and not args.skip_bad:
         raise UserError("--report names where --skip-bad lists the rejected samples; without "
@@ -121,7 +121,7 @@ def _progress_printer(quiet: bool) -> Callable[[int, int, str], None] | None:
 
 
 def _cmd_import_source(args: argparse.Namespace) -> int:
-    from irtd_annotator.services.sources import import_source
+    from irtd_annotator.services.importing.sources import import_source
 
     with _open_project(args.db, may_create=True) as project:
         report = import_source(project, args.kind, Path(args.dir), annotator=args.annotator)
@@ -130,7 +130,7 @@ def _cmd_import_source(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from irtd_annotator.services.sources import ensure_demo_project
+    from irtd_annotator.services.importing.sources import ensure_demo_project
     from irtd_annotator.services.stats import project_stats
 
     path = ensure_demo_project()
@@ -152,7 +152,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from irtd_annotator.services.export import ExportOptions, export_release
+    from irtd_annotator.services.release.export import ExportOptions, export_release
 
     options = ExportOptions(
         statuses=args.status or ["approved"], tasks=args.task or [], sources=args.source or [],
@@ -167,7 +167,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_releases(args: argparse.Namespace) -> int:
-    from irtd_annotator.services.export import list_releases
+    from irtd_annotator.services.release.export import list_releases
 
     with _open_project(args.db) as project:
         print(list_releases(project))

@@ -63,7 +63,7 @@ def data(tmp_path: Path, llvip_dir: Path, irtd_files: Path):  # type: ignore[no-
 def session(data):  # type: ignore[no-untyped-def]
     """A ReviewSession on ``data`` for the annotator Ada."""
     from irtd_annotator.services.project import Project
-    from irtd_annotator.services.review import ReviewSession
+    from irtd_annotator.services.review.session import ReviewSession
 
     project = Project.open(data.path, create=False)
     yield ReviewSession(project, annotator="Ada")

@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import select
 
 from export_support import read_release_file
-from irtd_annotator.services.importing import ImportOptions, import_files
+from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 from irtd_annotator.store.schema import Sample, Turn
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from import_support import flir_image, sample, write_samples
 
-from irtd_annotator.services.importing import ImportOptions, import_files
+from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 
 CAPTION_PROMPT = "<image>\nDescribe this picture in detail."

@@ -23,7 +23,7 @@ from PySide6.QtGui import QTextCursor  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from irtd_annotator.services.review import Changes  # noqa: E402
+from irtd_annotator.services.review.session import Changes  # noqa: E402
 from irtd_annotator.ui.main_window import MainWindow  # noqa: E402
 from irtd_annotator.ui.settings import AppSettings  # noqa: E402
 

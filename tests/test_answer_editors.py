@@ -14,12 +14,12 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QCheckBox, QRadioButton
 
 from editing_data import answer_of, first_of_kind, import_subset, released, sample_id, stored_answer
-from irtd_annotator.services.editing import AnswerEditing
+from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review import ReviewSession
-from irtd_annotator.ui.answer_editors import AnswerEditors
+from irtd_annotator.services.review.session import ReviewSession
+from irtd_annotator.ui.sample.answer_editors import AnswerEditors
 from irtd_annotator.ui.edit_controller import EditController
-from irtd_annotator.ui.pair_view import PairView
+from irtd_annotator.ui.pair.view import PairView
 
 PER_FILE = 8  # real samples per released file
 

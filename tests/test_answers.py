@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 
 from irtd_annotator.domain.markup import MarkupError
 from irtd_annotator.domain.model import Box, Point
-from irtd_annotator.services.answers import (
+from irtd_annotator.services.review.answers import (
     answer_for_geometry, answer_for_options, load_context, write_answer,
 )
 from irtd_annotator.services.project import Project

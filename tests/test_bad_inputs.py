@@ -22,7 +22,7 @@ from bad_inputs import Case, cases
 from import_support import dump_store, grounding, write_samples
 from irtd_annotator import cli
 from irtd_annotator.domain.errors import BadInputError
-from irtd_annotator.services.importing import ImportOptions, import_files
+from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.folders import data_dir
 
@@ -234,7 +234,7 @@ def test_an_input_too_large_for_the_memory_is_one_line_and_changes_nothing(
     script = (
         "import resource, sys\n"
         "from irtd_annotator import cli\n"
-        "import irtd_annotator.services.importing, irtd_annotator.services.project\n"
+        "import irtd_annotator.services.importing.files, irtd_annotator.services.project\n"
         "pages = int(open('/proc/self/statm').read().split()[0])\n"
         "used = pages * resource.getpagesize()\n"
         "resource.setrlimit(resource.RLIMIT_AS, (used + 30 * 2**20, resource.RLIM_INFINITY))\n"
@@ -331,7 +331,7 @@ def test_rewriting_the_points_of_an_answer_full_of_unclosed_refs_does_not_hang()
     script = (
         "from irtd_annotator.domain.model import CoordSpace, Point\n"
         "from irtd_annotator.domain.tasks import Task\n"
-        "from irtd_annotator.services.answers import AnswerContext, answer_for_geometry\n"
+        "from irtd_annotator.services.review.answers import AnswerContext, answer_for_geometry\n"
         "ctx = AnswerContext(sample_id=1, pair_id=1, task=Task.LOCATION, prompt='p',\n"
         "    answer_idx=1, answer='<ref>' * 100_000 + '<pos>[(1, 2)]</pos>',\n"
         "    answer_space=CoordSpace.NORM1000, width=None, height=None)\n"

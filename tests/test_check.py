@@ -17,9 +17,9 @@ from typing import Iterator
 import pytest
 
 from irtd_annotator import cli
-from irtd_annotator.services.importing import ImportOptions, import_files
+from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review import QueueFilter, ReviewSession
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 
 PAGE = 4096
 SAMPLES = 3733  # ReID.json's samples (shared/data/README.md)

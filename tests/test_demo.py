@@ -15,7 +15,7 @@ from irtd_annotator import cli
 from irtd_annotator.domain.tasks import Task, task_from_prompt
 from irtd_annotator.services.folders import data_dir
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.sources import ensure_demo_project, load_drafts
+from irtd_annotator.services.importing.sources import ensure_demo_project, load_drafts
 from irtd_annotator.store.schema import Pair, Sample, Turn
 
 DEMO_IDS = {"010005", "190001", "190002", "190003", "190004", "190005"}

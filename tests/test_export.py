@@ -17,9 +17,9 @@ from irtd_annotator.domain.errors import UserError
 from irtd_annotator.exporters import irtd_json
 from irtd_annotator.exporters import report as report_module
 from irtd_annotator.exporters.report import levenshtein
-from irtd_annotator.services import export as export_service
-from irtd_annotator.services import export_query
-from irtd_annotator.services.export import (
+from irtd_annotator.services.release import export as export_service
+from irtd_annotator.services.release import query as export_query
+from irtd_annotator.services.release.export import (
     ExportCancelled, ExportError, ExportOptionError, ExportOptions, export_release, list_releases,
 )
 from irtd_annotator.services.project import Project

@@ -20,7 +20,7 @@ import pytest
 
 from irtd_annotator import cli
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.release_folder import KILL_AT_ENV, new_intent
+from irtd_annotator.services.release.folder import KILL_AT_ENV, new_intent
 from irtd_annotator.store.releases import put_intent
 
 # Step -> is the new release recorded (kept) when the process dies there?

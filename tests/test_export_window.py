@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from export_support import read_release_file
-from irtd_annotator.services.export import ExportOptions, list_releases
+from irtd_annotator.services.release.export import ExportOptions, list_releases
 from irtd_annotator.services.project import Project
-from irtd_annotator.ui import export_worker
-from irtd_annotator.ui.export_dialog import ExportDialog, ReleasesDialog
-from irtd_annotator.ui.export_worker import ExportRunner
+from irtd_annotator.ui.jobs import export_worker
+from irtd_annotator.ui.jobs.export_dialog import ExportDialog, ReleasesDialog
+from irtd_annotator.ui.jobs.export_worker import ExportRunner
 from irtd_annotator.ui.main_window import MainWindow
 from review_data import ReviewData, build_review_project
 from test_main_window import Errors, open_window, store

@@ -18,7 +18,7 @@ from irtd_annotator.exporters.irtd_json import (
 from irtd_annotator.exporters.report import (
     ReportRow, ReviewReportWriter, edit_distance, levenshtein,
 )
-from irtd_annotator.services.export_stream import DigestSpill
+from irtd_annotator.services.release.stream import DigestSpill
 
 
 def _sample(obj: dict) -> ReleaseSample:

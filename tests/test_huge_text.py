@@ -18,14 +18,14 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from huge_text_data import build_huge_project, huge_caption
-from irtd_annotator.ui import turn_editor
-from irtd_annotator.ui.diff_view import (
+from irtd_annotator.ui.sample import turn_editor
+from irtd_annotator.ui.sample.diff_view import (
     DISPLAY_LIMIT, MAX_DIFF_CHARS, MAX_DIFF_WORDS, difference, word_diff,
 )
-from irtd_annotator.ui.history_dialog import HistoryDialog
+from irtd_annotator.ui.sample.history_dialog import HistoryDialog
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.settings import AppSettings
-from irtd_annotator.ui.turn_editor import EDIT_WINDOW, HINT_LIMIT
+from irtd_annotator.ui.sample.turn_editor import EDIT_WINDOW, HINT_LIMIT
 
 
 class Spy:

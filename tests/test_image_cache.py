@@ -10,9 +10,9 @@ from PySide6.QtGui import QImage
 
 from irtd_annotator.imaging.display import DisplaySettings
 from irtd_annotator.imaging.load import ImageDecodeError, ImageMissingError
-from irtd_annotator.ui.image_cache import (DecodedImage, ImageCache, ImageLoader, ImageRequest,
+from irtd_annotator.ui.pair.image_cache import (DecodedImage, ImageCache, ImageLoader, ImageRequest,
                                            render)
-from irtd_annotator.ui.qimage import array_to_qimage
+from irtd_annotator.ui.pair.qimage import array_to_qimage
 
 
 def _image(height: int = 10, width: int = 10) -> DecodedImage:

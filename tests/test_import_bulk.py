@@ -20,9 +20,9 @@ from import_support import (
     sample, write_samples,
 )
 from irtd_annotator.imaging.probe import image_size, probe_file
-from irtd_annotator.services.importing import ImportCancelled, ImportOptions, import_files
+from irtd_annotator.services.importing.files import ImportCancelled, ImportOptions, import_files
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.sources import import_source
+from irtd_annotator.services.importing.sources import import_source
 from irtd_annotator.services.warnings_refresh import refresh_warnings
 
 LLVIP_IMAGE = "/mnt/authors/Data4MLLM/LLVIP/infrared/test/{}.jpg"

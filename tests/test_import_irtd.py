@@ -18,7 +18,7 @@ from import_support import (
 from irtd_annotator import cli
 from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.tasks import task_from_file_name
-from irtd_annotator.services.importing import (
+from irtd_annotator.services.importing.files import (
     ImportCancelled, ImportOptions, ImportReport, import_files,
 )
 from irtd_annotator.services.project import Project

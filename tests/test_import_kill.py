@@ -30,7 +30,7 @@ import pytest
 from import_support import dump_store, query, write_samples
 from irtd_annotator import cli
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review import ReviewSession
+from irtd_annotator.services.review.session import ReviewSession
 
 FILE = "Detection.json"
 IMPORTED = 2789  # samples of the released Detection.json

@@ -17,7 +17,7 @@ from irtd_annotator.domain.errors import BadInputError, UserError
 from irtd_annotator.imaging.probe import image_size
 from irtd_annotator.importers.irtd_json import iter_objects, read_samples
 from irtd_annotator.importers.paths import ImagePathError, PathMapping, preset_for
-from irtd_annotator.services.importing import ImportOptions, ImportReport, import_files
+from irtd_annotator.services.importing.files import ImportOptions, ImportReport, import_files
 from irtd_annotator.services.project import Project
 
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
-from irtd_annotator.services.review import QueueFilter
+from irtd_annotator.services.review.session import QueueFilter
 from irtd_annotator.ui.dialogs import RejectDialog, ShortcutsDialog
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.settings import AppSettings

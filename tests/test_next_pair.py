@@ -24,13 +24,13 @@ from irtd_annotator.domain.model import Point, ReviewStatus
 from irtd_annotator.domain.views import PairInfo
 from irtd_annotator.imaging.display import PALETTES, DisplaySettings, to_display, to_display_bgra
 from irtd_annotator.imaging.load import load_image
-from irtd_annotator.services.editing import AnswerEditing
+from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review import ReviewSession
-from irtd_annotator.services.sources import import_source
-from irtd_annotator.ui.image_cache import ImageRequest
+from irtd_annotator.services.review.session import ReviewSession
+from irtd_annotator.services.importing.sources import import_source
+from irtd_annotator.ui.pair.image_cache import ImageRequest
 from irtd_annotator.ui.main_window import MainWindow
-from irtd_annotator.ui.pair_view import PairView
+from irtd_annotator.ui.pair.view import PairView
 from irtd_annotator.ui.settings import AppSettings
 from review_data import ReviewData
 

@@ -14,7 +14,7 @@ import pytest
 from import_support import GROUNDING_PROMPT, dump_store, grounding, query, sample, write_samples
 from irtd_annotator import cli
 from irtd_annotator.domain.errors import UserError
-from irtd_annotator.services.importing import ImportOptions, import_files
+from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 
 

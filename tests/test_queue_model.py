@@ -14,9 +14,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QTableView
 from pytestqt.qtbot import QtBot
 
-from irtd_annotator.services.review import Changes, QueueFilter, QueueRow, ReviewSession
-from irtd_annotator.ui.queue_dock import QueueDock
-from irtd_annotator.ui.queue_model import COLUMN_OF, ID_ROLE, QueueModel
+from irtd_annotator.services.review.session import Changes, QueueFilter, QueueRow, ReviewSession
+from irtd_annotator.ui.queue.dock import QueueDock
+from irtd_annotator.ui.queue.model import COLUMN_OF, ID_ROLE, QueueModel
 from review_data import ReviewData
 
 BIG = 100_000

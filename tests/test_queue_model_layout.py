@@ -15,8 +15,8 @@ from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 from pytestqt.qtbot import QtBot
 
-from irtd_annotator.services.review import QueueFilter, ReviewSession
-from irtd_annotator.ui.queue_model import ID_ROLE, QueueModel
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession
+from irtd_annotator.ui.queue.model import ID_ROLE, QueueModel
 
 PENDING = QueueFilter(statuses=("pending",))
 

@@ -10,11 +10,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
-from irtd_annotator.services.importing import ImportOptions, import_files
+from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review import QueueFilter, ReviewSession
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from irtd_annotator.store.engine import open_store
-from irtd_annotator.ui.queue_model import QueueModel
+from irtd_annotator.ui.queue.model import QueueModel
 from review_data import ReviewData
 
 

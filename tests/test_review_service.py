@@ -14,7 +14,7 @@ from irtd_annotator.domain.errors import StoreError
 from irtd_annotator.domain.model import Box, ReviewStatus
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review import Changes, QueueFilter, ReviewSession
+from irtd_annotator.services.review.session import Changes, QueueFilter, ReviewSession
 from irtd_annotator.store.schema import Pair, Revision, Sample, Turn
 from review_data import ReviewData
 

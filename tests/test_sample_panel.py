@@ -14,11 +14,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QMainWindow, QTextEdit, QToolTip
 from pytestqt.qtbot import QtBot
 
-from irtd_annotator.services.review import ReviewSession
-from irtd_annotator.ui.diff_view import DELETED_COLOUR, INSERTED_COLOUR, DiffChunk, word_diff
-from irtd_annotator.ui.history_dialog import HistoryDialog
-from irtd_annotator.ui.sample_panel import SamplePanel
-from irtd_annotator.ui.turn_editor import TurnEditor
+from irtd_annotator.services.review.session import ReviewSession
+from irtd_annotator.ui.sample.diff_view import DELETED_COLOUR, INSERTED_COLOUR, DiffChunk, word_diff
+from irtd_annotator.ui.sample.history_dialog import HistoryDialog
+from irtd_annotator.ui.sample.panel import SamplePanel
+from irtd_annotator.ui.sample.turn_editor import TurnEditor
 from review_data import ReviewData
 
 HIGHLIGHT_CAPTION = ("A red car is parked beside a brightly lit sign.\n"
@@ -190,7 +190,7 @@ def test_word_difference_colours(qtbot: QtBot) -> None:
         assert "".join(c.text for c in chunks if c.op != "insert") == old
         assert "".join(c.text for c in chunks if c.op != "delete") == new
     assert "".join(c.text for c in word_diff("a b", "a b") if c.op == "equal") == "a b"
-    from irtd_annotator.ui.diff_view import DiffView
+    from irtd_annotator.ui.sample.diff_view import DiffView
     view = DiffView()
     qtbot.addWidget(view)
     view.set_texts("A red car glows.", "A warm car glows.")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review import QueueFilter, ReviewSession
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from review_data import ReviewData
 
 
@@ -77,7 +77,7 @@ def test_pairs_of_gives_each_samples_pair(session: ReviewSession, data: ReviewDa
 
 
 def test_an_import_indexes_its_turns_for_search(tmp_path: Path, irtd_files: Path) -> None:
-    from irtd_annotator.services.importing import ImportOptions, import_files
+    from irtd_annotator.services.importing.files import ImportOptions, import_files
 
     path = tmp_path / "p.db"
     with Project.open(path) as project:

@@ -27,7 +27,7 @@ from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import (
     BAD_MARKUP, OUTSIDE_IMAGE, SampleFacts, keep_codes, sample_warnings,
 )
-from irtd_annotator.services.answers import (
+from irtd_annotator.services.review.answers import (
     ANSWER_KINDS, IMAGE_SIZES_KEY, MARKER, AnswerContext, parse_for,
 )
 from irtd_annotator.services.project import Project

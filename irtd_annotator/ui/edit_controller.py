@@ -18,9 +18,9 @@ from irtd_annotator.domain.geometry_edit import Alignment
 from irtd_annotator.domain.model import Box, Point
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import SampleView
-from irtd_annotator.services.editing import AnswerEditing, GeometrySnapshot, InvalidAnswerError
-from irtd_annotator.services.review import Changes, ReviewSession
-from irtd_annotator.ui.answer_editors import AnswerEditors
+from irtd_annotator.services.review.editing import AnswerEditing, GeometrySnapshot, InvalidAnswerError
+from irtd_annotator.services.review.session import Changes, ReviewSession
+from irtd_annotator.ui.sample.answer_editors import AnswerEditors
 from irtd_annotator.ui.review_controller import ReviewController
 from irtd_annotator.ui.undo import ServiceCommand
 

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMenu
 
-from irtd_annotator.services.editing import AnswerEditing
+from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review import ReviewSession
-from irtd_annotator.ui.answer_editors import AnswerEditors
-from irtd_annotator.ui.edit_actions import EditActions
+from irtd_annotator.services.review.session import ReviewSession
+from irtd_annotator.ui.sample.answer_editors import AnswerEditors
+from irtd_annotator.ui.pair.edit_actions import EditActions
 from irtd_annotator.ui.edit_controller import EditController
 from irtd_annotator.ui.review_controller import ReviewController
 

@@ -19,25 +19,25 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QLabel, QMainW
 from irtd_annotator import __version__
 from irtd_annotator.domain.errors import ProjectNotFoundError, UserError
 from irtd_annotator.imaging.display import DisplaySettings
-from irtd_annotator.services.export import ExportOptions, recover_releases
-from irtd_annotator.services.importing import ImportReport
+from irtd_annotator.services.release.export import ExportOptions, recover_releases
+from irtd_annotator.services.importing.files import ImportReport
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review import QueueFilter, ReviewSession
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from irtd_annotator.ui import dialogs
 from irtd_annotator.ui.actions import (
     build_actions, build_menus, build_toolbar, install_typing_guard, shortcut_rows,
 )
 from irtd_annotator.ui.edit_wiring import EditingUi
-from irtd_annotator.ui.export_dialog import (
+from irtd_annotator.ui.jobs.export_dialog import (
     default_release_folder, open_export_dialog, show_releases,
 )
-from irtd_annotator.ui.export_worker import ExportRunner, start_export
-from irtd_annotator.ui.history_dialog import HistoryDialog
-from irtd_annotator.ui.import_worker import ImportRunner, start_import
-from irtd_annotator.ui.pair_view import PairView
-from irtd_annotator.ui.queue_dock import QueueDock
+from irtd_annotator.ui.jobs.export_worker import ExportRunner, start_export
+from irtd_annotator.ui.sample.history_dialog import HistoryDialog
+from irtd_annotator.ui.jobs.import_worker import ImportRunner, start_import
+from irtd_annotator.ui.pair.view import PairView
+from irtd_annotator.ui.queue.dock import QueueDock
 from irtd_annotator.ui.review_controller import ReviewController
-from irtd_annotator.ui.sample_panel import SamplePanel
+from irtd_annotator.ui.sample.panel import SamplePanel
 from irtd_annotator.ui.settings import AppSettings
 
 APP_NAME = "IRTD Annotator"

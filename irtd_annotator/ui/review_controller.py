@@ -16,7 +16,7 @@ from PySide6.QtGui import QUndoStack
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import Box, Point, ReviewStatus
 from irtd_annotator.domain.views import PairInfo, SampleView
-from irtd_annotator.services.review import Changes, QueueFilter, ReviewSession
+from irtd_annotator.services.review.session import Changes, QueueFilter, ReviewSession
 from irtd_annotator.ui.undo import StatusValue, status_command, text_command
 
 PREFETCH = 3   # samples ahead whose images are decoded in the background

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from irtd_annotator.services.folders import config_dir
-from irtd_annotator.services.review import QueueFilter
+from irtd_annotator.services.review.session import QueueFilter
 
 MAX_RECENT = 10
 

@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 from PySide6.QtGui import QUndoCommand
 
 from irtd_annotator.domain.errors import UserError
-from irtd_annotator.services.review import Changes
+from irtd_annotator.services.review.session import Changes
 
 
 class StatusWriter(Protocol):

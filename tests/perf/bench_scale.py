@@ -140,8 +140,8 @@ def run_queue(db: Path, rounds: int) -> dict[str, tuple[list[float], list[float]
     from PySide6.QtWidgets import QApplication
 
     from irtd_annotator.services.project import Project
-    from irtd_annotator.services.review import QueueFilter, ReviewSession
-    from irtd_annotator.ui.queue_model import QueueModel
+    from irtd_annotator.services.review.session import QueueFilter, ReviewSession
+    from irtd_annotator.ui.queue.model import QueueModel
 
     app = QApplication.instance() or QApplication([])
     assert app is not None
@@ -211,7 +211,7 @@ def run_window(db: Path, work: Path, *, pairs: int, approvals: int) -> dict[str,
 
 def run_export(db: Path, objects: dict[str, list[dict[str, Any]]], work: Path,
                rounds: int) -> tuple[list[float], list[float]]:
-    from irtd_annotator.services.export import ExportOptions, export_release
+    from irtd_annotator.services.release.export import ExportOptions, export_release
     from irtd_annotator.services.project import Project
 
     with sqlite3.connect(db) as conn:

@@ -35,7 +35,7 @@ from test_perf_import import run_import  # noqa: E402
 from test_perf_queue import build_store, timed  # noqa: E402
 
 from irtd_annotator.services.project import Project  # noqa: E402
-from irtd_annotator.services.review import QueueFilter, ReviewSession  # noqa: E402
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession  # noqa: E402
 from irtd_annotator.store import engine as store_engine  # noqa: E402
 
 GOAL_APPROVE_MS = 20.0

@@ -29,8 +29,8 @@ ROUNDS = 3
 if __name__ == "__main__":  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from irtd_annotator.services.export import export_release  # noqa: E402
-from irtd_annotator.services.importing import ImportOptions, import_files  # noqa: E402
+from irtd_annotator.services.release.export import export_release  # noqa: E402
+from irtd_annotator.services.importing.files import ImportOptions, import_files  # noqa: E402
 from irtd_annotator.services.project import Project  # noqa: E402
 from irtd_annotator.store.schema import Sample  # noqa: E402
 

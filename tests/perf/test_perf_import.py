@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script path, or collected by pytest from tests/
     sys.path.insert(0, str(ROOT))
 
-from irtd_annotator.services import importing  # noqa: E402
-from irtd_annotator.services.importing import ImportOptions, import_files  # noqa: E402
+from irtd_annotator.services.importing import files as importing  # noqa: E402
+from irtd_annotator.services.importing.files import ImportOptions, import_files  # noqa: E402
 from irtd_annotator.services.project import Project  # noqa: E402
 from irtd_annotator.services.warnings_refresh import WarningUpdates  # noqa: E402
 from tests.perf import import_baseline  # noqa: E402

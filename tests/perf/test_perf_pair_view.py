@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from irtd_annotator.domain.model import Box, Point  # noqa: E402
 from irtd_annotator.domain.views import PairInfo  # noqa: E402
-from irtd_annotator.ui.pair_view import PairView  # noqa: E402
+from irtd_annotator.ui.pair.view import PairView  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 LLVIP_DIR = ROOT.parent / "shared" / "data" / "llvip" / "LLVIP"   # as tests/conftest.py

@@ -33,9 +33,9 @@ from sqlalchemy import insert  # noqa: E402
 
 from irtd_annotator.domain.infrared_words import find_infrared_issues  # noqa: E402
 from irtd_annotator.services.project import Project  # noqa: E402
-from irtd_annotator.services.review import QueueFilter, ReviewSession  # noqa: E402
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession  # noqa: E402
 from irtd_annotator.store.schema import Pair, Sample, Turn  # noqa: E402
-from irtd_annotator.ui.queue_model import QueueModel  # noqa: E402
+from irtd_annotator.ui.queue.model import QueueModel  # noqa: E402
 
 GOAL_RATIO = 0.25
 TASKS = ("Grounding", "Location", "Relationship", "Security", "Caption")

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_perf_queue import build_store, timed  # noqa: E402
 
 from irtd_annotator.services.project import Project  # noqa: E402
-from irtd_annotator.services.review import QueueFilter, ReviewSession  # noqa: E402
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession  # noqa: E402
 
 GOAL_MS = 50.0  # a keystroke's save should stay well below what a person notices
 

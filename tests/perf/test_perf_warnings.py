@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Callable
 
 from irtd_annotator.domain.model import Box
-from irtd_annotator.services.editing import AnswerEditing
-from irtd_annotator.services.importing import ImportOptions, import_files
+from irtd_annotator.services.review.editing import AnswerEditing
+from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review import ReviewSession
+from irtd_annotator.services.review.session import ReviewSession
 from irtd_annotator.services.warnings_refresh import recompute_warnings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +98,7 @@ def run(rounds: int) -> float:
 
 
 def session_filter():  # type: ignore[no-untyped-def]
-    from irtd_annotator.services.review import QueueFilter
+    from irtd_annotator.services.review.session import QueueFilter
     return QueueFilter(tasks=("Grounding",))
 
 

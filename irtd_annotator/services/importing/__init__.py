@@ -1,0 +1,1 @@
+"""Importing IR-TD files and source datasets into a project."""

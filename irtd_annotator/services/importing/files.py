@@ -1,0 +1,399 @@
+"""Import IR-TD / LLaVA-style JSON files into a project.
+
+Every file is read and checked completely (``import_prepare``) before it is written
+(``import_write``), and the whole import is one transaction. So by default a bad file writes
+nothing, and the store stays exactly as it was (as after a cancelled or killed import); with
+``skip_bad`` the good samples are imported and the rejected ones listed in a report file.
+Image roots, the strip prefix and pairing rules given once are stored in the project and
+reused by later imports.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import json
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from sqlalchemy import Connection, select
+
+from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.file_layout import SETTING_PREFIX as LAYOUT_PREFIX
+from irtd_annotator.domain.model import CoordSpace
+from irtd_annotator.domain.tasks import Task
+from irtd_annotator.domain.warnings import REIMPORT_CONFLICT
+from irtd_annotator.importers.input_files import check_regular_files
+from irtd_annotator.importers.paths import PathMapping
+from irtd_annotator.services.importing.prepare import FilePlan, prepare_file
+from irtd_annotator.services.importing.reader import GatedReader, Pause
+from irtd_annotator.services.importing.write import PairIndex, WriteResult, write_plan
+from irtd_annotator.services.output_paths import check_output_file, write_text_atomic
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.warnings_refresh import (
+    KnownRows, WarningUpdates, apply_warnings, decide_warnings, gather_warning_facts,
+)
+from irtd_annotator.store.revisions import add_revision
+from irtd_annotator.store.schema import Sample
+from irtd_annotator.store.bulk import bulk_writing
+from irtd_annotator.store.search import bulk_indexing
+from irtd_annotator.store.tally import bulk_tally
+from irtd_annotator.store.settings import get_setting, set_setting
+
+Progress = Callable[[int, int, str], None]
+Cancel = Callable[[], bool]
+SETTING_KEYS = ("image_roots", "strip_prefix", "pair_rules")
+_SHOWN = 10  # conflicts and rejects listed by name in a summary
+
+
+class ImportCancelled(UserError):
+    """The person cancelled an import; all of it was rolled back."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to import: task, path mapping, coordinate space, what to do with bad samples."""
+
+    task: str | None = None
+    strip_prefix: str | None = None
+    image_roots: dict[str, str] = field(default_factory=dict)
+    pair_rules: list[str] = field(default_factory=list)
+    location_space: str | None = None  # "norm1000" (IR-TD, default) or "pixel"
+    skip_bad: bool = False
+    report_path: Path | None = None
+    annotator: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.location_space not in (None, "norm1000", "pixel"):
+            raise ValueError(
+                f"location_space must be norm1000 or pixel, got {self.location_space!r}")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.image_roots.items()):
+            raise ValueError(
+                f"image_roots must map source names to folders, got {self.image_roots!r}")
+        if not all(isinstance(rule, str) for rule in self.pair_rules):
+            raise ValueError(
+                f"pair_rules must be strings PATTERN=>REPLACEMENT, got {self.pair_rules!r}")
+
+
+@dataclass
+class FileReport:
+    """What the import did with one file."""
+
+    file: str
+    tasks: dict[str, int] = field(default_factory=dict)
+    added: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (task, original id)
+    rejected: list[str] = field(default_factory=list)  # BadInputError messages
+    missing_ir: int = 0
+    missing_visible: int = 0
+    outside: int = 0
+    pairs_added: int = 0
+    pairs_updated: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """The counts recorded in the file's import revision."""
+        return {"added": self.added, "unchanged": self.unchanged, "updated": self.updated,
+                "conflicts": len(self.conflicts), "rejected": len(self.rejected),
+                "pairs_added": self.pairs_added, "pairs_updated": self.pairs_updated}
+
+
+@dataclass
+class ImportReport:
+    """What an import did, per file; ``summary()`` is the text shown to people."""
+
+    files: list[FileReport] = field(default_factory=list)
+    report_path: Path | None = None  # where the rejected samples were listed
+    report_error: str | None = None  # why that list could not be written
+    # warning code -> Samples of the imported images carrying it, after the consistency check
+    # (which also knows other tasks' Samples of the same image and the sources' image sizes)
+    warnings: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no sample was rejected (and the report asked for was written)."""
+        return not any(f.rejected for f in self.files) and self.report_error is None
+
+    def total(self, name: str) -> int:
+        """The sum of one count over the files (``conflicts`` and ``rejected`` count entries)."""
+        return sum(len(v) if isinstance(v := getattr(f, name), list) else v for f in self.files)
+
+    def summary(self) -> str:
+        """A readable multi-line account: one line per file, totals, conflicts, rejects."""
+        if not self.files:
+            return "nothing imported: no files were given"
+        lines = []
+        for f in self.files:
+            tasks = ", ".join(f"{t} {n:,}" for t, n in sorted(f.tasks.items())) or "no samples"
+            lines.append(f"{f.file} ({tasks}): {_counts_text(f)}")
+        if len(self.files) > 1:
+            lines.append(f"total: {_counts_text(self)}")
+        missing_ir, missing_vis = (self.total(n) for n in ("missing_ir", "missing_visible"))
+        if missing_ir or missing_vis:
+            lines.append(f"of the samples written: {missing_ir:,} without their infrared image, "
+                         f"{missing_vis:,} without their visible image")
+        if self.warnings:
+            lines.append("samples with warnings (queue filter 'Warnings'): " + ", ".join(
+                f"{code} {n:,}" for code, n in sorted(self.warnings.items())))
+        conflicts = [f"{task} {oid}" for f in self.files for task, oid in f.conflicts]
+        if conflicts:
+            lines.append(f"{len(conflicts):,} conflict(s): new LLM text for samples a person "
+                         "had reviewed or edited; the review kept, the new text is their "
+                         f"original, warning {REIMPORT_CONFLICT}: {_some(conflicts)}")
+        rejected = [message for f in self.files for message in f.rejected]
+        if rejected:
+            lines.append(f"{len(rejected):,} sample(s) rejected:")
+            lines.extend(f"  {message}" for message in rejected[:_SHOWN])
+            if len(rejected) > _SHOWN:
+                lines.append(f"  ... and {len(rejected) - _SHOWN:,} more")
+        if self.report_path is not None:
+            lines.append(f"rejected samples listed in {self.report_path}")
+        if self.report_error is not None:
+            lines.append(f"{self.report_error}; the import itself was saved")
+        return "\n".join(lines)
+
+
+def _counts_text(report: FileReport | ImportReport) -> str:
+    def n(name: str) -> int:
+        value = getattr(report, name) if isinstance(report, FileReport) else report.total(name)
+        return len(value) if isinstance(value, list) else value
+
+    return (f"{n('added'):,} added, {n('unchanged'):,} unchanged, {n('updated'):,} updated, "
+            f"{n('conflicts'):,} conflicts, {n('rejected'):,} rejected")
+
+
+def _some(items: list[str]) -> str:
+    more = f" and {len(items) - _SHOWN:,} more" if len(items) > _SHOWN else ""
+    return ", ".join(items[:_SHOWN]) + more
+
+
+def import_files(project: Project, files: Sequence[Path], *, options: ImportOptions,
+                 progress: Progress | None = None, cancel: Cancel | None = None) -> ImportReport:
+    """Import ``files`` into ``project`` and say what was done.
+
+    Raises BadInputError for a bad file (unless ``options.skip_bad``), UserError for bad
+    options, ImportCancelled when ``cancel()`` turns true. ``progress(done, total, what)`` and
+    ``cancel()`` are called from the calling (worker) thread.
+    """
+    check_regular_files(files)  # before any work: a FIFO would block with the lock held
+    with _gc_paused():
+        return _import_files(project, files, options=options, progress=progress, cancel=cancel)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: an import builds a million small objects that
+    live until it ends (no cycles among them), and every full collection would walk them all
+    again; about a third of the import's time otherwise. Reference counting still frees."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_files(project: Project, files: Sequence[Path], *, options: ImportOptions,
+                  progress: Progress | None, cancel: Cancel | None) -> ImportReport:
+    forced_task = _forced_task(options.task)
+    space = CoordSpace(options.location_space or CoordSpace.NORM1000.value)
+    merged, pending_settings = _merged_settings(project, options)
+    mapping = PathMapping.build(strip_prefix=merged["strip_prefix"],
+                                image_roots=merged["image_roots"],
+                                pair_rules=merged["pair_rules"])
+    report_target = None
+    if options.skip_bad:  # checked before any work: a bad path must not cost the import
+        report_target = options.report_path or _default_report_path(project)
+        # A new file beside the project is no danger to images, even if the project is
+        # kept inside an image folder: only a path given is kept out of them.
+        check_output_file(report_target, project=project, inputs=files,
+                          roots=merged["image_roots"].values() if options.report_path else (),
+                          what="report of rejected samples")
+
+    def check_cancel(what: str) -> None:
+        if cancel is not None and cancel():
+            raise ImportCancelled(f"import cancelled {what}")
+
+    located: dict[str, dict[str, Any]] = {}  # per folder: image string -> its location
+
+    def prepare(path: Path, pause: Pause) -> FilePlan:
+        # Relative image paths without a root are looked for beside the file.
+        folder = str(path.resolve().parent)
+        return prepare_file(path, mapping=replace(mapping, fallback_root=folder),
+                            task=forced_task, location_space=space, skip_bad=options.skip_bad,
+                            located=located.setdefault(folder, {}), pause=pause)
+
+    report = ImportReport()
+    rejected: list[FilePlan] = []  # plans with rejected samples, for the report file
+    sizes = [_size_of(path) for path in files]
+    done = 0
+    touched: set[int] = set()  # Pairs whose Samples were added or updated
+    who = options.annotator or "import"
+    # One transaction for the whole import: a cancelled, failed or killed import leaves the
+    # store exactly as it was. Each file is read and checked completely before it is written;
+    # the next ones are read on a second thread while SQLite indexes the text written (see
+    # import_reader), and the warnings decided while it merges the index.
+    with (GatedReader(prepare, files) as reader, ThreadPoolExecutor(1) as beside,
+          project.engine.begin() as conn, bulk_writing(conn), bulk_indexing(conn) as index,
+          bulk_tally(conn)):
+        pairs = PairIndex(conn)
+        # What the warnings refresh needs of the new Pairs, kept as it is written (SQLite).
+        known = KnownRows(pairs.first_new) if conn.dialect.name == "sqlite" else None
+        for number, path in enumerate(files):
+            check_cancel("while reading the files; nothing was written")
+            if progress is not None:
+                progress(number, len(files), f"reading {path.name}")
+            plan = reader.plan(number)
+            if plan.rejected:
+                rejected.append(plan)
+            file_report = FileReport(file=plan.name, tasks=dict(plan.tasks),
+                                     rejected=[str(e) for e in plan.rejected])
+            # Samples still to write: this file's, and the next files' estimated by size.
+            rest = sum(sizes[number + 1:])
+            total = done + len(plan.samples) + (
+                round(rest * (done + len(plan.samples)) / max(1, sum(sizes[:number + 1])))
+                if rest else 0)
+
+            def checkpoint(samples_done: int, *, _name: str = plan.name,
+                           _total: int = total) -> None:
+                check_cancel(f"while writing {_name}: the import was rolled back, "
+                             "nothing was written")
+                if progress is not None:
+                    progress(done + samples_done, _total, f"importing {_name}")
+
+            result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint, known=known,
+                                who=who)
+            _keep_layout(conn, plan)
+            _fill(file_report, result)
+            touched |= result.pair_ids
+            if result.changed or pending_settings:
+                for key, value in pending_settings.items():
+                    set_setting(conn, key, value)
+                pending_settings = {}
+            if result.changed:
+                add_revision(conn, who=who, action="import", target=plan.name,
+                             new=json.dumps(file_report.counts(), sort_keys=True))
+            checkpoint(len(plan.samples))
+            done += len(plan.samples)
+            report.files.append(file_report)
+            del plan
+            if number + 1 < len(files):
+                with reader.running():
+                    index.index_new()
+        deciding: Future[WarningUpdates] | None = None
+        if touched:
+            # What one file cannot know: Samples of other tasks on the same image, known sizes.
+            if progress is not None:
+                progress(done, done, "checking consistency warnings")
+            # Most of the project: one pass over everything, not id lists.
+            everything = len(touched) * 2 > len(pairs.pairs)
+            facts = gather_warning_facts(
+                conn, pair_ids=None if everything else sorted(touched),
+                known=known if known is not None and known.usable else None)
+            deciding = beside.submit(decide_warnings, facts)
+        index.finish()  # the last file's text and the merge, while the warnings are decided
+        if deciding is not None:
+            apply_warnings(conn, deciding.result())
+            report.warnings = _warning_counts(conn, touched)
+    if report_target is not None and (options.report_path is not None or not report.ok):
+        try:
+            report.report_path = _write_rejects(rejected, report_target)
+        except UserError as exc:  # the import is committed: say so, with its summary
+            report.report_error = str(exc)
+    return report
+
+
+def _keep_layout(conn: Connection, plan: FilePlan) -> None:
+    """Remember how the file is laid out, for the export to write it back so (ADR 0016)."""
+    if plan.layout is not None and plan.samples:
+        key, value = LAYOUT_PREFIX + plan.name, plan.layout.as_setting()
+        if get_setting(conn, key) != value:  # an unchanged re-import changes nothing
+            set_setting(conn, key, value)
+
+
+def _size_of(path: Path) -> int:
+    """The file's size in bytes (0 when it cannot be read: reading it will say why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _warning_counts(conn: Connection, pair_ids: set[int]) -> dict[str, int]:
+    """Warning code -> number of Samples on ``pair_ids`` carrying it."""
+    counts: dict[str, int] = {}
+    rows = conn.execute(select(Sample.pair_id, Sample.warnings)
+                        .where(Sample.warnings.is_not(None))).all()
+    for pair_id, text in rows:
+        if pair_id in pair_ids:
+            for code in text.split("; "):
+                counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
+def _fill(report: FileReport, result: WriteResult) -> None:
+    for name in ("added", "unchanged", "updated", "conflicts", "missing_ir", "missing_visible",
+                 "outside", "pairs_added", "pairs_updated"):
+        setattr(report, name, getattr(result, name))
+
+
+def _forced_task(name: str | None) -> Task | None:
+    if not name:
+        return None
+    try:
+        return Task.parse(name)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _merged_settings(project: Project,
+                     options: ImportOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The path settings to use (given values merged over stored ones) and those of them
+    that differ from what is stored (to store with the first file written)."""
+    with project.engine.connect() as conn:
+        stored = {key: get_setting(conn, key) for key in SETTING_KEYS}
+    roots = dict(stored["image_roots"] or {})
+    for source, root in options.image_roots.items():
+        roots[source] = str(Path(root).expanduser().resolve())
+    given_rules = list(options.pair_rules)
+    rules = given_rules + [r for r in (stored["pair_rules"] or []) if r not in given_rules]
+    merged: dict[str, Any] = {"image_roots": roots, "pair_rules": rules,
+                              "strip_prefix": options.strip_prefix or stored["strip_prefix"]}
+    # Empty values are not stored when nothing was: a repeated import stays a no-op.
+    pending = {k: v for k, v in merged.items() if v != stored[k] and (v or stored[k] is not None)}
+    return merged, pending
+
+
+def _default_report_path(project: Project) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    path = project.path
+    if path is None:
+        return project.folder / f"irtd-annotator.import-rejects-{stamp}.csv"
+    return path.with_name(f"{path.name}.import-rejects-{stamp}.csv")
+
+
+def _write_rejects(plans: list[FilePlan], path: Path) -> Path:
+    """List every rejected sample (file, sample id, line, reason) as CSV or JSON Lines."""
+    entries = [{"file": e.file, "sample_id": e.sample_id, "line": e.line, "reason": e.reason}
+               for plan in plans for e in plan.rejected]
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        text = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=["file", "sample_id", "line", "reason"])
+        writer.writeheader()
+        writer.writerows(entries)
+        text = buffer.getvalue()
+    try:
+        write_text_atomic(path, text)
+    except OSError as exc:
+        raise UserError(f"cannot write the report of rejected samples to {path}: "
+                        f"{exc.strerror or exc}") from None
+    return path

@@ -1,0 +1,1 @@
+"""Exporting releases in IR-TD's format, with manifest and review report."""

@@ -1,0 +1,1 @@
+"""Reading and changing Samples while reviewing: the session, its queue, editing."""

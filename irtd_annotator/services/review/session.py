@@ -1,0 +1,498 @@
+"""The review session: the one API the review window calls to read and change Samples.
+
+Every change is written at once, in its own transaction, with a revision entry naming the
+annotator; it returns a small ``Changes`` value the widgets refresh from. Undo is the UI
+calling the same methods with the old values, so an undo is itself saved and logged.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence, TypeVar
+
+from sqlalchemy import Connection, Row, Select, bindparam, func, select, update
+from sqlalchemy.exc import DBAPIError
+
+from irtd_annotator.domain.errors import StoreError
+from irtd_annotator.domain.markup import MarkupError
+from irtd_annotator.domain.model import RejectReason, ReviewStatus
+from irtd_annotator.domain.warnings import BAD_MARKUP, REIMPORT_CONFLICT, drop_code
+from irtd_annotator.domain.tasks import Task
+from irtd_annotator.domain.views import PairInfo, SampleView
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.query import (
+    QueueFilter, filtered_ids, filtered_select, missing_clause, rows_before, selects,
+    status_label, uses_fts, window_ids, windowed,
+)
+from irtd_annotator.services.review.answers import (
+    AnswerContext, load_context, parse_for, write_answer,
+)
+from irtd_annotator.services.review.fast_reads import Statements
+from irtd_annotator.services.review.reads import read_pairs, read_sample
+# the store's wording of locked / read-only / not-a-database, shared with opening a project
+from irtd_annotator.store.engine import describe_db_error
+from irtd_annotator.store.revisions import add_revision, now_iso
+from irtd_annotator.store.schema import Pair, Revision, Sample, Shape, Turn
+from irtd_annotator.store.tally import has_tally, tally_by_status
+
+__all__ = ["Changes", "QueueFilter", "QueueRow", "RevisionView", "ReviewSession"]
+
+_T = TypeVar("_T")
+
+# SQLite limits the number of bound parameters of one statement; batch below it.
+_BATCH = 500
+_SCAN_BATCH = 4000  # well below SQLite's 32,766 bound parameters
+_COUNTED_FILTERS = 4  # filters whose counts are kept (see ReviewSession.counts)
+
+
+def _store_errors(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Turn a database failure (locked, read-only, disk full) into a StoreError to show."""
+
+    @functools.wraps(method)
+    def wrapper(self: "ReviewSession", *args: Any, **kwargs: Any) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except DBAPIError as exc:
+            raise StoreError(describe_db_error(self.project.location, exc)) from exc
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of the queue table."""
+
+    id: int
+    status: str
+    task: str
+    source: str
+    image: str  # Pair.rel_path
+    edited: bool
+    warnings: str
+    missing: bool  # IR or visible file missing
+
+    def __post_init__(self) -> None:
+        if self.id < 1:
+            raise ValueError(f"sample id must be positive, got {self.id}")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a change touched; widgets refresh from it. Empty when nothing changed."""
+
+    sample_ids: frozenset[int] = frozenset()
+    status: bool = False
+    text: bool = False
+    geometry: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sample_ids, frozenset):
+            raise ValueError(f"sample_ids must be a frozenset, got {type(self.sample_ids).__name__}")
+
+    def __bool__(self) -> bool:
+        return bool(self.sample_ids)
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    """One revision entry as the history shows it."""
+
+    at: str
+    who: str
+    action: str
+    target: str | None
+    old: str | None
+    new: str | None
+
+
+class ReviewSession:
+    """Reads and changes the Samples of one project on behalf of one annotator."""
+
+    def __init__(self, project: Project, *, annotator: str) -> None:
+        if not annotator.strip():
+            raise ValueError("the annotator's name must not be empty")
+        self.project = project
+        self.annotator = annotator.strip()
+        # (approved, total) is asked after every decision: per filter, the counts by status
+        # with the store's stamp they were read at, kept in step by set_status itself
+        self._counts: dict[QueueFilter, tuple[tuple[int, int], dict[str, int]]] = {}
+        self._has_tally: bool | None = None  # read once: a migration runs only on opening
+        self._reads = Statements()  # what showing a Sample reads, compiled once
+
+    # ---- reading -------------------------------------------------------------------------
+
+    @_store_errors
+    def query_ids(self, flt: QueueFilter) -> list[int]:
+        """The ids of the Samples the filter selects, in its order (one query).
+
+        A text search also counts what it found by status, for ``counts``: the search is
+        what costs, so it is not run twice.
+        """
+        with self.project.engine.connect() as conn:
+            if not flt.text.strip() or self._tallied(conn, flt):
+                return [row[0] for row in filtered_ids(conn, flt)]
+            stamp = _stamp(conn)
+            found = filtered_ids(conn, flt, with_status=True)
+        by_status: dict[str, int] = {}
+        for _sid, status in found:
+            by_status[status] = by_status.get(status, 0) + 1
+        self._keep_counts(flt, stamp, by_status)
+        return [sid for sid, _status in found]
+
+    @staticmethod
+    def windowed(flt: QueueFilter) -> bool:
+        """Whether the queue may read the filter's ids a window at a time (``window_ids``)."""
+        return windowed(flt)
+
+    @_store_errors
+    def window_ids(self, flt: QueueFilter, *, after: int | None, offset: int = 0,
+                   limit: int) -> list[int]:
+        """Up to ``limit`` ids of a windowed filter, after the id ``after`` (or from the
+        start) and ``offset`` more, in the filter's order."""
+        with self.project.engine.connect() as conn:
+            return window_ids(conn, flt, after=after, offset=offset, limit=limit,
+                              dense_sources=self._dense_sources(conn, flt))
+
+    @_store_errors
+    def rows_before(self, flt: QueueFilter, sample_id: int) -> int:
+        """How many Samples of a windowed filter come before ``sample_id`` in its order."""
+        with self.project.engine.connect() as conn:
+            return rows_before(conn, flt, sample_id)
+
+    @_store_errors
+    def selects(self, flt: QueueFilter, sample_id: int) -> bool:
+        """Whether the filter selects the Sample."""
+        with self.project.engine.connect() as conn:
+            return selects(conn, flt, sample_id)
+
+    @_store_errors
+    def rows(self, ids: Sequence[int]) -> dict[int, QueueRow]:
+        """The queue rows of ``ids`` (unknown ids are left out), fetched in batches."""
+        out: dict[int, QueueRow] = {}
+        wanted = list(dict.fromkeys(int(i) for i in ids))
+        with self.project.engine.connect() as conn:
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start:start + _BATCH]
+                for row in conn.execute(_row_select().where(Sample.id.in_(chunk))):
+                    out[row.id] = _queue_row(row)
+        return out
+
+    @_store_errors
+    def counts(self, flt: QueueFilter) -> tuple[int, int]:
+        """(approved, total) Samples in the filter.
+
+        Counting 260,000 rows after every decision costs more than the decision itself, so
+        the counts of the last few filters are kept and moved along by ``set_status``. They
+        are read again whenever the store changed otherwise: every change a person makes
+        appends a revision and an import adds Samples, so (last revision, last Sample) tells.
+        """
+        with self.project.engine.connect() as conn:
+            if self._tallied(conn, flt):  # a few rows of sample_tally (migration 0004)
+                by_status = tally_by_status(conn, statuses=flt.statuses, tasks=flt.tasks,
+                                            sources=flt.sources)
+                return by_status.get(ReviewStatus.APPROVED.value, 0), sum(by_status.values())
+            stamp = _stamp(conn)
+            cached = self._counts.get(flt)
+            if cached is not None and cached[0] == stamp:
+                by_status = cached[1]
+            else:
+                # grouped by status: SQLite answers from the status index without the rows
+                query = filtered_select(flt, select(Sample.status, func.count(Sample.id)),
+                                        fts=uses_fts(conn)).group_by(Sample.status)
+                by_status = {status: int(n) for status, n in conn.execute(query).all()}
+                self._keep_counts(flt, stamp, by_status)
+        return by_status.get(ReviewStatus.APPROVED.value, 0), sum(by_status.values())
+
+    def _keep_counts(self, flt: QueueFilter, stamp: tuple[int, int],
+                     by_status: dict[str, int]) -> None:
+        self._counts.pop(flt, None)
+        self._counts[flt] = (stamp, by_status)
+        while len(self._counts) > _COUNTED_FILTERS:
+            del self._counts[next(iter(self._counts))]
+
+    def _tallied(self, conn: Connection, flt: QueueFilter) -> bool:
+        """Whether the store's tally counts this filter (statuses, tasks and sources only)."""
+        if flt.text.strip() or flt.missing_images is not None or flt.edited is not None \
+                or flt.warnings is not None:
+            return False
+        if self._has_tally is None:
+            self._has_tally = has_tally(conn)
+        return self._has_tally
+
+    def _dense_sources(self, conn: Connection, flt: QueueFilter) -> bool:
+        """Whether the filter's sources hold a tenth or more of the Samples it would select
+        without them (see ``filtered_select``); unknown without the tally: no."""
+        if not flt.sources or not self._tallied(conn, flt):
+            return False
+        kept = tally_by_status(conn, statuses=flt.statuses, tasks=flt.tasks, sources=flt.sources)
+        every = tally_by_status(conn, statuses=flt.statuses, tasks=flt.tasks, sources=())
+        return sum(kept.values()) * 10 >= sum(every.values())
+
+    @_store_errors
+    def pairs_of(self, sample_ids: Sequence[int]) -> dict[int, PairInfo]:
+        """The Pair of each Sample id (unknown ids left out), in one query: for read-ahead."""
+        wanted = list(dict.fromkeys(int(i) for i in sample_ids))[:_BATCH]
+        with self.project.engine.connect() as conn:
+            return read_pairs(self._reads, conn, wanted)
+
+    @_store_errors
+    def choices(self) -> dict[str, list[str]]:
+        """The values the queue's filters offer: tasks and sources present, every status."""
+        order = {task.value: n for n, task in enumerate(Task)}
+        with self.project.engine.connect() as conn:
+            tasks = list(conn.execute(select(Sample.task).distinct()).scalars())
+            # each source present once, then one indexed probe per source for a Sample on
+            # it: never a pass over every Sample (the Pairs of a source-dataset import
+            # may have none yet)
+            present = select(Pair.source).distinct().subquery()
+            has_sample = (select(Sample.id).join(Pair, Pair.id == Sample.pair_id)
+                          .where(Pair.source == present.c.source).exists())
+            sources = list(conn.execute(select(present.c.source).where(has_sample)).scalars())
+        return {
+            "task": sorted(tasks, key=lambda t: (order.get(t, len(order)), t)),
+            "source": sorted(sources, key=_natural_key),
+            "status": [s.value for s in ReviewStatus],
+        }
+
+    @_store_errors
+    def sample(self, sample_id: int) -> SampleView:
+        """Everything the sample panel and the pair view show of one Sample.
+
+        Read on every move in the window: three small statements compiled once
+        (``sample_reads``), not built anew through SQLAlchemy each time.
+        """
+        with self.project.engine.connect() as conn:
+            return read_sample(self._reads, conn, sample_id)
+
+    @_store_errors
+    def pair_samples(self, pair_id: int) -> list[QueueRow]:
+        """Every Sample of the Pair (siblings across tasks), by id."""
+        with self.project.engine.connect() as conn:
+            rows = self._reads.rows(conn, _siblings_select, pair_id=pair_id)
+        return [QueueRow(id=sid, status=status, task=task, source=source, image=rel_path,
+                         edited=bool(edited), warnings=warnings or "", missing=bool(missing))
+                for sid, status, task, source, rel_path, edited, warnings, missing in rows]
+
+    @_store_errors
+    def next_pending(self, after_id: int | None, ids: Sequence[int]) -> int | None:
+        """The first pending Sample in ``ids`` after ``after_id``, wrapping round; None if none.
+
+        ``after_id`` itself is never returned. The ids are checked in growing batches, so
+        the usual case (a pending Sample close by) costs one small query.
+        """
+        order = ids  # a list, or the queue's lazy view of its ids: never copied whole
+        if not order:
+            return None
+        start = 0
+        if after_id is not None:
+            try:
+                start = order.index(after_id) + 1
+            except ValueError:
+                start = 0
+        pending = ReviewStatus.PENDING.value
+        total = len(order)
+        size = 64
+        pos = 0
+        with self.project.engine.connect() as conn:
+            while pos < total:
+                chunk = [order[(start + k) % total] for k in range(pos, min(pos + size, total))]
+                # fetched by primary key; the status is checked here, so SQLite never walks
+                # the (much larger) status index instead
+                status = dict(conn.execute(
+                    select(Sample.id, Sample.status).where(Sample.id.in_(chunk))).all())
+                for sid in chunk:
+                    if sid != after_id and status.get(sid) == pending:
+                        return sid
+                pos += size
+                size = min(size * 4, _SCAN_BATCH)
+        return None
+
+    @_store_errors
+    def history(self, sample_id: int) -> list[RevisionView]:
+        """The Sample's revisions, newest first."""
+        with self.project.engine.connect() as conn:
+            result = conn.execute(
+                select(Revision.at, Revision.who, Revision.action, Revision.target,
+                       Revision.old, Revision.new)
+                .where(Revision.sample_id == sample_id).order_by(Revision.id.desc())
+            )
+            return [RevisionView(*row) for row in result]
+
+    # ---- changing ------------------------------------------------------------------------
+
+    @_store_errors
+    def set_status(self, sample_id: int, status: str, *, reason: str | None = None,
+                   note: str | None = None) -> Changes:
+        """Set the review status (and the reject reason and note, exactly as given).
+
+        A reason is only allowed with "rejected". Setting what is already there writes
+        nothing and returns empty Changes, unless it settles a re-import conflict (ADR 0014).
+        """
+        new_status = ReviewStatus(status)
+        if reason is not None:
+            reason = RejectReason(reason).value
+            if new_status is not ReviewStatus.REJECTED:
+                raise ValueError(f"a reject reason ({reason}) needs the status rejected, not {status}")
+        note = note.strip() or None if note is not None else None
+        at = now_iso()
+        with self.project.engine.begin() as conn:
+            sample = _get_sample(conn, sample_id)
+            old = (sample.status, sample.reject_reason, sample.note)
+            new = (new_status.value, reason, note)
+            # A decision settles a re-import conflict, even one that repeats the status.
+            settles = REIMPORT_CONFLICT in (sample.warnings or "").split("; ")
+            if old == new and not settles:
+                return Changes()
+            stamp = _stamp(conn) if self._counts else None
+            counted = {flt: self._in_filter(conn, flt, sample_id)
+                       for flt, (seen, _n) in self._counts.items() if seen == stamp}
+            values: dict[str, object] = {}
+            if settles:
+                values["warnings"] = drop_code(sample.warnings, REIMPORT_CONFLICT)
+            conn.execute(update(Sample).where(Sample.id == sample_id).values(
+                status=new_status.value, reject_reason=reason, note=note,
+                updated_at=at, updated_by=self.annotator, **values))
+            add_revision(conn, who=self.annotator, action="status", sample_id=sample_id,
+                         pair_id=sample.pair_id,
+                         target=REIMPORT_CONFLICT if old == new else "status",
+                         old=status_label(*old), new=status_label(*new), at=at)
+            moved = {flt: (was, self._in_filter(conn, flt, sample_id))
+                     for flt, was in counted.items()}
+            after = _stamp(conn) if moved else (0, 0)
+        self._move_counts(moved, old=sample.status, new=new_status.value, stamp=after)
+        return Changes(sample_ids=frozenset({sample_id}), status=True)
+
+    @_store_errors
+    def edit_turn(self, sample_id: int, idx: int, text: str) -> Changes:
+        """Set the text of one Turn; an edited answer's geometry and values follow it.
+
+        Text that does not parse as the task's markup (half-typed, say) is saved all the
+        same: the old geometry stays and the "bad-markup" warning says why.
+        """
+        at = now_iso()
+        with self.project.engine.begin() as conn:
+            sample = _get_sample(conn, sample_id)
+            turns = {t.idx: t for t in conn.execute(
+                select(Turn.idx, Turn.role, Turn.text, Turn.original)
+                .where(Turn.sample_id == sample_id))}
+            if idx not in turns:
+                raise LookupError(f"sample {sample_id} has no turn {idx}")
+            old_text = turns[idx].text
+            if old_text == text:
+                return Changes()
+            before = _shape_keys(conn, sample_id)
+            # Single-turn samples carry markup in their answer: it is parsed again, and a new
+            # prompt (Grounding label, offered options) re-derives the answer's values too.
+            single = sorted(turns) == [0, 1] and turns[1].role == "gpt"
+            parsed_ok = False
+            if single:
+                ctx = load_context(conn, sample_id)
+                if idx == ctx.answer_idx:
+                    parsed_ok = _try_write_answer(conn, ctx, text, who=self.annotator)
+                else:
+                    conn.execute(update(Turn).where(Turn.sample_id == sample_id, Turn.idx == idx)
+                                 .values(text=text))
+                    add_revision(conn, who=self.annotator, action="text", sample_id=sample_id,
+                                 pair_id=sample.pair_id, target=f"turn {idx}", old=old_text,
+                                 new=text, at=at)
+                    ctx = load_context(conn, sample_id)
+                    parsed_ok = _try_write_answer(conn, ctx, ctx.answer, who=self.annotator)
+            if not parsed_ok:
+                if not single or idx == 1:
+                    conn.execute(update(Turn).where(Turn.sample_id == sample_id, Turn.idx == idx)
+                                 .values(text=text))
+                    add_revision(conn, who=self.annotator, action="text", sample_id=sample_id,
+                                 pair_id=sample.pair_id, target=f"turn {idx}", old=old_text,
+                                 new=text, at=at)
+                texts = {i: (text if i == idx else t.text) for i, t in turns.items()}
+                values: dict[str, object] = {
+                    "edited": any(texts[i] != t.original for i, t in turns.items()),
+                    "updated_at": at, "updated_by": self.annotator}
+                if single:
+                    codes = [w for w in (sample.warnings or "").split("; ") if w and w != BAD_MARKUP]
+                    values["warnings"] = "; ".join([*codes, BAD_MARKUP])
+                conn.execute(update(Sample).where(Sample.id == sample_id).values(**values))
+            geometry = _shape_keys(conn, sample_id) != before
+        return Changes(sample_ids=frozenset({sample_id}), text=True, geometry=geometry)
+
+    @_store_errors
+    def revert_turn(self, sample_id: int, idx: int) -> Changes:
+        """Put one Turn's text back to the original as imported."""
+        with self.project.engine.connect() as conn:
+            original = conn.execute(select(Turn.original).where(
+                Turn.sample_id == sample_id, Turn.idx == idx)).scalar()
+        if original is None:
+            raise LookupError(f"sample {sample_id} has no turn {idx}")
+        return self.edit_turn(sample_id, idx, original)
+
+
+    def _in_filter(self, conn: Connection, flt: QueueFilter, sample_id: int) -> bool:
+        return selects(conn, flt, sample_id)
+
+    def _move_counts(self, moved: dict[QueueFilter, tuple[bool, bool]], *, old: str, new: str,
+                     stamp: tuple[int, int]) -> None:
+        """Move one Sample from ``old`` to ``new`` status in the kept counts (after commit)."""
+        kept: dict[QueueFilter, tuple[tuple[int, int], dict[str, int]]] = {}
+        for flt, (was_in, is_in) in moved.items():
+            by_status = dict(self._counts[flt][1])
+            if was_in:
+                by_status[old] = by_status.get(old, 0) - 1
+            if is_in:
+                by_status[new] = by_status.get(new, 0) + 1
+            kept[flt] = (stamp, by_status)
+        self._counts = kept  # the others are read again when next asked
+
+
+def _stamp(conn: Connection) -> tuple[int, int]:
+    """(last revision id, last Sample id): changes whenever the counts may have changed."""
+    revision = conn.execute(select(func.max(Revision.id))).scalar()
+    sample = conn.execute(select(func.max(Sample.id))).scalar()
+    return int(revision or 0), int(sample or 0)
+
+
+def _try_write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: str) -> bool:
+    """Write the answer with its re-derived values; False (nothing written) if it does not parse."""
+    try:
+        parse_for(ctx, text)  # write_answer parses before it writes anything; ask first
+    except (MarkupError, ValueError):
+        return False
+    write_answer(conn, ctx, text, who=who, action="text")
+    return True
+
+
+def _shape_keys(conn: Connection, sample_id: int) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in conn.execute(
+        select(Shape.kind, Shape.idx, Shape.label, Shape.space, Shape.x1, Shape.y1, Shape.x2,
+               Shape.y2, Shape.outside).where(Shape.sample_id == sample_id)
+        .order_by(Shape.kind, Shape.idx))]
+
+
+def _get_sample(conn: Connection, sample_id: int) -> Row[Any]:
+    sample = conn.execute(select(Sample).where(Sample.id == sample_id)).first()
+    if sample is None:
+        raise LookupError(f"sample {sample_id} is not in the project")
+    return sample
+
+
+def _row_select() -> Select[Any]:
+    return (select(Sample.id, Sample.status, Sample.task, Pair.source, Pair.rel_path,
+                   Sample.edited, Sample.warnings, missing_clause().label("missing"))
+            .join(Pair, Pair.id == Sample.pair_id))
+
+
+def _siblings_select() -> Select[Any]:
+    return _row_select().where(Sample.pair_id == bindparam("pair_id")).order_by(Sample.id)
+
+
+def _queue_row(row: Row[Any]) -> QueueRow:
+    return QueueRow(
+        id=row.id, status=row.status, task=row.task, source=row.source,
+        image=row.rel_path, edited=bool(row.edited),
+        warnings=row.warnings or "", missing=bool(row.missing),
+    )
+
+
+def _natural_key(text: str) -> tuple[int, str]:
+    head = text.split("-", 1)[0]
+    return (int(head) if head.isdigit() else 1 << 30, text)

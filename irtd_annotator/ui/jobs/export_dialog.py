@@ -1,0 +1,233 @@
+"""The Export release dialog (what to export, where, how) and the Releases list.
+
+The dialog only gathers choices and checks that they make sense; the export itself runs on a
+worker thread (``export_worker``), and the service is the one that decides whether the
+output folder may be written.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox,
+    QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
+    QVBoxLayout, QWidget,
+)
+
+from irtd_annotator.domain.errors import UserError
+from irtd_annotator.services.release.export import FORMATS, ExportOptions, list_releases
+from irtd_annotator.services.project import Project
+
+STATUSES = ("approved", "pending", "rejected", "flagged")
+
+
+def default_release_folder(project_folder: Path) -> Path:
+    """A new folder beside the project, named by the time: ``release-20250101-1200``."""
+    return project_folder / f"release-{time.strftime('%Y%m%d-%H%M')}"
+
+
+class ExportDialog(QDialog):
+    """Choose the output folder, the statuses, tasks and sources, and the release's format."""
+
+    def __init__(self, parent: QWidget | None = None, *, choices: Mapping[str, Sequence[str]],
+                 folder: Path, annotator: str | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export release")
+        self.setObjectName("exportDialog")
+        self._annotator = annotator
+        self._options: ExportOptions | None = None
+
+        self.folder = QLineEdit(str(folder), self)
+        self.folder.setObjectName("exportFolder")
+        self.folder.setToolTip("The release is written into this folder (created if needed)")
+        browse = QPushButton("Choose…", self)
+        browse.setObjectName("exportBrowse")
+        browse.clicked.connect(self._browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(browse)
+
+        self.statuses: dict[str, QCheckBox] = {}
+        status_box = QGroupBox("Samples with status", self)
+        status_row = QHBoxLayout(status_box)
+        for status in STATUSES:
+            check = QCheckBox(status, status_box)
+            check.setObjectName(f"exportStatus_{status}")
+            check.setChecked(status == "approved")
+            status_row.addWidget(check)
+            self.statuses[status] = check
+
+        self.tasks = _check_list(self, "exportTasks", choices.get("task", ()))
+        self.sources = _check_list(self, "exportSources", choices.get("source", ()))
+        lists = QHBoxLayout()
+        for title, widget in (("Tasks (none ticked: every task)", self.tasks),
+                              ("Sources (none ticked: every source)", self.sources)):
+            column = QVBoxLayout()
+            column.addWidget(QLabel(title, self))
+            column.addWidget(widget)
+            lists.addLayout(column)
+
+        self.prefix = QLineEdit(self)
+        self.prefix.setObjectName("exportPrefix")
+        self.prefix.setPlaceholderText("empty: image paths exactly as imported")
+        self.prefix.setToolTip("Written before each image's path inside its source, e.g. "
+                               "/data/Data4MLLM/")
+        self.format = QComboBox(self)
+        self.format.setObjectName("exportFormat")
+        self.format.addItems(list(FORMATS))
+        self.format.setToolTip("json: IR-TD's own layout; jsonl: one sample per line")
+        self.force = QCheckBox("Replace a previous release in this folder", self)
+        self.force.setObjectName("exportForce")
+        self.include_invalid = QCheckBox("Include invalid samples (listed in the manifest)", self)
+        self.include_invalid.setObjectName("exportIncludeInvalid")
+        form = QFormLayout()
+        form.addRow("Image path prefix:", self.prefix)
+        form.addRow("Format:", self.format)
+
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("exportDialogError")
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Output folder:", self))
+        layout.addLayout(folder_row)
+        layout.addWidget(status_box)
+        layout.addLayout(lists)
+        layout.addLayout(form)
+        layout.addWidget(self.force)
+        layout.addWidget(self.include_invalid)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.resize(640, 560)
+
+    # ---- reading and setting the choices ----------------------------------------------------
+
+    def out_dir(self) -> Path:
+        """The output folder typed or chosen."""
+        return Path(self.folder.text().strip()).expanduser()
+
+    def set_checked(self, which: str, values: Sequence[str]) -> None:
+        """Tick exactly ``values`` in the "task" or "source" list (for tests and presets)."""
+        widget = self.tasks if which == "task" else self.sources
+        wanted = set(values)
+        for row in range(widget.count()):
+            item = widget.item(row)
+            item.setCheckState(Qt.CheckState.Checked if item.text() in wanted
+                               else Qt.CheckState.Unchecked)
+
+    def options(self) -> ExportOptions:
+        """The choices as export options; ExportOptionError when they are not valid."""
+        return ExportOptions(
+            statuses=[s for s, check in self.statuses.items() if check.isChecked()],
+            tasks=_ticked(self.tasks), sources=_ticked(self.sources),
+            prefix=self.prefix.text().strip() or None, format=self.format.currentText(),
+            force=self.force.isChecked(), include_invalid=self.include_invalid.isChecked(),
+            annotator=self._annotator)
+
+    def accepted_options(self) -> ExportOptions:
+        """The options checked when the user pressed Export."""
+        if self._options is None:
+            raise RuntimeError("the export dialog was not accepted")
+        return self._options
+
+    def accept(self) -> None:
+        """Export only with a folder and at least one status; otherwise say what is missing."""
+        if not self.folder.text().strip():
+            self._refuse("Choose the output folder of the release.")
+            return
+        if not any(check.isChecked() for check in self.statuses.values()):
+            self._refuse("Tick at least one status: approved samples are what a release is for.")
+            return
+        try:
+            self._options = self.options()
+        except UserError as exc:
+            self._refuse(str(exc))
+            return
+        super().accept()
+
+    def _refuse(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+
+    def _browse(self) -> None:
+        current = self.out_dir()
+        start = current if current.is_dir() else current.parent
+        chosen = QFileDialog.getExistingDirectory(self, "Output folder of the release", str(start))
+        if chosen:
+            self.folder.setText(chosen)
+
+
+def _check_list(parent: QWidget, name: str, values: Sequence[str]) -> QListWidget:
+    widget = QListWidget(parent)
+    widget.setObjectName(name)
+    for value in values:
+        item = QListWidgetItem(value, widget)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Unchecked)
+    return widget
+
+
+def _ticked(widget: QListWidget) -> list[str]:
+    return [widget.item(row).text() for row in range(widget.count())
+            if widget.item(row).checkState() == Qt.CheckState.Checked]
+
+
+def open_export_dialog(parent: QWidget, *, choices: Mapping[str, Sequence[str]], folder: Path,
+                       annotator: str | None,
+                       on_accept: Callable[[Path, ExportOptions], object]) -> ExportDialog:
+    """Show the dialog without blocking; ``on_accept(out_dir, options)`` runs on Export."""
+    dialog = ExportDialog(parent, choices=choices, folder=folder, annotator=annotator)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.accepted.connect(lambda: on_accept(dialog.out_dir(), dialog.accepted_options()))
+    dialog.open()
+    return dialog
+
+
+class ReleasesDialog(QDialog):
+    """The project's releases as the ``releases`` command prints them."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Releases")
+        self.setObjectName("releasesDialog")
+        self.text = QPlainTextEdit(text, self)
+        self.text.setObjectName("releasesText")
+        self.text.setReadOnly(True)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
+        self.resize(900, 360)
+
+
+def show_releases(parent: QWidget, project: Project, *,
+                  on_error: Callable[[str, str], None]) -> ReleasesDialog | None:
+    """Show the releases of ``project`` (non-blocking); a message through ``on_error`` when
+    the store cannot be read."""
+    try:
+        text = list_releases(project)
+    except UserError as exc:
+        on_error("Releases", str(exc))
+        return None
+    except Exception as exc:  # noqa: BLE001 - a database error is a message, never a traceback
+        on_error("Releases", f"The releases could not be read from the project: {exc}")
+        return None
+    dialog = ReleasesDialog(text, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog

@@ -1,0 +1,34 @@
+"""File > Import on a worker thread: a progress dialog with Cancel, then the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from PySide6.QtWidgets import QWidget
+
+from irtd_annotator.services.importing.files import ImportOptions, ImportReport, import_files
+from irtd_annotator.ui.jobs.service_worker import JobTexts, ServiceRunner
+
+IMPORT_TEXTS = JobTexts(
+    name="import", title="Import", running="Importing…",
+    cancelling="Cancelling… (the whole import is rolled back)",
+    finished="Import finished", not_done="Import not done",
+    unexpected="The import stopped on an unexpected error")
+
+ImportRunner = ServiceRunner
+
+
+def start_import(parent: QWidget, *, location: str, files: Sequence[Path], annotator: str,
+                 on_done: Callable[[ImportReport | None], None],
+                 show_report: bool = True) -> ServiceRunner:
+    """Start importing ``files`` into the project at ``location``; ``on_done`` gets the report."""
+    options = ImportOptions(annotator=annotator)
+    paths = [Path(f) for f in files]
+    runner = ServiceRunner(
+        parent, location=location, texts=IMPORT_TEXTS, show_report=show_report,
+        job=lambda project, progress, cancel: import_files(
+            project, paths, options=options, progress=progress, cancel=cancel))
+    runner.done.connect(on_done)
+    runner.start()
+    return runner

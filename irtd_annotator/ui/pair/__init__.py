@@ -1,0 +1,1 @@
+"""The pair view: infrared and visible images in sync, and geometry editing on them."""

@@ -1,0 +1,418 @@
+"""Editing geometry in the pair view: select, move, resize, draw, delete, relabel, nudge,
+place points and click-to-count markers, align an unaligned pair by hand.
+
+The editor draws the shape items of both panes (the pair view's ``_refresh_shapes`` hands
+this over) and reports each finished gesture ONCE, as complete new lists: the controller
+turns a signal into one saved, undoable change. It never writes anything itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QTransform
+from PySide6.QtWidgets import QGraphicsItem
+
+from irtd_annotator.domain.geometry_edit import Alignment
+from irtd_annotator.domain.model import Box, CoordSpace, Point
+from irtd_annotator.domain.tasks import Task
+from irtd_annotator.ui.pair.edit_input import EditInput
+from irtd_annotator.ui.pair.alignment_tool import (OverlayAligner, PaneMapping, fitted_transform,
+                                              implied_alignment, overlay_transform,
+                                              to_qtransform)
+from irtd_annotator.ui.pair.edit_items import (EditableBoxItem, EditablePointItem, Key, MarkerItem,
+                                          item_key)
+
+if TYPE_CHECKING:
+    from irtd_annotator.ui.pair.image_pane import ImagePane
+    from irtd_annotator.ui.pair.view import PairView
+
+MODES = ("select", "box", "point", "count")
+MIN_DRAWN = 2.0  # a drawn box smaller than this (pixels) is a slip of the mouse
+
+
+class GeometryEditor(QObject):
+    """The editing side of a PairView (``view.editor``)."""
+
+    geometry_edited = Signal(object, object)  # the Sample's tuple[Box], tuple[Point]
+    source_boxes_edited = Signal(object)      # the Pair's source boxes, tuple[Box]
+    markers_edited = Signal(object)           # the Sample's click-to-count markers, tuple[Point]
+    alignment_edited = Signal(object, bool)   # Alignment, for this pair only
+    mode_changed = Signal(str)
+    selection_changed = Signal(object)        # the selected Box/Point, or None
+    context_changed = Signal()                # another Sample: task, labels, boxes
+    menu_requested = Signal(object)           # a right click on a box: the screen QPoint
+    message = Signal(str)                     # why an edit was refused
+
+    def __init__(self, view: PairView) -> None:
+        super().__init__(view)
+        self._view = view
+        self.task: Task | None = None
+        self.source_boxes: tuple[Box, ...] = ()
+        self.markers: tuple[Point, ...] = ()
+        self.alignment: Alignment | None = None
+        self.labels: tuple[str, ...] = ("person", "car", "bike")  # the source's vocabulary
+        self.label = "person"  # the label of boxes drawn into the source layer
+        self.mode = "select"
+        self.selected: Key | None = None
+        self._items: dict[ImagePane, dict[Key, QGraphicsItem]] = {}
+        self._held = 0          # > 0 inside held(): rebuilds wait for its end
+        self._stale = False     # a rebuild was asked for while held
+        self._mappings: dict[ImagePane, PaneMapping] = {}
+        self.input = EditInput(self, (view.ir_view, view.visible_view))
+        self.aligner = OverlayAligner(
+            view.ir_view.overlay_item, view.ir_view.viewport(),
+            map_to_scene=lambda pos: view.ir_view.mapToScene(pos.toPoint()),
+            enabled=self._can_align, finished=self._aligned)
+
+    # ----- what the controller sets
+    def set_context(self, *, task: Task | None, source_boxes: Sequence[Box] = (),
+                    markers: Sequence[Point] = (), alignment: Alignment | None = None,
+                    labels: Sequence[str] = ()) -> None:
+        """The Sample's task (what is editable), its Pair's source boxes, its markers and the
+        Pair's alignment; ``labels`` the vocabulary (the first becomes the drawing label)."""
+        self.task = task
+        self.source_boxes = tuple(source_boxes)
+        self.markers = tuple(markers)
+        self.alignment = alignment
+        if labels:
+            self.labels = tuple(labels)
+            if self.label not in labels:
+                self.label = labels[0]
+        if self.mode == "point" and task not in (None, Task.LOCATION) or \
+                self.mode == "count" and not self._counting():
+            self.set_mode("select")
+        self.rebuild()
+        self.images_refreshed()
+        self.context_changed.emit()
+
+    def set_mode(self, mode: str) -> None:
+        """"select", "box" (draw), "point" (add Location points) or "count" (markers)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if mode == "point" and self.task not in (None, Task.LOCATION):
+            self.message.emit("Points are added to Location answers only")
+            mode = "select"
+        if mode == "count" and not self._counting():
+            self.message.emit("Markers count the objects of a counting sample")
+            mode = "select"
+        self.mode = mode
+        for pane in self._panes():
+            pane.drag_pans = mode == "select"  # else space+drag pans, a drag edits
+        self.mode_changed.emit(mode)
+
+    # ----- drawing (the pair view calls these)
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Rebuild the items once at the end instead of at every step inside (showing another
+        Sample sets its pair, its shapes and its context one after the other)."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._stale:
+                self.rebuild()
+
+    def rebuild(self) -> None:
+        """Recreate the shape items of both panes from the current shapes."""
+        if self._held:
+            self._stale = True
+            return
+        self._stale = False
+        view = self._view
+        self._items.clear()
+        self._mappings.clear()
+        ir, visible = view.ir_view, view.visible_view
+        ir.set_shapes(self._make_items(ir, QTransform()) if ir.has_image() else [])
+        transform = self._visible_transform()
+        visible.set_shapes(self._make_items(visible, transform) if transform is not None else [])
+        if self.selected is not None and not any(self.selected in items
+                                                 for items in self._items.values()):
+            self.selected = None
+        self._show_selection()
+
+    def images_refreshed(self) -> None:
+        """After the pair view placed its images: the overlay and the note follow the alignment."""
+        view = self._view
+        pair = view.pair()
+        if pair is None or pair.aligned:
+            return
+        overlay = view.ir_view.overlay_item
+        if view.layout_mode() == "overlay" and not overlay.pixmap().isNull():
+            size = view.image_size()
+            overlay.setTransform(overlay_transform(self.alignment) if self.alignment is not None
+                                 else fitted_transform(overlay.pixmap().size(), size)
+                                 if size is not None else overlay.transform())
+        if view.layout_mode() == "side-by-side" and view.visible_view.has_image():
+            from irtd_annotator.ui.pair.view import NOT_ALIGNED_NOTE  # (imports this module)
+            a = self.alignment
+            view.visible_view.set_note(NOT_ALIGNED_NOTE if a is None else (
+                f"aligned by hand: shift {a.dx:.0f}, {a.dy:.0f} px, scale {a.scale:.3f}"))
+
+    def items(self, pane: ImagePane) -> dict[Key, QGraphicsItem]:
+        """The editable items of a pane by (layer, index)."""
+        return dict(self._items.get(pane, {}))
+
+    # ----- gestures reported by the items
+    def item_pressed(self, item: QGraphicsItem) -> None:
+        self.select(_key(item))
+        scene = item.scene()
+        for pane in self._panes():  # the keys (arrows, Del) go to the pane clicked in
+            if scene is pane.scene():
+                pane.setFocus(Qt.FocusReason.MouseFocusReason)
+
+    def item_changed(self, item: QGraphicsItem) -> None:
+        key = _key(item)
+        for pane, items in self._items.items():
+            twin = items.get(key)
+            if twin is None or twin is item:
+                continue
+            if isinstance(item, EditableBoxItem) and isinstance(twin, EditableBoxItem):
+                twin.set_rect(item.rect())
+            elif isinstance(item, EditablePointItem) and isinstance(twin, EditablePointItem):
+                twin.set_image_pos(item.image_pos())
+
+    def item_menu(self, item: QGraphicsItem, screen_pos: QPoint) -> None:
+        self.select(_key(item))
+        if _key(item)[0] == "source":  # the only boxes whose label is theirs to change
+            self.menu_requested.emit(screen_pos)
+
+    def item_finished(self, item: QGraphicsItem) -> None:
+        layer = _key(item)[0]
+        items = self._pane_items_of(item)
+        if layer == "source":
+            self.source_boxes_edited.emit(self._source_from(items))
+        else:
+            self.geometry_edited.emit(*self._sample_from(items))
+
+    # ----- commands (actions, keys, the label combo)
+    def delete_selected(self) -> None:
+        """Remove the selected source box, point or marker (a Grounding box must stay)."""
+        if self.selected is None:
+            self.message.emit("Select a box or point first")
+            return
+        layer, index = self.selected
+        boxes, points = self._view.shapes()
+        if layer == "source":
+            self.selected = None
+            self.source_boxes_edited.emit(tuple(b for i, b in enumerate(self.source_boxes)
+                                                if i != index))
+        elif layer == "marker":
+            self.selected = None
+            self.markers_edited.emit(tuple(m for i, m in enumerate(self.markers) if i != index))
+        elif layer == "point":
+            self.selected = None
+            self.geometry_edited.emit(tuple(boxes), tuple(p for i, p in enumerate(points)
+                                                          if i != index))
+        else:
+            self.message.emit("A Grounding answer needs its box: move it or draw a new one (B)")
+
+    def relabel_selected(self, label: str) -> None:
+        """Give the selected source box ``label``; without one, draw new boxes with it."""
+        label = label.strip()
+        if not label:
+            return
+        self.label = label
+        if self.selected is None or self.selected[0] != "source":
+            return
+        index = self.selected[1]
+        old = self.source_boxes[index]
+        if old.label != label:
+            boxes = list(self.source_boxes)
+            boxes[index] = Box(old.x1, old.y1, old.x2, old.y2, label, old.space)
+            self.source_boxes_edited.emit(tuple(boxes))
+
+    def selected_shape(self) -> Box | Point | None:
+        if self.selected is None:
+            return None
+        for items in self._items.values():
+            item = items.get(self.selected)
+            if isinstance(item, EditableBoxItem):
+                return item.box()
+            if isinstance(item, EditablePointItem):
+                return item.point()
+            if isinstance(item, MarkerItem):
+                return item.shape_data
+        return None
+
+    # ----- internals: items
+    def _make_items(self, pane: ImagePane, transform: QTransform) -> list[QGraphicsItem]:
+        size = self._view.image_size()
+        width, height = size if size else (None, None)
+        mapping = PaneMapping(transform)
+        self._mappings[pane] = mapping
+        point_map = None if transform.isIdentity() else mapping
+        boxes, points = self._view.shapes()
+        editable = self.task in (None, Task.GROUNDING)
+        made: dict[Key, QGraphicsItem] = {}
+        for i, box in enumerate(boxes):
+            made[("sample", i)] = EditableBoxItem(box, width=width, height=height, layer="sample",
+                                                  index=i, owner=self, editable=editable)
+        for i, point in enumerate(points):
+            item = EditablePointItem(point, width=width, height=height, index=i, owner=self,
+                                     mapping=point_map)
+            if self.task not in (None, Task.LOCATION):
+                item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            made[("point", i)] = item
+        for i, box in enumerate(self.source_boxes):
+            made[("source", i)] = EditableBoxItem(box, width=width, height=height, layer="source",
+                                                  index=i, owner=self)
+        if self._counting():
+            for i, marker in enumerate(self.markers):
+                made[("marker", i)] = MarkerItem(marker, i + 1, index=i, mapping=point_map)
+        for key, item in made.items():
+            if isinstance(item, EditableBoxItem) and not transform.isIdentity():
+                item.setTransform(transform)
+        self._items[pane] = made
+        return list(made.values())
+
+    def _visible_transform(self) -> QTransform | None:
+        """How geometry lands on the visible view, or None when it is not drawn there."""
+        view = self._view
+        pair = view.pair()
+        if pair is None or view.layout_mode() != "side-by-side" or not view.visible_view.has_image():
+            return None
+        if pair.aligned:
+            return QTransform()
+        if self.alignment is None:
+            return None
+        return to_qtransform(self.alignment) * view.visible_view.pixmap_item.transform()
+
+    def _sample_from(self, items: dict[Key, QGraphicsItem]) -> tuple[tuple[Box, ...], tuple[Point, ...]]:
+        boxes, points = self._view.shapes()
+        new_boxes = tuple(i.box() if isinstance(i := items.get(("sample", n)), EditableBoxItem)
+                          else b for n, b in enumerate(boxes))
+        new_points = tuple(i.point() if isinstance(i := items.get(("point", n)), EditablePointItem)
+                           else p for n, p in enumerate(points))
+        return new_boxes, new_points
+
+    def _source_from(self, items: dict[Key, QGraphicsItem]) -> tuple[Box, ...]:
+        return tuple(i.box() if isinstance(i := items.get(("source", n)), EditableBoxItem) else b
+                     for n, b in enumerate(self.source_boxes))
+
+    def _pane_items_of(self, item: QGraphicsItem) -> dict[Key, QGraphicsItem]:
+        return next((items for items in self._items.values() if item in items.values()), {})
+
+    def _selected_item(self) -> QGraphicsItem | None:
+        if self.selected is None:
+            return None
+        ir_items = self._items.get(self._view.ir_view) or next(iter(self._items.values()), {})
+        return ir_items.get(self.selected)
+
+    def select(self, key: Key | None) -> None:
+        """Select the item ``(layer, index)`` in both panes, or nothing."""
+        if key == self.selected:
+            return
+        self.selected = key
+        self._show_selection()
+        self.selection_changed.emit(self.selected_shape())
+
+    def _show_selection(self) -> None:
+        for items in self._items.values():
+            for key, item in items.items():
+                if isinstance(item, (EditableBoxItem, EditablePointItem)):
+                    item.set_selected(key == self.selected)
+
+    def nudge(self, dx: float, dy: float) -> bool:
+        """Move the selection by (dx, dy) pixels in both panes; False if it cannot move."""
+        moved = False
+        for items in self._items.values():
+            item = items.get(self.selected) if self.selected else None
+            if isinstance(item, EditableBoxItem) and item.editable:
+                item.set_rect(item.rect().translated(dx, dy))
+            elif isinstance(item, EditablePointItem) and item.acceptedMouseButtons():
+                item.set_image_pos(item.image_pos() + QPointF(dx, dy))
+            else:
+                continue
+            moved = True
+        return moved
+
+    def finish_nudge(self) -> None:
+        """The arrow key is released: report the nudged selection."""
+        item = self._selected_item()
+        if item is not None:
+            self.item_finished(item)
+
+    def add_box(self, rect: QRectF) -> None:
+        """A box drawn over ``rect`` (infrared pixels): the Grounding answer's new box, else
+        a new source box with the current label."""
+        if rect.width() < MIN_DRAWN or rect.height() < MIN_DRAWN:
+            return
+        boxes, points = self._view.shapes()
+        if self.task is Task.GROUNDING:
+            label = boxes[0].label if boxes else self.label
+            new = Box(rect.left(), rect.top(), rect.right(), rect.bottom(), label)
+            self.selected = ("sample", 0)
+            self.geometry_edited.emit((new,), tuple(points))
+            return
+        new = Box(rect.left(), rect.top(), rect.right(), rect.bottom(), self.label)
+        self.selected = ("source", len(self.source_boxes))
+        self.source_boxes_edited.emit((*self.source_boxes, new))
+
+    # ----- internals: drawing boxes, adding points and markers
+    def add_point(self, pos: QPointF) -> None:
+        """A Location point added at ``pos`` (infrared pixels)."""
+        boxes, points = self._view.shapes()
+        label = points[0].label if points else self.label
+        space = points[0].space if points else CoordSpace.PIXEL
+        if space is CoordSpace.NORM1000 and self._view.image_size() is None:
+            new = Point(pos.x(), pos.y(), label, CoordSpace.NORM1000)  # the scene is 0-1000
+        else:
+            new = Point(pos.x(), pos.y(), label)
+        self.geometry_edited.emit(tuple(boxes), (*points, new))
+
+    def toggle_marker(self, pos: QPointF, marker: MarkerItem | None) -> None:
+        """Remove the marker clicked, or add one at ``pos`` (infrared pixels)."""
+        if marker is not None:
+            self.markers_edited.emit(tuple(m for i, m in enumerate(self.markers)
+                                           if i != marker.index))
+            return
+        size = self._view.image_size()
+        if size is not None and not (0 <= pos.x() <= size[0] and 0 <= pos.y() <= size[1]):
+            self.message.emit("Markers count what is on the image: click on the image")
+            return
+        self.markers_edited.emit((*self.markers, Point(pos.x(), pos.y())))
+
+    def to_image(self, pane: ImagePane, scene: QPointF) -> QPointF:
+        """A scene position of ``pane`` in infrared pixels."""
+        mapping = self._mappings.get(pane)
+        return mapping.from_scene(scene) if mapping is not None else scene
+
+    def pane_transform(self, pane: ImagePane) -> QTransform:
+        """Infrared pixels -> the pane's scene (identity but on a hand-aligned visible view)."""
+        mapping = self._mappings.get(pane)
+        return mapping.transform if mapping is not None else QTransform()
+
+    # ----- internals: alignment
+    def _can_align(self) -> bool:
+        view = self._view
+        pair = view.pair()
+        return (pair is not None and not pair.aligned and view.layout_mode() == "overlay"
+                and not view.ir_view.overlay_item.pixmap().isNull())
+
+    def _aligned(self, alignment: Alignment, per_pair: bool) -> None:
+        self.alignment = alignment
+        self.alignment_edited.emit(alignment, per_pair)
+
+    def implied_alignment(self) -> Alignment:
+        """The alignment shown now in the overlay (the fitted one when none is stored)."""
+        if self.alignment is not None:
+            return self.alignment
+        return implied_alignment(self._view.ir_view.overlay_item.transform())
+
+    # ----- helpers
+    def _counting(self) -> bool:
+        return self.task in (Task.AERIAL_COUNTING, Task.PEDESTRIAN_COUNTING)
+
+    def _panes(self) -> tuple[ImagePane, ImagePane]:
+        return (self._view.ir_view, self._view.visible_view)
+
+
+def _key(item: QGraphicsItem) -> Key:
+    key = item_key(item)
+    assert key is not None
+    return key

@@ -1,0 +1,460 @@
+"""The pair view: the infrared and the visible image of a Pair, zoomed and panned together."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from pathlib import PurePath
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QAction, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QLabel, QSlider, QToolBar, QVBoxLayout, QWidget
+
+from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.model import Box, Point
+from irtd_annotator.domain.views import PairInfo
+from irtd_annotator.imaging.display import DisplaySettings
+from irtd_annotator.imaging.load import ImageMissingError
+from irtd_annotator.ui.pair.image_cache import (DEFAULT_CACHE_BYTES, DecodedImage, ImageCache,
+                                           ImageLoader, ImageRequest, render)
+from irtd_annotator.ui.pair.image_pane import ImagePane
+from irtd_annotator.ui.pair.geometry_editor import GeometryEditor
+from irtd_annotator.ui.pair.view_actions import PairViewActions
+from irtd_annotator.ui.pair.qimage import array_to_qimage
+
+LAYOUTS = ("side-by-side", "overlay", "infrared")
+NOT_ALIGNED_NOTE = "not aligned: geometry shown on the infrared image only"
+ZOOM_STEP = 1.25
+MIN_SCALE, MAX_SCALE = 0.02, 64.0
+
+_Loaded = DecodedImage | UserError | None   # None: not loaded (no path, or not needed yet)
+
+
+class PairView(QWidget):
+    """Shows a Pair's infrared and visible images with the current Sample's shapes.
+
+    The main window calls show_pair, show_shapes, prefetch, zoom_in/zoom_out/fit, set_layout,
+    set_blend, set_display and view_actions, and listens to status_message (and to the
+    *_changed signals to remember the user's choices: this widget stores nothing itself).
+    """
+
+    status_message = Signal(str)
+    display_changed = Signal(object)   # DisplaySettings
+    layout_changed = Signal(str)
+    blend_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None, *,
+                 cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        super().__init__(parent)
+        self.loader = ImageLoader(ImageCache(cache_bytes), parent=self)
+        self.cache = self.loader.cache
+        self.ir_view = ImagePane("infrared-view", self)
+        self.visible_view = ImagePane("visible-view", self)
+        self._panes = (self.ir_view, self.visible_view)
+
+        self.toolbar = QToolBar("Overlay", self)
+        self.toolbar.addWidget(QLabel("Visible over infrared: "))
+        self.blend_slider = QSlider(Qt.Orientation.Horizontal)
+        self.blend_slider.setRange(0, 100)
+        self.blend_slider.setMaximumWidth(200)
+        self.blend_slider.setToolTip("How much of the visible image is blended over the infrared")
+        self.toolbar.addWidget(self.blend_slider)
+        self.toolbar.setVisible(False)
+
+        # Side by side or stacked, whichever shows the images larger (see _choose_direction).
+        images = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._images_layout = images
+        images.setContentsMargins(0, 0, 0, 0)
+        images.setSpacing(2)
+        images.addWidget(self.ir_view, 1)     # equal widths keep the shared scroll exact
+        images.addWidget(self.visible_view, 1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.toolbar)
+        outer.addLayout(images, 1)
+
+        self._pair: PairInfo | None = None
+        self._ir: _Loaded = None
+        self._visible: _Loaded = None
+        self._boxes: tuple[Box, ...] = ()
+        self._points: tuple[Point, ...] = ()
+        self._settings = DisplaySettings()
+        self._layout = "side-by-side"
+        self._blend = 0.5
+        self._fit_mode = True
+        self._syncing = False
+        self._crosshair = True
+        self._last_status = ""
+        self._actions: PairViewActions | None = None
+        self.blend_slider.setValue(round(self._blend * 100))
+        self.blend_slider.valueChanged.connect(lambda value: self.set_blend(value / 100.0))
+
+        for pane in self._panes:
+            pane.wheel_zoom.connect(lambda factor, pos, pane=pane: self._zoom_by(
+                factor, source=pane, anchor=pos))
+            pane.hovered.connect(lambda pos, pane=pane: self._on_hover(pos, pane))
+            pane.resized.connect(self._on_resized)
+            pane.horizontalScrollBar().valueChanged.connect(
+                lambda _value, pane=pane: self._copy_scroll(pane))
+            pane.verticalScrollBar().valueChanged.connect(
+                lambda _value, pane=pane: self._copy_scroll(pane))
+        # Draws the shapes of both panes and turns finished gestures into signals.
+        self.editor = GeometryEditor(self)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._choose_direction()
+
+    def _choose_direction(self) -> None:
+        """Stack the two images when that shows them larger than side by side (tall areas)."""
+        pair = self._pair
+        iw, ih = (pair.width, pair.height) if pair and pair.width and pair.height else (1280, 1024)
+        width = max(1, self.width())
+        height = max(1, self.height() - (self.toolbar.height() if self.toolbar.isVisible() else 0))
+        side = min(width / 2 / iw, height / ih)
+        stacked = min(width / iw, height / 2 / ih)
+        wanted = (QBoxLayout.Direction.TopToBottom if stacked > side * 1.05
+                  else QBoxLayout.Direction.LeftToRight)
+        if self._images_layout.direction() != wanted:
+            self._images_layout.setDirection(wanted)
+
+    # ----- state
+    def pair(self) -> PairInfo | None:
+        return self._pair
+
+    def display(self) -> DisplaySettings:
+        return self._settings
+
+    def layout_mode(self) -> str:
+        return self._layout
+
+    def blend(self) -> float:
+        return self._blend
+
+    def crosshair_enabled(self) -> bool:
+        return self._crosshair
+
+    def image_size(self) -> tuple[int, int] | None:
+        """The size of the scene = the infrared image (or the best guess when it is missing)."""
+        if isinstance(self._ir, DecodedImage):
+            return self._ir.width, self._ir.height
+        if self._pair is not None and self._pair.width and self._pair.height:
+            return self._pair.width, self._pair.height
+        if isinstance(self._visible, DecodedImage):
+            return self._visible.width, self._visible.height
+        return None
+
+    # ----- the main window's API
+    def show_pair(self, pair: PairInfo | None) -> None:
+        """Show ``pair``'s images (decoded now unless read ahead); clears the shapes."""
+        self._pair = pair
+        self._boxes, self._points = (), ()
+        self._ir = self._visible = None
+        if pair is not None:
+            wanted = [req for req in (self._ir_request(pair), self._visible_request(pair)) if req]
+            loaded = iter(self.loader.load(wanted))
+            if pair.ir_path:
+                self._ir = next(loaded)
+            if self._visible_request(pair) is not None:
+                self._visible = next(loaded)
+        self._choose_direction()
+        self._refresh_images()
+        self._refresh_shapes()
+        if self._fit_mode:
+            self.fit()
+        else:
+            self._refresh_fitted()
+
+    def show_shapes(self, boxes: Sequence[Box], points: Sequence[Point]) -> None:
+        """Draw the current Sample's boxes and points (IR pixels, or 0-1000 scaled)."""
+        self._boxes, self._points = tuple(boxes), tuple(points)
+        self._refresh_shapes()
+
+    def shapes_held(self) -> AbstractContextManager[None]:
+        """Within it, the shape items are rebuilt once, at its end (see GeometryEditor.held)."""
+        return self.editor.held()
+
+    def shapes(self) -> tuple[tuple[Box, ...], tuple[Point, ...]]:
+        """The current Sample's boxes and points as last shown."""
+        return self._boxes, self._points
+
+    def prefetch(self, pairs: Sequence[PairInfo]) -> None:
+        """Decode ``pairs`` ahead in the background, nearest first."""
+        requests: list[ImageRequest] = []
+        for pair in pairs:
+            # Files missing at import are left to show_pair: decoding ahead would only fail.
+            # In a fitted view the copies scaled to the panes are made ahead too.
+            box = self._ahead_box(pair)
+            ir, visible = self._ir_request(pair, box), self._visible_request(pair, box)
+            if ir is not None and pair.ir_exists:
+                requests.append(ir)
+            if visible is not None and pair.visible_exists:
+                requests.append(visible)
+        self.loader.prefetch(requests)
+
+    def zoom_in(self) -> None:
+        self._zoom_by(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self._zoom_by(1.0 / ZOOM_STEP)
+
+    def fit(self) -> None:
+        """Both images whole in their panes; stays fitted when the window is resized."""
+        self._fit_mode = True
+        reference = self.ir_view if self.ir_view.isVisibleTo(self) else self.visible_view
+        scale = reference.fit_scale()
+        self._syncing = True
+        try:
+            for pane in self._panes:
+                pane.set_scale(scale)
+                pane.centerOn(pane.sceneRect().center())
+        finally:
+            self._syncing = False
+        self._refresh_fitted()
+
+    def zoom(self) -> float:
+        """The current scale (screen pixels per IR pixel), shared by both panes."""
+        return self.ir_view.scale_factor()
+
+    def set_layout(self, mode: str) -> None:
+        """"side-by-side", "overlay" (visible blended over IR) or "infrared" (IR only)."""
+        if mode not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {mode!r}")
+        if mode == self._layout:
+            return
+        self._layout = mode
+        if self._pair is not None and self._visible is None:
+            request = self._visible_request(self._pair)
+            if request is not None:
+                self._visible = self.loader.load([request])[0]
+        self.visible_view.setVisible(mode == "side-by-side")
+        self.toolbar.setVisible(mode == "overlay")
+        self._refresh_images()
+        self._refresh_fitted()
+        self._refresh_shapes()
+        self._sync_actions()
+        self.layout_changed.emit(mode)
+
+    def set_blend(self, alpha: float) -> None:
+        """How opaque the visible image is over the infrared one in the overlay layout (0..1)."""
+        if not isinstance(alpha, (int, float)) or not math.isfinite(alpha) or not 0 <= alpha <= 1:
+            raise ValueError(f"blend must be between 0 and 1, got {alpha!r}")
+        if alpha == self._blend:
+            return
+        self._blend = float(alpha)
+        self.blend_slider.blockSignals(True)
+        self.blend_slider.setValue(round(alpha * 100))
+        self.blend_slider.blockSignals(False)
+        self.ir_view.overlay_item.setOpacity(self._blend)
+        self.blend_changed.emit(self._blend)
+
+    def set_display(self, settings: DisplaySettings) -> None:
+        """Palette, stretch and CLAHE of the infrared image (re-rendered without re-decoding)."""
+        if settings == self._settings:
+            return
+        self._settings = settings
+        if isinstance(self._ir, DecodedImage) and self._pair is not None:
+            request = self._ir_request(self._pair)
+            assert request is not None
+            image = self.cache.get(request.key)
+            if image is None:
+                image = render(self._ir, settings)
+                self.cache.put(request.key, image)
+            self._ir = image
+            self._refresh_images()
+            self._refresh_fitted()
+        self._sync_actions()
+        self.display_changed.emit(settings)
+
+    def set_crosshair_enabled(self, enabled: bool) -> None:
+        self._crosshair = enabled
+        if not enabled:
+            for pane in self._panes:
+                pane.set_crosshair(None)
+        self._sync_actions()
+
+    def view_actions(self, parent: QWidget | None = None) -> list[QAction]:
+        """The View menu's actions (zoom, fit, palettes, contrast, layouts, crosshair)."""
+        if self._actions is None:
+            self._actions = PairViewActions(self, parent or self)
+            self.addActions(self._actions.all())
+        return self._actions.all()
+
+    # ----- drawing
+    def _ir_request(self, pair: PairInfo,
+                    fit: tuple[int, int] | None = None) -> ImageRequest | None:
+        return ImageRequest(pair.ir_path, True, self._settings, fit) if pair.ir_path else None
+
+    def _visible_request(self, pair: PairInfo,
+                         fit: tuple[int, int] | None = None) -> ImageRequest | None:
+        if not pair.visible_path or self._layout == "infrared":
+            return None
+        return ImageRequest(pair.visible_path, False, fit=fit)
+
+    def _ahead_box(self, pair: PairInfo) -> tuple[int, int] | None:
+        """The device pixels ``pair``'s images would be fitted into now (None: unknown)."""
+        if not self._fit_mode or not pair.width or not pair.height:
+            return None
+        pane = self.ir_view if self.ir_view.isVisibleTo(self) else self.visible_view
+        view = pane.viewport().rect()
+        scale = min(view.width() / pair.width, view.height() / pair.height)
+        return _device_box(pair.width, pair.height, scale * pane.devicePixelRatioF())
+
+    def _refresh_fitted(self) -> None:
+        """Give each pane of a fitted view its image scaled to the screen (made ahead by
+        the read-ahead, else now: once, instead of at every paint)."""
+        pair = self._pair
+        shown = ((self.ir_view, self._ir, self._ir_request),
+                 (self.visible_view, self._visible if self._layout == "side-by-side" else None,
+                  self._visible_request))
+        for pane, loaded, request_for in shown:
+            small = None
+            if self._fit_mode and pair is not None and isinstance(loaded, DecodedImage):
+                rect, ratio = pane.sceneRect(), pane.devicePixelRatioF()
+                box = _device_box(rect.width(), rect.height(), pane.scale_factor() * ratio)
+                request = request_for(pair, box) if box is not None else None
+                image = self.loader.fitted_copy(request, loaded) if request is not None else None
+                if image is not None:
+                    small = _pixmap(image)
+                    small.setDevicePixelRatio(ratio)
+            pane.set_fitted(small)
+
+    def _refresh_images(self) -> None:
+        pair = self._pair
+        size = self.image_size() or (1000, 1000)
+        for pane in self._panes:
+            pane.set_note(None)
+        if pair is None:
+            for pane in self._panes:
+                pane.set_placeholder(None)
+                pane.set_image(None, size=size)
+                pane.set_overlay(None, size=size, opacity=self._blend)
+            return
+        _show(self.ir_view, self._ir, size=size, text=lambda: _ir_message(pair, self._ir))
+        visible_pixmap = (_pixmap(self._visible) if isinstance(self._visible, DecodedImage)
+                          else None)
+        if self._layout == "overlay":
+            self.ir_view.set_overlay(visible_pixmap, size=size, opacity=self._blend)
+            if visible_pixmap is None:
+                self.ir_view.set_note(_visible_message(pair, self._visible).split("\n")[0])
+        else:
+            self.ir_view.set_overlay(None, size=size, opacity=self._blend)
+        if self._layout == "side-by-side":
+            _show(self.visible_view, self._visible, size=size,
+                  text=lambda: _visible_message(pair, self._visible), pixmap=visible_pixmap)
+            if not pair.aligned and self.visible_view.has_image():
+                self.visible_view.set_note(NOT_ALIGNED_NOTE)
+        self.editor.images_refreshed()  # a hand alignment moves the overlay, names itself
+
+    def _refresh_shapes(self) -> None:
+        # Only over an image (on a placeholder a box would point at nothing); on the visible
+        # image when the pair is aligned, or aligned by hand.
+        self.editor.rebuild()
+
+    # ----- zoom, pan, crosshair
+    def _zoom_by(self, factor: float, *, source: ImagePane | None = None,
+                 anchor: QPointF | None = None) -> None:
+        pane = source or (self.ir_view if self.ir_view.isVisibleTo(self) else self.visible_view)
+        point = anchor.toPoint() if anchor is not None else pane.viewport().rect().center()
+        under = pane.mapToScene(point)
+        scale = min(MAX_SCALE, max(MIN_SCALE, pane.scale_factor() * factor))
+        self._fit_mode = False
+        self._syncing = True
+        try:
+            for each in self._panes:
+                each.set_scale(scale)
+            # Keep the scene point that was under the anchor under it.
+            moved = pane.mapFromScene(under) - point
+            pane.horizontalScrollBar().setValue(pane.horizontalScrollBar().value() + moved.x())
+            pane.verticalScrollBar().setValue(pane.verticalScrollBar().value() + moved.y())
+        finally:
+            self._syncing = False
+        self._refresh_fitted()  # zoomed: the images are scaled as they are painted
+        self._copy_scroll(pane)
+
+    def _copy_scroll(self, source: ImagePane) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            for pane in self._panes:
+                if pane is not source:
+                    pane.horizontalScrollBar().setValue(source.horizontalScrollBar().value())
+                    pane.verticalScrollBar().setValue(source.verticalScrollBar().value())
+        finally:
+            self._syncing = False
+
+    def _on_resized(self) -> None:
+        if self._fit_mode:
+            self.fit()
+
+    def _on_hover(self, pos: QPointF | None, source: ImagePane) -> None:
+        size = self.image_size()
+        inside = (pos is not None and size is not None
+                  and 0 <= pos.x() < size[0] and 0 <= pos.y() < size[1])
+        # Unaligned images share no coordinates: the cursor then says nothing about the other.
+        aligned = self._pair is None or self._pair.aligned
+        if self._crosshair:
+            for pane in self._panes:
+                mirrored = aligned or pane is source
+                pane.set_crosshair(pos if inside and mirrored else None)
+        message = ""
+        if inside and pos is not None and not aligned and source is self.visible_view:
+            # The visible image's own pixels: it is only fitted into the IR extent.
+            local = source.pixmap_item.mapFromScene(pos)
+            message = f"visible x {int(local.x())}, y {int(local.y())}"
+        elif inside and pos is not None:
+            x, y = int(pos.x()), int(pos.y())
+            message = f"x {x}, y {y}"
+            if isinstance(self._ir, DecodedImage) and self._ir.values is not None:
+                values = self._ir.values
+                if y < values.shape[0] and x < values.shape[1]:
+                    message += f"   IR {values[y, x]}"
+        if message != self._last_status:
+            self._last_status = message
+            self.status_message.emit(message)
+
+    def _sync_actions(self) -> None:
+        if self._actions is not None:
+            self._actions.sync()
+
+
+def _device_box(width: float, height: float, scale: float) -> tuple[int, int] | None:
+    box = (round(width * scale), round(height * scale))
+    return box if min(box) >= 1 else None
+
+
+def _pixmap(image: DecodedImage) -> QPixmap:
+    return QPixmap.fromImage(array_to_qimage(image.frame, order="bgra"))
+
+
+def _show(pane: ImagePane, loaded: _Loaded, *, size: tuple[int, int], text: Callable[[], str],
+          pixmap: QPixmap | None = None) -> None:
+    if isinstance(loaded, DecodedImage):
+        pane.set_placeholder(None)
+        pane.set_image(pixmap or _pixmap(loaded), size=size)
+    else:
+        pane.set_image(None, size=size)
+        pane.set_placeholder(text())
+
+
+def _ir_message(pair: PairInfo, loaded: _Loaded) -> str:
+    if not pair.ir_path:
+        return f"No infrared image is known for {pair.rel_path}."
+    return _problem("Infrared image", PurePath(pair.rel_path).name, pair.ir_path, loaded)
+
+
+def _visible_message(pair: PairInfo, loaded: _Loaded) -> str:
+    if not pair.visible_path:
+        return f"This pair has no visible counterpart (source {pair.source})."
+    return _problem("Visible image", PurePath(pair.visible_path).name, pair.visible_path, loaded)
+
+
+def _problem(what: str, name: str, path: str, loaded: _Loaded) -> str:
+    if isinstance(loaded, ImageMissingError) or loaded is None:
+        return f"{what} not found: {name}\nlooked for at {path}"
+    if isinstance(loaded, UserError):
+        return f"{what} cannot be shown: {name}\n{loaded}"
+    return ""

@@ -1,0 +1,1 @@
+"""The sample panel: the turns, their differences from the LLM's text, answer editors, history."""
