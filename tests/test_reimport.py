@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from import_support import GROUNDING_PROMPT, box_answer, flir_image, query, sample, write_samples
+from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.model import CoordSpace, Point
 from irtd_annotator.domain.warnings import REIMPORT_CONFLICT
 from irtd_annotator.services.review.editing import AnswerEditing
@@ -272,7 +273,6 @@ def test_a_conflict_follows_the_files_turns_and_image_and_settles_after_one_impo
     sid = sample_id(db, "Grounding", "0")
     with Project.open(db) as project:
         review = ReviewSession(project, annotator="Ada")
-        review.edit_turn(sid, 3, "There is no car.")
         review.set_status(sid, "approved")
     # the new release: the follow-up exchange dropped, another image, another box
     second = [sample("0", [flir_image(2)], GROUNDING_PROMPT, box_answer(5, 6, 7, 8))]
@@ -297,3 +297,25 @@ def test_a_conflict_follows_the_files_turns_and_image_and_settles_after_one_impo
     again = run_import(db, [path], annotator="curator")
     assert (again.total("unchanged"), again.total("conflicts")) == (1, 0)
     assert full_dump(db) == dump
+
+
+def test_a_file_that_drops_a_turn_a_reviewer_edited_is_refused_and_nothing_changes(
+        tmp_path: Path) -> None:
+    """The adversarial run's case: the new file has fewer turns, and a dropped one holds a
+    reviewer's text. Before the fix the turn was deleted and the text left only in history."""
+    db = tmp_path / "p.db"
+    path = tmp_path / "Detection.json"
+    first = [sample("0", [flir_image(1)], GROUNDING_PROMPT, box_answer(1, 2, 3, 4),
+                    "And the car?", "No car.")]
+    run_import(db, [write_samples(path, first)])
+    sid = sample_id(db, "Grounding", "0")
+    with Project.open(db) as project:
+        ReviewSession(project, annotator="Ada").edit_turn(sid, 3, "There is no car.")
+    before = full_dump(db)
+    second = [sample("0", [flir_image(1)], GROUNDING_PROMPT, box_answer(1, 2, 3, 4))]
+    with pytest.raises(BadInputError, match=r"sample 0.*turn 3 .*reviewer edited") as caught:
+        run_import(db, [write_samples(path, second)])
+    assert caught.value.file == "Detection.json" and caught.value.line is not None
+    assert full_dump(db) == before
+    assert query(db, "SELECT text FROM turns WHERE sample_id = ? AND idx = 3", sid) == [
+        ("There is no car.",)]

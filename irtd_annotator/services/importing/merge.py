@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
+from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.warnings import REIMPORT_CONFLICT, keep_codes
 from irtd_annotator.services.importing.prepare import PreparedSample
 from irtd_annotator.services.importing.rows import Truth, chunks, insert_rows
@@ -169,7 +170,7 @@ def write_restated(conn: Connection, pairs: list[tuple[Stored, PreparedSample]],
 
 
 def write_conflicts(conn: Connection, merge: Merge, pair_of: dict[str, int],
-                    truth: Truth) -> None:
+                    truth: Truth, *, file: str) -> None:
     """Keep the human work of touched samples whose file text changed: the file's text
     becomes the turns' ``original`` (text, status, geometry and markers stay), the image is
     the file's, and the sample gets the reimport-conflict warning."""
@@ -195,7 +196,15 @@ def write_conflicts(conn: Connection, merge: Merge, pair_of: dict[str, int],
             elif idx >= len(old.turns) or old.turns[idx] != (role, text):
                 originals.append({"p_id": old.id, "p_idx": idx, "p_role": role,
                                   "p_original": text})
-        # A turn the file no longer has goes; its text stays in the revision log.
+        # A turn the file no longer has goes, its text kept in the revision log; but never
+        # a turn a reviewer edited: the whole import is refused rather than lose that text.
+        for idx in sorted(kept):
+            if len(new.turns) <= idx < len(old.turns) and kept[idx] != old.turns[idx][1]:
+                raise BadInputError(
+                    f"the file no longer has turn {idx} of this {new.task} sample, whose text "
+                    "a reviewer edited; nothing was imported (put the turn back in the file, "
+                    "or revert the edit in the window first)",
+                    file=file, sample_id=new.original_id, line=new.line)
         dropped.extend({"p_id": old.id, "p_idx": idx} for idx in kept if idx >= len(new.turns))
         edited = any(kept[idx] != text for idx, (_role, text) in enumerate(new.turns)
                      if idx in kept)

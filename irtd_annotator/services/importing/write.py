@@ -102,7 +102,7 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint
         _insert_children(conn, changed_ids, samples, rows, shapes, remember)
         result.pair_ids.update(old.pair_id for old, _s in changed)  # siblings left behind
     write_restated(conn, merge.restated, truth)
-    write_conflicts(conn, merge, pair_of, truth)
+    write_conflicts(conn, merge, pair_of, truth, file=plan.name)
     if merge.conflicts:
         result.conflicts = [(s.task, s.original_id) for _old, s in merge.conflicts]
         # Their warnings are refreshed with their Pairs' (the conflict code is kept).
