@@ -254,6 +254,7 @@ class GeometryEditor(QObject):
             return None
         return to_qtransform(self.alignment) * view.visible_view.pixmap_item.transform()
 
+    # ----- selection, nudging, drawing boxes, adding points and markers
     def select(self, key: Key | None) -> None:
         """Select the item ``(layer, index)`` in both panes, or nothing."""
         if key == self.selected:
@@ -290,7 +291,6 @@ class GeometryEditor(QObject):
         self.selected = ("source", len(self.source_boxes))
         self.source_boxes_edited.emit((*self.source_boxes, new))
 
-    # ----- internals: drawing boxes, adding points and markers
     def add_point(self, pos: QPointF) -> None:
         """A Location point added at ``pos`` (infrared pixels)."""
         boxes, points = self._view.shapes()
