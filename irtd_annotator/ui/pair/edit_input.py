@@ -7,29 +7,50 @@ the arrow keys (Shift: 10 px) and leaves everything else to the panes (panning, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QTransform
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsView
 
-from irtd_annotator.ui.pair.edit_items import SOURCE_COLOUR, EditablePointItem, MarkerItem
+from irtd_annotator.ui.pair.edit_items import (
+    SOURCE_COLOUR,
+    EditablePointItem,
+    Key,
+    MarkerItem,
+)
+from irtd_annotator.ui.pair.image_pane import ImagePane
 from irtd_annotator.ui.pair.shape_items import cosmetic_pen
-
-if TYPE_CHECKING:
-    from irtd_annotator.ui.pair.geometry_editor import GeometryEditor
-    from irtd_annotator.ui.pair.image_pane import ImagePane
 
 NUDGE, NUDGE_FAST = 1.0, 10.0  # pixels per arrow key press (Shift: fast)
 _ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1),
            Qt.Key.Key_Down: (0, 1)}
 
 
+class EditTarget(Protocol):
+    """What the input is turned into: the geometry editor's state and commands (it builds the
+    input: a Protocol keeps this module from importing it back)."""
+
+    mode: str
+    selected: Key | None
+
+    def set_mode(self, mode: str) -> None: ...
+    def select(self, key: Key | None) -> None: ...
+    def nudge(self, dx: float, dy: float) -> bool: ...
+    def finish_nudge(self) -> None: ...
+    def add_box(self, rect: QRectF) -> None: ...
+    def add_point(self, pos: QPointF) -> None: ...
+    def toggle_marker(self, pos: QPointF, marker: MarkerItem | None) -> None: ...
+    def to_image(self, pane: ImagePane, scene: QPointF) -> QPointF: ...
+    def pane_transform(self, pane: ImagePane) -> QTransform: ...
+
+
 class EditInput(QObject):
     """The event filter of the panes; every decision is the editor's."""
 
-    def __init__(self, editor: GeometryEditor, panes: tuple[ImagePane, ...]) -> None:
-        super().__init__(editor)
+    def __init__(self, editor: EditTarget, panes: tuple[ImagePane, ...], *,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._editor = editor
         # (pane, its viewport): kept, since a pane being destroyed still sends events
         self._watched = tuple((pane, pane.viewport()) for pane in panes)

@@ -2,15 +2,16 @@
 place points and click-to-count markers, align an unaligned pair by hand.
 
 The editor draws the shape items of both panes (the pair view's ``_refresh_shapes`` hands
-this over) and reports each finished gesture ONCE, as complete new lists: the controller
-turns a signal into one saved, undoable change. It never writes anything itself.
+this over; pane_items keeps them) and reports each finished gesture ONCE, as complete new
+lists: the controller turns a signal into one saved, undoable change. It never writes
+anything itself. Mouse and keys reach it through edit_input.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QTransform
@@ -19,19 +20,36 @@ from PySide6.QtWidgets import QGraphicsItem
 from irtd_annotator.domain.geometry_edit import Alignment
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.tasks import Task
+from irtd_annotator.domain.views import PairInfo
+from irtd_annotator.ui.pair.alignment_tool import (
+    OverlayAligner,
+    fitted_transform,
+    implied_alignment,
+    overlay_transform,
+    to_qtransform,
+)
 from irtd_annotator.ui.pair.edit_input import EditInput
-from irtd_annotator.ui.pair.alignment_tool import (OverlayAligner, PaneMapping, fitted_transform,
-                                              implied_alignment, overlay_transform,
-                                              to_qtransform)
-from irtd_annotator.ui.pair.edit_items import (EditableBoxItem, EditablePointItem, Key, MarkerItem,
-                                          item_key)
-
-if TYPE_CHECKING:
-    from irtd_annotator.ui.pair.image_pane import ImagePane
-    from irtd_annotator.ui.pair.view import PairView
+from irtd_annotator.ui.pair.edit_items import Key, MarkerItem, item_key
+from irtd_annotator.ui.pair.image_pane import ImagePane
+from irtd_annotator.ui.pair.pane_content import alignment_note
+from irtd_annotator.ui.pair.pane_items import PaneItems, sample_shapes, source_shapes
 
 MODES = ("select", "box", "point", "count")
 MIN_DRAWN = 2.0  # a drawn box smaller than this (pixels) is a slip of the mouse
+
+
+class EditedView(Protocol):
+    """What the editor needs of the pair view: its panes and what they show. (The view builds
+    the editor: a Protocol keeps this module from importing it back.)"""
+
+    @property
+    def ir_view(self) -> ImagePane: ...
+    @property
+    def visible_view(self) -> ImagePane: ...
+    def pair(self) -> PairInfo | None: ...
+    def layout_mode(self) -> str: ...
+    def image_size(self) -> tuple[int, int] | None: ...
+    def shapes(self) -> tuple[tuple[Box, ...], tuple[Point, ...]]: ...
 
 
 class GeometryEditor(QObject):
@@ -47,8 +65,8 @@ class GeometryEditor(QObject):
     menu_requested = Signal(object)           # a right click on a box: the screen QPoint
     message = Signal(str)                     # why an edit was refused
 
-    def __init__(self, view: PairView) -> None:
-        super().__init__(view)
+    def __init__(self, view: EditedView, *, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._view = view
         self.task: Task | None = None
         self.source_boxes: tuple[Box, ...] = ()
@@ -58,11 +76,10 @@ class GeometryEditor(QObject):
         self.label = "person"  # the label of boxes drawn into the source layer
         self.mode = "select"
         self.selected: Key | None = None
-        self._items: dict[ImagePane, dict[Key, QGraphicsItem]] = {}
+        self._items = PaneItems()
         self._held = 0          # > 0 inside held(): rebuilds wait for its end
         self._stale = False     # a rebuild was asked for while held
-        self._mappings: dict[ImagePane, PaneMapping] = {}
-        self.input = EditInput(self, (view.ir_view, view.visible_view))
+        self.input = EditInput(self, (view.ir_view, view.visible_view), parent=self)
         self.aligner = OverlayAligner(
             view.ir_view.overlay_item, view.ir_view.viewport(),
             map_to_scene=lambda pos: view.ir_view.mapToScene(pos.toPoint()),
@@ -125,15 +142,13 @@ class GeometryEditor(QObject):
         self._stale = False
         view = self._view
         self._items.clear()
-        self._mappings.clear()
         ir, visible = view.ir_view, view.visible_view
         ir.set_shapes(self._make_items(ir, QTransform()) if ir.has_image() else [])
         transform = self._visible_transform()
         visible.set_shapes(self._make_items(visible, transform) if transform is not None else [])
-        if self.selected is not None and not any(self.selected in items
-                                                 for items in self._items.values()):
+        if self.selected is not None and not self._items.holds(self.selected):
             self.selected = None
-        self._show_selection()
+        self._items.show_selected(self.selected)
 
     def images_refreshed(self) -> None:
         """After the pair view placed its images: the overlay and the note follow the alignment."""
@@ -148,14 +163,11 @@ class GeometryEditor(QObject):
                                  else fitted_transform(overlay.pixmap().size(), size)
                                  if size is not None else overlay.transform())
         if view.layout_mode() == "side-by-side" and view.visible_view.has_image():
-            from irtd_annotator.ui.pair.view import NOT_ALIGNED_NOTE  # (imports this module)
-            a = self.alignment
-            view.visible_view.set_note(NOT_ALIGNED_NOTE if a is None else (
-                f"aligned by hand: shift {a.dx:.0f}, {a.dy:.0f} px, scale {a.scale:.3f}"))
+            view.visible_view.set_note(alignment_note(self.alignment))
 
     def items(self, pane: ImagePane) -> dict[Key, QGraphicsItem]:
         """The editable items of a pane by (layer, index)."""
-        return dict(self._items.get(pane, {}))
+        return self._items.of_pane(pane)
 
     # ----- gestures reported by the items
     def item_pressed(self, item: QGraphicsItem) -> None:
@@ -166,15 +178,7 @@ class GeometryEditor(QObject):
                 pane.setFocus(Qt.FocusReason.MouseFocusReason)
 
     def item_changed(self, item: QGraphicsItem) -> None:
-        key = _key(item)
-        for pane, items in self._items.items():
-            twin = items.get(key)
-            if twin is None or twin is item:
-                continue
-            if isinstance(item, EditableBoxItem) and isinstance(twin, EditableBoxItem):
-                twin.set_rect(item.rect())
-            elif isinstance(item, EditablePointItem) and isinstance(twin, EditablePointItem):
-                twin.set_image_pos(item.image_pos())
+        self._items.mirror(item, _key(item))
 
     def item_menu(self, item: QGraphicsItem, screen_pos: QPoint) -> None:
         self.select(_key(item))
@@ -183,11 +187,11 @@ class GeometryEditor(QObject):
 
     def item_finished(self, item: QGraphicsItem) -> None:
         layer = _key(item)[0]
-        items = self._pane_items_of(item)
+        items = self._items.siblings_of(item)
         if layer == "source":
-            self.source_boxes_edited.emit(self._source_from(items))
+            self.source_boxes_edited.emit(source_shapes(items, self.source_boxes))
         else:
-            self.geometry_edited.emit(*self._sample_from(items))
+            self.geometry_edited.emit(*sample_shapes(items, *self._view.shapes()))
 
     # ----- commands (actions, keys, the label combo)
     def delete_selected(self) -> None:
@@ -227,48 +231,16 @@ class GeometryEditor(QObject):
             self.source_boxes_edited.emit(tuple(boxes))
 
     def selected_shape(self) -> Box | Point | None:
-        if self.selected is None:
-            return None
-        for items in self._items.values():
-            item = items.get(self.selected)
-            if isinstance(item, EditableBoxItem):
-                return item.box()
-            if isinstance(item, EditablePointItem):
-                return item.point()
-            if isinstance(item, MarkerItem):
-                return item.shape_data
-        return None
+        """The selected shape as it is drawn now, or None."""
+        return None if self.selected is None else self._items.shape(self.selected)
 
     # ----- internals: items
     def _make_items(self, pane: ImagePane, transform: QTransform) -> list[QGraphicsItem]:
-        size = self._view.image_size()
-        width, height = size if size else (None, None)
-        mapping = PaneMapping(transform)
-        self._mappings[pane] = mapping
-        point_map = None if transform.isIdentity() else mapping
-        boxes, points = self._view.shapes()
-        editable = self.task in (None, Task.GROUNDING)
-        made: dict[Key, QGraphicsItem] = {}
-        for i, box in enumerate(boxes):
-            made[("sample", i)] = EditableBoxItem(box, width=width, height=height, layer="sample",
-                                                  index=i, owner=self, editable=editable)
-        for i, point in enumerate(points):
-            item = EditablePointItem(point, width=width, height=height, index=i, owner=self,
-                                     mapping=point_map)
-            if self.task not in (None, Task.LOCATION):
-                item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-            made[("point", i)] = item
-        for i, box in enumerate(self.source_boxes):
-            made[("source", i)] = EditableBoxItem(box, width=width, height=height, layer="source",
-                                                  index=i, owner=self)
-        if self._counting():
-            for i, marker in enumerate(self.markers):
-                made[("marker", i)] = MarkerItem(marker, i + 1, index=i, mapping=point_map)
-        for key, item in made.items():
-            if isinstance(item, EditableBoxItem) and not transform.isIdentity():
-                item.setTransform(transform)
-        self._items[pane] = made
-        return list(made.values())
+        return self._items.make(
+            pane, transform, owner=self, shapes=self._view.shapes(),
+            source_boxes=self.source_boxes, markers=self.markers if self._counting() else (),
+            size=self._view.image_size(), boxes_editable=self.task in (None, Task.GROUNDING),
+            points_editable=self.task in (None, Task.LOCATION))
 
     def _visible_transform(self) -> QTransform | None:
         """How geometry lands on the visible view, or None when it is not drawn there."""
@@ -282,58 +254,24 @@ class GeometryEditor(QObject):
             return None
         return to_qtransform(self.alignment) * view.visible_view.pixmap_item.transform()
 
-    def _sample_from(self, items: dict[Key, QGraphicsItem]) -> tuple[tuple[Box, ...], tuple[Point, ...]]:
-        boxes, points = self._view.shapes()
-        new_boxes = tuple(i.box() if isinstance(i := items.get(("sample", n)), EditableBoxItem)
-                          else b for n, b in enumerate(boxes))
-        new_points = tuple(i.point() if isinstance(i := items.get(("point", n)), EditablePointItem)
-                           else p for n, p in enumerate(points))
-        return new_boxes, new_points
-
-    def _source_from(self, items: dict[Key, QGraphicsItem]) -> tuple[Box, ...]:
-        return tuple(i.box() if isinstance(i := items.get(("source", n)), EditableBoxItem) else b
-                     for n, b in enumerate(self.source_boxes))
-
-    def _pane_items_of(self, item: QGraphicsItem) -> dict[Key, QGraphicsItem]:
-        return next((items for items in self._items.values() if item in items.values()), {})
-
-    def _selected_item(self) -> QGraphicsItem | None:
-        if self.selected is None:
-            return None
-        ir_items = self._items.get(self._view.ir_view) or next(iter(self._items.values()), {})
-        return ir_items.get(self.selected)
-
+    # ----- selection, nudging, drawing boxes, adding points and markers
     def select(self, key: Key | None) -> None:
         """Select the item ``(layer, index)`` in both panes, or nothing."""
         if key == self.selected:
             return
         self.selected = key
-        self._show_selection()
+        self._items.show_selected(key)
         self.selection_changed.emit(self.selected_shape())
-
-    def _show_selection(self) -> None:
-        for items in self._items.values():
-            for key, item in items.items():
-                if isinstance(item, (EditableBoxItem, EditablePointItem)):
-                    item.set_selected(key == self.selected)
 
     def nudge(self, dx: float, dy: float) -> bool:
         """Move the selection by (dx, dy) pixels in both panes; False if it cannot move."""
-        moved = False
-        for items in self._items.values():
-            item = items.get(self.selected) if self.selected else None
-            if isinstance(item, EditableBoxItem) and item.editable:
-                item.set_rect(item.rect().translated(dx, dy))
-            elif isinstance(item, EditablePointItem) and item.acceptedMouseButtons():
-                item.set_image_pos(item.image_pos() + QPointF(dx, dy))
-            else:
-                continue
-            moved = True
-        return moved
+        return self.selected is not None and self._items.nudge(self.selected, dx, dy)
 
     def finish_nudge(self) -> None:
         """The arrow key is released: report the nudged selection."""
-        item = self._selected_item()
+        if self.selected is None:
+            return
+        item = self._items.first(self.selected, prefer=self._view.ir_view)
         if item is not None:
             self.item_finished(item)
 
@@ -353,7 +291,6 @@ class GeometryEditor(QObject):
         self.selected = ("source", len(self.source_boxes))
         self.source_boxes_edited.emit((*self.source_boxes, new))
 
-    # ----- internals: drawing boxes, adding points and markers
     def add_point(self, pos: QPointF) -> None:
         """A Location point added at ``pos`` (infrared pixels)."""
         boxes, points = self._view.shapes()
@@ -379,13 +316,11 @@ class GeometryEditor(QObject):
 
     def to_image(self, pane: ImagePane, scene: QPointF) -> QPointF:
         """A scene position of ``pane`` in infrared pixels."""
-        mapping = self._mappings.get(pane)
-        return mapping.from_scene(scene) if mapping is not None else scene
+        return self._items.to_image(pane, scene)
 
     def pane_transform(self, pane: ImagePane) -> QTransform:
         """Infrared pixels -> the pane's scene (identity but on a hand-aligned visible view)."""
-        mapping = self._mappings.get(pane)
-        return mapping.transform if mapping is not None else QTransform()
+        return self._items.transform(pane)
 
     # ----- internals: alignment
     def _can_align(self) -> bool:

@@ -281,7 +281,8 @@ class ImageItem(QGraphicsPixmapItem):
             painter.drawPixmap(QPointF(round(origin.x()), round(origin.y())), self.fitted)
             painter.restore()
             return
-        super().paint(painter, option, widget)
+        # The stub wants a widget; Qt passes none when a scene is rendered off screen.
+        super().paint(painter, option, widget)  # type: ignore[arg-type]
 
 
 def _place_pixmap(item: QGraphicsPixmapItem, pixmap: QPixmap | None,

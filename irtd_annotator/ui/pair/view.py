@@ -1,34 +1,55 @@
-"""The pair view: the infrared and the visible image of a Pair, zoomed and panned together."""
+"""The pair view: the infrared and the visible image of a Pair, zoomed and panned together.
+
+The widget lays out the two panes, loads the Pair's images and places them (pane_content);
+zoom and scroll are kept in step by pane_sync, the shapes drawn and edited by the geometry
+editor, the View menu's actions built by view_actions.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from pathlib import PurePath
 
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QAction, QPixmap, QResizeEvent
-from PySide6.QtWidgets import QBoxLayout, QLabel, QSlider, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QLabel,
+    QSlider,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
-from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import Box, Point
 from irtd_annotator.domain.views import PairInfo
 from irtd_annotator.imaging.display import DisplaySettings
-from irtd_annotator.imaging.load import ImageMissingError
-from irtd_annotator.ui.pair.image_cache import (DEFAULT_CACHE_BYTES, DecodedImage, ImageCache,
-                                           ImageLoader, ImageRequest, render)
-from irtd_annotator.ui.pair.image_pane import ImagePane
 from irtd_annotator.ui.pair.geometry_editor import GeometryEditor
+from irtd_annotator.ui.pair.image_cache import (
+    DEFAULT_CACHE_BYTES,
+    DecodedImage,
+    ImageCache,
+    ImageLoader,
+    ImageRequest,
+    render,
+)
+from irtd_annotator.ui.pair.image_pane import ImagePane
+from irtd_annotator.ui.pair.pane_content import (
+    NOT_ALIGNED_NOTE,
+    Loaded,
+    device_box,
+    ir_message,
+    show_loaded,
+    to_pixmap,
+    visible_message,
+)
+from irtd_annotator.ui.pair.pane_sync import ZOOM_STEP, PaneSync
 from irtd_annotator.ui.pair.view_actions import PairViewActions
-from irtd_annotator.ui.pair.qimage import array_to_qimage
+
+__all__ = ["LAYOUTS", "NOT_ALIGNED_NOTE", "PairView"]  # NOT_ALIGNED_NOTE: where tests look
 
 LAYOUTS = ("side-by-side", "overlay", "infrared")
-NOT_ALIGNED_NOTE = "not aligned: geometry shown on the infrared image only"
-ZOOM_STEP = 1.25
-MIN_SCALE, MAX_SCALE = 0.02, 64.0
-
-_Loaded = DecodedImage | UserError | None   # None: not loaded (no path, or not needed yet)
 
 
 class PairView(QWidget):
@@ -76,32 +97,25 @@ class PairView(QWidget):
         outer.addLayout(images, 1)
 
         self._pair: PairInfo | None = None
-        self._ir: _Loaded = None
-        self._visible: _Loaded = None
+        self._ir: Loaded = None
+        self._visible: Loaded = None
         self._boxes: tuple[Box, ...] = ()
         self._points: tuple[Point, ...] = ()
         self._settings = DisplaySettings()
         self._layout = "side-by-side"
         self._blend = 0.5
-        self._fit_mode = True
-        self._syncing = False
         self._crosshair = True
         self._last_status = ""
         self._actions: PairViewActions | None = None
         self.blend_slider.setValue(round(self._blend * 100))
         self.blend_slider.valueChanged.connect(lambda value: self.set_blend(value / 100.0))
 
+        self._pane_sync = PaneSync(self._panes, active=self._active_pane,
+                                   rescaled=self._refresh_fitted, parent=self)
         for pane in self._panes:
-            pane.wheel_zoom.connect(lambda factor, pos, pane=pane: self._zoom_by(
-                factor, source=pane, anchor=pos))
             pane.hovered.connect(lambda pos, pane=pane: self._on_hover(pos, pane))
-            pane.resized.connect(self._on_resized)
-            pane.horizontalScrollBar().valueChanged.connect(
-                lambda _value, pane=pane: self._copy_scroll(pane))
-            pane.verticalScrollBar().valueChanged.connect(
-                lambda _value, pane=pane: self._copy_scroll(pane))
         # Draws the shapes of both panes and turns finished gestures into signals.
-        self.editor = GeometryEditor(self)
+        self.editor = GeometryEditor(self, parent=self)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
@@ -162,7 +176,7 @@ class PairView(QWidget):
         self._choose_direction()
         self._refresh_images()
         self._refresh_shapes()
-        if self._fit_mode:
+        if self._pane_sync.fit_mode:
             self.fit()
         else:
             self._refresh_fitted()
@@ -195,24 +209,14 @@ class PairView(QWidget):
         self.loader.prefetch(requests)
 
     def zoom_in(self) -> None:
-        self._zoom_by(ZOOM_STEP)
+        self._pane_sync.zoom_by(ZOOM_STEP)
 
     def zoom_out(self) -> None:
-        self._zoom_by(1.0 / ZOOM_STEP)
+        self._pane_sync.zoom_by(1.0 / ZOOM_STEP)
 
     def fit(self) -> None:
         """Both images whole in their panes; stays fitted when the window is resized."""
-        self._fit_mode = True
-        reference = self.ir_view if self.ir_view.isVisibleTo(self) else self.visible_view
-        scale = reference.fit_scale()
-        self._syncing = True
-        try:
-            for pane in self._panes:
-                pane.set_scale(scale)
-                pane.centerOn(pane.sceneRect().center())
-        finally:
-            self._syncing = False
-        self._refresh_fitted()
+        self._pane_sync.fit()
 
     def zoom(self) -> float:
         """The current scale (screen pixels per IR pixel), shared by both panes."""
@@ -295,12 +299,12 @@ class PairView(QWidget):
 
     def _ahead_box(self, pair: PairInfo) -> tuple[int, int] | None:
         """The device pixels ``pair``'s images would be fitted into now (None: unknown)."""
-        if not self._fit_mode or not pair.width or not pair.height:
+        if not self._pane_sync.fit_mode or not pair.width or not pair.height:
             return None
-        pane = self.ir_view if self.ir_view.isVisibleTo(self) else self.visible_view
+        pane = self._active_pane()
         view = pane.viewport().rect()
         scale = min(view.width() / pair.width, view.height() / pair.height)
-        return _device_box(pair.width, pair.height, scale * pane.devicePixelRatioF())
+        return device_box(pair.width, pair.height, scale * pane.devicePixelRatioF())
 
     def _refresh_fitted(self) -> None:
         """Give each pane of a fitted view its image scaled to the screen (made ahead by
@@ -311,13 +315,13 @@ class PairView(QWidget):
                   self._visible_request))
         for pane, loaded, request_for in shown:
             small = None
-            if self._fit_mode and pair is not None and isinstance(loaded, DecodedImage):
+            if self._pane_sync.fit_mode and pair is not None and isinstance(loaded, DecodedImage):
                 rect, ratio = pane.sceneRect(), pane.devicePixelRatioF()
-                box = _device_box(rect.width(), rect.height(), pane.scale_factor() * ratio)
+                box = device_box(rect.width(), rect.height(), pane.scale_factor() * ratio)
                 request = request_for(pair, box) if box is not None else None
                 image = self.loader.fitted_copy(request, loaded) if request is not None else None
                 if image is not None:
-                    small = _pixmap(image)
+                    small = to_pixmap(image)
                     small.setDevicePixelRatio(ratio)
             pane.set_fitted(small)
 
@@ -332,18 +336,18 @@ class PairView(QWidget):
                 pane.set_image(None, size=size)
                 pane.set_overlay(None, size=size, opacity=self._blend)
             return
-        _show(self.ir_view, self._ir, size=size, text=lambda: _ir_message(pair, self._ir))
-        visible_pixmap = (_pixmap(self._visible) if isinstance(self._visible, DecodedImage)
+        show_loaded(self.ir_view, self._ir, size=size, text=lambda: ir_message(pair, self._ir))
+        visible_pixmap = (to_pixmap(self._visible) if isinstance(self._visible, DecodedImage)
                           else None)
         if self._layout == "overlay":
             self.ir_view.set_overlay(visible_pixmap, size=size, opacity=self._blend)
             if visible_pixmap is None:
-                self.ir_view.set_note(_visible_message(pair, self._visible).split("\n")[0])
+                self.ir_view.set_note(visible_message(pair, self._visible).split("\n")[0])
         else:
             self.ir_view.set_overlay(None, size=size, opacity=self._blend)
         if self._layout == "side-by-side":
-            _show(self.visible_view, self._visible, size=size,
-                  text=lambda: _visible_message(pair, self._visible), pixmap=visible_pixmap)
+            show_loaded(self.visible_view, self._visible, size=size,
+                        text=lambda: visible_message(pair, self._visible), pixmap=visible_pixmap)
             if not pair.aligned and self.visible_view.has_image():
                 self.visible_view.set_note(NOT_ALIGNED_NOTE)
         self.editor.images_refreshed()  # a hand alignment moves the overlay, names itself
@@ -354,41 +358,9 @@ class PairView(QWidget):
         self.editor.rebuild()
 
     # ----- zoom, pan, crosshair
-    def _zoom_by(self, factor: float, *, source: ImagePane | None = None,
-                 anchor: QPointF | None = None) -> None:
-        pane = source or (self.ir_view if self.ir_view.isVisibleTo(self) else self.visible_view)
-        point = anchor.toPoint() if anchor is not None else pane.viewport().rect().center()
-        under = pane.mapToScene(point)
-        scale = min(MAX_SCALE, max(MIN_SCALE, pane.scale_factor() * factor))
-        self._fit_mode = False
-        self._syncing = True
-        try:
-            for each in self._panes:
-                each.set_scale(scale)
-            # Keep the scene point that was under the anchor under it.
-            moved = pane.mapFromScene(under) - point
-            pane.horizontalScrollBar().setValue(pane.horizontalScrollBar().value() + moved.x())
-            pane.verticalScrollBar().setValue(pane.verticalScrollBar().value() + moved.y())
-        finally:
-            self._syncing = False
-        self._refresh_fitted()  # zoomed: the images are scaled as they are painted
-        self._copy_scroll(pane)
-
-    def _copy_scroll(self, source: ImagePane) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
-            for pane in self._panes:
-                if pane is not source:
-                    pane.horizontalScrollBar().setValue(source.horizontalScrollBar().value())
-                    pane.verticalScrollBar().setValue(source.verticalScrollBar().value())
-        finally:
-            self._syncing = False
-
-    def _on_resized(self) -> None:
-        if self._fit_mode:
-            self.fit()
+    def _active_pane(self) -> ImagePane:
+        """The pane zoom steps and fitting refer to: the infrared one unless it is hidden."""
+        return self.ir_view if self.ir_view.isVisibleTo(self) else self.visible_view
 
     def _on_hover(self, pos: QPointF | None, source: ImagePane) -> None:
         size = self.image_size()
@@ -420,41 +392,3 @@ class PairView(QWidget):
         if self._actions is not None:
             self._actions.sync()
 
-
-def _device_box(width: float, height: float, scale: float) -> tuple[int, int] | None:
-    box = (round(width * scale), round(height * scale))
-    return box if min(box) >= 1 else None
-
-
-def _pixmap(image: DecodedImage) -> QPixmap:
-    return QPixmap.fromImage(array_to_qimage(image.frame, order="bgra"))
-
-
-def _show(pane: ImagePane, loaded: _Loaded, *, size: tuple[int, int], text: Callable[[], str],
-          pixmap: QPixmap | None = None) -> None:
-    if isinstance(loaded, DecodedImage):
-        pane.set_placeholder(None)
-        pane.set_image(pixmap or _pixmap(loaded), size=size)
-    else:
-        pane.set_image(None, size=size)
-        pane.set_placeholder(text())
-
-
-def _ir_message(pair: PairInfo, loaded: _Loaded) -> str:
-    if not pair.ir_path:
-        return f"No infrared image is known for {pair.rel_path}."
-    return _problem("Infrared image", PurePath(pair.rel_path).name, pair.ir_path, loaded)
-
-
-def _visible_message(pair: PairInfo, loaded: _Loaded) -> str:
-    if not pair.visible_path:
-        return f"This pair has no visible counterpart (source {pair.source})."
-    return _problem("Visible image", PurePath(pair.visible_path).name, pair.visible_path, loaded)
-
-
-def _problem(what: str, name: str, path: str, loaded: _Loaded) -> str:
-    if isinstance(loaded, ImageMissingError) or loaded is None:
-        return f"{what} not found: {name}\nlooked for at {path}"
-    if isinstance(loaded, UserError):
-        return f"{what} cannot be shown: {name}\n{loaded}"
-    return ""

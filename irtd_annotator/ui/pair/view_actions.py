@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-from irtd_annotator.imaging.display import PALETTES
-
-if TYPE_CHECKING:
-    from irtd_annotator.ui.pair.view import PairView
+from irtd_annotator.imaging.display import PALETTES, DisplaySettings
 
 _PALETTE_NAMES = {"white-hot": "White hot", "black-hot": "Black hot", "iron": "Iron",
                   "jet": "Jet"}
@@ -19,10 +16,25 @@ _LAYOUT_NAMES = {"side-by-side": "Side by side", "overlay": "Overlay (visible ov
                  "infrared": "Infrared only"}
 
 
+class ViewControls(Protocol):
+    """What the actions drive and reflect (the pair view, which builds them: a Protocol keeps
+    this module from importing it back)."""
+
+    def zoom_in(self) -> None: ...
+    def zoom_out(self) -> None: ...
+    def fit(self) -> None: ...
+    def display(self) -> DisplaySettings: ...
+    def set_display(self, settings: DisplaySettings) -> None: ...
+    def layout_mode(self) -> str: ...
+    def set_layout(self, mode: str) -> None: ...
+    def crosshair_enabled(self) -> bool: ...
+    def set_crosshair_enabled(self, enabled: bool) -> None: ...
+
+
 class PairViewActions:
     """Builds the QActions once; ``sync`` re-checks them from the view."""
 
-    def __init__(self, view: PairView, parent: QWidget) -> None:
+    def __init__(self, view: ViewControls, parent: QWidget) -> None:
         self._view = view
         self.zoom_in = _action(parent, "view.zoom_in", "Zoom &in", ["+", "="], view.zoom_in)
         self.zoom_out = _action(parent, "view.zoom_out", "Zoom &out", ["-"], view.zoom_out)
