@@ -157,7 +157,7 @@ def test_report_without_skip_bad_is_refused_with_a_hint(
 def test_a_good_report_path_still_works_and_may_replace_an_old_report(
         tmp_path: Path, project_db: Path, mixed: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "r.csv"
-    target.write_text("old report\n")
+    target.write_text("file,sample_id,line,reason\nold.json,7,3,an old reason\n")
     assert cli.main(["import", str(mixed), "--db", str(project_db), "--skip-bad", "--quiet",
                      "--report", str(target)]) == 1  # 1: some samples were rejected
     assert f"rejected samples listed in {target}" in capsys.readouterr().out
@@ -260,3 +260,34 @@ def test_the_default_report_beside_a_project_kept_among_its_images_is_written(
                      "--image-root", str(images)]) == 1
     assert "rejected samples listed in " + str(images / "p.db.import-rejects-") in (
         capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("kind", ["another project", "someone's notes"])
+def test_report_onto_an_existing_file_that_is_not_a_report_is_refused(
+        tmp_path: Path, project_db: Path, mixed: Path, capsys: pytest.CaptureFixture[str],
+        kind: str) -> None:
+    """The adversarial run's case: --report other.db turned a 40,200-sample project into a
+    232-byte CSV."""
+    target = tmp_path / "other.db"
+    if kind == "another project":
+        shutil.copy(project_db, target)
+    else:
+        target.write_text("my notes\n")
+    data, before = target.read_bytes(), dump_store(project_db)
+    message = refused(capsys, ["import", str(mixed), "--db", str(project_db), "--skip-bad",
+                               "--report", str(target)])
+    assert "give a new file name" in message and str(target) in message
+    assert ("SQLite database" in message) == (kind == "another project")
+    assert target.read_bytes() == data and dump_store(project_db) == before
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_an_earlier_report_is_replaced(tmp_path: Path, project_db: Path, mixed: Path,
+                                       suffix: str) -> None:
+    target = tmp_path / f"rejects{suffix}"
+    args = ["import", str(mixed), "--db", str(project_db), "--skip-bad", "--quiet",
+            "--report", str(target)]
+    assert cli.main(args) == 1  # one sample rejected
+    first = target.read_text()
+    assert cli.main(args) == 1
+    assert target.read_text() == first and "11" in first

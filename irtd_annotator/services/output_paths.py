@@ -106,7 +106,8 @@ def _writable_reason(target: Path) -> str | None:
 
 
 def check_output_file(path: Path, *, project: Project, inputs: Sequence[Path],
-                      roots: Iterable[str] | None = None, what: str = "output file") -> None:
+                      roots: Iterable[str] | None = None, what: str = "output file",
+                      replaces: Sequence[bytes] = ()) -> None:
     """Refuse (UserError, one line) to write ``path`` when it is the project, its WAL, SHM or
     journal, one of its backups, an input, lies inside an image folder, or cannot be written
     (a folder, a missing or read-only folder). Call it before any work; it writes nothing.
@@ -118,8 +119,28 @@ def check_output_file(path: Path, *, project: Project, inputs: Sequence[Path],
     reason = protected_reason(path, project=project, inputs=inputs, roots=roots)
     if reason is None:  # where the file will be written: the link itself, if it is one
         reason = _writable_reason(Path(os.path.abspath(os.path.expanduser(path))))
+    if reason is None:
+        reason = _replace_reason(Path(path).expanduser(), replaces, what)
     if reason is not None:
         raise UserError(f"will not write the {what} to {path}: {reason}")
+
+
+def _replace_reason(target: Path, replaces: Sequence[bytes], what: str) -> str | None:
+    """Why an existing ``target`` may not be replaced: only an empty file or an earlier
+    output of the same kind (it starts with one of ``replaces``) may be; anything else, a
+    project of another name among them, is someone's work."""
+    try:
+        with open(target, "rb") as handle:
+            head = handle.read(64)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"it cannot be read to see what it is: {exc.strerror or exc}"
+    if not head or any(head.startswith(start) for start in replaces):
+        return None
+    kind = "an SQLite database (a project?)" if head.startswith(b"SQLite format 3") else (
+        f"a file that is not an earlier {what}")
+    return f"it exists and is {kind}; give a new file name"
 
 
 def create_exclusive(folder: Path, prefix: str, suffix: str) -> tuple[int, Path]:

@@ -45,6 +45,8 @@ from irtd_annotator.store.search import bulk_indexing
 from irtd_annotator.store.tally import bulk_tally
 from irtd_annotator.store.settings import get_setting, set_setting
 
+# How an earlier report of rejected samples starts (CSV, or JSON Lines): one may be replaced.
+REPORT_STARTS = (b"file,sample_id,line,reason", b'{"file": ')
 Progress = Callable[[int, int, str], None]
 Cancel = Callable[[], bool]
 SETTING_KEYS = ("image_roots", "strip_prefix", "pair_rules")
@@ -215,7 +217,7 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
         # kept inside an image folder: only a path given is kept out of them.
         check_output_file(report_target, project=project, inputs=files,
                           roots=merged["image_roots"].values() if options.report_path else (),
-                          what="report of rejected samples")
+                          what="report of rejected samples", replaces=REPORT_STARTS)
 
     def check_cancel(what: str) -> None:
         if cancel is not None and cancel():
