@@ -120,3 +120,25 @@ def test_release_folder_and_files_follow_the_umask(project: Path, tmp_path: Path
     assert stat.S_IMODE(out.stat().st_mode) == 0o755
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
     assert modes and set(modes.values()) == {0o644}, modes
+
+
+@pytest.mark.parametrize("how", ["hand-edited", "replaced by the user's own file"])
+def test_force_never_replaces_a_release_whose_files_were_changed_by_hand(
+        project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str) -> None:
+    """The adversarial run's case: 880 hand fixes in a release folder, gone with --force."""
+    out = tmp_path / "hand"
+    assert cli.main(["export", "--db", str(project), "--out", str(out), "--status", "all",
+                     "--quiet"]) == 0
+    task_file = next(p for p in out.iterdir() if p.suffix == ".json" and p.name != "manifest.json")
+    if how == "hand-edited":
+        task_file.write_text(task_file.read_text().replace('"gpt"', '"gpt" '))
+    else:
+        task_file.write_text("MY OWN WORK\n")
+    kept = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    assert cli.main(["export", "--db", str(project), "--out", str(out), "--status", "all",
+                     "--force", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert task_file.name in err and "changed since it was exported" in err
+    assert "--force" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == kept

@@ -9,6 +9,7 @@ next export or ``releases`` finishes or undoes a killed one from it (ADR 0016).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -68,6 +69,26 @@ def is_release(folder: Path) -> bool:
         return False
     listed = {f["name"] for f in manifest["files"]} | {MANIFEST_NAME}
     return _only_files(folder, listed & RELEASE_NAMES)
+
+
+def changed_files(folder: Path) -> list[str]:
+    """The files of the release in ``folder`` whose bytes differ from its manifest's
+    checksums (or that are missing, or have none): someone's work, never to be replaced."""
+    manifest = read_manifest(folder) or {"files": []}
+    changed = []
+    for entry in manifest["files"]:
+        name, expected = entry.get("name"), entry.get("sha256")
+        digest = hashlib.sha256()
+        try:
+            with open(folder / name, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError:
+            changed.append(str(name))
+            continue
+        if digest.hexdigest() != expected:
+            changed.append(str(name))
+    return changed
 
 
 def _only_files(folder: Path, names: Iterable[str]) -> bool:
@@ -130,6 +151,12 @@ def check_target(target: Path, *, force: bool, guarded: Iterable[Path] = (),
         if not is_release(target):
             raise UserError(f"output folder {target} is not empty and is not a release of "
                             "irtd-annotator; choose an empty or new folder")
+        changed = changed_files(target)
+        if changed:
+            raise UserError(
+                f"output folder {target} holds a release whose {', '.join(changed)} changed "
+                "since it was exported (hand edits?); move those files away or choose another "
+                "folder")
         if not force:
             raise UserError(f"output folder {target} holds a release; use --force to replace it")
 
