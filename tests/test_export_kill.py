@@ -141,3 +141,33 @@ def test_an_export_still_running_elsewhere_is_left_alone(source: Path, tmp_path:
         assert cli.main(["releases", "--db", str(db)]) == 0
         assert partial.is_dir() == running
         assert _store(db)[1] == (["release_in_progress:feedc0de"] if running else [])
+
+
+def test_a_killed_export_whose_folder_was_filled_since_blocks_no_command(
+        source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The adversarial run's case: killed with the old release aside, then someone made the
+    folder again with a file in it; every command then failed with an internal error."""
+    db = tmp_path / "p.db"
+    db.write_bytes(source.read_bytes())
+    out = tmp_path / "release"
+    assert cli.main(["export", "--db", str(db), "--out", str(out), "--status", "all",
+                     "--quiet"]) == 0
+    env = dict(os.environ, **{KILL_AT_ENV: "aside"})
+    proc = subprocess.run([sys.executable, "-c", RUN_CLI, "export", "--db", str(db), "--out",
+                           str(out), "--force", "--status", "all", "--quiet"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    capsys.readouterr()
+    assert cli.main(["stats", "--db", str(db)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("irtd-annotator: warning: ")
+    assert "now holds something else" in err and "Traceback" not in err
+    assert (out / "notes.txt").read_text() == "mine\n"
+    (out / "notes.txt").unlink()  # the person moves their file away: the next start settles
+    assert cli.main(["stats", "--db", str(db)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert _store(db)[1] == [] and json.loads((out / "manifest.json").read_text())
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("p.db")) == [
+        "release"]

@@ -214,12 +214,12 @@ def recover_releases(project: Project) -> int:
     for uid, keep in leftovers(pending):
         intent = pending[uid]
         try:
-            settle(uid, intent, keep=keep)
+            _settle(uid, intent, keep=keep)
         except UserError:
             if not keep:
                 raise  # the old release cannot go back: the message says where it is
             keep = False  # its target was filled with something else since: undone instead
-            settle(uid, intent, keep=False)
+            _settle(uid, intent, keep=False)
         with project.engine.begin() as conn:
             if not keep and intent.get("release_id") is not None:
                 delete_release(conn, int(intent["release_id"]))
@@ -228,6 +228,16 @@ def recover_releases(project: Project) -> int:
     for target in {Path(intent["target"]) for intent in pending.values()}:
         _remove_strays(target, named)
     return len(pending)
+
+
+def _settle(uid: str, intent: dict[str, Any], *, keep: bool) -> None:
+    """``settle``, with a file system that refuses (a folder filled since, permissions) said
+    in one line instead of an error that would stop every command of the project."""
+    try:
+        settle(uid, intent, keep=keep)
+    except OSError as exc:
+        raise UserError(f"an export to {intent.get('target')} killed midway cannot be settled "
+                        f"yet: {exc.strerror or exc}; its folders are kept as they are") from None
 
 
 def _remove_strays(target: Path, named: set[str]) -> None:

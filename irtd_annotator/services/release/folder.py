@@ -242,6 +242,12 @@ def settle(uid: str, intent: dict[str, Any], *, keep: bool) -> None:
     manifest = read_manifest(target)
     if keep:
         if (manifest is None or manifest.get("release_uid") != uid) and partial.is_dir():
+            if target.is_dir() and not any(target.iterdir()):
+                target.rmdir()
+            if old.exists() and target.exists():  # someone put something in its place since
+                raise UserError(f"the release recorded by a killed export is kept in {partial} "
+                                f"(the one before it in {old}), but {target} now holds "
+                                "something else; move that away and run any command again")
             if old.exists():  # killed with the old release aside: the target is free
                 os.replace(partial, target)
                 fsync_dir(target.parent)
