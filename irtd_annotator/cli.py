@@ -364,6 +364,10 @@ def _failure(exc: Exception, db: str | None) -> tuple[str, int]:
                 f"installed ({exc}); for PostgreSQL install irtd-annotator[postgres]"), 1
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return f"irtd-annotator: error: no space left on the device: {exc.filename or exc}", 1
+    if isinstance(exc, OSError) and exc.filename is not None:
+        # The file system refused (a folder where a file was wanted, permissions, a name too
+        # long): the environment, not a bug; the file names it.
+        return f"irtd-annotator: error: {exc.filename}: {exc.strerror or exc}", 1
     try:
         where = f"details in {log_exception(type(exc), exc, exc.__traceback__)}"
     except OSError:

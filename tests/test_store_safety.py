@@ -223,3 +223,39 @@ def test_import_into_a_database_that_has_a_samples_table_is_refused_untouched(
                                      "another program (tables samples); IRTD Annotator will not "
                                      "write into it")
     assert db.read_bytes() == before and files_in(tmp_path) == ["Detection.json", "theirs.db"]
+
+
+def test_a_backup_is_never_opened_as_a_project(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The adversarial run's case: stats on a backup upgraded the backup in place and made a
+    backup of the backup."""
+    db = make_old_project(tmp_path / "old.db")
+    backup = tmp_path / "old.backup-0003.db"
+    backup.write_bytes(db.read_bytes())
+    data = backup.read_bytes()
+    for command in (["stats"], ["import", str(write_samples(
+            tmp_path / "Detection.json", [grounding(1, 1, (1, 2, 3, 4))]))]):
+        code, err = run(capsys, *command, "--db", str(backup))
+        assert code == 2 and "is a backup of a project" in err and "\n" not in err
+    assert backup.read_bytes() == data
+    assert files_in(tmp_path) == ["Detection.json", "old.backup-0003.db", "old.db"]
+
+
+@pytest.mark.parametrize("db", ["LOOP", "x" * 5000 + ".db", "foo://bar"])
+def test_a_project_name_no_file_system_takes_is_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str) -> None:
+    if db == "LOOP":
+        (tmp_path / "a.db").symlink_to(tmp_path / "b.db")
+        (tmp_path / "b.db").symlink_to(tmp_path / "a.db")
+        db = str(tmp_path / "a.db")
+    code, err = run(capsys, "stats", "--db", db)
+    assert code == 2 and err.startswith("irtd-annotator: error: ") and "\n" not in err, err
+
+
+def test_a_relative_sqlite_url_is_the_file_beside_the_current_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "init", "--db", "sqlite:///rel.db")[0] == 0
+    code, err = run(capsys, "stats", "--db", "sqlite:///rel.db")
+    assert code == 0 and err == "" and (tmp_path / "rel.db").is_file()

@@ -10,6 +10,7 @@ written into it (``store/project_file.py``).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from importlib import resources
 from pathlib import Path
@@ -20,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
 from irtd_annotator.domain.errors import StoreError
@@ -29,11 +30,35 @@ from irtd_annotator.store.project_file import check_project_file, describe_sqlit
 
 
 def store_url(target: str | Path) -> str:
-    """An SQLAlchemy URL for a project path or URL."""
+    """An SQLAlchemy URL for a project path or URL (an SQLite file's path made absolute).
+
+    Raises StoreError, one line, for a name no file system or URL parser takes (a link
+    loop, a name too long, a malformed URL).
+    """
     text = str(target)
-    if "://" in text:
+    try:
+        if "://" not in text:
+            return f"sqlite:///{Path(text).expanduser().resolve()}"
+        url = make_url(text)
+        database = url.database
+        if (url.get_backend_name() == "sqlite" and database and database != ":memory:"
+                and not database.startswith("file:") and not Path(database).is_absolute()):
+            return url.set(database=str(Path(database).expanduser().resolve())).render_as_string(
+                hide_password=False)
         return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+    except (RuntimeError, OSError, ValueError, ArgumentError) as exc:
+        shown = text if len(text) <= 200 else text[:200] + "..."
+        raise StoreError(f"project {shown!r} cannot be used: {exc}") from None
+
+
+BACKUP_NAME = re.compile(r"\.backup-[^/\\]+$")
+
+
+def _refuse_backup(path: Path) -> None:
+    """A backup is never opened as a project: a migration would change it in place."""
+    if BACKUP_NAME.search(path.name) and path.exists():
+        raise StoreError(f"{path} is a backup of a project and is never changed; to use it, "
+                         f"copy it to a new name (cp '{path}' restored.db) and open the copy")
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -90,10 +115,17 @@ def open_store(target: str | Path, *, create: bool = True, upgrade_to: str = "he
     """
     url = store_url(target)
     path = sqlite_path(url)
-    if path is not None:
-        check_project_file(path, create=create)
-    _migrate(url, path, upgrade_to)
-    engine = create_store_engine(url)
+    try:
+        if path is not None:
+            _refuse_backup(path)
+            check_project_file(path, create=create)
+        _migrate(url, path, upgrade_to)
+        engine = create_store_engine(url)
+    except ArgumentError as exc:  # e.g. foo://: no such kind of database
+        raise StoreError(f"project {make_url(url).render_as_string(hide_password=True)} "
+                         f"cannot be opened: {exc}") from None
+    except (RuntimeError, OSError) as exc:  # a name too long, a link loop, ...
+        raise StoreError(f"project {path or url} cannot be opened: {exc}") from None
     if engine.dialect.name == "sqlite":
         try:
             with engine.connect() as conn:
