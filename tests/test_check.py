@@ -215,3 +215,29 @@ def test_review_writes_and_imports_wait_for_the_disk(project: Path, irtd_files: 
     with sqlite3.connect(project) as conn:
         assert conn.execute("SELECT status FROM samples WHERE id = ?", (first,)).fetchone() == (
             "approved",)
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_a_locked_project_gets_no_verdict_rather_than_damaged(
+        project: Path, capsys: pytest.CaptureFixture[str], quick: bool) -> None:
+    """The adversarial run's case: a sound project held by another program's write lock was
+    called DAMAGED, with advice to repair it."""
+    import sqlite3
+
+    holder = sqlite3.connect(project, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        code, out = check(project, capsys, *(["--quick"] if quick else []))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code != 1 and "DAMAGED" not in out and "locked" in out, out
+    assert check(project, capsys)[0] == 0
+
+
+def test_an_unreachable_server_gets_no_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    """The adversarial run's case: check advised restoring a backup over a team database
+    whose server was merely down."""
+    assert cli.main(["check", "--db", "postgresql+psycopg://u@127.0.0.1:1/x"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach" in err and "backup" not in err and "DAMAGED" not in err

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from irtd_annotator.domain.errors import ProjectNotFoundError, StoreError
 from irtd_annotator.store import integrity
 from irtd_annotator.store.engine import (
-    create_store_engine, current_revision, head_revision, sqlite_path, store_url,
+    create_store_engine, current_revision, describe_db_error, head_revision, sqlite_path, store_url,
 )
 from irtd_annotator.store.search import FTS_TABLE
 from irtd_annotator.store.tally import TALLY
@@ -184,7 +184,19 @@ def _open(target: str | Path) -> Engine:
 
 
 def check_store(engine: Engine, location: str, *, quick: bool) -> CheckReport:
-    """Run the checks on an open store (read only; the connection is rolled back)."""
+    """Run the checks on an open store (read only; the connection is rolled back).
+
+    Raises StoreError when the store cannot be read now (locked, read-only where a check must
+    write, a server out of reach): that is no verdict on its content.
+    """
+    try:
+        return _check_store(engine, location, quick=quick)
+    except _NoVerdict as exc:
+        raise StoreError(f"{describe_db_error(location, exc.error)}; no verdict was reached: "
+                         "check again when it can be read") from None
+
+
+def _check_store(engine: Engine, location: str, *, quick: bool) -> CheckReport:
     path = sqlite_path(location)
     where = str(path) if path is not None else make_url(location).render_as_string(
         hide_password=True)
@@ -223,8 +235,25 @@ def check_store(engine: Engine, location: str, *, quick: bool) -> CheckReport:
         backup=newest_backup(path) if path is not None and findings else None, quick=quick)
 
 
+# Errors that say the store cannot be reached or written now, not that it is damaged: a check
+# that met one has no verdict to give (and must never advise restoring a backup).
+_NOT_DAMAGE = ("locked", "busy", "readonly", "read-only", "connection", "could not connect",
+               "unable to open", "authentication", "does not exist")
+
+
+class _NoVerdict(Exception):
+    """A check met an error of access, not of content (see _NOT_DAMAGE)."""
+
+    def __init__(self, error: DBAPIError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def _db_message(exc: DBAPIError) -> str:
-    return str(exc.orig) if exc.orig is not None else str(exc).splitlines()[0]
+    text = str(exc.orig) if exc.orig is not None else str(exc).splitlines()[0]
+    if any(word in text.lower() for word in _NOT_DAMAGE):
+        raise _NoVerdict(exc)
+    return text
 
 
 def _file(conn: Connection, *, quick: bool) -> list[str]:

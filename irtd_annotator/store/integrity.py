@@ -118,7 +118,10 @@ def search_index_errors(conn: Connection) -> str | None:
     try:
         conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('integrity-check')")
     except DBAPIError as exc:
-        return str(exc.orig) if exc.orig is not None else str(exc)
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        if any(word in text for word in ("locked", "busy", "readonly", "read-only")):
+            raise  # it could not run (the check writes its verdict): no word on the index
+        return text
     return None
 
 
