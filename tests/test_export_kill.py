@@ -171,3 +171,26 @@ def test_a_killed_export_whose_folder_was_filled_since_blocks_no_command(
     assert _store(db)[1] == [] and json.loads((out / "manifest.json").read_text())
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("p.db")) == [
         "release"]
+
+
+def test_a_partial_folder_another_export_holds_is_no_stray(source: Path, tmp_path: Path) -> None:
+    """The adversarial run's case: two projects exporting to one folder at once; the second
+    one's clean-up deleted the first one's live partial folder, which then failed."""
+    from irtd_annotator.services.release.folder import hold, stray_folders
+
+    db = tmp_path / "p.db"
+    db.write_bytes(source.read_bytes())
+    out = tmp_path / "release"
+    live = tmp_path / ".release.partial-0123456789abcdef"
+    live.mkdir()
+    (live / "review_report.csv").write_text("sample_id\n")
+    held = hold(live)  # as a running export of another project holds its folder
+    try:
+        assert stray_folders(out, set()) == []
+        assert cli.main(["export", "--db", str(db), "--out", str(out), "--status", "all",
+                         "--quiet"]) == 0
+        assert live.is_dir() and (live / "review_report.csv").is_file()
+    finally:
+        if held is not None:
+            os.close(held)
+    assert stray_folders(out, set()) == [live]  # once let go, a leftover like any other

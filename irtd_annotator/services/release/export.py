@@ -32,7 +32,7 @@ from irtd_annotator.services.release.stream import (
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.release.folder import (
     MANIFEST_NAME, RELEASE_FORMAT, check_target, crash_point, done, fsync_dir, guarded_folders,
-    leftovers, new_intent, settle, stray_folders, swap_in,
+    hold, leftovers, new_intent, settle, stray_folders, swap_in,
 )
 from irtd_annotator.store.engine import current_revision
 from irtd_annotator.store.releases import (
@@ -259,11 +259,13 @@ def _export(project: Project, target: Path, options: ExportOptions,
     intent = new_intent(target, uid, force=options.force)
     tmp, old = Path(intent["partial"]), Path(intent["old"])
     release_id: int | None = None
+    held: int | None = None
     try:
         # Recorded before anything is written: a kill at any later point is settled from it.
         with project.engine.begin() as conn:
             put_intent(conn, uid, intent)
         tmp.mkdir()  # as any folder: the umask decides who may read the release
+        held = hold(tmp)  # a concurrent export's clean-up must not take it for a stray
         # (sample id, digest) of every exported Sample, spilled to disk to keep memory flat.
         with DigestSpill(target.parent) as spill:
             stream = ReleaseStream(tmp, fmt=options.format, prefix=options.prefix,
@@ -322,6 +324,8 @@ def _export(project: Project, target: Path, options: ExportOptions,
         raise
     finally:
         done(uid)
+        if held is not None:
+            os.close(held)
     return ExportReport(
         out_dir=target, release_id=release_id, format=options.format, by_task=stream.by_task,
         by_source=stream.by_source, files=tuple(files), left_out=tuple(stream.left_out),

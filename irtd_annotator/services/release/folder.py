@@ -26,6 +26,12 @@ from irtd_annotator.exporters.irtd_json import FORMATS, release_file_name
 from irtd_annotator.exporters.report import CSV_NAME, PARQUET_NAME
 from irtd_annotator.store.settings import get_setting
 
+
+try:  # POSIX: exports hold their folders so a concurrent one never takes them for strays
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 MANIFEST_NAME = "manifest.json"
 APPLICATION = "irtd-annotator"
 RELEASE_FORMAT = "irtd-annotator-release"  # the manifest's "format": this program wrote it
@@ -278,6 +284,34 @@ def leftovers(intents: dict[str, dict[str, Any]]) -> list[tuple[str, bool]]:
             if not _running(intent, uid)]
 
 
+def hold(folder: Path) -> int | None:
+    """Lock ``folder`` for this export (an advisory lock on its descriptor, which follows it
+    through the renames); close the returned descriptor to let go. None where the system
+    has no such locks: stray folders are then judged by their content alone."""
+    if fcntl is None:
+        return None
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _in_use(folder: Path) -> bool:
+    """True while another export (of any project, any process) holds ``folder``."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return True  # it cannot be looked at: leave it alone
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing lets go of a lock taken here
+    return False
+
+
 def stray_folders(target: Path, named: set[str]) -> list[Path]:
     """Partial or old release folders of this program beside ``target`` that no record names
     (``named``: the folders of the records; these were left by a version without records):
@@ -292,6 +326,7 @@ def stray_folders(target: Path, named: set[str]) -> list[Path]:
         if (entry.name.startswith((f".{name}.partial-", f".{name}.old-"))
                 and str(entry) not in named
                 and entry.is_dir() and not entry.is_symlink()
-                and (is_release(entry) or _only_files(entry, RELEASE_NAMES - {MANIFEST_NAME}))):
+                and (is_release(entry) or _only_files(entry, RELEASE_NAMES - {MANIFEST_NAME}))
+                and not _in_use(entry)):
             found.append(entry)
     return found
