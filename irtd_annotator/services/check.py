@@ -97,8 +97,9 @@ class CheckReport:
             return (f"open it once with this version (e.g. irtd-annotator stats --db "
                     f"{self.where}) to upgrade it (a backup is made first), or use the version that wrote it")
         if self.repairable:
-            return (f"the {' and the '.join(sorted({f.check for f in self.findings}))} "
-                    f"are derived from the samples: rebuild them with "
+            derived = sorted({f.check for f in self.findings})
+            return (f"the {' and the '.join(derived)} {'are' if len(derived) > 1 else 'is'} "
+                    f"derived from the samples: rebuild {'them' if len(derived) > 1 else 'it'} with "
                     f"irtd-annotator check --db {self.where} --repair (with the project "
                     "closed in the window)")
         if self.backup is not None:
