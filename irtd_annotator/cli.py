@@ -13,8 +13,9 @@ import errno
 import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from irtd_annotator import __version__
 from irtd_annotator.domain.errors import StoreError, UserError
@@ -61,8 +62,8 @@ def _warn_missing_roots(roots: dict[str, str]) -> None:
 
 def _open_project(target: str, *, may_create: bool = False) -> Project:
     """The project at ``target``; only a command that makes projects passes ``may_create``."""
-    from irtd_annotator.services.release.export import recover_releases
     from irtd_annotator.services.project import Project
+    from irtd_annotator.services.release.export import recover_releases
 
     project = Project.open(target, create=may_create)
     try:  # an export killed midway is finished or undone at the next start (ADR 0016)
@@ -177,10 +178,7 @@ def _cmd_releases(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from irtd_annotator.services.check import check_project, describe, repair_project
 
-    if args.repair:
-        report = repair_project(args.db)
-    else:
-        report = check_project(args.db, quick=args.quick)
+    report = repair_project(args.db) if args.repair else check_project(args.db, quick=args.quick)
     print(json.dumps(report.as_dict(), indent=2) if args.json else describe(report))
     return 0 if report.ok else 1
 
@@ -217,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", help="task of every sample (default: from the file name or prompt)")
     p.add_argument("--strip-prefix", help="image path prefix to remove (default: up to Data4MLLM/)")
     p.add_argument("--image-root", action="append", default=[], metavar="[SOURCE=]DIR",
-                   help="where a source's images are (e.g. 63-FLIR_ADAS=/data/flir), or one root for all; stored in the project")
+                   help="where a source's images are (e.g. 63-FLIR_ADAS=/data/flir), or one root "
+                        "for all; stored in the project")
     p.add_argument("--pair-rule", action="append", default=[], metavar="PATTERN=>REPLACEMENT",
                    help="user-defined visible pairing rule (regular expression on the IR path)")
     p.add_argument("--location-space", choices=["norm1000", "pixel"], default=None,
@@ -300,10 +299,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError, AttributeError):  # stdout replaced by a test's capture
             pass
         return 141
-    except Exception as exc:  # the last line of defence: one line, never a traceback
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         try:
             message, code = _failure(exc, db)
-        except BaseException:  # e.g. out of memory again while describing it
+        except BaseException:  # noqa: BLE001 - e.g. out of memory again while describing it
             message, code = f"irtd-annotator: internal error: {type(exc).__name__}", 70
         print(message, file=sys.stderr)
         return code
@@ -342,14 +341,11 @@ def _failure(exc: Exception, db: str | None) -> tuple[str, int]:
     if isinstance(exc, MemoryError):  # first: importing anything may fail again
         return ("irtd-annotator: error: not enough memory for this command; it was rolled "
                 "back and nothing was written"), 1
+    from sqlalchemy.exc import DBAPIError
+
     from irtd_annotator.services.folders import log_exception
+    from irtd_annotator.store.engine import describe_db_error, sqlite_path, store_url
 
-    try:
-        from sqlalchemy.exc import DBAPIError
-
-        from irtd_annotator.store.engine import describe_db_error, sqlite_path, store_url
-    except ImportError:  # pragma: no cover - installed with the application
-        DBAPIError = ()  # type: ignore[assignment,misc]
     if isinstance(exc, DBAPIError) and db is not None:
         url = store_url(db)
         text = str(exc.orig if exc.orig is not None else exc)

@@ -58,7 +58,7 @@ def _raw_sample(id_json: str, *, image_json: str | None = None, answer_json: str
     answer = answer_json or json.dumps(box_answer(1, 2, 30, 40))
     return (f'[{{"id": {id_json}, "image": {image}, "conversations": ['
             f'{{"from": "human", "value": {prompt}}}, {{"from": "gpt", "value": {answer}}}]}}]'
-            ).encode("utf-8")
+            ).encode()
 
 
 def cases() -> list[Case]:

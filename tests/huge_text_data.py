@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from import_support import flir_image, sample, write_samples
-
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 

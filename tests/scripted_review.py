@@ -14,18 +14,18 @@ import argparse
 import json
 import os
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtGui import QTextCursor  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QTextCursor
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from irtd_annotator.services.review.session import Changes  # noqa: E402
-from irtd_annotator.ui.main_window import MainWindow  # noqa: E402
-from irtd_annotator.ui.settings import AppSettings  # noqa: E402
+from irtd_annotator.services.review.session import Changes
+from irtd_annotator.ui.main_window import MainWindow
+from irtd_annotator.ui.settings import AppSettings
 
 STATUSES = ("approved", "flagged", "pending", "approved")
 

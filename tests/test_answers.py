@@ -9,10 +9,13 @@ from sqlalchemy import insert, select
 
 from irtd_annotator.domain.markup import MarkupError
 from irtd_annotator.domain.model import Box, Point
-from irtd_annotator.services.review.answers import (
-    answer_for_geometry, answer_for_options, load_context, write_answer,
-)
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.answers import (
+    answer_for_geometry,
+    answer_for_options,
+    load_context,
+    write_answer,
+)
 from irtd_annotator.store.schema import Pair, Revision, Sample, Shape, Turn
 
 LOCATION_ANSWER = "<ref>car</ref> at <pos>[(48, 628), (311, 495), (791, 450)]</pos>"

@@ -12,8 +12,9 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
@@ -22,9 +23,9 @@ from bad_inputs import Case, cases
 from import_support import dump_store, grounding, write_samples
 from irtd_annotator import cli
 from irtd_annotator.domain.errors import BadInputError
+from irtd_annotator.services.folders import data_dir
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.folders import data_dir
 
 CORPUS = cases()
 WATCHDOG = 120  # seconds a subprocess may take before the test fails (instead of hanging)

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from irtd_annotator import cli
 from irtd_annotator.domain.tasks import Task, task_from_prompt
 from irtd_annotator.services.folders import data_dir
-from irtd_annotator.services.project import Project
 from irtd_annotator.services.importing.sources import ensure_demo_project, load_drafts
+from irtd_annotator.services.project import Project
 from irtd_annotator.store.schema import Pair, Sample, Turn
 
 DEMO_IDS = {"010005", "190001", "190002", "190003", "190004", "190005"}
@@ -50,9 +50,9 @@ def test_the_demo_project_is_made_in_the_data_folder_with_drafts_to_review() -> 
 
 def test_a_second_call_returns_the_project_untouched() -> None:
     path = ensure_demo_project()
-    with Project.open(path, create=False) as project:
-        with project.engine.begin() as conn:  # a reviewer's work must survive a later "demo"
-            conn.execute(Turn.__table__.update().where(Turn.id == 1).values(text="edited by a person"))
+    # a reviewer's work must survive a later "demo"
+    with Project.open(path, create=False) as project, project.engine.begin() as conn:
+        conn.execute(Turn.__table__.update().where(Turn.id == 1).values(text="edited by a person"))
     before = _digest(path)
     assert ensure_demo_project() == path
     assert _digest(path) == before

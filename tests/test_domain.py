@@ -9,8 +9,13 @@ from pathlib import Path
 import pytest
 
 from irtd_annotator.domain.markup import (
-    MarkupError, format_box_answer, format_count_answer, format_location_answer,
-    format_options_answer, parse_answer, prompt_options,
+    MarkupError,
+    format_box_answer,
+    format_count_answer,
+    format_location_answer,
+    format_options_answer,
+    parse_answer,
+    prompt_options,
 )
 from irtd_annotator.domain.model import Box, CoordSpace, Point, to_norm1000, to_pixels
 from irtd_annotator.domain.tasks import Task, task_from_file_name, task_from_prompt

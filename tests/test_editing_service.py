@@ -9,15 +9,21 @@ import pytest
 from sqlalchemy import func, select
 
 from editing_data import (
-    answer_of, first_of_kind, import_subset, released, sample_id, stand_in_images, stored_answer,
+    answer_of,
+    first_of_kind,
+    import_subset,
+    released,
+    sample_id,
+    stand_in_images,
+    stored_answer,
 )
 from irtd_annotator.domain.geometry_edit import Alignment
 from irtd_annotator.domain.model import Box, CoordSpace, Point
-from irtd_annotator.services.review.editing import AnswerEditing, EditError, InvalidAnswerError
 from irtd_annotator.services.importing.files import ImportOptions, import_files
-from irtd_annotator.services.project import Project
-from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from irtd_annotator.services.importing.sources import import_source
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.editing import AnswerEditing, EditError, InvalidAnswerError
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from irtd_annotator.services.warnings_refresh import recompute_warnings
 from irtd_annotator.store.schema import Revision, Sample, Shape
 

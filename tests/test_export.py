@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -17,12 +18,17 @@ from irtd_annotator.domain.errors import UserError
 from irtd_annotator.exporters import irtd_json
 from irtd_annotator.exporters import report as report_module
 from irtd_annotator.exporters.report import levenshtein
+from irtd_annotator.services.project import Project
 from irtd_annotator.services.release import export as export_service
 from irtd_annotator.services.release import query as export_query
 from irtd_annotator.services.release.export import (
-    ExportCancelled, ExportError, ExportOptionError, ExportOptions, export_release, list_releases,
+    ExportCancelled,
+    ExportError,
+    ExportOptionError,
+    ExportOptions,
+    export_release,
+    list_releases,
 )
-from irtd_annotator.services.project import Project
 from irtd_annotator.store.engine import head_revision
 from irtd_annotator.store.schema import Release, ReleaseSample, Sample, Shape, Turn
 

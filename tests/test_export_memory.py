@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from export_support import bulk_fill
+from irtd_annotator.services.project import Project
 from irtd_annotator.services.release import export as export_service
 from irtd_annotator.services.release import query as export_query
 from irtd_annotator.services.release.export import export_release
-from irtd_annotator.services.project import Project
 from irtd_annotator.store import releases
 
 

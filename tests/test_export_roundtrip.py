@@ -10,11 +10,10 @@ from sqlalchemy import update
 
 from conftest import RELEASED_COUNTS
 from export_support import read_release_file
-from irtd_annotator.services.release.export import ExportOptions, ExportReport, export_release
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.release.export import ExportOptions, ExportReport, export_release
 from irtd_annotator.store.schema import Sample
-
 
 ORIGINAL_PREFIX = "/mnt/jixie16t/zhe/Dataset/Datasets/Data4MLLM/"
 

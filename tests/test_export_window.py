@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,8 +16,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from export_support import read_release_file
-from irtd_annotator.services.release.export import ExportOptions, list_releases
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.release.export import ExportOptions, list_releases
 from irtd_annotator.ui.jobs import export_worker
 from irtd_annotator.ui.jobs.export_dialog import ExportDialog, ReleasesDialog
 from irtd_annotator.ui.jobs.export_worker import ExportRunner

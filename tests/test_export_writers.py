@@ -13,10 +13,17 @@ import pytest
 from export_support import read_release_file
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import (
-    ReleaseFileWriter, ReleaseSample, format_indented, release_file_name, write_release_file,
+    ReleaseFileWriter,
+    ReleaseSample,
+    format_indented,
+    release_file_name,
+    write_release_file,
 )
 from irtd_annotator.exporters.report import (
-    ReportRow, ReviewReportWriter, edit_distance, levenshtein,
+    ReportRow,
+    ReviewReportWriter,
+    edit_distance,
+    levenshtein,
 )
 from irtd_annotator.services.release.stream import DigestSpill
 

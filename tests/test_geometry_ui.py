@@ -15,20 +15,25 @@ from sqlalchemy import select, update
 from editing_data import sample_id, stored_answer
 from irtd_annotator.domain.geometry_edit import Alignment
 from irtd_annotator.domain.model import Box
-from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.importing.files import ImportOptions, import_files
-from irtd_annotator.services.project import Project
-from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from irtd_annotator.services.importing.sources import import_source
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.editing import AnswerEditing
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from irtd_annotator.store.schema import Pair, Revision, Shape
 from irtd_annotator.ui.actions import ACTIONS, shortcut_rows
-from irtd_annotator.ui.sample.answer_editors import AnswerEditors
-from irtd_annotator.ui.pair.edit_actions import EditActions
 from irtd_annotator.ui.edit_controller import EditController
-from irtd_annotator.ui.pair.edit_items import HANDLE_SIZE, EditableBoxItem, EditablePointItem, MarkerItem
-from irtd_annotator.ui.pair.image_pane import ImagePane
 from irtd_annotator.ui.main_window import MainWindow
+from irtd_annotator.ui.pair.edit_actions import EditActions
+from irtd_annotator.ui.pair.edit_items import (
+    HANDLE_SIZE,
+    EditableBoxItem,
+    EditablePointItem,
+    MarkerItem,
+)
+from irtd_annotator.ui.pair.image_pane import ImagePane
 from irtd_annotator.ui.pair.view import NOT_ALIGNED_NOTE, PairView
+from irtd_annotator.ui.sample.answer_editors import AnswerEditors
 from irtd_annotator.ui.settings import AppSettings
 
 PAPER_ANSWER = "The target bounding box is <box>[[259, 569, 376, 866]]</box>."

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,14 +19,18 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from huge_text_data import build_huge_project, huge_caption
+from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.sample import turn_editor
 from irtd_annotator.ui.sample.diff_view import (
-    DISPLAY_LIMIT, MAX_DIFF_CHARS, MAX_DIFF_WORDS, difference, word_diff,
+    DISPLAY_LIMIT,
+    MAX_DIFF_CHARS,
+    MAX_DIFF_WORDS,
+    difference,
+    word_diff,
 )
 from irtd_annotator.ui.sample.history_dialog import HistoryDialog
-from irtd_annotator.ui.main_window import MainWindow
-from irtd_annotator.ui.settings import AppSettings
 from irtd_annotator.ui.sample.turn_editor import EDIT_WINDOW, HINT_LIMIT
+from irtd_annotator.ui.settings import AppSettings
 
 
 class Spy:
@@ -162,7 +167,7 @@ def test_a_small_edit_in_a_huge_caption_is_shown_exactly_without_a_note(
 def test_the_history_of_a_huge_edit_shows_bounded_cells_and_difference(
         qtbot: QtBot, open_huge: Any) -> None:
     caption = huge_caption(100_000)
-    window, db = open_huge(caption)
+    window, _db = open_huge(caption)
     edit_start_and_end(qtbot, window)
     assert window.session is not None and window.panel.sample_id is not None
     dialog = HistoryDialog(window.session.history(window.panel.sample_id))

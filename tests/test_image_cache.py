@@ -10,8 +10,13 @@ from PySide6.QtGui import QImage
 
 from irtd_annotator.imaging.display import DisplaySettings
 from irtd_annotator.imaging.load import ImageDecodeError, ImageMissingError
-from irtd_annotator.ui.pair.image_cache import (DecodedImage, ImageCache, ImageLoader, ImageRequest,
-                                           render)
+from irtd_annotator.ui.pair.image_cache import (
+    DecodedImage,
+    ImageCache,
+    ImageLoader,
+    ImageRequest,
+    render,
+)
 from irtd_annotator.ui.pair.qimage import array_to_qimage
 
 

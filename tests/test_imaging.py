@@ -72,7 +72,7 @@ def test_white_hot_and_black_hot_are_inverses(llvip_ir: Path) -> None:
 def test_16_bit_tiff_is_shown_with_full_contrast(radiometric_tiff: Path) -> None:
     values = load_image(radiometric_tiff)
     assert values.dtype == np.uint16 and values.shape == (512, 640)
-    assert 7000 <= values.min() and values.max() <= 9000
+    assert values.min() >= 7000 and values.max() <= 9000
     for settings in (DisplaySettings(), DisplaySettings(stretch=True), DisplaySettings("iron")):
         shown = to_display(values, settings)
         assert shown.dtype == np.uint8 and shown.shape == (512, 640, 3)

@@ -16,13 +16,19 @@ import numpy as np
 import pytest
 
 from import_support import (
-    LOCATION_PROMPT, SECURITY_PROMPT, dump_store, flir_image, grounding, points_answer,
-    sample, write_samples,
+    LOCATION_PROMPT,
+    SECURITY_PROMPT,
+    dump_store,
+    flir_image,
+    grounding,
+    points_answer,
+    sample,
+    write_samples,
 )
 from irtd_annotator.imaging.probe import image_size, probe_file
 from irtd_annotator.services.importing.files import ImportCancelled, ImportOptions, import_files
-from irtd_annotator.services.project import Project
 from irtd_annotator.services.importing.sources import import_source
+from irtd_annotator.services.project import Project
 from irtd_annotator.services.warnings_refresh import refresh_warnings
 
 LLVIP_IMAGE = "/mnt/authors/Data4MLLM/LLVIP/infrared/test/{}.jpg"

@@ -12,14 +12,26 @@ import pytest
 
 from conftest import RELEASED_COUNTS
 from import_support import (
-    GROUNDING_PROMPT, LOCATION_PROMPT, SECURITY_PROMPT, box_answer, dump_store, flir_image,
-    grounding, points_answer, query, sample, write_samples,
+    GROUNDING_PROMPT,
+    LOCATION_PROMPT,
+    SECURITY_PROMPT,
+    box_answer,
+    dump_store,
+    flir_image,
+    grounding,
+    points_answer,
+    query,
+    sample,
+    write_samples,
 )
 from irtd_annotator import cli
 from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.tasks import task_from_file_name
 from irtd_annotator.services.importing.files import (
-    ImportCancelled, ImportOptions, ImportReport, import_files,
+    ImportCancelled,
+    ImportOptions,
+    ImportReport,
+    import_files,
 )
 from irtd_annotator.services.project import Project
 
@@ -243,7 +255,7 @@ def test_a_bad_second_file_writes_nothing_of_the_first(tmp_path: Path, filled: P
                          [sample("0", [flir_image(5)], LOCATION_PROMPT, points_answer((1, 2)))])
     bad = write_samples(tmp_path / "Security.json", [sample("0", [flir_image(5)], SECURITY_PROMPT, 5)])
     before = dump_store(filled)
-    with pytest.raises(BadInputError, match="Security.json, sample 0, line 2: turn 1 value"):
+    with pytest.raises(BadInputError, match=r"Security\.json, sample 0, line 2: turn 1 value"):
         run_import(filled, [good, bad])
     assert dump_store(filled) == before
 

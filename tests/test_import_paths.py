@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from import_support import (
-    GROUNDING_PROMPT, LOCATION_PROMPT, PREFIX, box_answer, points_answer, query, sample,
+    GROUNDING_PROMPT,
+    LOCATION_PROMPT,
+    PREFIX,
+    box_answer,
+    points_answer,
+    query,
+    sample,
     write_samples,
 )
 from irtd_annotator.domain.errors import BadInputError, UserError

@@ -15,8 +15,8 @@ from irtd_annotator.domain.model import CoordSpace, Point, to_norm1000
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.imaging.probe import image_size
 from irtd_annotator.importers.voc import parse_voc
-from irtd_annotator.services.project import Project
 from irtd_annotator.services.importing.sources import import_source
+from irtd_annotator.services.project import Project
 from irtd_annotator.store.schema import Pair, Revision, Sample, Shape, Turn
 
 TABLES = (Pair, Sample, Turn, Shape, Revision)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -89,7 +90,7 @@ def test_spans_never_overlap_and_are_ordered() -> None:
     text = NIGHT_STREET + " " + PARK + " " + CAR_PARK
     issues = find_infrared_issues(text)
     assert [i.start for i in issues] == sorted(i.start for i in issues)
-    for a, b in zip(issues, issues[1:]):
+    for a, b in itertools.pairwise(issues):
         assert a.end <= b.start
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -14,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from irtd_annotator.services.review.session import QueueFilter
 from irtd_annotator.ui.dialogs import RejectDialog, ShortcutsDialog
+from irtd_annotator.ui.jobs import import_worker
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.settings import AppSettings
 from review_data import ReviewData, build_review_project
@@ -330,6 +333,39 @@ def test_a_cancelled_import_leaves_the_store_as_it_was(qtbot: QtBot, data: Revie
     assert signal.args[0] is None and "cancelled" in (runner.error or "")
     assert store(data, "SELECT count(*) FROM samples") == [(18,)]
     assert len(win.queue.current_ids()) == 18
+
+
+def test_closing_the_window_mid_import_stops_it_and_keeps_the_store(
+        qtbot: QtBot, data: ReviewData, irtd_files: Path, window: tuple[MainWindow, Errors],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    win, errors = window
+    reached = threading.Event()
+    real = import_worker.import_files
+
+    def held(project: Any, paths: Any, **kwargs: Any) -> Any:
+        progress, cancel = kwargs.pop("progress"), kwargs["cancel"]
+
+        def report_then_hold(done: int, total: int, what: str) -> None:
+            progress(done, total, what)
+            reached.set()
+            pause = threading.Event()
+            while not cancel():  # the import stays mid-way until something stops it
+                pause.wait(0.01)
+
+        return real(project, paths, progress=report_then_hold, **kwargs)
+
+    monkeypatch.setattr(import_worker, "import_files", held)
+    runner = win.import_files([str(irtd_files / "Location.json")])
+    assert runner is not None
+    qtbot.waitUntil(reached.is_set, timeout=30_000)
+    assert runner.is_running()
+    with qtbot.waitSignal(runner.done, timeout=30_000) as signal:
+        win.close()  # stops the import the way Cancel does, and returns once it has ended
+    assert not runner.is_running()
+    assert signal.args == [None] and "cancelled" in (runner.error or "")
+    assert runner.message_box is None  # no report pops up over a closed window
+    assert not runner.dialog.isVisible() and errors == []
+    assert store(data, "SELECT count(*) FROM samples") == [(18,)]
 
 
 def test_a_store_from_a_newer_version_is_refused_with_a_message(qtbot: QtBot, data: ReviewData) -> None:

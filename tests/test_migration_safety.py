@@ -7,8 +7,8 @@ import errno
 import os
 import sqlite3
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -76,7 +76,7 @@ def test_no_room_for_the_backup_refuses_the_upgrade(tmp_path: Path,
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("irtd_annotator.store.backup.os.replace", full_disk)
-    with pytest.raises(StoreError, match="cannot write the backup .*No space left on device.*"
+    with pytest.raises(StoreError, match=r"cannot write the backup .*No space left on device.*"
                                          "not upgraded and is unchanged"):
         Project.open(path)
     assert backups(path) == []  # nothing empty or partial left
@@ -115,7 +115,7 @@ def test_a_full_disk_during_the_backup_refuses_the_upgrade(
     path = tiny_disk(size * 3 // 2) / "old.db"  # room for the project, not for a second copy
     path.write_bytes(made.read_bytes())
     before = dump(made)
-    with pytest.raises(StoreError, match="cannot write the backup .*not upgraded and is unchanged"):
+    with pytest.raises(StoreError, match=r"cannot write the backup .*not upgraded and is unchanged"):
         Project.open(path)
     assert backups(path) == []
     assert dump(path) == before

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from export_support import read_release_file
 from import_support import PREFIX, query, sample, write_samples
-from irtd_annotator.services.release.export import ExportOptions, export_release
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.release.export import ExportOptions, export_release
 from irtd_annotator.services.review.session import ReviewSession
 
 PROMPT = "<image>\nCalculate the number of pedestrians in the picture."

@@ -2,7 +2,8 @@
 (statements compiled once, run through the driver's cursor) give what the SQLAlchemy reads
 give; the display frames come out in one pass with the same pixels; the shape items are made
 once per Sample shown; a fitted view draws a copy of each image scaled beforehand by the
-read-ahead; the Sample shown is remembered without writing the settings file at every move. On the real LLVIP pairs and IR-TD samples."""
+read-ahead; the Sample shown is remembered without writing the settings file at every move. On
+the real LLVIP pairs and IR-TD samples."""
 
 from __future__ import annotations
 
@@ -24,12 +25,12 @@ from irtd_annotator.domain.model import Point, ReviewStatus
 from irtd_annotator.domain.views import PairInfo
 from irtd_annotator.imaging.display import PALETTES, DisplaySettings, to_display, to_display_bgra
 from irtd_annotator.imaging.load import load_image
-from irtd_annotator.services.review.editing import AnswerEditing
-from irtd_annotator.services.project import Project
-from irtd_annotator.services.review.session import ReviewSession
 from irtd_annotator.services.importing.sources import import_source
-from irtd_annotator.ui.pair.image_cache import ImageRequest
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.editing import AnswerEditing
+from irtd_annotator.services.review.session import ReviewSession
 from irtd_annotator.ui.main_window import MainWindow
+from irtd_annotator.ui.pair.image_cache import ImageRequest
 from irtd_annotator.ui.pair.view import PairView
 from irtd_annotator.ui.settings import AppSettings
 from review_data import ReviewData

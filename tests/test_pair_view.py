@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.views import PairInfo
 from irtd_annotator.imaging.display import DisplaySettings
-from irtd_annotator.ui.pair.view import NOT_ALIGNED_NOTE, PairView
 from irtd_annotator.ui.pair.shape_items import WARNING_COLOUR, BoxItem, PointItem
+from irtd_annotator.ui.pair.view import NOT_ALIGNED_NOTE, PairView
 
 # 190002's box and centre, as the IRGPT paper shows them (shared/data/README.md).
 PAPER_BOX = Box(259, 569, 376, 866, "person")

@@ -6,8 +6,8 @@ what the model asks for.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt

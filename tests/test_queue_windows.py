@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
+from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
@@ -85,7 +86,7 @@ def test_a_failed_import_leaves_the_tally_as_it_was(tmp_path: Path, irtd_files: 
     with Project.open(path) as project:
         import_files(project, [irtd_files / "Recognition.json"], options=ImportOptions())
         before = _tally(path)
-        with pytest.raises(Exception):
+        with pytest.raises(BadInputError):
             import_files(project, [bad], options=ImportOptions())
     assert _tally(path) == before == _grouped(path)
 

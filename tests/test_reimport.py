@@ -18,12 +18,12 @@ from import_support import GROUNDING_PROMPT, box_answer, flir_image, query, samp
 from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.model import CoordSpace, Point
 from irtd_annotator.domain.warnings import REIMPORT_CONFLICT
-from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.importing.files import ImportOptions, ImportReport, import_files
-from irtd_annotator.services.project import Project
-from irtd_annotator.services.review.session import ReviewSession
-from irtd_annotator.services.review.query import QueueFilter
 from irtd_annotator.services.importing.sources import import_source
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.editing import AnswerEditing
+from irtd_annotator.services.review.query import QueueFilter
+from irtd_annotator.services.review.session import ReviewSession
 
 COUNTING = "PedestrianCounting.json"
 

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import event, func, insert, select
 
 from irtd_annotator.domain.errors import StoreError
-
 from irtd_annotator.domain.model import Box, ReviewStatus
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.services.project import Project

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import (
-    QAction, QColor, QHelpEvent, QKeySequence, QTextCharFormat, QTextCursor,
+    QAction,
+    QColor,
+    QHelpEvent,
+    QKeySequence,
+    QTextCharFormat,
+    QTextCursor,
 )
 from PySide6.QtWidgets import QApplication, QMainWindow, QTextEdit, QToolTip
 from pytestqt.qtbot import QtBot

@@ -6,8 +6,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from review_data import ReviewData

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 from irtd_annotator.cli import main
-from irtd_annotator.services.release.export import ExportOptions, export_release
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.release.export import ExportOptions, export_release
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from irtd_annotator.services.stats import project_stats
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
+from import_support import grounding, write_samples
 from irtd_annotator import cli
 from irtd_annotator.store.engine import head_revision
-from import_support import grounding, write_samples
 from migration_support import backups, dump, make_old_project
 
 READERS = [["stats"], ["releases"], ["export", "--out", "OUT"]]

@@ -13,8 +13,14 @@ from irtd_annotator.domain.markup import parse_answer
 from irtd_annotator.domain.model import Box, to_norm1000
 from irtd_annotator.domain.tasks import Task, task_from_prompt
 from irtd_annotator.domain.templates import (
-    RELATIONS, RuleSample, grounding_samples, location_samples, ordinal,
-    pedestrian_counting_samples, relationship_samples, rule_based_samples,
+    RELATIONS,
+    RuleSample,
+    grounding_samples,
+    location_samples,
+    ordinal,
+    pedestrian_counting_samples,
+    relationship_samples,
+    rule_based_samples,
 )
 
 
@@ -97,8 +103,7 @@ def test_location_gives_the_integers_of_the_released_data(released: dict) -> Non
     assert sample.points[0].x == 506 and sample.points[0].y == 230.5
     real = [a for i, p, a in released["Location.json"] if i == image and "person" in p]
     assert real and "(791, 450)" in real[0]
-    (grounding,) = [s for s in grounding_samples([Box(500, 223, 512, 238, "person")], width=640,
-                                                 height=512)]
+    (grounding,) = grounding_samples([Box(500, 223, 512, 238, "person")], width=640, height=512)
     assert grounding.pair == (prompt, answer)
 
 

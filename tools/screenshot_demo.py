@@ -36,8 +36,8 @@ def main() -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from irtd_annotator.services.review.session import QueueFilter
     from irtd_annotator.services.importing.sources import ensure_demo_project
+    from irtd_annotator.services.review.session import QueueFilter
     from irtd_annotator.ui.main_window import MainWindow
     from irtd_annotator.ui.settings import AppSettings
 

@@ -6,8 +6,9 @@ Plain values and arithmetic; the services store them, the UI draws with them.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 
@@ -71,7 +72,7 @@ class Alignment:
         return {"dx": round(self.dx, 3), "dy": round(self.dy, 3), "scale": round(self.scale, 6)}
 
     @classmethod
-    def from_json(cls, data: object) -> "Alignment | None":
+    def from_json(cls, data: object) -> Alignment | None:
         """The alignment stored by ``to_json``; None when ``data`` is not one."""
         if not isinstance(data, Mapping):
             return None

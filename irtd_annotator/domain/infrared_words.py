@@ -63,7 +63,8 @@ RULES: tuple[InfraredRule, ...] = (
     InfraredRule(
         "traffic light",
         (
-            rf"\btraffic[ -]lights?\s+(?:is|are|was|were|shows?|showing|turned|turns|glows?|glowing)\s+{_LIGHT_COLOURS}\b",
+            r"\btraffic[ -]lights?\s+"
+            rf"(?:is|are|was|were|shows?|showing|turned|turns|glows?|glowing)\s+{_LIGHT_COLOURS}\b",
             rf"\b{_LIGHT_COLOURS}\s+(?:traffic[ -])?lights?\b",
         ),
         "Infrared cannot tell which traffic light is on or its colour: describe the lights "

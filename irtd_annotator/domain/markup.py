@@ -194,7 +194,7 @@ def parse_answer(task: Task, *, prompt: str, answer: str,
 
 def _fmt(value: float) -> str:
     # The released files write integers only.
-    return str(int(round(value)))
+    return str(round(value))
 
 
 def format_box_answer(box: Box) -> str:

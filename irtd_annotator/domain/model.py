@@ -82,7 +82,7 @@ class Box:
             return False
         return self.x1 < 0 or self.y1 < 0 or self.x2 > width or self.y2 > height
 
-    def clamped(self, width: int, height: int) -> "Box":
+    def clamped(self, width: int, height: int) -> Box:
         """The box cut to the image."""
         return Box(
             max(0.0, min(self.x1, width)), max(0.0, min(self.y1, height)),

@@ -27,7 +27,7 @@ class Task(str, enum.Enum):
         return RELEASE_FILES[self]
 
     @classmethod
-    def parse(cls, name: str) -> "Task":
+    def parse(cls, name: str) -> Task:
         """Accept a task by value, enum name, release file name or a loose spelling."""
         key = _norm(name)
         for task in cls:

@@ -12,11 +12,13 @@ All functions are pure: boxes (pixels of a ``width`` x ``height`` image) in, sam
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from irtd_annotator.domain.markup import (
-    format_box_answer, format_count_answer, format_location_answer,
+    format_box_answer,
+    format_count_answer,
+    format_location_answer,
 )
 from irtd_annotator.domain.model import Box, CoordSpace, Point, to_norm1000
 from irtd_annotator.domain.tasks import IMAGE_TAG, Task

@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple, Sequence
+from typing import Any, BinaryIO, NamedTuple
 
 from irtd_annotator.domain.file_layout import FileLayout
 from irtd_annotator.domain.tasks import Task
@@ -67,10 +68,7 @@ def format_object(original_id: str, image: str, image_as_list: bool,
     release object is fixed, so only the strings go through the (C) encoder; a test checks
     the result equals json.dumps on every real sample.
     """
-    if image_as_list:
-        image_json = f"[\n        {_quote(image)}\n    ]"
-    else:
-        image_json = _quote(image)
+    image_json = f"[\n        {_quote(image)}\n    ]" if image_as_list else _quote(image)
     if turns:
         heads = _TURN_HEADS
         conversations = "[\n" + ",\n".join([
@@ -202,7 +200,7 @@ class ReleaseFileWriter:
             self._file.close()
             self._file = None
 
-    def __enter__(self) -> "ReleaseFileWriter":
+    def __enter__(self) -> ReleaseFileWriter:
         return self
 
     def __exit__(self, exc_type: object, *_rest: object) -> None:

@@ -8,9 +8,10 @@ stays bounded whatever the size of the release.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # pyarrow costs time and memory: imported when a report is written
     import pyarrow.csv as pa_csv
@@ -189,7 +190,7 @@ class ReviewReportWriter:
         self._csv = self._parquet = None
         self._csv_file.close()
 
-    def __enter__(self) -> "ReviewReportWriter":
+    def __enter__(self) -> ReviewReportWriter:
         return self
 
     def __exit__(self, exc_type: object, *_rest: object) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 PALETTES = ("white-hot", "black-hot", "iron", "jet")
 """The infrared palettes, in the order the View menu lists them."""
@@ -173,7 +174,7 @@ def _stretch_lut(grey: np.ndarray, low: float, high: float) -> np.ndarray:
     lo, hi = percentiles(grey, low, high)
     if hi <= lo:
         return np.arange(256, dtype=np.uint8).reshape(256, 1)
-    ramp = (np.arange(256, dtype=np.float32) - lo) * (255.0 / (hi - lo))
+    ramp: npt.NDArray[np.float32] = (np.arange(256, dtype=np.float32) - lo) * (255.0 / (hi - lo))
     return np.clip(np.rint(ramp), 0, 255).astype(np.uint8).reshape(256, 1)
 
 
@@ -187,7 +188,7 @@ def _stretch_deep(grey: np.ndarray, low: float, high: float) -> np.ndarray:
         lut = np.clip(np.rint(ramp), 0, 255).astype(np.uint8)
         return np.take(lut, grey)
     values = grey.astype(np.float32, copy=False)
-    scaled = (values - np.float32(lo)) * np.float32(255.0 / (hi - lo))
+    scaled: npt.NDArray[np.float32] = (values - np.float32(lo)) * np.float32(255.0 / (hi - lo))
     scaled = np.nan_to_num(scaled, nan=0.0, posinf=255.0, neginf=0.0)
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 

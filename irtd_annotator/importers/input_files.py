@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.shown import shown

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.file_layout import FileLayout, detect_layout
@@ -32,7 +33,7 @@ MAX_ID_LENGTH = 200  # longer ids are refused: no dataset numbers its samples so
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _INT_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 0)() or 4300  # Python's limit
-_LONG_NUMBER = re.compile(r"\d{%d,}" % (_INT_DIGITS + 1))
+_LONG_NUMBER = re.compile(rf"\d{{{_INT_DIGITS + 1},}}")
 
 
 class RawSample(NamedTuple):
@@ -192,8 +193,9 @@ def _validate_slowly(obj: Any, *, file: str, line: int) -> RawSample:
         raise bad(f"id is {len(sample_id):,} characters long; at most {MAX_ID_LENGTH} are "
                   "accepted")
     image = obj.get("image")
-    as_list = isinstance(image, list)
-    if as_list:
+    as_list = False
+    if isinstance(image, list):
+        as_list = True
         if len(image) != 1:
             raise bad("image must be one path (a string or a one-element list), "
                       f"found {len(image)} entries")

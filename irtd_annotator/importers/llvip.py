@@ -12,9 +12,9 @@ broken file stops an import before the store is touched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.importers.voc import VocAnnotation, read_voc

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, NamedTuple, Sequence
+from typing import NamedTuple
 
 from irtd_annotator.domain.errors import UserError
 
@@ -134,7 +135,7 @@ class PathMapping:
 
     @classmethod
     def build(cls, *, strip_prefix: str | None, image_roots: Mapping[str, str],
-              pair_rules: Sequence[str], fallback_root: str | None = None) -> "PathMapping":
+              pair_rules: Sequence[str], fallback_root: str | None = None) -> PathMapping:
         """Validate user input (UserError on a bad rule) and build the mapping."""
         return cls(strip_prefix=strip_prefix or None, image_roots=dict(image_roots),
                    user_rules=tuple(parse_pair_rule(r) for r in pair_rules),

@@ -60,15 +60,15 @@ class _Node:
     tag: str
     line: int
     text: str = ""
-    children: list["_Node"] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
 
-    def child(self, tag: str) -> "_Node | None":
+    def child(self, tag: str) -> _Node | None:
         for node in self.children:
             if node.tag == tag:
                 return node
         return None
 
-    def all(self, tag: str) -> list["_Node"]:
+    def all(self, tag: str) -> list[_Node]:
         return [node for node in self.children if node.tag == tag]
 
     def value(self, tag: str) -> str | None:

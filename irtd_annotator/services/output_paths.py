@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.project import Project

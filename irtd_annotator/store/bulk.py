@@ -14,8 +14,9 @@ import undone by a power loss.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
@@ -29,7 +30,7 @@ def bulk_writing(conn: Connection, *, cache_kib: int = BULK_CACHE_KIB) -> Iterat
     if conn.dialect.name != "sqlite":
         yield
         return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
     conn.exec_driver_sql(f"PRAGMA cache_size = -{int(cache_kib)}")
     try:
         yield
@@ -37,7 +38,5 @@ def bulk_writing(conn: Connection, *, cache_kib: int = BULK_CACHE_KIB) -> Iterat
         # The pooled connection goes back with its usual cache (and memory) once done;
         # after a failed write the connection may be unusable, and the error that failed
         # it is the one to report.
-        try:
-            conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
-        except DBAPIError:
-            pass
+        with contextlib.suppress(DBAPIError):
+            conn.exec_driver_sql(f"PRAGMA cache_size = {before}")

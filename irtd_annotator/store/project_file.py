@@ -57,7 +57,7 @@ def inspect_file(path: Path) -> FileCheck:
     tables = _table_names(path)
     if not tables:
         return FileCheck(path, FileKind.EMPTY, tables)
-    kind = FileKind.PROJECT if PROJECT_TABLES <= set(tables) else FileKind.FOREIGN
+    kind = FileKind.PROJECT if set(tables) >= PROJECT_TABLES else FileKind.FOREIGN
     return FileCheck(path, kind, tables)
 
 

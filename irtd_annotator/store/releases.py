@@ -7,11 +7,12 @@ needs no memory in Python.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, exists, func, insert, select
+from sqlalchemy import Connection, and_, case, delete, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from irtd_annotator.domain.file_layout import SETTING_PREFIX as LAYOUT_PREFIX
@@ -57,10 +58,12 @@ def _batches(items: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple
 def record_release(conn: Connection, *, at: str, who: str, out_dir: str, filters: dict[str, Any],
                    manifest: dict[str, Any], digests: Iterable[tuple[int, str]]) -> int:
     """Insert a release and its (sample id, digest) rows in the caller's transaction; its id."""
-    release_id = int(conn.execute(insert(Release).values(
+    key = conn.execute(insert(Release).values(
         at=at, who=who, out_dir=out_dir, filters=json.dumps(filters, sort_keys=True),
         manifest=json.dumps(manifest, ensure_ascii=False), sample_count=0,
-    )).inserted_primary_key[0])
+    )).inserted_primary_key
+    assert key is not None  # a single-row INSERT always has one
+    release_id = int(key[0])
     count = 0
     # On SQLite the rows go straight to the DBAPI's executemany (same transaction): through
     # SQLAlchemy's parameter processing, 260,000 rows cost seconds.
@@ -74,8 +77,7 @@ def record_release(conn: Connection, *, at: str, who: str, out_dir: str, filters
                 {"release_id": release_id, "sample_id": sample_id, "digest": digest}
                 for sample_id, digest in batch])
         count += len(batch)
-    conn.execute(Release.__table__.update().where(Release.id == release_id)
-                 .values(sample_count=count))
+    conn.execute(update(Release).where(Release.id == release_id).values(sample_count=count))
     return release_id
 
 

@@ -7,7 +7,14 @@ migration in ``db/versions``; a released migration is never edited.
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 

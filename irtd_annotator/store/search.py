@@ -22,8 +22,8 @@ merge settings are restored in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import Connection
 
@@ -136,9 +136,9 @@ def bulk_indexing(conn: Connection) -> Iterator[BulkIndex]:
 
 def _merge_settings(conn: Connection) -> dict[str, int]:
     """The index's automerge and crisismerge values (FTS5's defaults unless set)."""
-    stored = dict(conn.exec_driver_sql(
-        f"SELECT k, v FROM {FTS_TABLE}_config WHERE k IN ('automerge', 'crisismerge')").all())
-    return {key: int(stored.get(key, default)) for key, default in _DEFAULT_MERGE.items()}
+    stored: dict[str, int] = {key: int(value) for key, value in conn.exec_driver_sql(
+        f"SELECT k, v FROM {FTS_TABLE}_config WHERE k IN ('automerge', 'crisismerge')")}
+    return {key: stored.get(key, default) for key, default in _DEFAULT_MERGE.items()}
 
 
 def _set_merge_settings(conn: Connection, values: dict[str, int]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select, update
 
 from irtd_annotator.store.schema import Setting
 
@@ -20,6 +20,6 @@ def set_setting(conn: Connection, key: str, value: Any) -> None:
     """Store ``value`` (JSON-serialisable) under ``key`` in the caller's transaction."""
     text = json.dumps(value, sort_keys=True)
     if conn.execute(select(Setting.key).where(Setting.key == key)).first() is None:
-        conn.execute(Setting.__table__.insert().values(key=key, value=text))
+        conn.execute(insert(Setting).values(key=key, value=text))
     else:
-        conn.execute(Setting.__table__.update().where(Setting.key == key).values(value=text))
+        conn.execute(update(Setting).where(Setting.key == key).values(value=text))

@@ -8,8 +8,8 @@ the end of a bulk write (an import), inside the caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Sequence
 
 from sqlalchemy import Connection
 
@@ -50,7 +50,8 @@ def bulk_tally(conn: Connection) -> Iterator[None]:
 def tally_by_status(conn: Connection, *, statuses: Sequence[str], tasks: Sequence[str],
                     sources: Sequence[str]) -> dict[str, int]:
     """Samples per status among those with one of ``statuses``/``tasks``/``sources`` (empty: any)."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[str] = []
     for column, values in (("status", statuses), ("task", tasks), ("source", sources)):
         if values:
             where.append(f"{column} IN ({', '.join('?' * len(values))})")

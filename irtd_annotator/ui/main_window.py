@@ -432,11 +432,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Everything is already saved: remember the layout and where the user was, then go."""
-        if self.import_runner is not None and self.import_runner.thread.isRunning():
-            self.import_runner.worker.cancel()
-            self.import_runner.thread.wait()
+        if self.import_runner is not None:
+            self.import_runner.cancel(wait=True)
         if self.export_runner is not None:
-            self.export_runner.cancel_and_wait()
+            self.export_runner.cancel(wait=True)
         self.settings.save_window_state(QByteArray(self.saveGeometry()),
                                         QByteArray(self.saveState()))
         self.close_project()

@@ -37,8 +37,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if __package__ in (None, ""):  # run as a script path
@@ -211,8 +212,8 @@ def run_window(db: Path, work: Path, *, pairs: int, approvals: int) -> dict[str,
 
 def run_export(db: Path, objects: dict[str, list[dict[str, Any]]], work: Path,
                rounds: int) -> tuple[list[float], list[float]]:
-    from irtd_annotator.services.release.export import ExportOptions, export_release
     from irtd_annotator.services.project import Project
+    from irtd_annotator.services.release.export import ExportOptions, export_release
 
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE samples SET status = 'approved'")

@@ -24,10 +24,10 @@ from collections.abc import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from irtd_annotator.ui.main_window import MainWindow  # noqa: E402
-from irtd_annotator.ui.settings import AppSettings  # noqa: E402
+from irtd_annotator.ui.main_window import MainWindow
+from irtd_annotator.ui.settings import AppSettings
 
 
 def _rss_mb() -> float:
@@ -75,7 +75,7 @@ def run(project: str, *, pairs: int, approvals: int) -> dict[str, object]:
         before = controller.current_id
         start = time.perf_counter()
         controller.step_pair(1)
-        _process_until(app, lambda: view.ir_view.paint_count > painted[0]
+        _process_until(app, lambda painted=painted: view.ir_view.paint_count > painted[0]
                        and view.visible_view.paint_count > painted[1])
         moves.append((time.perf_counter() - start) * 1000.0)
         assert controller.current_id != before, "step_pair did not move"

@@ -95,7 +95,7 @@ def _box(rng: random.Random) -> list[int]:
 def _options(rng: random.Random, k: int = 4) -> tuple[list[str], str]:
     picks = rng.sample(OBJECTS, k)
     letters = "ABCD"[:k]
-    return picks, " ".join(f"({l}) {o}" for l, o in zip(letters, picks))
+    return picks, " ".join(f"({letter}) {o}" for letter, o in zip(letters, picks))
 
 
 def _sample(task: str, rng: random.Random) -> list[tuple[str, str]]:
@@ -130,7 +130,7 @@ def _sample(task: str, rng: random.Random) -> list[tuple[str, str]]:
         return [(f"<image>\nCalculate the number of {what} in the picture.", f"<num>{rng.randint(0, 90)}</num>")]
     if task == "Scene":
         picks = rng.sample(SCENES, 4)
-        opts = " ".join(f"({l}) {o}" for l, o in zip("ABCD", picks))
+        opts = " ".join(f"({letter}) {o}" for letter, o in zip("ABCD", picks))
         k = rng.randrange(4)
         return [(f"<image>\nIdentify the type of scene in the image.\n{opts}", f"({'ABCD'[k]}) {picks[k]}")]
     if task == "Caption":

@@ -15,8 +15,9 @@ import json
 import re
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from irtd_annotator.domain.tasks import task_from_file_name
 from irtd_annotator.store.engine import open_store

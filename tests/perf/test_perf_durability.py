@@ -11,8 +11,8 @@ used before); the rounds alternate between them, so both see the same machine lo
 40,200 real IR-TD samples into a fresh project (test_perf_import.py's ``run_import``), in each
 mode, alternating. WINDOW (with ``--window PROJECT``, e.g. a store built by bench_scale): the
 window's approve action (bench_window.py: store write, revision, undo step, queue refresh,
-progress count), 100 approvals per mode, twice each, alternating. Prints medians, the 90th percentiles and the ratios FULL / NORMAL; the goal is
-an approve <= 20 ms with FULL.
+progress count), 100 approvals per mode, twice each, alternating. Prints medians, the 90th
+percentiles and the ratios FULL / NORMAL; the goal is an approve <= 20 ms with FULL.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ import math
 import statistics
 import sys
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script path, or collected by pytest from tests/
@@ -84,7 +85,8 @@ def approve_ms(samples: int, rounds: int) -> dict[str, list[float]]:
                 for mode, session in sessions.items():
                     sessions[mode].counts(flt)  # warm: the first count reads the tally
 
-                    def approve(session: ReviewSession = session, mode: str = mode) -> None:
+                    def approve(session: ReviewSession = session, mode: str = mode,
+                                status: str = status) -> None:
                         assert session.set_status(targets[mode], status)
                         session.counts(flt)
 

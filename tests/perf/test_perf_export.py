@@ -17,8 +17,9 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import text, update
 
@@ -29,9 +30,9 @@ ROUNDS = 3
 if __name__ == "__main__":  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from irtd_annotator.services.release.export import export_release  # noqa: E402
 from irtd_annotator.services.importing.files import ImportOptions, import_files  # noqa: E402
 from irtd_annotator.services.project import Project  # noqa: E402
+from irtd_annotator.services.release.export import export_release  # noqa: E402
 from irtd_annotator.store.schema import Sample  # noqa: E402
 
 

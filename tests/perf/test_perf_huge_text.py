@@ -23,13 +23,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from huge_text_data import build_huge_project, huge_caption  # noqa: E402
-from irtd_annotator.ui.main_window import MainWindow  # noqa: E402
-from irtd_annotator.ui.settings import AppSettings  # noqa: E402
+from huge_text_data import build_huge_project, huge_caption
+from irtd_annotator.ui.main_window import MainWindow
+from irtd_annotator.ui.settings import AppSettings
 
 BASELINE = 300  # characters: an ordinary caption
 KEYS = "xyz"

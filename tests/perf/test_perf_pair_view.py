@@ -23,12 +23,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
 
-from irtd_annotator.domain.model import Box, Point  # noqa: E402
-from irtd_annotator.domain.views import PairInfo  # noqa: E402
-from irtd_annotator.ui.pair.view import PairView  # noqa: E402
+from irtd_annotator.domain.model import Box, Point
+from irtd_annotator.domain.views import PairInfo
+from irtd_annotator.ui.pair.view import PairView
 
 ROOT = Path(__file__).resolve().parents[2]
 LLVIP_DIR = ROOT.parent / "shared" / "data" / "llvip" / "LLVIP"   # as tests/conftest.py
@@ -79,7 +79,7 @@ def run_sequence(app: QCoreApplication, pairs: list[tuple[PairInfo, list[Box], l
         start = time.perf_counter()
         view.show_pair(pair)
         view.show_shapes(boxes, points)
-        _process_until(app, lambda: view.ir_view.paint_count > painted[0]
+        _process_until(app, lambda painted=painted: view.ir_view.paint_count > painted[0]
                        and view.visible_view.paint_count > painted[1])
         times.append((time.perf_counter() - start) * 1000.0)
         if read_ahead:

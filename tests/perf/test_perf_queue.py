@@ -23,19 +23,19 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import insert
 
-from irtd_annotator.domain.infrared_words import find_infrared_issues  # noqa: E402
-from irtd_annotator.services.project import Project  # noqa: E402
-from irtd_annotator.services.review.session import QueueFilter, ReviewSession  # noqa: E402
-from irtd_annotator.store.schema import Pair, Sample, Turn  # noqa: E402
-from irtd_annotator.ui.queue.model import QueueModel  # noqa: E402
+from irtd_annotator.domain.infrared_words import find_infrared_issues
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession
+from irtd_annotator.store.schema import Pair, Sample, Turn
+from irtd_annotator.ui.queue.model import QueueModel
 
 GOAL_RATIO = 0.25
 TASKS = ("Grounding", "Location", "Relationship", "Security", "Caption")

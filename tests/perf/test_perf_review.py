@@ -23,10 +23,10 @@ from pathlib import Path
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_perf_queue import build_store, timed  # noqa: E402
+from test_perf_queue import build_store, timed
 
-from irtd_annotator.services.project import Project  # noqa: E402
-from irtd_annotator.services.review.session import QueueFilter, ReviewSession  # noqa: E402
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 
 GOAL_MS = 50.0  # a keystroke's save should stay well below what a person notices
 

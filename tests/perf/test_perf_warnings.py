@@ -24,13 +24,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from irtd_annotator.domain.model import Box
-from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.review.session import ReviewSession
 from irtd_annotator.services.warnings_refresh import recompute_warnings
 

@@ -23,7 +23,7 @@ from irtd_annotator import __version__
 from irtd_annotator.domain.errors import StoreError, UserError
 from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.domain.tasks import Task
-from irtd_annotator.exporters.irtd_json import FORMATS
+from irtd_annotator.exporters.irtd_json import FORMATS as FORMATS  # the window offers them
 from irtd_annotator.services.check import ensure_sound
 from irtd_annotator.services.release.query import iter_export_chunks
 from irtd_annotator.services.release.stream import (

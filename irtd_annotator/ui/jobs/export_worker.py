@@ -6,8 +6,8 @@ cancelled or failed export leaves nothing behind and the store unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtWidgets import QWidget
 

@@ -9,10 +9,11 @@ GUI thread.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
@@ -61,6 +62,8 @@ class ServiceWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        """Run the job and report; then end the thread's event loop, so that a GUI thread
+        waiting for the thread (the window closing) is not left waiting for ever."""
         try:
             with Project.open(self._location, create=False) as project:
                 report = self._job(project, self.progressed.emit, self._cancel.is_set)
@@ -70,6 +73,8 @@ class ServiceWorker(QObject):
             self.failed.emit(f"{self._texts.unexpected}: {exc!r}")
         else:
             self.finished.emit(report)
+        finally:
+            self.thread().quit()
 
 
 class ServiceRunner(QObject):
@@ -86,9 +91,10 @@ class ServiceRunner(QObject):
         self.report: Any = None
         self.error: str | None = None
         self.message_box: QMessageBox | None = None
-        self.thread = QThread(self)
+        # Named so as not to shadow QObject.thread(), the thread this runner lives in.
+        self._thread = QThread(self)
         self.worker = ServiceWorker(location, job, texts=texts, message=message)
-        self.worker.moveToThread(self.thread)
+        self.worker.moveToThread(self._thread)
         self.dialog = QProgressDialog(texts.running, "Cancel", 0, 0, parent)
         self.dialog.setObjectName(f"{texts.name}Progress")
         self.dialog.setWindowTitle(texts.title)
@@ -96,28 +102,33 @@ class ServiceRunner(QObject):
         self.dialog.setMinimumDuration(0)
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
-        self.dialog.canceled.connect(self._on_cancel)
-        self.thread.started.connect(self.worker.run)
+        self.dialog.canceled.connect(self.cancel)
+        self._thread.started.connect(self.worker.run)
         self.worker.progressed.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
 
     def start(self) -> None:
+        """Show the progress dialog and start the job on its thread."""
         self.dialog.show()
-        self.thread.start()
+        self._thread.start()
 
     def is_running(self) -> bool:
-        return self.thread.isRunning()
+        """True until the job's thread has ended."""
+        return self._thread.isRunning()
 
-    def cancel_and_wait(self) -> None:
-        """Stop a running job and wait for its thread (the window is closing)."""
-        if self.thread.isRunning():
-            self.worker.cancel()
-            self.thread.wait()
-
-    def _on_cancel(self) -> None:
+    def cancel(self, *, wait: bool = False) -> None:
+        """Stop the job, the one way every caller does (the dialog's Cancel, the window
+        closing): the services roll back what they had not finished. With ``wait``, return
+        only once the thread has ended, and show no report (the window is going away)."""
+        if not self._thread.isRunning():
+            return
         self.dialog.setLabelText(self._texts.cancelling)
         self.worker.cancel()
+        if wait:
+            self._show_report = False
+            self._thread.wait()
+            self._finish()
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
         self.dialog.setMaximum(max(total, 1))
@@ -156,7 +167,7 @@ class ServiceRunner(QObject):
         box.open()
 
     def _finish(self) -> None:
-        self.thread.quit()
-        self.thread.wait()
+        self._thread.quit()
+        self._thread.wait()
         self.dialog.reset()
         self.dialog.hide()

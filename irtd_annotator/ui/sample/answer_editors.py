@@ -12,8 +12,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractButton, QButtonGroup, QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-    QRadioButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
+    QAbstractButton,
+    QButtonGroup,
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from irtd_annotator.domain.markup import prompt_options
@@ -61,9 +71,9 @@ class AnswerEditors(QWidget):
         self.yes_button = QRadioButton("yes", self.yes_no_page)
         self.no_button = QRadioButton("no", self.yes_no_page)
         self.yes_no_group = QButtonGroup(self)
-        for button in (self.yes_button, self.no_button):
-            self.yes_no_group.addButton(button)
-            row.addWidget(button)
+        for choice in (self.yes_button, self.no_button):
+            self.yes_no_group.addButton(choice)
+            row.addWidget(choice)
         row.addStretch(1)
         self.yes_no_group.buttonClicked.connect(
             lambda button: self.yes_no_chosen.emit(button.text()))
@@ -98,16 +108,16 @@ class AnswerEditors(QWidget):
         self.reid_group = QButtonGroup(self)
         self.reid_buttons: dict[str, QPushButton] = {}
         for n in range(1, 9):
-            button = QPushButton(str(n), self.reid_page)
-            button.setCheckable(True)
-            button.setObjectName(f"reid{n}")
+            person = QPushButton(str(n), self.reid_page)
+            person.setCheckable(True)
+            person.setObjectName(f"reid{n}")
             if n == 1:
-                button.setEnabled(False)  # the person asked about
-                button.setToolTip("The person in the upper left corner: the one asked about")
+                person.setEnabled(False)  # the person asked about
+                person.setToolTip("The person in the upper left corner: the one asked about")
             else:
-                self.reid_group.addButton(button)
-            self.reid_buttons[str(n)] = button
-            reid_grid.addWidget(button, (n - 1) // 4, (n - 1) % 4)
+                self.reid_group.addButton(person)
+            self.reid_buttons[str(n)] = person
+            reid_grid.addWidget(person, (n - 1) // 4, (n - 1) % 4)
         self.reid_group.buttonClicked.connect(lambda button: self.reid_chosen.emit(button.text()))
         self.stack.addWidget(self.reid_page)
 
@@ -205,9 +215,9 @@ class AnswerEditors(QWidget):
     def _fill_options(self, offered: dict[str, str], chosen: set[str], *, many: bool) -> None:
         if [(b.text(), isinstance(b, QCheckBox)) for b in self.option_buttons.values()] != \
                 [(f"({k}) {v}", many) for k, v in offered.items()]:
-            for button in self.option_buttons.values():
-                self.option_group.removeButton(button)
-                button.deleteLater()
+            for old in self.option_buttons.values():
+                self.option_group.removeButton(old)
+                old.deleteLater()
             self.option_buttons.clear()
             for letter, text in offered.items():
                 button: QAbstractButton = (QCheckBox if many else QRadioButton)(

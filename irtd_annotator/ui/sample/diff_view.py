@@ -143,11 +143,9 @@ def _boundary_before(text: str, position: int) -> int:
 
     ``text[:position]`` is common to both texts, so a whitespace run starting inside it after
     a non-space character starts a token in both."""
-    last = None
-    for last in _BOUNDARY.finditer(text, max(0, position - _BOUNDARY_LOOKBACK), position):
-        pass
-    if last is not None:
-        return last.end()
+    near = list(_BOUNDARY.finditer(text, max(0, position - _BOUNDARY_LOOKBACK), position))
+    if near:
+        return near[-1].end()
     # no space near: a token may be cut, which only makes the diff coarser, never wrong
     return 0 if position <= _BOUNDARY_LOOKBACK else position
 

@@ -8,8 +8,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QSplitter,
-    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from irtd_annotator.ui.sample.diff_view import DiffView
@@ -39,9 +47,12 @@ def _one_line(text: str | None, limit: int = 80) -> str:
     return flat if len(flat) <= limit and len(text) <= limit * 4 else flat[: limit - 1] + "…"
 
 
-def _tip(text: str | None, limit: int = 2000) -> str | None:
-    """A tooltip of at most ``limit`` characters: Qt lays out a tooltip's whole text."""
-    return text if text is None or len(text) <= limit else text[:limit] + "…"
+def _tip(text: str | None, limit: int = 2000) -> str:
+    """A tooltip of at most ``limit`` characters (Qt lays out a tooltip's whole text); none
+    for no text."""
+    if text is None:
+        return ""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class HistoryDialog(QDialog):

@@ -14,8 +14,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
-    QFormLayout, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea,
-    QSizePolicy, QVBoxLayout, QWidget,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
 )
 
 from irtd_annotator.domain.model import ReviewStatus
@@ -99,11 +108,12 @@ class SamplePanel(QWidget):
         self._turn_layout = QVBoxLayout(self._turn_box)
         self._turn_layout.setContentsMargins(0, 0, 0, 0)
         self._turn_layout.addStretch(1)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(self._turn_box)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Not "scroll": that would shadow QWidget.scroll().
+        self.turn_scroll = QScrollArea(self)
+        self.turn_scroll.setWidgetResizable(True)
+        self.turn_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.turn_scroll.setWidget(self._turn_box)
+        self.turn_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.placeholder = QLabel("No sample selected.", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -112,7 +122,7 @@ class SamplePanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.siblings_title)
         layout.addWidget(self.siblings)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.turn_scroll, 1)
         layout.addWidget(self.placeholder)
         self._set_empty(True)
 
@@ -142,7 +152,7 @@ class SamplePanel(QWidget):
             self._show_turns(view, same=same)
             self._set_empty(False)
             if not same:
-                self.scroll.verticalScrollBar().setValue(0)
+                self.turn_scroll.verticalScrollBar().setValue(0)
         finally:
             blocker.unblock()
 
@@ -167,7 +177,7 @@ class SamplePanel(QWidget):
         """Show ``widget`` (the task-aware answer editors) right under the turns."""
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
-        layout.insertWidget(layout.indexOf(self.scroll) + 1, widget)
+        layout.insertWidget(layout.indexOf(self.turn_scroll) + 1, widget)
 
     def turn_editor(self, idx: int) -> TurnEditor:
         """The editor of turn ``idx`` (KeyError if the Sample has no such turn)."""
@@ -191,7 +201,7 @@ class SamplePanel(QWidget):
             next((t for t in self._turns if t.role == "gpt"), self._turns[0])
         if target is not None:
             target.editor.setFocus(Qt.FocusReason.OtherFocusReason)
-            self.scroll.ensureWidgetVisible(target)
+            self.turn_scroll.ensureWidgetVisible(target)
 
     # ---- building ----------------------------------------------------------------------------
 
@@ -205,7 +215,7 @@ class SamplePanel(QWidget):
 
     def _set_empty(self, empty: bool) -> None:
         self.placeholder.setVisible(empty)
-        self.scroll.setVisible(not empty)
+        self.turn_scroll.setVisible(not empty)
         self.siblings.setVisible(not empty)
         self.siblings_title.setVisible(not empty)
         self.history_button.setEnabled(not empty)
@@ -271,7 +281,7 @@ class SamplePanel(QWidget):
     def _clear_turns(self) -> None:
         for widget in self._turns:
             with QSignalBlocker(widget), QSignalBlocker(widget.editor):
-                widget.setParent(None)  # type: ignore[call-overload]
+                widget.setParent(None)
             widget.deleteLater()
         self._turns.clear()
 

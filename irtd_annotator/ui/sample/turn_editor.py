@@ -9,11 +9,24 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QColor, QFocusEvent, QHelpEvent, QKeyEvent, QSyntaxHighlighter, QTextCharFormat, QTextDocument,
+    QColor,
+    QFocusEvent,
+    QHelpEvent,
+    QKeyEvent,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextDocument,
 )
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QToolTip,
-    QVBoxLayout, QWidget,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
 )
 
 from irtd_annotator.domain.infrared_words import Issue, find_infrared_issues
@@ -186,13 +199,14 @@ class TurnEditor(QPlainTextEdit):
 
     def event(self, event: QEvent) -> bool:
         kind = event.type()
-        if kind == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            # While typing, letters, digits and navigation keys are text, never the window's
-            # single-key review shortcuts; Ctrl/Alt combinations still reach the window.
-            if not event.modifiers() & _COMMAND_MODIFIERS and (
-                    event.key() in _EDITING_KEYS or event.text().isprintable() and event.text()):
-                event.accept()
-                return True
+        # While typing, letters, digits and navigation keys are text, never the window's
+        # single-key review shortcuts; Ctrl/Alt combinations still reach the window.
+        if (kind == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and not event.modifiers() & _COMMAND_MODIFIERS
+                and (event.key() in _EDITING_KEYS
+                     or (event.text().isprintable() and event.text()))):
+            event.accept()
+            return True
         if kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and \
                     not event.modifiers() & _COMMAND_MODIFIERS:
