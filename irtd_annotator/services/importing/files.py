@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.file_layout import SETTING_PREFIX as LAYOUT_PREFIX
@@ -39,11 +39,11 @@ from irtd_annotator.services.warnings_refresh import (
     KnownRows, WarningUpdates, apply_warnings, decide_warnings, gather_warning_facts,
 )
 from irtd_annotator.store.revisions import add_revision
-from irtd_annotator.store.schema import Sample
 from irtd_annotator.store.bulk import bulk_writing
 from irtd_annotator.store.search import bulk_indexing
 from irtd_annotator.store.tally import bulk_tally
 from irtd_annotator.store.settings import get_setting, set_setting
+from irtd_annotator.store.warnings import warned_samples
 
 Progress = Callable[[int, int, str], None]
 Cancel = Callable[[], bool]
@@ -329,9 +329,7 @@ def _size_of(path: Path) -> int:
 def _warning_counts(conn: Connection, pair_ids: set[int]) -> dict[str, int]:
     """Warning code -> number of Samples on ``pair_ids`` carrying it."""
     counts: dict[str, int] = {}
-    rows = conn.execute(select(Sample.pair_id, Sample.warnings)
-                        .where(Sample.warnings.is_not(None))).all()
-    for pair_id, text in rows:
+    for pair_id, text in warned_samples(conn):
         if pair_id in pair_ids:
             for code in text.split("; "):
                 counts[code] = counts.get(code, 0) + 1
