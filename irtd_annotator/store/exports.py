@@ -195,10 +195,10 @@ def image_path_near(conn: Connection, place: str) -> str | None:
     tests = ["substr(p, 1, :n0) = :a0"]
     params: dict[str, Any] = {"n0": len(place) + 1, "a0": place + os.sep}
     for i, folder in enumerate(ancestors, start=1):
-        tests.append(f"(substr(p, 1, :n{i}) = :a{i} AND instr(substr(p, :n{i} + 1), :sep) = 0)")
+        tests.append(f"(substr(p, 1, :n{i}) = :a{i} AND substr(p, :n{i} + 1) NOT LIKE :inner)")
         params.update({f"n{i}": len(folder) + 1, f"a{i}": folder + os.sep})
     row = conn.execute(text(
         "SELECT p FROM (SELECT ir_path AS p FROM pairs UNION ALL SELECT visible_path FROM "
         f"pairs) AS paths WHERE p IS NOT NULL AND ({' OR '.join(tests)}) LIMIT 1"),
-        {**params, "sep": os.sep}).first()
+        {**params, "inner": f"%{os.sep}%"}).first()
     return None if row is None else str(row[0])

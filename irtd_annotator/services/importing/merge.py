@@ -9,7 +9,7 @@ the turns' ``original`` becomes the file's new text, and the sample is marked wi
 ``reimport-conflict`` warning for a reviewer to decide again. Every change an import makes
 to an existing sample leaves a revision (what the file said before, what it says now).
 
-Bulk work only, like ``import_write``: one query per table to read, executemany to write
+Bulk work only, like ``write``: one query per table to read, executemany to write
 (the SQL is ``store.imports``).
 """
 

@@ -57,7 +57,7 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint
     """Write ``plan``'s Pairs, Samples, Turns and Shapes; return what was done.
 
     Unchanged samples are left alone; changed ones nobody worked on are replaced; changed
-    ones a person worked on keep that work and are reported as conflicts (import_merge,
+    ones a person worked on keep that work and are reported as conflicts (``merge``,
     ADR 0014); each change to an existing sample is a revision by ``who``. With ``known``
     (for Pairs from ``known.first_pair`` on), what the warnings refresh needs of the
     Samples written on those Pairs is added to it.
