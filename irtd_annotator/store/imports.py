@@ -156,7 +156,10 @@ def delete_turns_at(conn: Connection, rows: list[tuple[int, int]]) -> None:
                      [{"p_id": sid, "p_idx": idx} for sid, idx in rows])
 
 
-def keep_conflicts(conn: Connection, rows: list[tuple[int, str, Any, int, Any, str | None]]) -> None:
+ConflictRow = tuple[int, str, Any, int, Any, "str | None"]
+
+
+def keep_conflicts(conn: Connection, rows: list[ConflictRow]) -> None:
     """Set (id, image, image as list, pair id, edited, warnings) of re-import conflicts."""
     conn.execute(update(Sample).where(Sample.id == bindparam("p_id")).values(
         image=bindparam("p_image"), image_as_list=bindparam("p_as_list"),

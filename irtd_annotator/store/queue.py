@@ -17,6 +17,7 @@ from irtd_annotator.domain.queue_filter import QueueFilter, windowed
 from irtd_annotator.store.schema import Pair, Sample, Turn
 from irtd_annotator.store.search import FTS_TABLE
 
+
 def missing_clause() -> ColumnElement[bool]:
     """True when the IR file, or a visible counterpart that should exist, is missing."""
     return or_(Pair.ir_exists.is_(False),

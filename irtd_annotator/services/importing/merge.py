@@ -157,7 +157,7 @@ def write_conflicts(conn: Connection, merge: Merge, pair_of: dict[str, int],
     originals: list[tuple[int, int, str, str]] = []
     added: list[tuple[Any, ...]] = []
     dropped: list[tuple[int, int]] = []
-    samples: list[tuple[int, str, Any, int, Any, str | None]] = []
+    samples: list[store.ConflictRow] = []
     moved: list[tuple[int, int]] = []
     for old, new in pairs:
         kept = texts.get(old.id, {})

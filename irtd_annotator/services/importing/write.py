@@ -112,8 +112,8 @@ Row = tuple[Any, ...]
 
 def _rows(samples: list[PreparedSample], file: str, pairs: dict[str, PairState],
           result: WriteResult, truth: Truth) -> tuple[list[Row], list[list[ShapeRow]]]:
-    """The Sample rows (``store.imports.SAMPLE_COLUMNS``) and each sample's Shapes; counts missing images
-    and geometry outside the image into ``result``."""
+    """The Sample rows (``store.imports.SAMPLE_COLUMNS``) and each sample's Shapes; counts
+    missing images and geometry outside the image into ``result``."""
     rows: list[tuple[Any, ...]] = []
     all_shapes: list[list[ShapeRow]] = []
     no_shapes: list[ShapeRow] = []

@@ -47,9 +47,10 @@ class Checked(NamedTuple):
 class ExportChunk(NamedTuple):
     """Consecutive Samples of an export, in (task, id) order.
 
-    ``rows`` are tuples of ``store.exports.SAMPLE_COLUMNS``, ``turns`` the Turn rows of each (same positions);
-    ``checked`` holds, by position, the changed Samples only: unchanged ones are exported as
-    imported and need no validation. Plain tuples and lists: an export reads 260,000 Samples.
+    ``rows`` are tuples of ``store.exports.SAMPLE_COLUMNS``, ``turns`` the Turn rows of each
+    (same positions); ``checked`` holds, by position, the changed Samples only: unchanged ones
+    are exported as imported and need no validation. Plain tuples and lists: an export reads
+    260,000 Samples.
     """
 
     done: int  # Samples read so far, this chunk included
