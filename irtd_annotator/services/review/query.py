@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from irtd_annotator.domain.queue_filter import SORT_KEYS, QueueFilter, windowed
+from irtd_annotator.domain.queue_filter import QueueFilter, windowed
 
-__all__ = ["SORT_KEYS", "QueueFilter", "status_label", "windowed"]
+__all__ = ["QueueFilter", "status_label", "windowed"]
 
 
 def status_label(status: str, reason: str | None, note: str | None) -> str:
