@@ -224,7 +224,7 @@ def _check_store(engine: Engine, location: str, *, quick: bool) -> CheckReport:
                 findings += [Finding(name, m) for m in messages
                              if all(m != f.message for f in findings)]
             try:
-                samples = int(conn.exec_driver_sql("SELECT count(*) FROM samples").scalar() or 0)
+                samples = integrity.sample_count(conn)
             except DBAPIError:
                 samples = None
             conn.rollback()
@@ -277,11 +277,9 @@ def _file(conn: Connection, *, quick: bool) -> list[str]:
 def _tree_names(conn: Connection) -> dict[int, str]:
     """Root page -> table or index name, to say where SQLite's messages point."""
     try:
-        rows = conn.exec_driver_sql(
-            "SELECT rootpage, name FROM sqlite_master WHERE rootpage > 0").all()
+        return integrity.tree_names(conn)
     except DBAPIError:
         return {}
-    return {int(page): str(name) for page, name in rows}
 
 
 def _name_trees(message: str, names: dict[int, str]) -> str:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
-
 from irtd_annotator.services.project import Project
-from irtd_annotator.store.schema import Pair, Sample
+from irtd_annotator.store.stats import project_counts
 
 
 @dataclass
@@ -45,26 +43,5 @@ class ProjectStats:
 
 def project_stats(project: Project) -> ProjectStats:
     """Count the project's Samples by task, source, status and image state."""
-    stats = ProjectStats()
-    image_state = case(
-        (Pair.ir_exists.is_(False), "infrared missing"),
-        (Pair.visible_path.is_(None), "no visible counterpart"),
-        (Pair.visible_exists.is_(False), "visible missing"),
-        else_="both present",
-    )
     with project.engine.connect() as conn:
-        stats.samples = conn.execute(select(func.count()).select_from(Sample)).scalar_one()
-        stats.pairs = conn.execute(select(func.count()).select_from(Pair)).scalar_one()
-        stats.edited = conn.execute(
-            select(func.count()).select_from(Sample).where(Sample.edited.is_(True))).scalar_one()
-        for column, target in ((Sample.task, stats.by_task), (Sample.status, stats.by_status)):
-            for key, n in conn.execute(select(column, func.count()).group_by(column)):
-                target[key] = n
-        joined = select(Pair.source, func.count()).join(Sample, Sample.pair_id == Pair.id)
-        for key, n in conn.execute(joined.group_by(Pair.source)):
-            stats.by_source[key] = n
-        by_image = select(image_state.label("state"), func.count()).join(
-            Sample, Sample.pair_id == Pair.id).group_by("state")
-        for key, n in conn.execute(by_image):
-            stats.by_image[key] = n
-    return stats
+        return ProjectStats(**project_counts(conn)._asdict())

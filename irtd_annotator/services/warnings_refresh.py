@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection
 
 from irtd_annotator.domain.geometry_edit import known_size
 from irtd_annotator.domain.markup import MarkupError
@@ -31,10 +31,9 @@ from irtd_annotator.services.review.answers import (
     ANSWER_KINDS, IMAGE_SIZES_KEY, MARKER, AnswerContext, parse_for,
 )
 from irtd_annotator.services.project import Project
+from irtd_annotator.store import warnings as store
 from irtd_annotator.store.settings import get_setting
-from irtd_annotator.store.schema import Pair, Sample, Shape, Turn
 
-_CHUNK = 500
 _SPACES = {space.value: space for space in CoordSpace}
 NORM1000 = CoordSpace.NORM1000.value
 _TASKS = {task.value: task for task in Task}
@@ -57,8 +56,8 @@ class KnownRows:
     Samples that read was 3 of its 5 s)."""
 
     first_pair: int
-    samples: list[tuple[Any, ...]] = field(default_factory=list)  # as SAMPLE_ROW
-    shapes: list[tuple[Any, ...]] = field(default_factory=list)  # as SHAPE_ROW
+    samples: list[tuple[Any, ...]] = field(default_factory=list)  # as store.warnings.SAMPLE_ROW
+    shapes: list[tuple[Any, ...]] = field(default_factory=list)  # as store.warnings.SHAPE_ROW
     prompts: dict[int, str] = field(default_factory=dict)  # multiple-choice Samples' prompt
     usable: bool = True  # false when the writer could not tell some rows' ids
     ids: set[int] = field(default_factory=set)  # the Samples in ``samples``
@@ -74,12 +73,6 @@ class KnownRows:
             self.ids -= drop
 
 
-# What is read of each Sample and Shape (KnownRows holds the same tuples).
-SAMPLE_ROW = (Sample.id, Sample.task, Sample.pair_id, Sample.answer_space, Sample.count,
-              Sample.options, Sample.warnings, Sample.edited, Pair.width, Pair.height,
-              Pair.source)
-SHAPE_ROW = (Shape.id, Shape.pair_id, Shape.sample_id, Shape.kind, Shape.label, Shape.space,
-             Shape.x1, Shape.y1, Shape.x2, Shape.y2, Shape.outside)
 OPTION_TASKS = frozenset({Task.RECOGNITION.value, Task.SECURITY.value, Task.SCENE.value})
 
 
@@ -98,8 +91,8 @@ def refresh_warnings(conn: Connection, *, pair_ids: Sequence[int] | None = None,
 class WarningFacts:
     """What the rules look at, gathered from the store (and a writer's ``KnownRows``)."""
 
-    samples: list[tuple[Any, ...]]  # as SAMPLE_ROW
-    shapes: list[tuple[Any, ...]]  # as SHAPE_ROW
+    samples: list[tuple[Any, ...]]  # as store.warnings.SAMPLE_ROW
+    shapes: list[tuple[Any, ...]]  # as store.warnings.SHAPE_ROW
     texts: dict[int, tuple[str, str]]  # (prompt, answer) of the Samples whose text counts
     overrides: Any  # the project's image sizes per source
 
@@ -118,19 +111,17 @@ def gather_warning_facts(conn: Connection, *, pair_ids: Sequence[int] | None = N
     """Read what ``decide_warnings`` needs of the Samples of ``pair_ids`` (all when None);
     the Pairs from ``known.first_pair`` on are taken from ``known``."""
     overrides = get_setting(conn, IMAGE_SIZES_KEY)
-    sample_query = select(*SAMPLE_ROW).join(Pair, Pair.id == Sample.pair_id)
-    shape_query = select(*SHAPE_ROW)
+    below = None
     if known is not None:
-        sample_query = sample_query.where(Sample.pair_id < known.first_pair)
-        shape_query = shape_query.where(Shape.pair_id < known.first_pair)
+        below = known.first_pair
         if pair_ids is not None:
             pair_ids = [p for p in pair_ids if p < known.first_pair]
-    samples = _rows(conn, sample_query, Sample.pair_id, pair_ids)
+    samples = store.sample_rows(conn, pair_ids=pair_ids, below=below)
     if known is not None:
         samples.extend(known.samples)
     if not samples:
         return WarningFacts([], [], {}, overrides)
-    shapes = _rows(conn, shape_query, Shape.pair_id, pair_ids)
+    shapes = store.shape_rows(conn, pair_ids=pair_ids, below=below)
     if known is not None:
         shapes.extend(known.shapes)
     given = known.prompts if known is not None else {}
@@ -210,12 +201,7 @@ def decide_warnings(facts: WarningFacts) -> WarningUpdates:
 
 def apply_warnings(conn: Connection, updates: WarningUpdates) -> set[int]:
     """Write what ``decide_warnings`` decided; the ids of the Samples whose warnings changed."""
-    if updates.warnings:
-        conn.execute(update(Sample).where(Sample.id == bindparam("p_id"))
-                     .values(warnings=bindparam("p_warnings")), updates.warnings)
-    if updates.outside:
-        conn.execute(update(Shape).where(Shape.id == bindparam("p_id"))
-                     .values(outside=bindparam("p_outside")), updates.outside)
+    store.write_warnings(conn, warnings=updates.warnings, outside=updates.outside)
     return updates.changed
 
 
@@ -281,14 +267,9 @@ def _turn_texts(conn: Connection, *, prompts: list[int],
     (multiple-choice Samples), both of ``both`` (edited Samples, parsed again)."""
     found: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
     wanted = set(both)
-    jobs = [(c, Turn.idx == 0) for c in _chunks([i for i in prompts if i not in wanted])]
-    jobs += [(c, None) for c in _chunks(both)]
-    for chunk, only in jobs:
-        query = select(Turn.sample_id, Turn.idx, Turn.role, Turn.text).where(
-            Turn.sample_id.in_(chunk))
-        for sample_id, idx, role, text in conn.execute(
-                query if only is None else query.where(only)).all():
-            found[sample_id][idx] = (role, text)
+    for sample_id, idx, role, text in store.turn_rows(
+            conn, first_of=[i for i in prompts if i not in wanted], all_of=both):
+        found[sample_id][idx] = (role, text)
     out: dict[int, tuple[str, str]] = {}
     for sample_id, turns in found.items():
         ordered = [turns[i] for i in sorted(turns)]
@@ -297,28 +278,3 @@ def _turn_texts(conn: Connection, *, prompts: list[int],
         out[sample_id] = (prompt, answer)
     return out
 
-
-def _rows(conn: Connection, query: Any, column: Any,
-          ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
-    """The rows of ``query`` as plain tuples: for the Pairs ``ids``, or all when None.
-
-    The whole-project read goes through the driver's cursor (SQL compiled for the store's
-    dialect, no parameters): SQLAlchemy's row objects would cost more than the query.
-    """
-    if ids is None:
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(str(query.compile(dialect=conn.dialect,
-                                             compile_kwargs={"literal_binds": True})))
-            return [tuple(row) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
-    rows: list[tuple[Any, ...]] = []
-    for chunk in _chunks(list(dict.fromkeys(ids))):
-        rows.extend(tuple(r) for r in conn.execute(query.where(column.in_(chunk))))
-    return rows
-
-
-def _chunks(values: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start:start + _CHUNK]

@@ -174,3 +174,15 @@ def rebuild_derived(conn: Connection) -> None:
     conn.exec_driver_sql(str(definition))
     conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE} (rowid, text) {_WANTED_TEXT}")
     conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+
+
+def sample_count(conn: Connection) -> int:
+    """How many Samples the store holds."""
+    return int(conn.exec_driver_sql("SELECT count(*) FROM samples").scalar() or 0)
+
+
+def tree_names(conn: Connection) -> dict[int, str]:
+    """Root page -> table or index name (SQLite), to say where its messages point."""
+    rows = conn.exec_driver_sql(
+        "SELECT rootpage, name FROM sqlite_master WHERE rootpage > 0").all()
+    return {int(page): str(name) for page, name in rows}

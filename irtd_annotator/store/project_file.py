@@ -115,3 +115,14 @@ def describe_sqlite_error(where: object, text: str) -> str:
     if "disk is full" in text or "No space" in text:
         return f"no room left on the disk of project {where}; free some space and try again"
     return f"project {where} could not be opened: {text}"
+
+
+def fold_wal(path: Path) -> None:
+    """Fold the write-ahead log into the SQLite file and leave WAL mode, so that the file
+    alone holds everything (a copy or rename of it moves the whole project)."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()

@@ -99,6 +99,9 @@ class Turn(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+MARKER = "marker"  # Shape.kind of the click-to-count markers a reviewer placed on a Sample
+
+
 class Shape(Base):
     """A Box or Point: parsed from a Sample's answer, or a source dataset's box on a Pair.
 

@@ -5,14 +5,12 @@ Every file is read and checked completely (``import_prepare``) before it is writ
 nothing, and the store stays exactly as it was (as after a cancelled or killed import); with
 ``skip_bad`` the good samples are imported and the rejected ones listed in a report file.
 Image roots, the strip prefix and pairing rules given once are stored in the project and
-reused by later imports.
+reused by later imports. What an import did is an ``ImportReport`` (``importing.report``).
 """
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -21,36 +19,35 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.file_layout import SETTING_PREFIX as LAYOUT_PREFIX
 from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.domain.tasks import Task
-from irtd_annotator.domain.warnings import REIMPORT_CONFLICT
 from irtd_annotator.importers.input_files import check_regular_files
 from irtd_annotator.importers.paths import PathMapping
 from irtd_annotator.services.importing.prepare import FilePlan, prepare_file
 from irtd_annotator.services.importing.reader import GatedReader, Pause
+from irtd_annotator.services.importing.report import FileReport, ImportReport, write_rejects
 from irtd_annotator.services.importing.write import PairIndex, WriteResult, write_plan
-from irtd_annotator.services.output_paths import check_output_file, write_text_atomic
+from irtd_annotator.services.output_paths import check_output_file
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.warnings_refresh import (
     KnownRows, WarningUpdates, apply_warnings, decide_warnings, gather_warning_facts,
 )
 from irtd_annotator.store.revisions import add_revision
-from irtd_annotator.store.schema import Sample
 from irtd_annotator.store.bulk import bulk_writing
 from irtd_annotator.store.search import bulk_indexing
 from irtd_annotator.store.tally import bulk_tally
 from irtd_annotator.store.settings import get_setting, set_setting
+from irtd_annotator.store.warnings import warned_samples
 
 # How an earlier report of rejected samples starts (CSV, or JSON Lines): one may be replaced.
 REPORT_STARTS = (b"file,sample_id,line,reason", b'{"file": ')
 Progress = Callable[[int, int, str], None]
 Cancel = Callable[[], bool]
 SETTING_KEYS = ("image_roots", "strip_prefix", "pair_rules")
-_SHOWN = 10  # conflicts and rejects listed by name in a summary
 
 
 class ImportCancelled(UserError):
@@ -80,99 +77,6 @@ class ImportOptions:
         if not all(isinstance(rule, str) for rule in self.pair_rules):
             raise ValueError(
                 f"pair_rules must be strings PATTERN=>REPLACEMENT, got {self.pair_rules!r}")
-
-
-@dataclass
-class FileReport:
-    """What the import did with one file."""
-
-    file: str
-    tasks: dict[str, int] = field(default_factory=dict)
-    added: int = 0
-    unchanged: int = 0
-    updated: int = 0
-    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (task, original id)
-    rejected: list[str] = field(default_factory=list)  # BadInputError messages
-    missing_ir: int = 0
-    missing_visible: int = 0
-    outside: int = 0
-    pairs_added: int = 0
-    pairs_updated: int = 0
-
-    def counts(self) -> dict[str, int]:
-        """The counts recorded in the file's import revision."""
-        return {"added": self.added, "unchanged": self.unchanged, "updated": self.updated,
-                "conflicts": len(self.conflicts), "rejected": len(self.rejected),
-                "pairs_added": self.pairs_added, "pairs_updated": self.pairs_updated}
-
-
-@dataclass
-class ImportReport:
-    """What an import did, per file; ``summary()`` is the text shown to people."""
-
-    files: list[FileReport] = field(default_factory=list)
-    report_path: Path | None = None  # where the rejected samples were listed
-    report_error: str | None = None  # why that list could not be written
-    # warning code -> Samples of the imported images carrying it, after the consistency check
-    # (which also knows other tasks' Samples of the same image and the sources' image sizes)
-    warnings: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        """True when no sample was rejected (and the report asked for was written)."""
-        return not any(f.rejected for f in self.files) and self.report_error is None
-
-    def total(self, name: str) -> int:
-        """The sum of one count over the files (``conflicts`` and ``rejected`` count entries)."""
-        return sum(len(v) if isinstance(v := getattr(f, name), list) else v for f in self.files)
-
-    def summary(self) -> str:
-        """A readable multi-line account: one line per file, totals, conflicts, rejects."""
-        if not self.files:
-            return "nothing imported: no files were given"
-        lines = []
-        for f in self.files:
-            tasks = ", ".join(f"{t} {n:,}" for t, n in sorted(f.tasks.items())) or "no samples"
-            lines.append(f"{f.file} ({tasks}): {_counts_text(f)}")
-        if len(self.files) > 1:
-            lines.append(f"total: {_counts_text(self)}")
-        missing_ir, missing_vis = (self.total(n) for n in ("missing_ir", "missing_visible"))
-        if missing_ir or missing_vis:
-            lines.append(f"of the samples written: {missing_ir:,} without their infrared image, "
-                         f"{missing_vis:,} without their visible image")
-        if self.warnings:
-            lines.append("samples with warnings (queue filter 'Warnings'): " + ", ".join(
-                f"{code} {n:,}" for code, n in sorted(self.warnings.items())))
-        conflicts = [f"{task} {oid}" for f in self.files for task, oid in f.conflicts]
-        if conflicts:
-            lines.append(f"{len(conflicts):,} conflict(s): new LLM text for samples a person "
-                         "had reviewed or edited; the review kept, the new text is their "
-                         f"original, warning {REIMPORT_CONFLICT}: {_some(conflicts)}")
-        rejected = [message for f in self.files for message in f.rejected]
-        if rejected:
-            lines.append(f"{len(rejected):,} sample(s) rejected:")
-            lines.extend(f"  {message}" for message in rejected[:_SHOWN])
-            if len(rejected) > _SHOWN:
-                lines.append(f"  ... and {len(rejected) - _SHOWN:,} more")
-        if self.report_path is not None:
-            lines.append(f"rejected samples listed in {self.report_path}")
-        if self.report_error is not None:
-            lines.append(f"{self.report_error}; the import itself was saved")
-        return "\n".join(lines)
-
-
-def _counts_text(report: FileReport | ImportReport) -> str:
-    def n(name: str) -> int:
-        value = getattr(report, name) if isinstance(report, FileReport) else report.total(name)
-        return len(value) if isinstance(value, list) else value
-
-    return (f"{n('added'):,} added, {n('unchanged'):,} unchanged, {n('updated'):,} updated, "
-            f"{n('conflicts'):,} conflicts, {n('rejected'):,} rejected")
-
-
-def _some(items: list[str]) -> str:
-    more = f" and {len(items) - _SHOWN:,} more" if len(items) > _SHOWN else ""
-    return ", ".join(items[:_SHOWN]) + more
 
 
 def import_files(project: Project, files: Sequence[Path], *, options: ImportOptions,
@@ -306,7 +210,7 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
             report.warnings = _warning_counts(conn, touched)
     if report_target is not None and (options.report_path is not None or not report.ok):
         try:
-            report.report_path = _write_rejects(rejected, report_target)
+            report.report_path = write_rejects(rejected, report_target)
         except UserError as exc:  # the import is committed: say so, with its summary
             report.report_error = str(exc)
     return report
@@ -331,9 +235,7 @@ def _size_of(path: Path) -> int:
 def _warning_counts(conn: Connection, pair_ids: set[int]) -> dict[str, int]:
     """Warning code -> number of Samples on ``pair_ids`` carrying it."""
     counts: dict[str, int] = {}
-    rows = conn.execute(select(Sample.pair_id, Sample.warnings)
-                        .where(Sample.warnings.is_not(None))).all()
-    for pair_id, text in rows:
+    for pair_id, text in warned_samples(conn):
         if pair_id in pair_ids:
             for code in text.split("; "):
                 counts[code] = counts.get(code, 0) + 1
@@ -379,23 +281,3 @@ def _default_report_path(project: Project) -> Path:
     if path is None:
         return project.folder / f"irtd-annotator.import-rejects-{stamp}.csv"
     return path.with_name(f"{path.name}.import-rejects-{stamp}.csv")
-
-
-def _write_rejects(plans: list[FilePlan], path: Path) -> Path:
-    """List every rejected sample (file, sample id, line, reason) as CSV or JSON Lines."""
-    entries = [{"file": e.file, "sample_id": e.sample_id, "line": e.line, "reason": e.reason}
-               for plan in plans for e in plan.rejected]
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        text = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
-    else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=["file", "sample_id", "line", "reason"])
-        writer.writeheader()
-        writer.writerows(entries)
-        text = buffer.getvalue()
-    try:
-        write_text_atomic(path, text)
-    except OSError as exc:
-        raise UserError(f"cannot write the report of rejected samples to {path}: "
-                        f"{exc.strerror or exc}") from None
-    return path

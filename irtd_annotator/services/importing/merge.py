@@ -9,7 +9,8 @@ the turns' ``original`` becomes the file's new text, and the sample is marked wi
 ``reimport-conflict`` warning for a reviewer to decide again. Every change an import makes
 to an existing sample leaves a revision (what the file said before, what it says now).
 
-Bulk work only, like ``import_write``: one query per table to read, executemany to write.
+Bulk work only, like ``write``: one query per table to read, executemany to write
+(the SQL is ``store.imports``).
 """
 
 from __future__ import annotations
@@ -17,19 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection
 
 from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.warnings import REIMPORT_CONFLICT, keep_codes
 from irtd_annotator.services.importing.prepare import PreparedSample
-from irtd_annotator.services.importing.rows import Truth, chunks, insert_rows
-from irtd_annotator.services.review.answers import MARKER
+from irtd_annotator.store import imports as store
+from irtd_annotator.store.bulk import Truth
 from irtd_annotator.store.revisions import now_iso
-from irtd_annotator.store.schema import Revision, Sample, Shape, Turn
 
 REIMPORT = "reimport"  # the action of a re-import's revisions
-TURN_COLUMNS = ("sample_id", "idx", "role", "original", "text")
-REVISION_COLUMNS = ("sample_id", "pair_id", "at", "who", "action", "target", "old", "new")
 Turns = tuple[tuple[str, str], ...]  # (role, LLM text) of each turn, in order
 
 
@@ -95,38 +93,26 @@ def stored_samples(conn: Connection, tasks: list[str]) -> dict[tuple[str, str], 
     if not tasks:
         return {}
     turns: dict[int, list[tuple[str, str]]] = {}
-    query = (select(Turn.sample_id, Turn.role, Turn.original)
-             .join(Sample, Sample.id == Turn.sample_id)
-             .where(Sample.task.in_(tasks)).order_by(Turn.sample_id, Turn.idx))
-    for sample_id, role, original in conn.execute(query):
+    for sample_id, role, original in store.stored_turn_rows(conn, tasks):
         turns.setdefault(sample_id, []).append((role, original))
-    query = select(Sample.id, Sample.task, Sample.original_id, Sample.pair_id, Sample.image,
-                   Sample.image_as_list).where(Sample.task.in_(tasks))
     return {
         (task, oid): Stored(sid, pair_id, (image, bool(as_list), tuple(turns.get(sid, ()))))
-        for sid, task, oid, pair_id, image, as_list in conn.execute(query)
+        for sid, task, oid, pair_id, image, as_list in store.stored_sample_rows(conn, tasks)
     }
 
 
 def _human_work(conn: Connection, ids: list[int]) -> dict[int, str | None]:
     """Those of ``ids`` a person worked on (edited, decided, a note or reason, markers),
     with their stored warnings."""
-    found: dict[int, str | None] = {}
-    for chunk in chunks(ids):
-        marked = set(conn.execute(select(Shape.sample_id).distinct().where(
-            Shape.sample_id.in_(chunk), Shape.kind == MARKER)).scalars())
-        for sid, edited, status, reason, note, warnings in conn.execute(
-                select(Sample.id, Sample.edited, Sample.status, Sample.reject_reason,
-                       Sample.note, Sample.warnings).where(Sample.id.in_(chunk))):
-            if edited or status != "pending" or reason or note or sid in marked:
-                found[sid] = warnings
-    return found
+    return {sid: warnings
+            for sid, edited, status, reason, note, warnings, marked in store.work_rows(conn, ids)
+            if edited or status != "pending" or reason or note or marked}
 
 
 def revision_rows(pairs: list[tuple[Stored, PreparedSample]], pair_of: dict[str, int], *,
                   who: str, at: str | None = None) -> list[tuple[Any, ...]]:
-    """One revision (REVISION_COLUMNS) per turn whose LLM text changed and one for a changed
-    image string: what the file said before and what it says now."""
+    """One revision (``store.imports.REVISION_COLUMNS``) per turn whose LLM text changed and
+    one for a changed image string: what the file said before and what it says now."""
     at = at or now_iso()
     rows: list[tuple[Any, ...]] = []
     for old, new in pairs:
@@ -140,11 +126,6 @@ def revision_rows(pairs: list[tuple[Stored, PreparedSample]], pair_of: dict[str,
             rows.append(head + ("image", _image_text(old.image, old.image_as_list),
                                 _image_text(new.image, new.image_as_list)))
     return rows
-
-
-def write_revisions(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Append ``rows`` (REVISION_COLUMNS) to the revision log in one executemany."""
-    insert_rows(conn, Revision.__table__, REVISION_COLUMNS, rows)
 
 
 def _turn_text(turn: tuple[str, str] | None) -> str | None:
@@ -162,11 +143,7 @@ def _image_text(image: str, as_list: bool) -> str:
 def write_restated(conn: Connection, pairs: list[tuple[Stored, PreparedSample]],
                    truth: Truth) -> None:
     """Take the file's image string and form for samples whose text did not change."""
-    if pairs:
-        conn.execute(update(Sample).where(Sample.id == bindparam("p_id")).values(
-            image=bindparam("p_image"), image_as_list=bindparam("p_as_list")),
-            [{"p_id": old.id, "p_image": new.image, "p_as_list": truth[new.image_as_list]}
-             for old, new in pairs])
+    store.set_images(conn, [(old.id, new.image, truth[new.image_as_list]) for old, new in pairs])
 
 
 def write_conflicts(conn: Connection, merge: Merge, pair_of: dict[str, int],
@@ -177,25 +154,19 @@ def write_conflicts(conn: Connection, merge: Merge, pair_of: dict[str, int],
     pairs = merge.conflicts
     if not pairs:
         return
-    ids = [old.id for old, _new in pairs]
-    texts: dict[int, dict[int, str]] = {}
-    for chunk in chunks(ids):
-        for sid, idx, text in conn.execute(select(Turn.sample_id, Turn.idx, Turn.text)
-                                           .where(Turn.sample_id.in_(chunk))):
-            texts.setdefault(sid, {})[idx] = text
-    originals: list[dict[str, Any]] = []
+    texts = store.turn_texts(conn, [old.id for old, _new in pairs])
+    originals: list[tuple[int, int, str, str]] = []
     added: list[tuple[Any, ...]] = []
-    dropped: list[dict[str, Any]] = []
-    samples: list[dict[str, Any]] = []
-    moved: list[dict[str, Any]] = []
+    dropped: list[tuple[int, int]] = []
+    samples: list[store.ConflictRow] = []
+    moved: list[tuple[int, int]] = []
     for old, new in pairs:
         kept = texts.get(old.id, {})
         for idx, (role, text) in enumerate(new.turns):
             if idx not in kept:  # a turn the file added: nobody has reviewed it yet
                 added.append((old.id, idx, role, text, text))
             elif idx >= len(old.turns) or old.turns[idx] != (role, text):
-                originals.append({"p_id": old.id, "p_idx": idx, "p_role": role,
-                                  "p_original": text})
+                originals.append((old.id, idx, role, text))
         # A turn the file no longer has goes, its text kept in the revision log; but never
         # a turn a reviewer edited: the whole import is refused rather than lose that text.
         for idx in sorted(kept):
@@ -205,29 +176,16 @@ def write_conflicts(conn: Connection, merge: Merge, pair_of: dict[str, int],
                     "a reviewer edited; nothing was imported (put the turn back in the file, "
                     "or revert the edit in the window first)",
                     file=file, sample_id=new.original_id, line=new.line)
-        dropped.extend({"p_id": old.id, "p_idx": idx} for idx in kept if idx >= len(new.turns))
+        dropped.extend((old.id, idx) for idx in kept if idx >= len(new.turns))
         edited = any(kept[idx] != text for idx, (_role, text) in enumerate(new.turns)
                      if idx in kept)
         pair_id = pair_of[new.rel_path]
-        samples.append({"p_id": old.id, "p_image": new.image,
-                        "p_as_list": truth[new.image_as_list], "p_pair": pair_id,
-                        "p_edited": truth[edited],
-                        "p_warnings": keep_codes(merge.warnings[old.id], REIMPORT_CONFLICT)})
+        samples.append((old.id, new.image, truth[new.image_as_list], pair_id, truth[edited],
+                        keep_codes(merge.warnings[old.id], REIMPORT_CONFLICT)))
         if pair_id != old.pair_id:  # a sample's shapes and markers are on its Pair
-            moved.append({"p_id": old.id, "p_pair": pair_id})
-    if originals:
-        conn.execute(update(Turn).where(Turn.sample_id == bindparam("p_id"),
-                                        Turn.idx == bindparam("p_idx"))
-                     .values(role=bindparam("p_role"), original=bindparam("p_original")),
-                     originals)
-    if dropped:
-        conn.execute(delete(Turn).where(Turn.sample_id == bindparam("p_id"),
-                                        Turn.idx == bindparam("p_idx")), dropped)
-    insert_rows(conn, Turn.__table__, TURN_COLUMNS, added)
-    conn.execute(update(Sample).where(Sample.id == bindparam("p_id")).values(
-        image=bindparam("p_image"), image_as_list=bindparam("p_as_list"),
-        pair_id=bindparam("p_pair"), edited=bindparam("p_edited"),
-        warnings=bindparam("p_warnings")), samples)
-    if moved:
-        conn.execute(update(Shape).where(Shape.sample_id == bindparam("p_id"))
-                     .values(pair_id=bindparam("p_pair")), moved)
+            moved.append((old.id, pair_id))
+    store.set_turn_originals(conn, originals)
+    store.delete_turns_at(conn, dropped)
+    store.insert_turns(conn, added)
+    store.keep_conflicts(conn, samples)
+    store.move_sample_shapes(conn, moved)

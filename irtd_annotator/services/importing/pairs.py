@@ -6,15 +6,13 @@ from __future__ import annotations
 import os
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from irtd_annotator.imaging.probe import Probe, image_size, probe_file
 from irtd_annotator.importers.paths import ImageLocation
-from irtd_annotator.services.importing.rows import Truth, bulk_update, insert_returning_ids
-from irtd_annotator.store.schema import Pair
-
-PAIR_COLUMNS = ("rel_path", "source", "ir_path", "visible_path", "ir_exists", "visible_exists",
-                "width", "height", "aligned")
+from irtd_annotator.store import imports as store
+from irtd_annotator.store.bulk import Truth
+from irtd_annotator.store.imports import PAIR_COLUMNS
 
 
 class PairState(NamedTuple):
@@ -49,11 +47,9 @@ class PairIndex:
     current across its files. Pairs the import inserts get ids from ``first_new`` on."""
 
     def __init__(self, conn: Connection) -> None:
-        columns = (Pair.rel_path, Pair.id, Pair.ir_path, Pair.visible_path, Pair.aligned,
-                   Pair.ir_exists, Pair.visible_exists, Pair.width, Pair.height)
         self.pairs: dict[str, _StoredPair] = {
             rel: _StoredPair(pid, ir, vis, bool(al), bool(ire), bool(vie), w, h)
-            for rel, pid, ir, vis, al, ire, vie, w, h in conn.execute(select(*columns))}
+            for rel, pid, ir, vis, al, ire, vie, w, h in store.pair_rows(conn)}
         self.first_new = 1 + max((p.id for p in self.pairs.values()), default=0)
         # rel_paths whose files were looked for in this import, and what was found
         self.checked: dict[str, PairState] = {}
@@ -118,14 +114,13 @@ def resolve_pairs(conn: Connection, locations: dict[str, ImageLocation], index: 
                                             height=height)
             states[rel] = index.pairs[rel].state
     if inserts:
-        ids = insert_returning_ids(conn, Pair.__table__, PAIR_COLUMNS, inserts,
-                                   key=Pair.rel_path)
+        ids = store.insert_pairs(conn, inserts)
         for pair_id, (rel, _source, ir, visible, ir_exists, visible_exists, width, height,
                       aligned) in zip(ids, inserts):
             index.pairs[rel] = _StoredPair(pair_id, ir, visible, bool(aligned), bool(ir_exists),
                                            bool(visible_exists), width, height)
             states[rel] = index.pairs[rel].state
     if updates:
-        bulk_update(conn, Pair.__table__, updates)
+        store.update_pairs(conn, updates)
     checked.update(states)
     return states, len(inserts), len(updates)

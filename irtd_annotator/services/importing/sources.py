@@ -13,12 +13,11 @@ import getpass
 import json
 import os
 from dataclasses import dataclass, field
-import sqlite3
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
 from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.model import CoordSpace, Role
@@ -28,11 +27,12 @@ from irtd_annotator.imaging.probe import image_size
 from irtd_annotator.importers.llvip import LLVIP_SOURCE, LlvipPair, scan_llvip
 from irtd_annotator.services.folders import data_dir
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.sample_rows import (
-    OUTSIDE_IMAGE, NewSample, existing_keys, insert_samples, shape_rows,
-)
+from irtd_annotator.store.project_file import fold_wal
 from irtd_annotator.store.revisions import add_revision
-from irtd_annotator.store.schema import Pair, Shape
+from irtd_annotator.store.sources import (
+    OUTSIDE_IMAGE, NewSample, existing_keys, insert_pairs, insert_samples, insert_shapes,
+    pair_ids_under, pairs_with_source_boxes, shape_rows,
+)
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -150,17 +150,16 @@ def _new_rule_sample(rule: RuleSample, pair: LlvipPair, pair_id: int, n: int) ->
 def _write_llvip(conn: Connection, pairs: tuple[LlvipPair, ...]) -> dict[str, int]:
     """Insert what is new; return counts. Runs in the caller's transaction."""
     # By path, not by source: a Pair made otherwise at the same path is reused, not duplicated.
-    mine = select(Pair.rel_path, Pair.id).where(Pair.rel_path.startswith(f"{LLVIP_SOURCE}/"))
-    known = dict(conn.execute(mine).all())
+    mine = f"{LLVIP_SOURCE}/"
+    known = pair_ids_under(conn, mine)
     new_pairs = [p for p in pairs if p.rel_path not in known]
     if new_pairs:
-        conn.execute(insert(Pair), [dict(
+        insert_pairs(conn, [dict(
             rel_path=p.rel_path, source=LLVIP_SOURCE, ir_path=str(p.ir_path),
             visible_path=str(p.visible_path), ir_exists=True, visible_exists=p.visible_exists,
             width=p.width, height=p.height, aligned=True) for p in new_pairs])
-        known = dict(conn.execute(mine).all())
-    with_boxes = set(conn.execute(select(Shape.pair_id).where(Shape.sample_id.is_(None))
-                                  .distinct()).scalars())
+        known = pair_ids_under(conn, mine)
+    with_boxes = pairs_with_source_boxes(conn)
     shapes: list[dict[str, object]] = []
     for p in pairs:
         pair_id = known[p.rel_path]
@@ -168,8 +167,7 @@ def _write_llvip(conn: Connection, pairs: tuple[LlvipPair, ...]) -> dict[str, in
             shapes += shape_rows(pair_id=pair_id, sample_id=None,
                                  boxes=[o.box for o in p.annotation.objects], points=(),
                                  width=p.width, height=p.height)
-    if shapes:
-        conn.execute(insert(Shape), shapes)
+    insert_shapes(conn, shapes)
     candidates = [s for p in pairs for s in _rule_samples(p, known[p.rel_path])]
     present = existing_keys(conn, (s.key for s in candidates))
     new_samples = [s for s in candidates if s.key not in present]
@@ -282,7 +280,7 @@ def _build_demo(path: Path, llvip: Path) -> None:
     with Project.open(path) as project:
         import_source(project, "llvip", llvip, annotator=DEMO_ANNOTATOR)
         with project.engine.begin() as conn:
-            pair_ids = dict(conn.execute(select(Pair.rel_path, Pair.id)).all())
+            pair_ids = pair_ids_under(conn, "")
             drafts = _draft_samples(load_drafts(), pair_ids)
             present = existing_keys(conn, (s.key for s in drafts))
             insert_samples(conn, [s for s in drafts if s.key not in present], sizes={})
@@ -308,7 +306,7 @@ def ensure_demo_project() -> Path:
     tmp = folder / f".{DEMO_DB}.tmp-{os.getpid()}"
     try:
         _build_demo(tmp, folder / LLVIP_SOURCE)
-        _single_file(tmp)
+        fold_wal(tmp)  # renaming the file then moves everything
         # The project is built under a temporary name and renamed: an interrupted build
         # never leaves a half-made demo.db that later calls would take for finished.
         os.replace(tmp, db)
@@ -316,13 +314,3 @@ def ensure_demo_project() -> Path:
         for extra in folder.glob(f".{DEMO_DB}.tmp-{os.getpid()}*"):
             extra.unlink()
     return db
-
-
-def _single_file(path: Path) -> None:
-    """Fold the write-ahead log into the file so that renaming the file moves everything."""
-    conn = sqlite3.connect(path)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        conn.close()

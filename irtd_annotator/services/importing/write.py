@@ -1,9 +1,8 @@
 """Second phase of an import: write one prepared file in the caller's transaction.
 
-Bulk work only: existing Pairs and Samples are fetched with one query each, rows are
-inserted as tuples with the driver's ``executemany`` (SQL compiled by SQLAlchemy Core for
-the store's dialect; no ORM objects, no per-sample queries), and the ids the database gave
-new rows are read back with one query per table.
+Bulk work only (``store.imports``): existing Pairs and Samples are fetched with one query
+each, rows are inserted as tuples with the driver's ``executemany``, and the ids the database
+gave new rows are read back with one query per table.
 """
 
 from __future__ import annotations
@@ -11,30 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection
 
 from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.services.importing.pairs import PairIndex, PairState, resolve_pairs
 from irtd_annotator.services.importing.merge import (
-    TURN_COLUMNS, revision_rows, sort_samples, stored_samples, write_conflicts, write_restated,
-    write_revisions,
+    revision_rows, sort_samples, stored_samples, write_conflicts, write_restated,
 )
 from irtd_annotator.services.importing.prepare import FilePlan, PreparedSample
-from irtd_annotator.services.importing.rows import (
-    Truth, bulk_update, chunks, insert_id_range, insert_returning_ids, insert_rows, truth_of,
-)
 from irtd_annotator.services.warnings_refresh import OPTION_TASKS, KnownRows
-from irtd_annotator.store.schema import Sample, Shape, Turn
+from irtd_annotator.store import imports as store
+from irtd_annotator.store.bulk import Truth, truth_of
 
 OUTSIDE_IMAGE = "outside-image"
 PIXEL, NORM1000 = CoordSpace.PIXEL.value, CoordSpace.NORM1000.value
 
 Checkpoint = Callable[[int], None]  # called with the samples done; raises to cancel
 
-SAMPLE_COLUMNS = ("task", "original_id", "source_file", "pair_id", "image", "image_as_list",
-                  "answer_space", "status", "edited", "count", "options", "warnings")
-SHAPE_COLUMNS = ("pair_id", "sample_id", "kind", "idx", "label", "space", "x1", "y1", "x2", "y2",
-                 "outside")
 # A Shape row without its pair and sample ids: kind, idx, label, space, x1, y1, x2, y2, outside.
 ShapeRow = tuple[str, int, str, str, float, float, "float | None", "float | None", bool]
 
@@ -65,7 +57,7 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint
     """Write ``plan``'s Pairs, Samples, Turns and Shapes; return what was done.
 
     Unchanged samples are left alone; changed ones nobody worked on are replaced; changed
-    ones a person worked on keep that work and are reported as conflicts (import_merge,
+    ones a person worked on keep that work and are reported as conflicts (``merge``,
     ADR 0014); each change to an existing sample is a revision by ``who``. With ``known``
     (for Pairs from ``known.first_pair`` on), what the warnings refresh needs of the
     Samples written on those Pairs is added to it.
@@ -83,8 +75,7 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint
 
     if new:
         rows, shapes = _rows(new, plan.name, states, result, truth)
-        ids = insert_returning_ids(conn, Sample.__table__, SAMPLE_COLUMNS, rows,
-                                    key=(Sample.task, Sample.original_id))
+        ids = store.insert_samples(conn, rows)
         _insert_children(conn, ids, new, rows, shapes, remember)
         result.added = len(new)
     checkpoint(len(new))
@@ -93,12 +84,10 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint
         rows, shapes = _rows(samples, plan.name, states, result, truth)
         changed_ids = [old.id for old, _s in changed]
         # Nobody worked on these (no markers, pending, unedited): replaced as the file says.
-        for chunk in chunks(changed_ids):
-            conn.execute(delete(Shape).where(Shape.sample_id.in_(chunk)))
-            conn.execute(delete(Turn).where(Turn.sample_id.in_(chunk)))
-        updates = [{**dict(zip(SAMPLE_COLUMNS[2:], row[2:])), "id": sid}
+        store.delete_turns_and_shapes(conn, changed_ids)
+        updates = [{**dict(zip(store.SAMPLE_COLUMNS[2:], row[2:])), "id": sid}
                    for sid, row in zip(changed_ids, rows)]
-        bulk_update(conn, Sample.__table__, updates)
+        store.update_samples(conn, updates)
         _insert_children(conn, changed_ids, samples, rows, shapes, remember)
         result.pair_ids.update(old.pair_id for old, _s in changed)  # siblings left behind
     write_restated(conn, merge.restated, truth)
@@ -112,7 +101,7 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint
                                      for _old, s in merge.conflicts):
             known.usable = False  # a kept Sample moved onto a new Pair: read it back
     result.updated = len(changed) + len(merge.restated)
-    write_revisions(conn, revision_rows(changed + merge.restated + merge.conflicts, pair_of,
+    store.insert_revisions(conn, revision_rows(changed + merge.restated + merge.conflicts, pair_of,
                                         who=who))
     checkpoint(len(plan.samples))
     return result
@@ -123,8 +112,8 @@ Row = tuple[Any, ...]
 
 def _rows(samples: list[PreparedSample], file: str, pairs: dict[str, PairState],
           result: WriteResult, truth: Truth) -> tuple[list[Row], list[list[ShapeRow]]]:
-    """The Sample rows (SAMPLE_COLUMNS) and each sample's Shapes; counts missing images
-    and geometry outside the image into ``result``."""
+    """The Sample rows (``store.imports.SAMPLE_COLUMNS``) and each sample's Shapes; counts
+    missing images and geometry outside the image into ``result``."""
     rows: list[tuple[Any, ...]] = []
     all_shapes: list[list[ShapeRow]] = []
     no_shapes: list[ShapeRow] = []
@@ -191,17 +180,17 @@ def _insert_children(conn: Connection, sample_ids: Sequence[int],
             ids = (row[3], sample_id)  # pair id, sample id
             for shape in sample_shapes:
                 add_shape(ids + shape)
-    insert_rows(conn, Turn.__table__, TURN_COLUMNS, turn_rows)
+    store.insert_turns(conn, turn_rows)
     if remember is None:
-        insert_rows(conn, Shape.__table__, SHAPE_COLUMNS, shape_rows)
+        store.insert_shapes(conn, shape_rows)
         return
-    first_shape = insert_id_range(conn, Shape.__table__, SHAPE_COLUMNS, shape_rows)
+    first_shape = store.insert_shapes(conn, shape_rows, want_ids=True)
     remember.add(sample_ids, samples, rows, shape_rows, first_shape)
 
 
 class _Remember:
     """Adds what ``refresh_warnings`` reads of the Samples and Shapes written on the known
-    Pairs to ``known``, as the tuples it would read (see warnings_refresh.SAMPLE_ROW)."""
+    Pairs to ``known``, as the tuples it would read (see store.warnings.SAMPLE_ROW)."""
 
     def __init__(self, known: KnownRows, plan: FilePlan, states: dict[str, PairState]) -> None:
         self.known = known

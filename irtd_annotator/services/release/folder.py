@@ -18,12 +18,13 @@ import socket
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import FORMATS, release_file_name
 from irtd_annotator.exporters.report import CSV_NAME, PARQUET_NAME
+from irtd_annotator.store.exports import image_path_near
 from irtd_annotator.store.settings import get_setting
 
 
@@ -115,18 +116,9 @@ def guarded_folders(conn: Connection, project_folder: Path, target: Path) -> lis
     # One scan of the Pairs' paths: one in the target, or one right inside an ancestor of it.
     found: set[str] = set()
     for place in {os.path.abspath(target), os.path.realpath(target)}:
-        ancestors = [str(p) for p in (Path(place), *Path(place).parents) if p.parent != p]
-        tests = ["substr(p, 1, :n0) = :a0"]
-        params: dict[str, Any] = {"n0": len(place) + 1, "a0": place + os.sep}
-        for i, folder in enumerate(ancestors, start=1):
-            tests.append(f"(substr(p, 1, :n{i}) = :a{i} AND substr(p, :n{i} + 1) NOT LIKE :inner)")
-            params.update({f"n{i}": len(folder) + 1, f"a{i}": folder + os.sep})
-        row = conn.execute(text(
-            "SELECT p FROM (SELECT ir_path AS p FROM pairs UNION ALL SELECT visible_path FROM "
-            f"pairs) AS paths WHERE p IS NOT NULL AND ({' OR '.join(tests)}) LIMIT 1"),
-            {**params, "inner": f"%{os.sep}%"}).first()
-        if row is not None:
-            found.add(os.path.dirname(row[0]))
+        path = image_path_near(conn, place)
+        if path is not None:
+            found.add(os.path.dirname(path))
     return folders + [Path(folder) for folder in sorted(found)]
 
 

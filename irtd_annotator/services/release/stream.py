@@ -19,9 +19,9 @@ from irtd_annotator.exporters.irtd_json import (
     ReleaseFileWriter, file_sha256, release_file_name,
 )
 from irtd_annotator.exporters.report import ReviewReportWriter, edit_distance
-from irtd_annotator.services.release.query import (
-    IMAGE, IMAGE_AS_LIST, ORIGINAL_ID, REL_PATH, REPORT_WIDTH, SAMPLE_ID, SOURCE, TASK, Checked,
-    ExportChunk,
+from irtd_annotator.services.release.query import Checked, ExportChunk
+from irtd_annotator.store.exports import (
+    IMAGE, IMAGE_AS_LIST, ORIGINAL_ID, REL_PATH, REPORT_WIDTH, SAMPLE_ID, SOURCE, TASK,
 )
 
 _TASKS = frozenset(task.value for task in Task)

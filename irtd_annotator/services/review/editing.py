@@ -28,11 +28,11 @@ from irtd_annotator.services.review.answers import (
     load_context, parse_for, write_answer,
 )
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review.fast_reads import Statements
 from irtd_annotator.services.review.session import Changes
 from irtd_annotator.services.review.reads import read_markers, read_settings, read_source_boxes
 from irtd_annotator.services.warnings_refresh import refresh_warnings
 from irtd_annotator.store.engine import describe_db_error
+from irtd_annotator.store.fast_reads import Statements
 from irtd_annotator.store.revisions import add_revision, now_iso
 from irtd_annotator.store.schema import Sample, Shape, Turn
 

@@ -21,17 +21,17 @@ from irtd_annotator.domain.warnings import BAD_MARKUP, REIMPORT_CONFLICT, drop_c
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import PairInfo, SampleView
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review.query import (
-    QueueFilter, filtered_ids, filtered_select, missing_clause, rows_before, selects,
-    status_label, uses_fts, window_ids, windowed,
-)
+from irtd_annotator.services.review.query import QueueFilter, status_label, windowed
 from irtd_annotator.services.review.answers import (
     AnswerContext, load_context, parse_for, write_answer,
 )
-from irtd_annotator.services.review.fast_reads import Statements
 from irtd_annotator.services.review.reads import read_pairs, read_sample
 # the store's wording of locked / read-only / not-a-database, shared with opening a project
 from irtd_annotator.store.engine import describe_db_error
+from irtd_annotator.store.fast_reads import Statements
+from irtd_annotator.store.queue import (
+    filtered_ids, filtered_select, missing_clause, rows_before, selects, uses_fts, window_ids,
+)
 from irtd_annotator.store.revisions import add_revision, now_iso
 from irtd_annotator.store.schema import Pair, Revision, Sample, Shape, Turn
 from irtd_annotator.store.tally import has_tally, tally_by_status

@@ -1,8 +1,8 @@
-"""Write new Samples with their Turns and Shapes in the caller's transaction (SQLAlchemy Core).
+"""What a source-dataset import (and the demo project) writes, in the caller's transaction:
+Pairs, their source boxes, and new Samples with their Turns and Shapes (SQLAlchemy Core).
 
-Used by the source-dataset import and the demo project. Rows are inserted in bulk
-(``executemany``) and the new ids are read back by the unique key (task, original_id), which
-works the same on SQLite and PostgreSQL.
+Rows are inserted in bulk (``executemany``) and the new ids are read back by the unique key
+(task, original_id), which works the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert, select, tuple_
 
 from irtd_annotator.domain.model import Box, CoordSpace, Point, ReviewStatus, Role
 from irtd_annotator.domain.tasks import Task
-from irtd_annotator.store.schema import Sample, Shape, Turn
+from irtd_annotator.store.schema import Pair, Sample, Shape, Turn
 
 OUTSIDE_IMAGE = "outside-image"
 _CHUNK = 400  # keys per IN (...) query: well under every database's parameter limit
@@ -115,6 +115,30 @@ def insert_samples(conn: Connection, samples: Sequence[NewSample], *,
         shapes.extend(shape_rows(pair_id=s.pair_id, sample_id=sample_id, boxes=s.boxes,
                                  points=s.points, width=width, height=height))
     conn.execute(insert(Turn), turns)
-    if shapes:
-        conn.execute(insert(Shape), shapes)
+    insert_shapes(conn, shapes)
     return ids
+
+
+def pair_ids_under(conn: Connection, prefix: str) -> dict[str, int]:
+    """rel_path -> id of the Pairs whose rel_path starts with ``prefix``; all when empty."""
+    query = select(Pair.rel_path, Pair.id)
+    if prefix:
+        query = query.where(Pair.rel_path.startswith(prefix))
+    return {rel_path: pair_id for rel_path, pair_id in conn.execute(query).all()}
+
+
+def insert_pairs(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
+    """Insert Pairs given as column -> value rows."""
+    conn.execute(insert(Pair), list(rows))
+
+
+def pairs_with_source_boxes(conn: Connection) -> set[int]:
+    """The Pairs that already have source boxes (Shapes of no Sample)."""
+    return set(conn.execute(select(Shape.pair_id).where(Shape.sample_id.is_(None))
+                            .distinct()).scalars())
+
+
+def insert_shapes(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
+    """Insert Shapes given as column -> value rows (see ``shape_rows``)."""
+    if rows:
+        conn.execute(insert(Shape), list(rows))

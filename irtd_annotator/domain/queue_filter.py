@@ -1,0 +1,73 @@
+"""The queue's filter: which Samples the queue shows, and in what order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from irtd_annotator.domain.model import ReviewStatus
+from irtd_annotator.domain.tasks import Task
+
+SORT_KEYS = ("id", "status", "task", "source", "image", "edited", "warnings")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which Samples the queue shows, and in what order. Empty tuples and None mean "all"."""
+
+    statuses: tuple[str, ...] = ()      # ReviewStatus values
+    tasks: tuple[str, ...] = ()         # Task values
+    sources: tuple[str, ...] = ()       # Pair.source values
+    missing_images: bool | None = None  # True: IR or visible missing; False: both present
+    edited: bool | None = None
+    warnings: bool | None = None        # True: Samples with warnings
+    text: str = ""                      # in prompts and answers, case-insensitive
+    sort: str = "id"
+    descending: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("statuses", "tasks", "sources"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not isinstance(value, tuple):
+                raise ValueError(f"{name} must be a tuple of strings, got {value!r}")
+        for status in self.statuses:
+            ReviewStatus(status)  # raises ValueError naming the bad value
+        for task in self.tasks:
+            Task(task)
+        if self.sort not in SORT_KEYS:
+            raise ValueError(f"unknown sort key {self.sort!r}; one of {', '.join(SORT_KEYS)}")
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict, e.g. to remember the filter in settings."""
+        return {
+            "statuses": list(self.statuses), "tasks": list(self.tasks),
+            "sources": list(self.sources), "missing_images": self.missing_images,
+            "edited": self.edited, "warnings": self.warnings, "text": self.text,
+            "sort": self.sort, "descending": self.descending,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> "QueueFilter":
+        """The filter saved by ``to_json``; anything unreadable gives the default filter."""
+        if not isinstance(data, dict):
+            return cls()
+        try:
+            return cls(
+                statuses=tuple(data.get("statuses") or ()), tasks=tuple(data.get("tasks") or ()),
+                sources=tuple(data.get("sources") or ()),
+                missing_images=data.get("missing_images"), edited=data.get("edited"),
+                warnings=data.get("warnings"), text=str(data.get("text") or ""),
+                sort=str(data.get("sort") or "id"), descending=bool(data.get("descending")),
+            )
+        except (TypeError, ValueError):
+            return cls()
+
+
+def windowed(flt: QueueFilter) -> bool:
+    """Whether the queue reads this filter's ids a window at a time (else all at once).
+
+    Windows follow the id order (the primary key), so a window after a known id is one
+    index range. A text search reads all its ids at once: each window would repeat the
+    search, and the search is what costs, not the ids it finds.
+    """
+    return flt.sort == "id" and not flt.text.strip()
