@@ -47,7 +47,7 @@ class QueueFilter:
         }
 
     @classmethod
-    def from_json(cls, data: object) -> "QueueFilter":
+    def from_json(cls, data: object) -> QueueFilter:
         """The filter saved by ``to_json``; anything unreadable gives the default filter."""
         if not isinstance(data, dict):
             return cls()

@@ -10,13 +10,25 @@ no per-row work in SQLAlchemy (that was most of an export's time at 260,000 Samp
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Generator, Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
-    Connection, Engine, Integer, Select, String, case, column, func, null, or_, select, table,
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    String,
+    case,
+    column,
+    func,
+    null,
+    or_,
+    select,
+    table,
     text,
 )
 
@@ -94,7 +106,7 @@ def export_read(engine: Engine, *, statuses: Sequence[str] | None, tasks: Sequen
     ``statuses`` None means every status; ``rel_paths`` false leaves the Pair's rel_path out
     (None). Both cursors end before the read transaction does, at the block's end.
     """
-    with engine.connect() as conn, _snapshot(conn):
+    with engine.connect() as conn, _Snapshot(conn):
         pairs = _pair_columns(conn, rel_paths=rel_paths)
         where = _filters(pairs, statuses=statuses, tasks=tasks, sources=sources,
                          annotators=annotators)
@@ -125,7 +137,7 @@ def export_read(engine: Engine, *, statuses: Sequence[str] | None, tasks: Sequen
             turn_parts.close()
 
 
-class _snapshot:
+class _Snapshot:
     """One read transaction around the export's queries (count, Samples, Turns), on SQLite.
 
     SQLite's driver starts no transaction for a SELECT: without it the count and the two

@@ -49,11 +49,11 @@ class Statements:
         compiled = self._compiled.get(cache_key)
         if compiled is None:
             statement = build().compile(dialect=dialect)
-            order = statement.positiontup
+            names = statement.positiontup
             # literals in the statement (kind == "box") are parameters with their value
             fixed = {name: bind.effective_value for bind, name in statement.bind_names.items()
                      if not bind.required}
-            compiled = (str(statement), tuple(order) if order is not None else None, fixed)
+            compiled = (str(statement), tuple(names) if names is not None else None, fixed)
             self._compiled[cache_key] = compiled
         sql, order, fixed = compiled
         values = {**fixed, **params} if fixed else params

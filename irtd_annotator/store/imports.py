@@ -7,12 +7,17 @@ per table; changes by id in one ``executemany`` each. No ORM objects, no per-sam
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
 from irtd_annotator.store.bulk import (
-    bulk_update, chunks, insert_id_range, insert_returning_ids, insert_rows,
+    bulk_update,
+    chunks,
+    insert_id_range,
+    insert_returning_ids,
+    insert_rows,
 )
 from irtd_annotator.store.schema import MARKER, Pair, Revision, Sample, Shape, Turn
 

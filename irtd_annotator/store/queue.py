@@ -7,15 +7,27 @@ SQLite).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    ColumnElement, Connection, Select, and_, exists, func, not_, or_, select, text,
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    text,
 )
 
 from irtd_annotator.domain.queue_filter import QueueFilter, windowed
 from irtd_annotator.store.schema import Pair, Sample, Turn
 from irtd_annotator.store.search import FTS_TABLE
+
+if TYPE_CHECKING:
+    from irtd_annotator.store.sample_view import AnySelect
 
 
 def missing_clause() -> ColumnElement[bool]:
@@ -36,8 +48,8 @@ def needs_pairs(flt: QueueFilter) -> bool:
 _FTS_MIN = 3  # the trigram tokenizer finds substrings of three characters or more
 
 
-def filtered_select(flt: QueueFilter, base: Select[Any], *, fts: bool = False,
-                    dense_sources: bool = False) -> Select[Any]:
+def filtered_select(flt: QueueFilter, base: AnySelect, *, fts: bool = False,
+                    dense_sources: bool = False) -> AnySelect:
     """``base`` (selecting from samples) narrowed by the filter, joined to pairs if needed.
 
     The join is left out when nothing asks for it: on 300,000 Samples it is most of the cost
@@ -93,7 +105,8 @@ def _sort_column(key: str) -> ColumnElement[Any]:
         "id": Sample.id, "status": Sample.status, "task": Sample.task, "source": Pair.source,
         "image": Pair.rel_path, "edited": Sample.edited, "warnings": Sample.warnings,
     }
-    return columns[key]
+    column: ColumnElement[Any] = columns[key]
+    return column
 
 
 def uses_fts(conn: Connection) -> bool:
@@ -121,7 +134,8 @@ def filtered_ids(conn: Connection, flt: QueueFilter, *,
     params = compiled.construct_params()
     positional = [params[name] for name in (compiled.positiontup or [])]
     cursor = conn.connection.driver_connection.execute(str(compiled), positional)  # type: ignore[union-attr]
-    return cursor.fetchall()
+    rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
 
 
 def _id_order(flt: QueueFilter, query: Select[Any]) -> Select[Any]:

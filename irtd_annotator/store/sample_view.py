@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, bindparam, select
 
@@ -27,41 +27,50 @@ SAMPLE_COLUMNS = (Sample.id, Sample.task, Sample.original_id, Sample.source_file
                   Sample.warnings, Sample.count, Sample.options)
 
 
-def _sample_and_pair() -> Select[Any]:
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from typing_extensions import Unpack
+
+    # Any select: SQLAlchemy 2.1 types a Select by its columns, which callers need not know.
+    AnySelect: TypeAlias = Select[Unpack[tuple[Any, ...]]]
+
+
+def _sample_and_pair() -> AnySelect:
     return (select(*SAMPLE_COLUMNS, *PAIR_COLUMNS).join(Pair, Pair.id == Sample.pair_id)
             .where(Sample.id == bindparam("sample_id")))
 
 
-def _turns() -> Select[Any]:
+def _turns() -> AnySelect:
     return (select(Turn.idx, Turn.role, Turn.text, Turn.original)
             .where(Turn.sample_id == bindparam("sample_id")).order_by(Turn.idx))
 
 
-def _shapes() -> Select[Any]:
+def _shapes() -> AnySelect:
     return (select(Shape.kind, Shape.idx, Shape.label, Shape.space, Shape.x1, Shape.y1,
                    Shape.x2, Shape.y2)
             .where(Shape.sample_id == bindparam("sample_id"))
             .order_by(Shape.kind, Shape.idx))
 
 
-def _markers() -> Select[Any]:
+def _markers() -> AnySelect:
     return (select(Shape.x1, Shape.y1, Shape.space)
             .where(Shape.sample_id == bindparam("sample_id"), Shape.kind == MARKER)
             .order_by(Shape.idx, Shape.id))
 
 
-def _source_boxes() -> Select[Any]:
+def _source_boxes() -> AnySelect:
     return (select(Shape.label, Shape.space, Shape.x1, Shape.y1, Shape.x2, Shape.y2)
             .where(Shape.pair_id == bindparam("pair_id"), Shape.sample_id.is_(None),
                    Shape.kind == "box").order_by(Shape.idx, Shape.id))
 
 
-def _pairs_of(count: int) -> Select[Any]:
+def _pairs_of(count: int) -> AnySelect:
     return (select(Sample.id, *PAIR_COLUMNS).join(Pair, Pair.id == Sample.pair_id)
             .where(Sample.id.in_([bindparam(f"id{n}") for n in range(count)])))
 
 
-def _settings(count: int) -> Select[Any]:
+def _settings(count: int) -> AnySelect:
     return select(Setting.key, Setting.value).where(
         Setting.key.in_([bindparam(f"key{n}") for n in range(count)]))
 

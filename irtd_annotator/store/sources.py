@@ -7,8 +7,8 @@ Rows are inserted in bulk (``executemany``) and the new ids are read back by the
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from sqlalchemy import Connection, insert, select, tuple_
 
@@ -124,7 +124,7 @@ def pair_ids_under(conn: Connection, prefix: str) -> dict[str, int]:
     query = select(Pair.rel_path, Pair.id)
     if prefix:
         query = query.where(Pair.rel_path.startswith(prefix))
-    return {rel_path: pair_id for rel_path, pair_id in conn.execute(query).all()}
+    return dict(conn.execute(query).all())
 
 
 def insert_pairs(conn: Connection, rows: Sequence[dict[str, object]]) -> None:

@@ -7,7 +7,8 @@ two ``executemany``. The rules are ``services.warnings_refresh``.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 

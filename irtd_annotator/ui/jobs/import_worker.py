@@ -7,7 +7,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
-from irtd_annotator.services.importing.files import ImportOptions, ImportReport, import_files
+from irtd_annotator.services.importing.files import ImportOptions, import_files
+from irtd_annotator.services.importing.report import ImportReport
 from irtd_annotator.ui.jobs.service_worker import JobTexts, ServiceRunner
 
 IMPORT_TEXTS = JobTexts(
