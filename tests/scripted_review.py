@@ -23,7 +23,7 @@ from PySide6.QtGui import QTextCursor  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from irtd_annotator.services.review.session import Changes  # noqa: E402
+from irtd_annotator.services.changes import Changes  # noqa: E402
 from irtd_annotator.ui.main_window import MainWindow  # noqa: E402
 from irtd_annotator.ui.settings import AppSettings  # noqa: E402
 
@@ -55,7 +55,7 @@ def main() -> int:
                   "value": last["value"]}
         print(f"saved {counter[0]} {json.dumps(record)}", flush=True)
 
-    controller.saved.connect(on_saved)
+    window.runner.changed.connect(on_saved)  # every saved change passes here
 
     def steps() -> Iterator[None]:
         ids = queue.current_ids()

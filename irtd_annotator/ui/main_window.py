@@ -1,8 +1,9 @@
 """The main window: the queue on the left, the pair view in the middle, the sample panel on the
 right (docks the user can rearrange), menus, a toolbar and a status bar.
 
-It lays out and wires; the review flow lives in ``ReviewController``. Every change is saved
-at once, so closing never asks.
+It lays out and wires; the review flow lives in ``ReviewController``, and every change runs
+through the one ``ChangeRunner`` (ui/pipeline.py), whose subscribers are wired here. Every
+change is saved at once, so closing never asks.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QMetaObject, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QLabel, QMainWindow, QMenu,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow, QMenu,
                                QMessageBox, QScrollArea, QWidget)
 
 from irtd_annotator import __version__
 from irtd_annotator.domain.errors import ProjectNotFoundError, UserError
 from irtd_annotator.imaging.display import DisplaySettings
+from irtd_annotator.services.changes import Changes
 from irtd_annotator.services.release.export import ExportOptions, recover_releases
 from irtd_annotator.services.importing.files import ImportReport
 from irtd_annotator.services.project import Project
@@ -35,10 +37,12 @@ from irtd_annotator.ui.jobs.export_worker import ExportRunner, start_export
 from irtd_annotator.ui.sample.history_dialog import HistoryDialog
 from irtd_annotator.ui.jobs.import_worker import ImportRunner, start_import
 from irtd_annotator.ui.pair.view import PairView
+from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
 from irtd_annotator.ui.review_controller import ReviewController
 from irtd_annotator.ui.sample.panel import SamplePanel
 from irtd_annotator.ui.settings import AppSettings
+from irtd_annotator.ui.status_bar import WindowStatus
 
 APP_NAME = "IRTD Annotator"
 # The Sample shown is remembered once the reviewer stays on it this long (and on closing):
@@ -72,6 +76,8 @@ class MainWindow(QMainWindow):
         self.export_runner: ExportRunner | None = None
         self._state_restored = False
         self.undo_stack = QUndoStack(self)
+        self.runner = ChangeRunner(self.undo_stack, self)  # every change runs here
+        self._links: list[QMetaObject.Connection] = []  # the open project's subscriptions
         self._remember_sample = QTimer(self)
         self._remember_sample.setSingleShot(True)
         self._remember_sample.setInterval(REMEMBER_SAMPLE_MS)
@@ -108,18 +114,16 @@ class MainWindow(QMainWindow):
         self.menus["&File"].insertMenu(self.actions_by_name["import"], self.recent_menu)
         self.toolbar = build_toolbar(self, self.actions_by_name, view_actions[:3])
         self.menus["&View"].addAction(self.toolbar.toggleViewAction())
-        self.editing_ui = EditingUi(self)  # answer editors, Geometry menu and toolbar
+        # answer editors, Geometry menu and toolbar
+        self.editing_ui = EditingUi(self, panel=self.panel, pair_view=self.pair_view,
+                                    menus=self.menus, on_error=self._not_saved)
         self._fill_recent()
 
-        self.progress_label = QLabel(self)
-        self.progress_label.setObjectName("progressLabel")
-        self.save_label = QLabel("All changes saved", self)
-        self.save_label.setObjectName("saveLabel")
-        self.who_label = QLabel(f"Reviewer: {annotator}", self)
-        for label in (self.progress_label, self.save_label, self.who_label):
-            label.setContentsMargins(10, 0, 10, 0)
-            self.statusBar().addPermanentWidget(label)
-        self.pair_view.status_message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.status = WindowStatus(self, annotator=annotator)
+        self.progress_label, self.save_label = self.status.progress_label, self.status.save_label
+        self.runner.save_state.connect(self.status.show_save_state)
+        self.runner.failed.connect(self._not_saved)
+        self.pair_view.status_message.connect(self.status.remark)
         self.pair_view.display_changed.connect(lambda _s: self._save_view_state())
         self.pair_view.layout_changed.connect(lambda _m: self._save_view_state())
         self.pair_view.blend_changed.connect(lambda _b: self._save_view_state())
@@ -164,9 +168,10 @@ class MainWindow(QMainWindow):
                                          self.queue.toggleViewAction())
         self._restore_state_once()
         self.controller = ReviewController(self.session, queue=self.queue, panel=self.panel,
-                                           pair_view=self.pair_view, stack=self.undo_stack,
+                                           pair_view=self.pair_view, runner=self.runner,
                                            parent=self)
-        self.editing_ui.open(project, self.session, self.controller, annotator=self.annotator)
+        self.editing_ui.open(project, self.session, self.controller, runner=self.runner,
+                             annotator=self.annotator)
         self._wire_project()
         self.queue.set_filter(saved_filter)
         if wanted is not None:
@@ -190,6 +195,9 @@ class MainWindow(QMainWindow):
         self.panel.flush()
         self._remember()
         self.undo_stack.clear()  # its steps belong to this project's session
+        for link in self._links:
+            QObject.disconnect(link)
+        self._links.clear()
         if self.queue is not None:
             self.menus["&View"].removeAction(self.queue.toggleViewAction())
             self.removeDockWidget(self.queue)
@@ -215,11 +223,17 @@ class MainWindow(QMainWindow):
         self.panel.revert_requested.connect(c.revert_turn)
         self.panel.sibling_selected.connect(c.go_to)
         self.panel.history_requested.connect(self._show_history)
-        c.save_state.connect(self._on_save_state)
         c.error.connect(lambda text: self.show_error("Not saved", text))
-        c.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
-        c.progress.connect(self._on_progress)
+        c.message.connect(self.status.remark)
+        c.progress.connect(self.status.show_progress)
         c.sample_shown.connect(self._on_sample_shown)
+        # what a saved change redraws, each subscribed once: the queue's rows, the progress,
+        # then the sample panel and the pair view (their Sample read again once, for both)
+        runner = self.runner
+        self._links = [runner.changed.connect(queue.refresh),
+                       runner.changed.connect(c.update_progress),
+                       runner.changed.connect(c.apply_changes),
+                       runner.revisit.connect(c.go_to)]
 
     def _remember(self) -> None:
         self._remember_sample.stop()
@@ -240,13 +254,8 @@ class MainWindow(QMainWindow):
     def _on_sample_shown(self, _sample_id: int) -> None:
         self._remember_sample.start()  # (again): written when the reviewer stays
 
-    def _on_progress(self, approved: int, total: int) -> None:
-        self.progress_label.setText(f"{approved:,} / {total:,} approved")
-
-    def _on_save_state(self, text: str, is_error: bool) -> None:
-        self.save_label.setText(text if len(text) < 80 else text[:77] + "…")
-        self.save_label.setToolTip(text)
-        self.save_label.setStyleSheet("color: #c62828; font-weight: bold;" if is_error else "")
+    def _not_saved(self, reason: str) -> None:
+        self.show_error("Not saved", f"The change was not saved.\n\n{reason}")
 
     def _show_history(self, sample_id: int) -> None:
         if self.session is None:
@@ -321,14 +330,8 @@ class MainWindow(QMainWindow):
         return self.import_runner
 
     def _imported(self, report: ImportReport | None) -> None:
-        if report is None or self.queue is None or self.controller is None:
-            return
-        self.queue.fill_choices()
-        self.queue.model.requery()
-        self.controller.update_progress()
-        current = self.queue.current_id()
-        if current is not None and self.controller.current_id != current:
-            self.controller.show_sample(current)
+        if report is not None and self.queue is not None:
+            self.runner.announce(Changes(queue=True))  # new Samples: the queue reads again
 
     def _ask_export(self) -> None:
         if self.session is None or self.project is None:

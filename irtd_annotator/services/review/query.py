@@ -217,13 +217,3 @@ def selects(conn: Connection, flt: QueueFilter, sample_id: int) -> bool:
     """Whether the filter selects the Sample (one lookup by primary key)."""
     query = filtered_select(flt, select(Sample.id), fts=uses_fts(conn))
     return conn.execute(query.where(Sample.id == sample_id)).first() is not None
-
-
-def status_label(status: str, reason: str | None, note: str | None) -> str:
-    """How a status reads in the history: ``rejected (wrong count): note``."""
-    text = status
-    if reason:
-        text += f" ({reason})"
-    if note:
-        text += f": {note}"
-    return text
