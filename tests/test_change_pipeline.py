@@ -15,8 +15,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import event
 
+from irtd_annotator.domain.model import Box
 from irtd_annotator.services.importing.sources import import_source
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.editing import AnswerEditing
+from irtd_annotator.services.review.session import ReviewSession
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.pair.image_pane import ImagePane
 from irtd_annotator.ui.settings import AppSettings
@@ -168,3 +171,36 @@ def test_every_kind_of_write_to_a_locked_store_says_not_saved_the_same_way(
     with Project.open(w.path) as project:
         assert stored_answer(project, grounding) != answer  # the nudge that saved
         assert stored_answer(project, counting) == "<num>7</num>"
+
+
+def test_an_operations_undo_is_the_same_kind_of_operation_in_reverse(
+        llvip_dir: Path, tmp_path: Path) -> None:
+    with Project.open(tmp_path / "p.db") as project:
+        import_source(project, "llvip", llvip_dir, annotator="ana")
+        session = ReviewSession(project, annotator="Ada")
+        editing = AnswerEditing(project, annotator="Ada")
+        sid = sample_id(project, "Grounding", GROUNDING)
+        answer = stored_answer(project, sid)
+
+        flagged = session.set_status(sid, "flagged", note="too dark")
+        assert flagged.undo is not None and flagged.undo.sample_id == sid
+        back = flagged.undo.write()
+        assert back.status and session.sample(sid).status.value == "pending"
+        assert back.undo is not None
+        back.undo.write()  # the redo
+        view = session.sample(sid)
+        assert (view.status.value, view.note) == ("flagged", "too dark")
+
+        moved = editing.set_boxes(sid, [Box(10, 20, 30, 40, "person")])
+        assert moved.geometry and moved.undo is not None
+        assert stored_answer(project, sid) != answer
+        undone = moved.undo.write()
+        assert undone.geometry and stored_answer(project, sid) == answer
+        assert undone.undo is not None
+        undone.undo.write()
+        assert session.sample(sid).boxes == (Box(10, 20, 30, 40, "person"),)
+        # every one of them saved and logged like any change
+        assert [r.action for r in session.history(sid)][:6] == [
+            "undo", "undo", "geometry", "status", "status", "status"]  # a restore says "undo"
+        assert not session.set_status(sid, "flagged", note="too dark")  # nothing to undo
+        assert session.set_status(sid, "flagged", note="too dark").undo is None

@@ -8,18 +8,16 @@ change is saved at once, so closing never asks.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Callable
 
 from PySide6.QtCore import QByteArray, QMetaObject, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow, QMenu,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow,
                                QMessageBox, QScrollArea, QWidget)
 
 from irtd_annotator import __version__
 from irtd_annotator.domain.errors import ProjectNotFoundError, UserError
-from irtd_annotator.imaging.display import DisplaySettings
 from irtd_annotator.services.changes import Changes
 from irtd_annotator.services.release.export import ExportOptions, recover_releases
 from irtd_annotator.services.importing.files import ImportReport
@@ -27,7 +25,8 @@ from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from irtd_annotator.ui import dialogs
 from irtd_annotator.ui.actions import (
-    build_actions, build_menus, build_toolbar, install_typing_guard, shortcut_rows,
+    PROJECT_ACTIONS, build_actions, build_menus, build_toolbar, install_typing_guard,
+    review_handlers, shortcut_rows,
 )
 from irtd_annotator.ui.edit_wiring import EditingUi
 from irtd_annotator.ui.jobs.export_dialog import (
@@ -43,17 +42,15 @@ from irtd_annotator.ui.review_controller import ReviewController
 from irtd_annotator.ui.sample.panel import SamplePanel
 from irtd_annotator.ui.settings import AppSettings
 from irtd_annotator.ui.status_bar import WindowStatus
+from irtd_annotator.ui.window_memory import (
+    RecentMenu, project_label, restore_view_state, save_view_state,
+)
 
 APP_NAME = "IRTD Annotator"
 # The Sample shown is remembered once the reviewer stays on it this long (and on closing):
 # QSettings writes its whole file with two fsyncs, which at every move cost more than
 # reading the next Sample.
 REMEMBER_SAMPLE_MS = 1000
-
-
-def project_label(location: str) -> str:
-    """How a project is named in the title and the recent list: its file name, or the URL."""
-    return Path(location).name if "://" not in location else location
 
 
 class MainWindow(QMainWindow):
@@ -104,8 +101,7 @@ class MainWindow(QMainWindow):
                             | QMainWindow.DockOption.AllowTabbedDocks)
 
         self.actions_by_name = build_actions(self, self._handlers())
-        self.recent_menu = QMenu("Open &recent", self)
-        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu = RecentMenu(settings, open_project=self.open_project, parent=self)
         view_actions = self.pair_view.view_actions(self)
         self._view_extra: list[QAction | None] = [
             *view_actions[:3], None, *view_actions[3:], None,
@@ -117,19 +113,19 @@ class MainWindow(QMainWindow):
         # answer editors, Geometry menu and toolbar
         self.editing_ui = EditingUi(self, panel=self.panel, pair_view=self.pair_view,
                                     menus=self.menus, on_error=self._not_saved)
-        self._fill_recent()
+        self.recent_menu.fill()
 
         self.status = WindowStatus(self, annotator=annotator)
         self.progress_label, self.save_label = self.status.progress_label, self.status.save_label
         self.runner.save_state.connect(self.status.show_save_state)
         self.runner.failed.connect(self._not_saved)
         self.pair_view.status_message.connect(self.status.remark)
-        self.pair_view.display_changed.connect(lambda _s: self._save_view_state())
-        self.pair_view.layout_changed.connect(lambda _m: self._save_view_state())
-        self.pair_view.blend_changed.connect(lambda _b: self._save_view_state())
+        for changed in (self.pair_view.display_changed, self.pair_view.layout_changed,
+                        self.pair_view.blend_changed):
+            changed.connect(lambda _v: save_view_state(self.settings, self.pair_view))
         self.panel.escape_pressed.connect(self._focus_queue)
         self.guard = install_typing_guard(self)
-        self._restore_view_state()
+        restore_view_state(self.settings, self.pair_view)
         self._set_project_actions(False)
 
         geometry, _state = settings.window_state()
@@ -147,7 +143,7 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             if isinstance(exc, ProjectNotFoundError):
                 self.settings.remove_recent(location)
-                self._fill_recent()
+                self.recent_menu.fill()
             self.show_error("Cannot open the project", str(exc))
             return False
         try:  # an export killed midway is finished or undone at the next start (ADR 0016)
@@ -181,7 +177,7 @@ class MainWindow(QMainWindow):
             self.controller.show_sample(current)
         self.controller.update_progress()
         self.settings.add_recent(key)
-        self._fill_recent()
+        self.recent_menu.fill()
         self._set_project_actions(True)
         self.setWindowTitle(f"{project_label(key)} — {APP_NAME}")
         self.statusBar().showMessage(f"Opened {key}", 4000)
@@ -274,36 +270,18 @@ class MainWindow(QMainWindow):
 
     # ---- actions ----------------------------------------------------------------------------
 
-    def _handlers(self) -> dict[str, Any]:
-        def review(fn: Any) -> Any:
-            def run() -> None:
-                if self.controller is not None:
-                    fn(self.controller)
-            return run
-
+    def _handlers(self) -> dict[str, Callable[[], object]]:
         return {
+            **review_handlers(lambda: self.controller),
             "open": self._ask_open, "import": self._ask_import, "quit": self.close,
             "export": self._ask_export, "releases": self._show_releases,
-            "undo": review(lambda c: c.undo()), "redo": review(lambda c: c.redo()),
             "edit_text": lambda: self.panel.focus_editor(), "focus_queue": self._focus_queue,
-            "history": self._history_of_current,
-            "approve": review(lambda c: c.set_status("approved")),
-            "approve_next": review(lambda c: c.approve_and_next()),
-            "reject": self._reject,
-            "flag": review(lambda c: c.set_status("flagged")),
-            "pending": review(lambda c: c.set_status("pending")),
-            "next_sample": review(lambda c: c.step_sample(1)),
-            "prev_sample": review(lambda c: c.step_sample(-1)),
-            "next_pair": review(lambda c: c.step_pair(1)),
-            "prev_pair": review(lambda c: c.step_pair(-1)),
-            "next_pending": review(lambda c: c.next_pending()),
+            "history": self._history_of_current, "reject": self._reject,
             "shortcuts": self._show_shortcuts, "about": self._about,
         }
 
     def _set_project_actions(self, enabled: bool) -> None:
-        for name in ("import", "export", "releases", "undo", "redo", "edit_text", "focus_queue",
-                     "history", "approve", "approve_next", "reject", "flag", "pending",
-                     "next_sample", "prev_sample", "next_pair", "prev_pair", "next_pending"):
+        for name in PROJECT_ACTIONS:
             self.actions_by_name[name].setEnabled(enabled)
 
     def _ask_open(self) -> None:
@@ -387,23 +365,6 @@ class MainWindow(QMainWindow):
             "the real-world infrared image-text dataset (IRGPT, ICCV 2025).<br>"
             "Every change is saved at once, with who made it and when."))
 
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_projects()
-        for n, location in enumerate(recent, start=1):
-            action = self.recent_menu.addAction(f"&{n % 10}  {project_label(location)}")
-            action.setToolTip(location)
-            action.setStatusTip(location)
-            action.triggered.connect(lambda _c=False, loc=location: self.open_project(loc))
-        if recent:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear the list", self._clear_recent)
-        self.recent_menu.setEnabled(bool(recent))
-
-    def _clear_recent(self) -> None:
-        self.settings.clear_recent()
-        self._fill_recent()
-
     # ---- layout and closing -----------------------------------------------------------------
 
     def _restore_state_once(self) -> None:
@@ -415,23 +376,6 @@ class MainWindow(QMainWindow):
             # first start: a wide queue, a roomy sample panel, the images in between
             assert self.queue is not None
             self.resizeDocks([self.queue, self.panel_dock], [470, 400], Qt.Orientation.Horizontal)
-
-    def _save_view_state(self) -> None:
-        self.settings.set_view_state({
-            "display": dataclasses.asdict(self.pair_view.display()),
-            "layout": self.pair_view.layout_mode(), "blend": self.pair_view.blend()})
-
-    def _restore_view_state(self) -> None:
-        state = self.settings.view_state()
-        try:
-            if isinstance(state.get("display"), dict):
-                self.pair_view.set_display(DisplaySettings(**state["display"]))
-            if isinstance(state.get("layout"), str):
-                self.pair_view.set_layout(state["layout"])
-            if isinstance(state.get("blend"), (int, float)):
-                self.pair_view.set_blend(float(state["blend"]))
-        except (TypeError, ValueError):
-            pass  # settings from another version: the defaults will do
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Everything is already saved: remember the layout and where the user was, then go."""
