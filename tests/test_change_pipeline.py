@@ -143,9 +143,9 @@ def test_every_kind_of_write_to_a_locked_store_says_not_saved_the_same_way(
         assert win.pair_view.editor.selected == ("sample", 0)
 
     kinds: list[tuple[str, int, Callable[[], None], Callable[[], None]]] = [
+        ("geometry", grounding, select_box, nudge),
         ("status", location, lambda: None, approve),
         ("text", location, lambda: None, type_text),
-        ("geometry", grounding, select_box, nudge),
         ("answer", counting, lambda: None, count),
         ("marker", counting, lambda: None, marker),
     ]

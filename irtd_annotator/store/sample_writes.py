@@ -25,7 +25,7 @@ def get_sample(conn: Connection, sample_id: int) -> Row[Any]:
     return sample
 
 
-def turns_of(conn: Connection, sample_id: int) -> dict[int, Row[Any]]:
+def turns_of(conn: Connection, sample_id: int) -> dict[int, Row[*tuple[Any, ...]]]:
     """The Sample's turns by index: (idx, role, text, original) each."""
     return {t.idx: t for t in conn.execute(
         select(Turn.idx, Turn.role, Turn.text, Turn.original).where(Turn.sample_id == sample_id))}

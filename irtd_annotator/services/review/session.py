@@ -362,13 +362,13 @@ class ReviewSession:
         self._counts = kept  # the others are read again when next asked
 
 
-def _row_select() -> Select[Any]:
+def _row_select() -> Select[*tuple[Any, ...]]:
     return (select(Sample.id, Sample.status, Sample.task, Pair.source, Pair.rel_path,
                    Sample.edited, Sample.warnings, missing_clause().label("missing"))
             .join(Pair, Pair.id == Sample.pair_id))
 
 
-def _siblings_select() -> Select[Any]:
+def _siblings_select() -> Select[*tuple[Any, ...]]:
     return _row_select().where(Sample.pair_id == bindparam("pair_id")).order_by(Sample.id)
 
 
