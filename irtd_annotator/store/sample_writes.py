@@ -5,11 +5,14 @@ each runs in the caller's transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, func, select, update
 
 from irtd_annotator.store.schema import Sample, Shape, Turn
+
+if TYPE_CHECKING:  # Python 3.11 has it at run time; 3.10 does not
+    from typing_extensions import Unpack
 
 __all__ = ["any_turn_edited", "get_sample", "set_turn_text", "shape_keys", "turn_original",
            "turns_of", "update_sample"]
@@ -25,7 +28,7 @@ def get_sample(conn: Connection, sample_id: int) -> Row[Any]:
     return sample
 
 
-def turns_of(conn: Connection, sample_id: int) -> dict[int, Row[*tuple[Any, ...]]]:
+def turns_of(conn: Connection, sample_id: int) -> dict[int, Row[Unpack[tuple[Any, ...]]]]:
     """The Sample's turns by index: (idx, role, text, original) each."""
     return {t.idx: t for t in conn.execute(
         select(Turn.idx, Turn.role, Turn.text, Turn.original).where(Turn.sample_id == sample_id))}

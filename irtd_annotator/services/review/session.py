@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from sqlalchemy import Connection, Row, Select, bindparam, func, select
 
@@ -35,6 +35,9 @@ from irtd_annotator.store.samples import (
 )
 from irtd_annotator.store.schema import Pair, Sample
 from irtd_annotator.store.tally import has_tally, tally_by_status
+
+if TYPE_CHECKING:  # Python 3.11 has it at run time; 3.10 does not
+    from typing_extensions import Unpack
 
 __all__ = ["Changes", "QueueFilter", "QueueRow", "RevisionView", "ReviewSession"]
 
@@ -362,13 +365,13 @@ class ReviewSession:
         self._counts = kept  # the others are read again when next asked
 
 
-def _row_select() -> Select[*tuple[Any, ...]]:
+def _row_select() -> Select[Unpack[tuple[Any, ...]]]:
     return (select(Sample.id, Sample.status, Sample.task, Pair.source, Pair.rel_path,
                    Sample.edited, Sample.warnings, missing_clause().label("missing"))
             .join(Pair, Pair.id == Sample.pair_id))
 
 
-def _siblings_select() -> Select[*tuple[Any, ...]]:
+def _siblings_select() -> Select[Unpack[tuple[Any, ...]]]:
     return _row_select().where(Sample.pair_id == bindparam("pair_id")).order_by(Sample.id)
 
 
