@@ -23,7 +23,7 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from irtd_annotator.services.review.session import Changes
+from irtd_annotator.services.changes import Changes
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.settings import AppSettings
 
@@ -55,7 +55,7 @@ def main() -> int:
                   "value": last["value"]}
         print(f"saved {counter[0]} {json.dumps(record)}", flush=True)
 
-    controller.saved.connect(on_saved)
+    window.runner.changed.connect(on_saved)  # every saved change passes here
 
     def steps() -> Iterator[None]:
         ids = queue.current_ids()

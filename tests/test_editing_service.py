@@ -108,12 +108,11 @@ def test_invalid_answer_text_saves_nothing(detection: Project) -> None:
     editing = AnswerEditing(detection, annotator="ana")
     sid = sample_id(detection, "Grounding", "0")
     original = stored_answer(detection, sid)
-    assert editing.check_answer(sid, "The target bounding box is <box>[[1, 2, 3]]</box>.")
     with pytest.raises(InvalidAnswerError, match=f"sample {sid}: .*four numbers"):
         editing.set_answer_text(sid, "The target bounding box is <box>[[1, 2, 3]]</box>.")
     assert stored_answer(detection, sid) == original and _revisions(detection, sid) == []
     changes = editing.set_answer_text(sid, "The target bounding box is <box>[[10, 20, 30, 40]]</box>.")
-    assert changes.geometry and editing.check_answer(sid, original) is None
+    assert changes.geometry
     assert ReviewSession(detection, annotator="ana").sample(sid).boxes == (Box(10, 20, 30, 40, "person"),)
 
 

@@ -96,7 +96,7 @@ def test_shows_the_sample_with_its_siblings(panel: SamplePanel, session: ReviewS
     session.set_status(data.flir[0], "rejected", reason="wrong geometry", note="box too wide")
     show(panel, session, data.flir[0])
     assert "infrared missing" in panel.image_label.text()
-    assert panel.status_label.text() == "rejected: wrong geometry · “box too wide”"
+    assert panel.status_label.text() == "rejected (wrong geometry): box too wide"  # as the history
 
 
 def test_typing_burst_commits_old_and_new_after_idle(qtbot: QtBot, panel: SamplePanel,

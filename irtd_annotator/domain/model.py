@@ -16,6 +16,17 @@ class ReviewStatus(str, enum.Enum):
     FLAGGED = "flagged"
 
 
+def status_label(status: str, reason: str | None = None, note: str | None = None) -> str:
+    """How a review decision reads in words (the history, the undo menu):
+    ``rejected (wrong count): note``."""
+    text = status
+    if reason:
+        text += f" ({reason})"
+    if note:
+        text += f": {note}"
+    return text
+
+
 class RejectReason(str, enum.Enum):
     """Why a reviewer rejected a Sample."""
 

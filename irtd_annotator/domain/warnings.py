@@ -54,6 +54,12 @@ def drop_code(stored: str | None, code: str) -> str | None:
     return "; ".join(c for c in (stored or "").split("; ") if c and c != code) or None
 
 
+def add_code(stored: str | None, code: str) -> str:
+    """``stored`` ("; "-joined warnings) with ``code`` last, once (e.g. the bad-markup
+    warning of answer text saved although it does not parse)."""
+    return "; ".join([c for c in (stored or "").split("; ") if c and c != code] + [code])
+
+
 @dataclass(frozen=True)
 class SampleFacts:
     """What the warning rules look at for one Sample."""

@@ -8,7 +8,7 @@ keys (see ``TypingGuard``), so a letter typed into an answer is text, never a re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
@@ -17,7 +17,14 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QStyle, QTextEdit, QToolBar, QWidget,
 )
 
+if TYPE_CHECKING:  # for the handlers' types only: the controller does not know its actions
+    from irtd_annotator.ui.review_controller import ReviewController
+
 MENUS = ("&File", "&Edit", "&Review", "&Go", "&View", "&Help")
+# the actions that need an open project (disabled without one)
+PROJECT_ACTIONS = ("import", "export", "releases", "undo", "redo", "edit_text", "focus_queue",
+                   "history", "approve", "approve_next", "reject", "flag", "pending",
+                   "next_sample", "prev_sample", "next_pair", "prev_pair", "next_pending")
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,31 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("shortcuts", "&Keyboard shortcuts", "&Help", ("F1",), "Every shortcut of the window"),
     ActionSpec("about", "&About IRTD Annotator", "&Help"),
 )
+
+
+def review_handlers(controller: Callable[[], ReviewController | None]
+                    ) -> dict[str, Callable[[], None]]:
+    """The handlers of the actions the review controller of the open project carries out
+    (each does nothing while no project is open)."""
+    def review(fn: Callable[[ReviewController], object]) -> Callable[[], None]:
+        def run() -> None:
+            c = controller()
+            if c is not None:
+                fn(c)
+        return run
+
+    return {
+        "undo": review(lambda c: c.undo()), "redo": review(lambda c: c.redo()),
+        "approve": review(lambda c: c.set_status("approved")),
+        "approve_next": review(lambda c: c.approve_and_next()),
+        "flag": review(lambda c: c.set_status("flagged")),
+        "pending": review(lambda c: c.set_status("pending")),
+        "next_sample": review(lambda c: c.step_sample(1)),
+        "prev_sample": review(lambda c: c.step_sample(-1)),
+        "next_pair": review(lambda c: c.step_pair(1)),
+        "prev_pair": review(lambda c: c.step_pair(-1)),
+        "next_pending": review(lambda c: c.next_pending()),
+    }
 
 
 def _plain(text: str) -> str:

@@ -1,14 +1,15 @@
 """Geometry and task-aware answer edits: from the pair view's gestures and the answer editors
-to the editing service, each saved at once and kept as ONE undo step.
+to the editing service, each run as one operation through the change runner (ui/pipeline.py)
+and so kept as ONE undo step.
 
-A step is undone by restoring the snapshot taken before it (answer text, source boxes,
+An edit's undo restores what its transaction read before it wrote (answer text, source boxes,
 markers): the answer, the stored geometry and the values come back exactly, and the undo is
 itself saved and logged like any change.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -18,38 +19,44 @@ from irtd_annotator.domain.geometry_edit import Alignment
 from irtd_annotator.domain.model import Box, Point
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import SampleView
-from irtd_annotator.services.review.editing import AnswerEditing, GeometrySnapshot, InvalidAnswerError
-from irtd_annotator.services.review.session import Changes, ReviewSession
-from irtd_annotator.ui.sample.answer_editors import AnswerEditors
+from irtd_annotator.services.changes import Changes, Operation
+from irtd_annotator.services.review.editing import AnswerEditing, InvalidAnswerError
+from irtd_annotator.services.review.session import ReviewSession
+from irtd_annotator.ui.pair.view import PairView
+from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.review_controller import ReviewController
-from irtd_annotator.ui.undo import ServiceCommand
+from irtd_annotator.ui.sample.answer_editors import AnswerEditors
 
 FREE_TEXT = (Task.CAPTION, Task.INSTRUCTION)
 
 
 class EditController(QObject):
-    """Turns edit requests into saved changes and undo steps for the Sample shown."""
+    """Turns edit requests into operations for the Sample shown."""
 
-    changed = Signal(object)   # Changes: saved (an edit, its undo or redo)
     error = Signal(str)        # an edit refused or not saved: a message for the user
     message = Signal(str)      # a passing remark for the status bar
 
-    def __init__(self, editing: AnswerEditing, session: ReviewSession, *, pair_view: Any,
-                 stack: QUndoStack, editors: AnswerEditors | None = None,
-                 review: ReviewController | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, editing: AnswerEditing, session: ReviewSession, *, pair_view: PairView,
+                 runner: ChangeRunner | None = None, stack: QUndoStack | None = None,
+                 editors: AnswerEditors | None = None, review: ReviewController | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.editing = editing
         self.session = session
         self.pair_view = pair_view
-        self.stack = stack
         self.editors = editors
-        # In the window the review controller shows what changed (queue, panel, pair view)
-        # and says which Sample is shown; alone (tests, tools) this controller redraws itself.
+        # In the window the runner is the window's and its subscribers (the review
+        # controller among them) redraw what changed; alone (tests, tools) this controller
+        # has a runner of its own and redraws itself from it.
+        if runner is None:
+            runner = ChangeRunner(stack if stack is not None else QUndoStack(self), self)
+            runner.changed.connect(lambda _changes: self._refresh())
+            runner.failed.connect(self.error)
+        self.runner = runner
         self.review = review
         self.view: SampleView | None = None
         if review is not None:
             review.view_changed.connect(self.show_sample)
-            self.changed.connect(review.apply_changes)
         editor = pair_view.editor
         editor.geometry_edited.connect(self.edit_geometry)
         editor.source_boxes_edited.connect(self.edit_source_boxes)
@@ -143,19 +150,12 @@ class EditController(QObject):
         markup = (view is not None and view.id == sample_id and view.task not in FREE_TEXT
                   and [(t.idx, t.role) for t in view.turns] == [(0, "human"), (1, "gpt")]
                   and idx == 1)
-        if not markup or review is None:
-            if review is not None:
-                review.commit_text(sample_id, idx, old, new)
+        if review is None:
             return
-        if self.set_answer_text(new):
-            return
-        if review.leaving_sample:
+        if not markup or review.leaving_sample:
             review.commit_text(sample_id, idx, old, new)
-            return
-        try:
-            self.review.panel.turn_editor(idx).mark_saved(old)  # type: ignore[attr-defined]
-        except (AttributeError, KeyError):
-            pass  # the typing stays in the editor: it is committed again on the next pause
+        elif not self.set_answer_text(new):
+            review.keep_pending(idx, old)  # committed again on the next pause
 
     def set_answer_text(self, text: str) -> bool:
         """Typed answer text: saved when it parses; else the reason is shown, nothing saved."""
@@ -171,74 +171,28 @@ class EditController(QObject):
 
     def edit_alignment(self, alignment: Alignment, per_pair: bool) -> None:
         """A finished Alt+drag / Alt+wheel of the visible overlay."""
-        view = self.view
-        if view is None:
-            return
-        pair_id = view.pair.id
-        try:
-            old = self.editing.stored_alignment(pair_id, per_pair=per_pair)
-            changes = self.editing.set_alignment(pair_id, alignment, per_pair=per_pair)
-        except UserError as exc:
-            self.error.emit(f"The alignment was not saved.\n\n{exc}")
-            return
-        if changes:
-            self._push(f"align pair {pair_id}", view.id, changes,
-                       redo=lambda: self.editing.set_alignment(pair_id, alignment,
-                                                               per_pair=per_pair),
-                       undo=lambda: self.editing.set_alignment(pair_id, old, per_pair=per_pair))
+        if self.view is not None:
+            pair_id = self.view.pair.id
+            self._edit(f"align pair {pair_id}", lambda _sid: self.editing.set_alignment(
+                pair_id, alignment, per_pair=per_pair))
 
     # ---- internals -------------------------------------------------------------------------
 
     def _edit(self, what: str, fn: Callable[[int], Changes], *,
-              quiet: tuple[type[Exception], ...] = ()) -> bool:
-        """Run one edit of the Sample shown with an undo step; True when something changed."""
+              quiet: tuple[type[UserError], ...] = ()) -> bool:
+        """Run one edit of the Sample shown through the runner; True when something changed."""
         view = self.view
         if view is None:
             return False
         sid = view.id
-        try:
-            before = self.editing.snapshot(sid)
-            changes = fn(sid)
-            after = self.editing.snapshot(sid) if changes else before
-        except quiet:
-            raise
-        except (UserError, LookupError) as exc:
-            self.error.emit(str(exc))
-            self._refresh()  # the items go back to what is stored
-            return False
+        changes = self.runner.run(Operation(f"{what} of sample {sid}", sid, lambda: fn(sid)),
+                                  quiet=quiet)
         if not changes:
-            self._refresh()
+            self._refresh()  # refused, failed or nothing changed: the items show what is stored
             return False
         if self.editors is not None:
             self.editors.show_error(None)
-        self._push(f"{what} of sample {sid}", sid, changes,
-                   redo=lambda: self._restore(after), undo=lambda: self._restore(before))
         return True
-
-    def _restore(self, snap: GeometrySnapshot) -> Changes:
-        return self.editing.restore(snap)
-
-    def _push(self, text: str, sid: int, changes: Changes, *, redo: Callable[[], Changes],
-              undo: Callable[[], Changes]) -> None:
-        self.stack.push(ServiceCommand(text, sample_id=sid, redo_fn=redo, undo_fn=undo,
-                                       done=self._done, failed=self._failed))
-        self._after(changes)
-
-    def _done(self, changes: Changes, sample_id: int) -> None:
-        """After an undo or redo (saved): show the Sample it concerned."""
-        if self.review is not None and self.review.current_id != sample_id:
-            self.changed.emit(changes)  # the queue and progress follow
-            self.review.go_to(sample_id)
-            return
-        self._after(changes)
-
-    def _failed(self, exc: UserError) -> None:
-        self.error.emit(f"The undo/redo was not saved.\n\n{exc}")
-
-    def _after(self, changes: Changes) -> None:
-        if self.review is None:
-            self._refresh()
-        self.changed.emit(changes)  # the review controller reshows, then calls show_sample
 
     def _refresh(self) -> None:
         if self.view is None:

@@ -2,25 +2,26 @@
 Geometry menu and toolbar, and per open project the EditController that saves the edits.
 
 Kept out of main_window.py, which lays out and wires the review; the window calls
-``open`` / ``close`` with its project and ``set_enabled`` with its other actions.
+``open`` / ``close`` with its project and ``set_enabled`` with its other actions. It is handed
+the window's parts, not the window, so the two modules do not import each other.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Callable
 
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import ReviewSession
 from irtd_annotator.ui.sample.answer_editors import AnswerEditors
+from irtd_annotator.ui.sample.panel import SamplePanel
 from irtd_annotator.ui.pair.edit_actions import EditActions
+from irtd_annotator.ui.pair.view import PairView
 from irtd_annotator.ui.edit_controller import EditController
+from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.review_controller import ReviewController
-
-if TYPE_CHECKING:
-    from irtd_annotator.ui.main_window import MainWindow
 
 MENU = "&Geometry"
 
@@ -28,35 +29,39 @@ MENU = "&Geometry"
 class EditingUi:
     """Built once per window; ``controller`` exists while a project is open."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, *, panel: SamplePanel, pair_view: PairView,
+                 menus: dict[str, QMenu], on_error: Callable[[str], None]) -> None:
         self.window = window
-        self.editors = AnswerEditors(window.panel)
-        window.panel.set_answer_tools(self.editors)
-        self.actions = EditActions(window.pair_view.editor, window, clamp=self._clamp,
-                                   shortcut_widget=window.pair_view)
+        self.pair_view = pair_view
+        self.on_error = on_error
+        self.editors = AnswerEditors(panel)
+        panel.set_answer_tools(self.editors)
+        self.actions = EditActions(pair_view.editor, window, clamp=self._clamp,
+                                   shortcut_widget=pair_view)
         self.menu = QMenu(MENU, window)
         self.menu.setObjectName("geometryMenu")
         for n, action in enumerate(self.actions.all()):
             if n == len(self.actions.modes):
                 self.menu.addSeparator()
             self.menu.addAction(action)
-        window.menuBar().insertMenu(window.menus["&View"].menuAction(), self.menu)
-        window.menus[MENU] = self.menu  # Help > Keyboard shortcuts lists its keys too
+        window.menuBar().insertMenu(menus["&View"].menuAction(), self.menu)
+        menus[MENU] = self.menu  # Help > Keyboard shortcuts lists its keys too
         self.toolbar = self.actions.toolbar(window)
         window.addToolBar(self.toolbar)
-        window.menus["&View"].addAction(self.toolbar.toggleViewAction())
+        menus["&View"].addAction(self.toolbar.toggleViewAction())
         self.controller: EditController | None = None
         self.set_enabled(False)
 
     def open(self, project: Project, session: ReviewSession, review: ReviewController, *,
-             annotator: str) -> EditController:
-        """The edit controller of a newly opened project (before its first Sample shows)."""
+             runner: ChangeRunner, annotator: str) -> EditController:
+        """The edit controller of a newly opened project (before its first Sample shows);
+        its edits run through the window's ``runner``."""
         self.close()
         window = self.window
         controller = EditController(
-            AnswerEditing(project, annotator=annotator), session, pair_view=window.pair_view,
-            stack=window.undo_stack, editors=self.editors, review=review, parent=window)
-        controller.error.connect(lambda text: window.show_error("Not saved", text))
+            AnswerEditing(project, annotator=annotator), session, pair_view=self.pair_view,
+            runner=runner, editors=self.editors, review=review, parent=window)
+        controller.error.connect(self.on_error)
         controller.message.connect(lambda text: window.statusBar().showMessage(text, 4000))
         self.controller = controller
         self.set_enabled(True)

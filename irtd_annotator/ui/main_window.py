@@ -1,31 +1,32 @@
 """The main window: the queue on the left, the pair view in the middle, the sample panel on the
 right (docks the user can rearrange), menus, a toolbar and a status bar.
 
-It lays out and wires; the review flow lives in ``ReviewController``. Every change is saved
-at once, so closing never asks.
+It lays out and wires; the review flow lives in ``ReviewController``, and every change runs
+through the one ``ChangeRunner`` (ui/pipeline.py), whose subscribers are wired here. Every
+change is saved at once, so closing never asks.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Callable
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QMetaObject, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QLabel, QMainWindow, QMenu,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow,
                                QMessageBox, QScrollArea, QWidget)
 
 from irtd_annotator import __version__
 from irtd_annotator.domain.errors import ProjectNotFoundError, UserError
-from irtd_annotator.imaging.display import DisplaySettings
+from irtd_annotator.services.changes import Changes
 from irtd_annotator.services.release.export import ExportOptions, recover_releases
 from irtd_annotator.services.importing.files import ImportReport
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from irtd_annotator.ui import dialogs
 from irtd_annotator.ui.actions import (
-    build_actions, build_menus, build_toolbar, install_typing_guard, shortcut_rows,
+    PROJECT_ACTIONS, build_actions, build_menus, build_toolbar, install_typing_guard,
+    review_handlers, shortcut_rows,
 )
 from irtd_annotator.ui.edit_wiring import EditingUi
 from irtd_annotator.ui.jobs.export_dialog import (
@@ -35,21 +36,21 @@ from irtd_annotator.ui.jobs.export_worker import ExportRunner, start_export
 from irtd_annotator.ui.sample.history_dialog import HistoryDialog
 from irtd_annotator.ui.jobs.import_worker import ImportRunner, start_import
 from irtd_annotator.ui.pair.view import PairView
+from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
 from irtd_annotator.ui.review_controller import ReviewController
 from irtd_annotator.ui.sample.panel import SamplePanel
 from irtd_annotator.ui.settings import AppSettings
+from irtd_annotator.ui.status_bar import WindowStatus
+from irtd_annotator.ui.window_memory import (
+    RecentMenu, project_label, restore_view_state, save_view_state,
+)
 
 APP_NAME = "IRTD Annotator"
 # The Sample shown is remembered once the reviewer stays on it this long (and on closing):
 # QSettings writes its whole file with two fsyncs, which at every move cost more than
 # reading the next Sample.
 REMEMBER_SAMPLE_MS = 1000
-
-
-def project_label(location: str) -> str:
-    """How a project is named in the title and the recent list: its file name, or the URL."""
-    return Path(location).name if "://" not in location else location
 
 
 class MainWindow(QMainWindow):
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
         self.export_runner: ExportRunner | None = None
         self._state_restored = False
         self.undo_stack = QUndoStack(self)
+        self.runner = ChangeRunner(self.undo_stack, self)  # every change runs here
+        self._links: list[QMetaObject.Connection] = []  # the open project's subscriptions
         self._remember_sample = QTimer(self)
         self._remember_sample.setSingleShot(True)
         self._remember_sample.setInterval(REMEMBER_SAMPLE_MS)
@@ -98,8 +101,7 @@ class MainWindow(QMainWindow):
                             | QMainWindow.DockOption.AllowTabbedDocks)
 
         self.actions_by_name = build_actions(self, self._handlers())
-        self.recent_menu = QMenu("Open &recent", self)
-        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu = RecentMenu(settings, open_project=self.open_project, parent=self)
         view_actions = self.pair_view.view_actions(self)
         self._view_extra: list[QAction | None] = [
             *view_actions[:3], None, *view_actions[3:], None,
@@ -108,24 +110,22 @@ class MainWindow(QMainWindow):
         self.menus["&File"].insertMenu(self.actions_by_name["import"], self.recent_menu)
         self.toolbar = build_toolbar(self, self.actions_by_name, view_actions[:3])
         self.menus["&View"].addAction(self.toolbar.toggleViewAction())
-        self.editing_ui = EditingUi(self)  # answer editors, Geometry menu and toolbar
-        self._fill_recent()
+        # answer editors, Geometry menu and toolbar
+        self.editing_ui = EditingUi(self, panel=self.panel, pair_view=self.pair_view,
+                                    menus=self.menus, on_error=self._not_saved)
+        self.recent_menu.fill()
 
-        self.progress_label = QLabel(self)
-        self.progress_label.setObjectName("progressLabel")
-        self.save_label = QLabel("All changes saved", self)
-        self.save_label.setObjectName("saveLabel")
-        self.who_label = QLabel(f"Reviewer: {annotator}", self)
-        for label in (self.progress_label, self.save_label, self.who_label):
-            label.setContentsMargins(10, 0, 10, 0)
-            self.statusBar().addPermanentWidget(label)
-        self.pair_view.status_message.connect(lambda text: self.statusBar().showMessage(text, 4000))
-        self.pair_view.display_changed.connect(lambda _s: self._save_view_state())
-        self.pair_view.layout_changed.connect(lambda _m: self._save_view_state())
-        self.pair_view.blend_changed.connect(lambda _b: self._save_view_state())
+        self.status = WindowStatus(self, annotator=annotator)
+        self.progress_label, self.save_label = self.status.progress_label, self.status.save_label
+        self.runner.save_state.connect(self.status.show_save_state)
+        self.runner.failed.connect(self._not_saved)
+        self.pair_view.status_message.connect(self.status.remark)
+        for changed in (self.pair_view.display_changed, self.pair_view.layout_changed,
+                        self.pair_view.blend_changed):
+            changed.connect(lambda _v: save_view_state(self.settings, self.pair_view))
         self.panel.escape_pressed.connect(self._focus_queue)
         self.guard = install_typing_guard(self)
-        self._restore_view_state()
+        restore_view_state(self.settings, self.pair_view)
         self._set_project_actions(False)
 
         geometry, _state = settings.window_state()
@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             if isinstance(exc, ProjectNotFoundError):
                 self.settings.remove_recent(location)
-                self._fill_recent()
+                self.recent_menu.fill()
             self.show_error("Cannot open the project", str(exc))
             return False
         try:  # an export killed midway is finished or undone at the next start (ADR 0016)
@@ -164,9 +164,10 @@ class MainWindow(QMainWindow):
                                          self.queue.toggleViewAction())
         self._restore_state_once()
         self.controller = ReviewController(self.session, queue=self.queue, panel=self.panel,
-                                           pair_view=self.pair_view, stack=self.undo_stack,
+                                           pair_view=self.pair_view, runner=self.runner,
                                            parent=self)
-        self.editing_ui.open(project, self.session, self.controller, annotator=self.annotator)
+        self.editing_ui.open(project, self.session, self.controller, runner=self.runner,
+                             annotator=self.annotator)
         self._wire_project()
         self.queue.set_filter(saved_filter)
         if wanted is not None:
@@ -176,7 +177,7 @@ class MainWindow(QMainWindow):
             self.controller.show_sample(current)
         self.controller.update_progress()
         self.settings.add_recent(key)
-        self._fill_recent()
+        self.recent_menu.fill()
         self._set_project_actions(True)
         self.setWindowTitle(f"{project_label(key)} — {APP_NAME}")
         self.statusBar().showMessage(f"Opened {key}", 4000)
@@ -190,6 +191,9 @@ class MainWindow(QMainWindow):
         self.panel.flush()
         self._remember()
         self.undo_stack.clear()  # its steps belong to this project's session
+        for link in self._links:
+            QObject.disconnect(link)
+        self._links.clear()
         if self.queue is not None:
             self.menus["&View"].removeAction(self.queue.toggleViewAction())
             self.removeDockWidget(self.queue)
@@ -215,11 +219,17 @@ class MainWindow(QMainWindow):
         self.panel.revert_requested.connect(c.revert_turn)
         self.panel.sibling_selected.connect(c.go_to)
         self.panel.history_requested.connect(self._show_history)
-        c.save_state.connect(self._on_save_state)
         c.error.connect(lambda text: self.show_error("Not saved", text))
-        c.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
-        c.progress.connect(self._on_progress)
+        c.message.connect(self.status.remark)
+        c.progress.connect(self.status.show_progress)
         c.sample_shown.connect(self._on_sample_shown)
+        # what a saved change redraws, each subscribed once: the queue's rows, the progress,
+        # then the sample panel and the pair view (their Sample read again once, for both)
+        runner = self.runner
+        self._links = [runner.changed.connect(queue.refresh),
+                       runner.changed.connect(c.update_progress),
+                       runner.changed.connect(c.apply_changes),
+                       runner.revisit.connect(c.go_to)]
 
     def _remember(self) -> None:
         self._remember_sample.stop()
@@ -240,13 +250,8 @@ class MainWindow(QMainWindow):
     def _on_sample_shown(self, _sample_id: int) -> None:
         self._remember_sample.start()  # (again): written when the reviewer stays
 
-    def _on_progress(self, approved: int, total: int) -> None:
-        self.progress_label.setText(f"{approved:,} / {total:,} approved")
-
-    def _on_save_state(self, text: str, is_error: bool) -> None:
-        self.save_label.setText(text if len(text) < 80 else text[:77] + "…")
-        self.save_label.setToolTip(text)
-        self.save_label.setStyleSheet("color: #c62828; font-weight: bold;" if is_error else "")
+    def _not_saved(self, reason: str) -> None:
+        self.show_error("Not saved", f"The change was not saved.\n\n{reason}")
 
     def _show_history(self, sample_id: int) -> None:
         if self.session is None:
@@ -265,36 +270,18 @@ class MainWindow(QMainWindow):
 
     # ---- actions ----------------------------------------------------------------------------
 
-    def _handlers(self) -> dict[str, Any]:
-        def review(fn: Any) -> Any:
-            def run() -> None:
-                if self.controller is not None:
-                    fn(self.controller)
-            return run
-
+    def _handlers(self) -> dict[str, Callable[[], object]]:
         return {
+            **review_handlers(lambda: self.controller),
             "open": self._ask_open, "import": self._ask_import, "quit": self.close,
             "export": self._ask_export, "releases": self._show_releases,
-            "undo": review(lambda c: c.undo()), "redo": review(lambda c: c.redo()),
             "edit_text": lambda: self.panel.focus_editor(), "focus_queue": self._focus_queue,
-            "history": self._history_of_current,
-            "approve": review(lambda c: c.set_status("approved")),
-            "approve_next": review(lambda c: c.approve_and_next()),
-            "reject": self._reject,
-            "flag": review(lambda c: c.set_status("flagged")),
-            "pending": review(lambda c: c.set_status("pending")),
-            "next_sample": review(lambda c: c.step_sample(1)),
-            "prev_sample": review(lambda c: c.step_sample(-1)),
-            "next_pair": review(lambda c: c.step_pair(1)),
-            "prev_pair": review(lambda c: c.step_pair(-1)),
-            "next_pending": review(lambda c: c.next_pending()),
+            "history": self._history_of_current, "reject": self._reject,
             "shortcuts": self._show_shortcuts, "about": self._about,
         }
 
     def _set_project_actions(self, enabled: bool) -> None:
-        for name in ("import", "export", "releases", "undo", "redo", "edit_text", "focus_queue",
-                     "history", "approve", "approve_next", "reject", "flag", "pending",
-                     "next_sample", "prev_sample", "next_pair", "prev_pair", "next_pending"):
+        for name in PROJECT_ACTIONS:
             self.actions_by_name[name].setEnabled(enabled)
 
     def _ask_open(self) -> None:
@@ -321,14 +308,8 @@ class MainWindow(QMainWindow):
         return self.import_runner
 
     def _imported(self, report: ImportReport | None) -> None:
-        if report is None or self.queue is None or self.controller is None:
-            return
-        self.queue.fill_choices()
-        self.queue.model.requery()
-        self.controller.update_progress()
-        current = self.queue.current_id()
-        if current is not None and self.controller.current_id != current:
-            self.controller.show_sample(current)
+        if report is not None and self.queue is not None:
+            self.runner.announce(Changes(queue=True))  # new Samples: the queue reads again
 
     def _ask_export(self) -> None:
         if self.session is None or self.project is None:
@@ -384,23 +365,6 @@ class MainWindow(QMainWindow):
             "the real-world infrared image-text dataset (IRGPT, ICCV 2025).<br>"
             "Every change is saved at once, with who made it and when."))
 
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_projects()
-        for n, location in enumerate(recent, start=1):
-            action = self.recent_menu.addAction(f"&{n % 10}  {project_label(location)}")
-            action.setToolTip(location)
-            action.setStatusTip(location)
-            action.triggered.connect(lambda _c=False, loc=location: self.open_project(loc))
-        if recent:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear the list", self._clear_recent)
-        self.recent_menu.setEnabled(bool(recent))
-
-    def _clear_recent(self) -> None:
-        self.settings.clear_recent()
-        self._fill_recent()
-
     # ---- layout and closing -----------------------------------------------------------------
 
     def _restore_state_once(self) -> None:
@@ -412,23 +376,6 @@ class MainWindow(QMainWindow):
             # first start: a wide queue, a roomy sample panel, the images in between
             assert self.queue is not None
             self.resizeDocks([self.queue, self.panel_dock], [470, 400], Qt.Orientation.Horizontal)
-
-    def _save_view_state(self) -> None:
-        self.settings.set_view_state({
-            "display": dataclasses.asdict(self.pair_view.display()),
-            "layout": self.pair_view.layout_mode(), "blend": self.pair_view.blend()})
-
-    def _restore_view_state(self) -> None:
-        state = self.settings.view_state()
-        try:
-            if isinstance(state.get("display"), dict):
-                self.pair_view.set_display(DisplaySettings(**state["display"]))
-            if isinstance(state.get("layout"), str):
-                self.pair_view.set_layout(state["layout"])
-            if isinstance(state.get("blend"), (int, float)):
-                self.pair_view.set_blend(float(state["blend"]))
-        except (TypeError, ValueError):
-            pass  # settings from another version: the defaults will do
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Everything is already saved: remember the layout and where the user was, then go."""

@@ -1,14 +1,15 @@
 """The review flow between the queue, the pair view and the sample panel.
 
 Navigates (next/previous sample or image, next pending), makes review decisions and text
-edits through the review session (each saved at once) and keeps an undo step for each. The
-main window lays out and wires; this object decides what happens.
+edits through the review session, each run as one operation by the change runner (saved at
+once, one undo step), and redraws the panel and the pair view from the Changes the runner
+reports. The main window lays out and wires; this object decides what happens.
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Callable, Protocol, Sequence
+from typing import Protocol, Sequence
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -16,8 +17,10 @@ from PySide6.QtGui import QUndoStack
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import Box, Point, ReviewStatus
 from irtd_annotator.domain.views import PairInfo, SampleView
-from irtd_annotator.services.review.session import Changes, QueueFilter, ReviewSession
-from irtd_annotator.ui.undo import StatusValue, status_command, text_command
+from irtd_annotator.domain.model import status_label
+from irtd_annotator.services.changes import Changes, Operation
+from irtd_annotator.services.review.session import QueueFilter, QueueRow, ReviewSession
+from irtd_annotator.ui.pipeline import ChangeRunner
 
 PREFETCH = 3   # samples ahead whose images are decoded in the background
 _SCAN = 64     # queue rows fetched at a time when looking for the next image
@@ -34,9 +37,14 @@ class QueueLike(Protocol):
 
 
 class PanelLike(Protocol):
-    def show_sample(self, view: SampleView, siblings: Sequence[object]) -> None: ...
+    def show_sample(self, view: SampleView, siblings: Sequence[QueueRow]) -> None: ...
     def flush(self) -> None: ...
     def clear(self) -> None: ...
+    def turn_editor(self, idx: int) -> TurnEditorLike: ...
+
+
+class TurnEditorLike(Protocol):
+    def mark_saved(self, text: str) -> None: ...
 
 
 class PairViewLike(Protocol):
@@ -49,8 +57,6 @@ class PairViewLike(Protocol):
 class ReviewController(QObject):
     """Drives one project's review; the window forwards its actions here."""
 
-    saved = Signal(object)          # Changes: written to the store
-    save_state = Signal(str, bool)  # message for the status bar, True when it is an error
     error = Signal(str)             # a problem the user must read (shown in a message box)
     message = Signal(str)           # a passing remark for the status bar
     progress = Signal(int, int)     # (approved, total) in the queue's filter
@@ -58,16 +64,18 @@ class ReviewController(QObject):
     view_changed = Signal(object)   # the SampleView shown (after navigation or a change)
 
     def __init__(self, session: ReviewSession, *, queue: QueueLike, panel: PanelLike,
-                 pair_view: PairViewLike, stack: QUndoStack,
+                 pair_view: PairViewLike, runner: ChangeRunner,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.queue = queue
         self.panel = panel
         self.pair_view = pair_view
-        self.stack = stack
+        self.runner = runner
+        self.stack: QUndoStack = runner.stack
         self.view: SampleView | None = None
         self._switching = False
+        self._reshowing = True
 
     # ---- showing ---------------------------------------------------------------------------
 
@@ -227,18 +235,10 @@ class ReviewController(QObject):
             self.message.emit("No sample is shown")
             return False
         self.panel.flush()  # typing first: it is its own undo step
-        view = self.view
-        old = StatusValue(view.status.value, view.reject_reason, view.note)
-        new = StatusValue(status, reason, note)
-        changes = self._write(lambda: self.session.set_status(
-            view.id, status, reason=reason, note=note))
-        if changes is None:
-            return False
-        if changes:
-            self.stack.push(status_command(self.session, view.id, old=old, new=new,
-                                           done=self._undone, failed=self._failed))
-            self._after(changes)
-        return True
+        sid = self.view.id
+        label = f"{status_label(status, reason)} sample {sid}"
+        return self.runner.run(Operation(label, sid, lambda: self.session.set_status(
+            sid, status, reason=reason, note=note))) is not None
 
     def approve_and_next(self) -> None:
         # The queue keeps the approved sample in its place even when it leaves the filter,
@@ -248,14 +248,15 @@ class ReviewController(QObject):
 
     def commit_text(self, sample_id: int, idx: int, old: str, new: str) -> None:
         """A typing burst ended in the panel: save it and keep it as one undo step."""
-        changes = self._write(lambda: self.session.edit_turn(sample_id, idx, new))
+        label = f"edit turn {idx} of sample {sample_id}"
+        self._reshowing = not self._switching  # the panel being left is not redrawn
+        try:
+            changes = self.runner.run(Operation(label, sample_id, lambda: self.session.edit_turn(
+                sample_id, idx, new)))
+        finally:
+            self._reshowing = True
         if changes is None:
-            self._keep_pending(idx, old)
-            return
-        if changes:
-            self.stack.push(text_command(self.session, sample_id, idx, old=old, new=new,
-                                         done=self._undone, failed=self._failed))
-            self._after(changes, reshow=not self._switching)
+            self.keep_pending(idx, old)
 
     def revert_turn(self, sample_id: int, idx: int) -> None:
         """Put a turn back to its original text (undoable like an edit)."""
@@ -264,22 +265,26 @@ class ReviewController(QObject):
         turn = next((t for t in self.view.turns if t.idx == idx), None)
         if turn is None or turn.text == turn.original:
             return
-        changes = self._write(lambda: self.session.revert_turn(sample_id, idx))
-        if changes:
-            self.stack.push(text_command(self.session, sample_id, idx, old=turn.text,
-                                         new=turn.original, done=self._undone,
-                                         failed=self._failed))
-            self._after(changes)
+        self.runner.run(Operation(f"revert turn {idx} of sample {sample_id}", sample_id,
+                                  lambda: self.session.revert_turn(sample_id, idx)))
+
+    def keep_pending(self, idx: int, old: str) -> None:
+        """Typing of turn ``idx`` was not saved: the editor still holds it, and marking
+        ``old`` as what is stored makes it commit again on the next pause."""
+        try:
+            self.panel.turn_editor(idx).mark_saved(old)
+        except KeyError:
+            pass
 
     def apply_changes(self, changes: Changes) -> None:
-        """A change saved elsewhere (a geometry edit, its undo): refresh what shows it."""
-        if not changes:
+        """The runner saved a change (a decision, an edit, its undo, an import): redraw the
+        panel and the pair view when it touched the Sample shown."""
+        current = self.queue.current_id()
+        if changes.queue and current is not None and current != self.current_id:
+            self.show_sample(current)  # an import filled an empty queue, say
             return
-        self.save_state.emit("All changes saved", False)
-        self.saved.emit(changes)
-        self.queue.refresh(changes)
-        self.update_progress()
-        if self.view is not None and self.view.id in changes.sample_ids:
+        if (self._reshowing and self.view is not None
+                and (changes.queue or self.view.id in changes.sample_ids)):
             self._reshow(changes)
 
     def undo(self) -> None:
@@ -296,57 +301,16 @@ class ReviewController(QObject):
         else:
             self.message.emit("Nothing to redo")
 
-    def update_progress(self) -> None:
+    def update_progress(self, changes: Changes | None = None) -> None:
+        """Read the progress again: always when asked, after a change when it may move it
+        (a status, an import, or any change under a filter on text, edits or warnings)."""
+        flt = self.queue.current_filter()
+        if changes is not None and not (changes.status or changes.queue or flt.text.strip()
+                                        or flt.edited is not None or flt.warnings is not None):
+            return
         try:
-            approved, total = self.session.counts(self.queue.current_filter())
+            approved, total = self.session.counts(flt)
         except UserError as exc:
             self.message.emit(str(exc))
             return
         self.progress.emit(approved, total)
-
-    # ---- internals -------------------------------------------------------------------------
-
-    def _write(self, fn: Callable[[], Changes]) -> Changes | None:
-        self.save_state.emit("Saving…", False)
-        try:
-            changes = fn()
-        except UserError as exc:
-            self.save_state.emit(f"Not saved: {exc}", True)
-            self.error.emit(f"The change was not saved.\n\n{exc}")
-            return None
-        self.save_state.emit("All changes saved", False)
-        if changes:
-            self.saved.emit(changes)
-        return changes
-
-    def _keep_pending(self, idx: int, old: str) -> None:
-        # The editor still holds the text: marking the old text as saved makes it commit again.
-        editor_of = getattr(self.panel, "turn_editor", None)
-        if editor_of is not None:
-            try:
-                editor_of(idx).mark_saved(old)
-            except KeyError:
-                pass
-
-    def _after(self, changes: Changes, *, reshow: bool = True) -> None:
-        self.queue.refresh(changes)
-        if changes.status:
-            self.update_progress()
-        if reshow and self.view is not None and self.view.id in changes.sample_ids:
-            self._reshow(changes)
-
-    def _undone(self, changes: Changes, sample_id: int) -> None:
-        """After an undo or redo: it is saved; show the sample it concerned."""
-        self.save_state.emit("All changes saved", False)
-        if changes:
-            self.saved.emit(changes)
-        self.queue.refresh(changes)
-        self.update_progress()
-        if self.current_id == sample_id:
-            self._reshow(Changes(changes.sample_ids, changes.status, changes.text, True))
-        else:
-            self.go_to(sample_id)
-
-    def _failed(self, exc: UserError) -> None:
-        self.save_state.emit(f"Not saved: {exc}", True)
-        self.error.emit(f"The undo/redo was not saved.\n\n{exc}")

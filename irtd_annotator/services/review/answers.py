@@ -3,7 +3,7 @@
 After a geometry edit the answer is rewritten in the task's markup, in the coordinate space the
 sample came in (pixels for Grounding, 0-1000 centres for Location); after a text edit of the
 answer it is parsed again and the geometry replaced. Both in the caller's transaction, with a
-revision entry, so the UI's undo can restore either by calling the same functions.
+revision entry, so an edit's undo can restore either by calling the same functions.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection
 
 from irtd_annotator.domain.geometry_edit import known_size
 from irtd_annotator.domain.markup import (
@@ -21,9 +21,14 @@ from irtd_annotator.domain.markup import (
 from irtd_annotator.domain.model import Box, CoordSpace, Point, to_norm1000, to_pixels
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import SampleFacts, keep_codes, sample_warnings
+from irtd_annotator.store.answer_rows import (
+    answer_source, other_shapes, replace_derived_shapes, shape_count, turn_rows,
+)
 from irtd_annotator.store.revisions import add_revision, now_iso
+from irtd_annotator.store.sample_writes import (
+    any_turn_edited, get_sample, set_turn_text, update_sample,
+)
 from irtd_annotator.store.settings import get_setting
-from irtd_annotator.store.schema import Pair, Sample, Shape, Turn
 
 GEOMETRY_TASKS = frozenset({Task.GROUNDING, Task.LOCATION})
 IMAGE_SIZES_KEY = "image_sizes"  # project setting {source: [width, height]}
@@ -58,14 +63,8 @@ class AnswerContext:
 
 def load_context(conn: Connection, sample_id: int) -> AnswerContext:
     """The Sample's task, prompt, answer turn and image size."""
-    row = conn.execute(
-        select(Sample.task, Sample.pair_id, Sample.answer_space, Pair.width, Pair.height,
-               Pair.source)
-        .join(Pair, Pair.id == Sample.pair_id).where(Sample.id == sample_id)
-    ).one()
-    turns = conn.execute(
-        select(Turn.idx, Turn.role, Turn.text).where(Turn.sample_id == sample_id).order_by(Turn.idx)
-    ).all()
+    row = answer_source(conn, sample_id)
+    turns = turn_rows(conn, sample_id)
     prompt = next((t.text for t in turns if t.role == "human"), "")
     answer_turn = [t for t in turns if t.role == "gpt"][-1]
     hint = None
@@ -129,28 +128,23 @@ def write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: str,
     """
     parsed = parse_for(ctx, text)
     width, height = ctx.bounds or (None, None)
-    conn.execute(update(Turn).where(Turn.sample_id == ctx.sample_id, Turn.idx == ctx.answer_idx)
-                 .values(text=text))
-    # Markers are the reviewer's own, not derived from the text: they stay.
-    conn.execute(delete(Shape).where(Shape.sample_id == ctx.sample_id,
-                                     Shape.kind.in_(ANSWER_KINDS)))
+    set_turn_text(conn, ctx.sample_id, ctx.answer_idx, text)
     rows = [_shape_row(ctx, i, "box", b.label, b.space, b.x1, b.y1, b.x2, b.y2,
                        b.outside(width, height)) for i, b in enumerate(parsed.boxes)]
     rows += [_shape_row(ctx, i, "point", p.label, p.space, p.x, p.y, None, None,
                         p.outside(width, height)) for i, p in enumerate(parsed.points)]
     if markers is None:
         markers = stored_markers(conn, ctx.sample_id)
-    if rows:
-        conn.execute(insert(Shape), rows)
+    # Markers are the reviewer's own, not derived from the text: they stay.
+    replace_derived_shapes(conn, ctx.sample_id, rows, kinds=ANSWER_KINDS)
     warnings = compute_warnings(conn, ctx, parsed, text, markers=markers)
     # Geometry is derived from the answer text, so "edited" is exactly "some turn differs".
-    edited = bool(conn.execute(select(func.count()).select_from(Turn).where(
-        Turn.sample_id == ctx.sample_id, Turn.text != Turn.original)).scalar())
-    stored = conn.execute(select(Sample.warnings).where(Sample.id == ctx.sample_id)).scalar()
-    conn.execute(update(Sample).where(Sample.id == ctx.sample_id).values(
-        count=parsed.count, options="".join(parsed.options) or None,
-        warnings=keep_codes("; ".join(warnings) or None, stored), edited=edited,
-        updated_at=now_iso(), updated_by=who))
+    stored = get_sample(conn, ctx.sample_id).warnings
+    update_sample(conn, ctx.sample_id, count=parsed.count,
+                  options="".join(parsed.options) or None,
+                  warnings=keep_codes("; ".join(warnings) or None, stored),
+                  edited=any_turn_edited(conn, ctx.sample_id), updated_at=now_iso(),
+                  updated_by=who)
     if text != ctx.answer:
         add_revision(conn, who=who, action=action, sample_id=ctx.sample_id,
                      target=f"turn {ctx.answer_idx}", old=ctx.answer, new=text)
@@ -159,9 +153,7 @@ def write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: str,
 
 def stored_markers(conn: Connection, sample_id: int) -> int | None:
     """How many markers the reviewer placed on the Sample; None when there are none."""
-    n = conn.execute(select(func.count()).select_from(Shape).where(
-        Shape.sample_id == sample_id, Shape.kind == MARKER)).scalar()
-    return int(n) if n else None
+    return shape_count(conn, sample_id, kind=MARKER) or None
 
 
 def _shape_row(ctx: AnswerContext, idx: int, kind: str, label: str, space: CoordSpace,
@@ -175,12 +167,7 @@ def _shape_row(ctx: AnswerContext, idx: int, kind: str, label: str, space: Coord
 def compute_warnings(conn: Connection, ctx: AnswerContext, parsed: ParsedAnswer, text: str, *,
                      markers: int | None = None) -> tuple[str, ...]:
     """The Sample's warnings, looking at the other Samples and source boxes of its Pair."""
-    others = conn.execute(
-        select(Shape.kind, Shape.label, Shape.sample_id, Sample.task)
-        .join(Sample, Sample.id == Shape.sample_id, isouter=True)
-        .where(Shape.pair_id == ctx.pair_id,
-               (Shape.sample_id != ctx.sample_id) | Shape.sample_id.is_(None))
-    ).all()
+    others = other_shapes(conn, ctx.pair_id, ctx.sample_id)
     boxes_by_label: dict[str, int] = {}
     source_boxes = [o for o in others if o.kind == "box" and o.sample_id is None]
     for o in source_boxes:

@@ -7,14 +7,20 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection
 
 from irtd_annotator.domain.geometry_edit import Alignment, known_size, shapes_json
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.services.review.answers import IMAGE_SIZES_KEY, MARKER
+from irtd_annotator.store import pair_shapes
+from irtd_annotator.store.pair_shapes import pair_row, pair_sample_ids
 from irtd_annotator.store.revisions import add_revision
-from irtd_annotator.store.schema import Pair, Sample, Shape
 from irtd_annotator.store.settings import get_setting, set_setting
+
+__all__ = ["ALIGNMENT_KEY", "alignment_from", "boxes_from_rows", "markers_from_rows",
+           "pair_alignment_key", "pair_bounds", "pair_row", "pair_sample_ids", "read_alignment",
+           "read_markers", "read_pair_boxes", "source_labels", "stored_alignment",
+           "write_alignment", "write_markers", "write_pair_boxes"]
 
 ALIGNMENT_KEY = "alignment"  # {source: {dx, dy, scale}}
 DEFAULT_LABELS = ("person", "car", "bike")  # IR-TD's Grounding vocabulary
@@ -23,14 +29,6 @@ DEFAULT_LABELS = ("person", "car", "bike")  # IR-TD's Grounding vocabulary
 def pair_alignment_key(pair_id: int) -> str:
     """The setting holding one Pair's own alignment (it wins over its source's)."""
     return f"alignment:pair:{pair_id}"
-
-
-def pair_row(conn: Connection, pair_id: int) -> Any:
-    row = conn.execute(select(Pair.id, Pair.source, Pair.width, Pair.height)
-                       .where(Pair.id == pair_id)).first()
-    if row is None:
-        raise LookupError(f"pair {pair_id} is not in the project")
-    return row
 
 
 def pair_bounds(conn: Connection, pair: Any) -> tuple[int, int] | None:
@@ -42,10 +40,7 @@ def pair_bounds(conn: Connection, pair: Any) -> tuple[int, int] | None:
 
 def read_pair_boxes(conn: Connection, pair_id: int) -> tuple[Box, ...]:
     """The source dataset's boxes on the Pair (Shapes without a Sample), in order."""
-    rows = conn.execute(select(Shape.label, Shape.space, Shape.x1, Shape.y1, Shape.x2, Shape.y2)
-                        .where(Shape.pair_id == pair_id, Shape.sample_id.is_(None),
-                               Shape.kind == "box").order_by(Shape.idx, Shape.id)).all()
-    return boxes_from_rows(rows)
+    return boxes_from_rows(pair_shapes.source_box_rows(conn, pair_id))
 
 
 def boxes_from_rows(rows: Sequence[Sequence[Any]]) -> tuple[Box, ...]:
@@ -66,13 +61,9 @@ def write_pair_boxes(conn: Connection, pair: Any, boxes: Sequence[Box], *, who: 
     if old == new:
         return False
     width, height = pair_bounds(conn, pair) or (None, None)
-    conn.execute(delete(Shape).where(Shape.pair_id == pair.id, Shape.sample_id.is_(None),
-                                     Shape.kind == "box"))
-    if new:
-        conn.execute(insert(Shape), [
-            {"pair_id": pair.id, "sample_id": None, "kind": "box", "idx": i, "label": b.label,
-             "space": b.space.value, "x1": b.x1, "y1": b.y1, "x2": b.x2, "y2": b.y2,
-             "outside": b.outside(width, height)} for i, b in enumerate(new)])
+    pair_shapes.replace_source_boxes(conn, pair.id, [
+        {"label": b.label, "space": b.space.value, "x1": b.x1, "y1": b.y1, "x2": b.x2,
+         "y2": b.y2, "outside": b.outside(width, height)} for b in new])
     add_revision(conn, who=who, action="source boxes", pair_id=pair.id, target="source boxes",
                  old=shapes_json(old), new=shapes_json(new))
     return True
@@ -80,10 +71,7 @@ def write_pair_boxes(conn: Connection, pair: Any, boxes: Sequence[Box], *, who: 
 
 def read_markers(conn: Connection, sample_id: int) -> tuple[Point, ...]:
     """The click-to-count markers a reviewer placed on the Sample, in the order placed."""
-    rows = conn.execute(select(Shape.x1, Shape.y1, Shape.space)
-                        .where(Shape.sample_id == sample_id, Shape.kind == MARKER)
-                        .order_by(Shape.idx, Shape.id)).all()
-    return markers_from_rows(rows)
+    return markers_from_rows(pair_shapes.marker_rows(conn, sample_id, kind=MARKER))
 
 
 def markers_from_rows(rows: Sequence[Sequence[Any]]) -> tuple[Point, ...]:
@@ -98,12 +86,8 @@ def write_markers(conn: Connection, sample_id: int, pair_id: int, markers: Seque
     new = tuple(Point(p.x, p.y, "", p.space) for p in markers)
     if old == new:
         return False
-    conn.execute(delete(Shape).where(Shape.sample_id == sample_id, Shape.kind == MARKER))
-    if new:
-        conn.execute(insert(Shape), [
-            {"pair_id": pair_id, "sample_id": sample_id, "kind": MARKER, "idx": i, "label": "",
-             "space": p.space.value, "x1": p.x, "y1": p.y, "x2": None, "y2": None,
-             "outside": False} for i, p in enumerate(new)])
+    pair_shapes.replace_markers(conn, sample_id, pair_id,
+                                [(p.x, p.y, p.space.value) for p in new], kind=MARKER)
     add_revision(conn, who=who, action="markers", sample_id=sample_id, pair_id=pair_id,
                  target="markers", old=f"{len(old)} marker(s)", new=f"{len(new)} marker(s)")
     return True
@@ -116,15 +100,8 @@ def source_labels(conn: Connection, source: str, *, pairs_looked_at: int = 5000)
     Only the first ``pairs_looked_at`` Pairs of the source are counted: a vocabulary is a
     suggestion, and counting all of IR-TD's ~400,000 shapes took half a second at start-up.
     """
-    used = func.count().label("n")
-    some_pairs = (select(Pair.id).where(Pair.source == source).order_by(Pair.id)
-                  .limit(pairs_looked_at).scalar_subquery())
-    rows = conn.execute(
-        select(Shape.label, used)
-        .where(Shape.pair_id.in_(some_pairs), Shape.kind.in_(("box", "point")), Shape.label != "")
-        .group_by(Shape.label).order_by(used.desc(), Shape.label)).all()
-    labels = [r.label for r in rows]
-    return labels or list(DEFAULT_LABELS)
+    return (pair_shapes.label_counts(conn, source, pairs_looked_at=pairs_looked_at)
+            or list(DEFAULT_LABELS))
 
 
 def read_alignment(conn: Connection, pair_id: int, source: str) -> tuple[Alignment | None, bool]:
@@ -178,10 +155,6 @@ def write_alignment(conn: Connection, pair: Any, alignment: Alignment | None, *,
     add_revision(conn, who=who, action="alignment", pair_id=pair.id, target=target,
                  old=_alignment_text(old), new=_alignment_text(alignment))
     return True
-
-
-def pair_sample_ids(conn: Connection, pair_id: int) -> frozenset[int]:
-    return frozenset(conn.execute(select(Sample.id).where(Sample.pair_id == pair_id)).scalars())
 
 
 def _alignment_text(alignment: Alignment | None) -> str:

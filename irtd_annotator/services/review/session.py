@@ -1,62 +1,50 @@
-"""The review session: the one API the review window calls to read and change Samples.
+"""The review session: what the review window reads of Samples, and their review decisions
+and typed text.
 
-Every change is written at once, in its own transaction, with a revision entry naming the
-annotator; it returns a small ``Changes`` value the widgets refresh from. Undo is the UI
-calling the same methods with the old values, so an undo is itself saved and logged.
+Every change is one operation (services/changes.py): written at once, in its own
+transaction, with a revision entry naming the annotator; it returns a ``Changes`` value the
+widgets refresh from, whose ``undo`` is the same method with the old values read in that
+transaction, so an undo is itself saved and logged.
 """
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Sequence
 
-from sqlalchemy import Connection, Row, Select, bindparam, func, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Row, Select, bindparam, func, select
 
-from irtd_annotator.domain.errors import StoreError
-from irtd_annotator.domain.markup import MarkupError
-from irtd_annotator.domain.model import RejectReason, ReviewStatus
-from irtd_annotator.domain.warnings import BAD_MARKUP, REIMPORT_CONFLICT, drop_code
+from irtd_annotator.domain.model import RejectReason, ReviewStatus, status_label
+from irtd_annotator.domain.warnings import REIMPORT_CONFLICT, drop_code
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import PairInfo, SampleView
+from irtd_annotator.services.changes import Changes, Operation, store_errors
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review.query import QueueFilter, status_label, windowed
-from irtd_annotator.services.review.answers import (
-    AnswerContext, load_context, parse_for, write_answer,
-)
-from irtd_annotator.services.review.reads import read_pairs, read_sample
-# the store's wording of locked / read-only / not-a-database, shared with opening a project
-from irtd_annotator.store.engine import describe_db_error
+from irtd_annotator.domain.queue_filter import QueueFilter, windowed
 from irtd_annotator.store.fast_reads import Statements
 from irtd_annotator.store.queue import (
     filtered_ids, filtered_select, missing_clause, rows_before, selects, uses_fts, window_ids,
 )
+from irtd_annotator.services.review.reads import read_pairs, read_sample
+from irtd_annotator.services.review.turn_text import write_turn_text
 from irtd_annotator.store.revisions import add_revision, now_iso
-from irtd_annotator.store.schema import Pair, Revision, Sample, Shape, Turn
+from irtd_annotator.store.sample_writes import get_sample, turn_original, update_sample
+from irtd_annotator.store.samples import (
+    revisions_of, sources_with_samples, stamp as _stamp, statuses_of, tasks_present,
+)
+from irtd_annotator.store.schema import Pair, Sample
 from irtd_annotator.store.tally import has_tally, tally_by_status
 
-__all__ = ["Changes", "QueueFilter", "QueueRow", "RevisionView", "ReviewSession"]
+if TYPE_CHECKING:  # Python 3.11 has it at run time; 3.10 does not
+    from typing_extensions import Unpack
 
-_T = TypeVar("_T")
+__all__ = ["Changes", "QueueFilter", "QueueRow", "RevisionView", "ReviewSession"]
 
 # SQLite limits the number of bound parameters of one statement; batch below it.
 _BATCH = 500
 _SCAN_BATCH = 4000  # well below SQLite's 32,766 bound parameters
 _COUNTED_FILTERS = 4  # filters whose counts are kept (see ReviewSession.counts)
-
-
-def _store_errors(method: Callable[..., _T]) -> Callable[..., _T]:
-    """Turn a database failure (locked, read-only, disk full) into a StoreError to show."""
-
-    @functools.wraps(method)
-    def wrapper(self: "ReviewSession", *args: Any, **kwargs: Any) -> _T:
-        try:
-            return method(self, *args, **kwargs)
-        except DBAPIError as exc:
-            raise StoreError(describe_db_error(self.project.location, exc)) from exc
-
-    return wrapper
 
 
 @dataclass(frozen=True)
@@ -75,23 +63,6 @@ class QueueRow:
     def __post_init__(self) -> None:
         if self.id < 1:
             raise ValueError(f"sample id must be positive, got {self.id}")
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What a change touched; widgets refresh from it. Empty when nothing changed."""
-
-    sample_ids: frozenset[int] = frozenset()
-    status: bool = False
-    text: bool = False
-    geometry: bool = False
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.sample_ids, frozenset):
-            raise ValueError(f"sample_ids must be a frozenset, got {type(self.sample_ids).__name__}")
-
-    def __bool__(self) -> bool:
-        return bool(self.sample_ids)
 
 
 @dataclass(frozen=True)
@@ -122,7 +93,7 @@ class ReviewSession:
 
     # ---- reading -------------------------------------------------------------------------
 
-    @_store_errors
+    @store_errors
     def query_ids(self, flt: QueueFilter) -> list[int]:
         """The ids of the Samples the filter selects, in its order (one query).
 
@@ -145,7 +116,7 @@ class ReviewSession:
         """Whether the queue may read the filter's ids a window at a time (``window_ids``)."""
         return windowed(flt)
 
-    @_store_errors
+    @store_errors
     def window_ids(self, flt: QueueFilter, *, after: int | None, offset: int = 0,
                    limit: int) -> list[int]:
         """Up to ``limit`` ids of a windowed filter, after the id ``after`` (or from the
@@ -154,19 +125,19 @@ class ReviewSession:
             return window_ids(conn, flt, after=after, offset=offset, limit=limit,
                               dense_sources=self._dense_sources(conn, flt))
 
-    @_store_errors
+    @store_errors
     def rows_before(self, flt: QueueFilter, sample_id: int) -> int:
         """How many Samples of a windowed filter come before ``sample_id`` in its order."""
         with self.project.engine.connect() as conn:
             return rows_before(conn, flt, sample_id)
 
-    @_store_errors
+    @store_errors
     def selects(self, flt: QueueFilter, sample_id: int) -> bool:
         """Whether the filter selects the Sample."""
         with self.project.engine.connect() as conn:
             return selects(conn, flt, sample_id)
 
-    @_store_errors
+    @store_errors
     def rows(self, ids: Sequence[int]) -> dict[int, QueueRow]:
         """The queue rows of ``ids`` (unknown ids are left out), fetched in batches."""
         out: dict[int, QueueRow] = {}
@@ -178,7 +149,7 @@ class ReviewSession:
                     out[row.id] = _queue_row(row)
         return out
 
-    @_store_errors
+    @store_errors
     def counts(self, flt: QueueFilter) -> tuple[int, int]:
         """(approved, total) Samples in the filter.
 
@@ -229,33 +200,27 @@ class ReviewSession:
         every = tally_by_status(conn, statuses=flt.statuses, tasks=flt.tasks, sources=())
         return sum(kept.values()) * 10 >= sum(every.values())
 
-    @_store_errors
+    @store_errors
     def pairs_of(self, sample_ids: Sequence[int]) -> dict[int, PairInfo]:
         """The Pair of each Sample id (unknown ids left out), in one query: for read-ahead."""
         wanted = list(dict.fromkeys(int(i) for i in sample_ids))[:_BATCH]
         with self.project.engine.connect() as conn:
             return read_pairs(self._reads, conn, wanted)
 
-    @_store_errors
+    @store_errors
     def choices(self) -> dict[str, list[str]]:
         """The values the queue's filters offer: tasks and sources present, every status."""
         order = {task.value: n for n, task in enumerate(Task)}
         with self.project.engine.connect() as conn:
-            tasks = list(conn.execute(select(Sample.task).distinct()).scalars())
-            # each source present once, then one indexed probe per source for a Sample on
-            # it: never a pass over every Sample (the Pairs of a source-dataset import
-            # may have none yet)
-            present = select(Pair.source).distinct().subquery()
-            has_sample = (select(Sample.id).join(Pair, Pair.id == Sample.pair_id)
-                          .where(Pair.source == present.c.source).exists())
-            sources = list(conn.execute(select(present.c.source).where(has_sample)).scalars())
+            tasks = tasks_present(conn)
+            sources = sources_with_samples(conn)
         return {
             "task": sorted(tasks, key=lambda t: (order.get(t, len(order)), t)),
             "source": sorted(sources, key=_natural_key),
             "status": [s.value for s in ReviewStatus],
         }
 
-    @_store_errors
+    @store_errors
     def sample(self, sample_id: int) -> SampleView:
         """Everything the sample panel and the pair view show of one Sample.
 
@@ -265,7 +230,7 @@ class ReviewSession:
         with self.project.engine.connect() as conn:
             return read_sample(self._reads, conn, sample_id)
 
-    @_store_errors
+    @store_errors
     def pair_samples(self, pair_id: int) -> list[QueueRow]:
         """Every Sample of the Pair (siblings across tasks), by id."""
         with self.project.engine.connect() as conn:
@@ -274,7 +239,7 @@ class ReviewSession:
                          edited=bool(edited), warnings=warnings or "", missing=bool(missing))
                 for sid, status, task, source, rel_path, edited, warnings, missing in rows]
 
-    @_store_errors
+    @store_errors
     def next_pending(self, after_id: int | None, ids: Sequence[int]) -> int | None:
         """The first pending Sample in ``ids`` after ``after_id``, wrapping round; None if none.
 
@@ -297,10 +262,7 @@ class ReviewSession:
         with self.project.engine.connect() as conn:
             while pos < total:
                 chunk = [order[(start + k) % total] for k in range(pos, min(pos + size, total))]
-                # fetched by primary key; the status is checked here, so SQLite never walks
-                # the (much larger) status index instead
-                status = dict(conn.execute(
-                    select(Sample.id, Sample.status).where(Sample.id.in_(chunk))).all())
+                status = statuses_of(conn, chunk)
                 for sid in chunk:
                     if sid != after_id and status.get(sid) == pending:
                         return sid
@@ -308,20 +270,15 @@ class ReviewSession:
                 size = min(size * 4, _SCAN_BATCH)
         return None
 
-    @_store_errors
+    @store_errors
     def history(self, sample_id: int) -> list[RevisionView]:
         """The Sample's revisions, newest first."""
         with self.project.engine.connect() as conn:
-            result = conn.execute(
-                select(Revision.at, Revision.who, Revision.action, Revision.target,
-                       Revision.old, Revision.new)
-                .where(Revision.sample_id == sample_id).order_by(Revision.id.desc())
-            )
-            return [RevisionView(*row) for row in result]
+            return [RevisionView(*row) for row in revisions_of(conn, sample_id)]
 
     # ---- changing ------------------------------------------------------------------------
 
-    @_store_errors
+    @store_errors
     def set_status(self, sample_id: int, status: str, *, reason: str | None = None,
                    note: str | None = None) -> Changes:
         """Set the review status (and the reject reason and note, exactly as given).
@@ -337,7 +294,7 @@ class ReviewSession:
         note = note.strip() or None if note is not None else None
         at = now_iso()
         with self.project.engine.begin() as conn:
-            sample = _get_sample(conn, sample_id)
+            sample = get_sample(conn, sample_id)
             old = (sample.status, sample.reject_reason, sample.note)
             new = (new_status.value, reason, note)
             # A decision settles a re-import conflict, even one that repeats the status.
@@ -350,9 +307,8 @@ class ReviewSession:
             values: dict[str, object] = {}
             if settles:
                 values["warnings"] = drop_code(sample.warnings, REIMPORT_CONFLICT)
-            conn.execute(update(Sample).where(Sample.id == sample_id).values(
-                status=new_status.value, reject_reason=reason, note=note,
-                updated_at=at, updated_by=self.annotator, **values))
+            update_sample(conn, sample_id, status=new_status.value, reject_reason=reason,
+                          note=note, updated_at=at, updated_by=self.annotator, **values)
             add_revision(conn, who=self.annotator, action="status", sample_id=sample_id,
                          pair_id=sample.pair_id,
                          target=REIMPORT_CONFLICT if old == new else "status",
@@ -361,71 +317,36 @@ class ReviewSession:
                      for flt, was in counted.items()}
             after = _stamp(conn) if moved else (0, 0)
         self._move_counts(moved, old=sample.status, new=new_status.value, stamp=after)
-        return Changes(sample_ids=frozenset({sample_id}), status=True)
+        undo = Operation(f"{status_label(*new)} sample {sample_id}", sample_id,
+                         lambda: self.set_status(sample_id, old[0], reason=old[1], note=old[2]))
+        return Changes(sample_ids=frozenset({sample_id}), status=True, undo=undo)
 
-    @_store_errors
+    @store_errors
     def edit_turn(self, sample_id: int, idx: int, text: str) -> Changes:
         """Set the text of one Turn; an edited answer's geometry and values follow it.
 
         Text that does not parse as the task's markup (half-typed, say) is saved all the
-        same: the old geometry stays and the "bad-markup" warning says why.
+        same: the old geometry stays and the "bad-markup" warning says why. The undo puts
+        the old text back the same way.
         """
-        at = now_iso()
         with self.project.engine.begin() as conn:
-            sample = _get_sample(conn, sample_id)
-            turns = {t.idx: t for t in conn.execute(
-                select(Turn.idx, Turn.role, Turn.text, Turn.original)
-                .where(Turn.sample_id == sample_id))}
-            if idx not in turns:
-                raise LookupError(f"sample {sample_id} has no turn {idx}")
-            old_text = turns[idx].text
-            if old_text == text:
-                return Changes()
-            before = _shape_keys(conn, sample_id)
-            # Single-turn samples carry markup in their answer: it is parsed again, and a new
-            # prompt (Grounding label, offered options) re-derives the answer's values too.
-            single = sorted(turns) == [0, 1] and turns[1].role == "gpt"
-            parsed_ok = False
-            if single:
-                ctx = load_context(conn, sample_id)
-                if idx == ctx.answer_idx:
-                    parsed_ok = _try_write_answer(conn, ctx, text, who=self.annotator)
-                else:
-                    conn.execute(update(Turn).where(Turn.sample_id == sample_id, Turn.idx == idx)
-                                 .values(text=text))
-                    add_revision(conn, who=self.annotator, action="text", sample_id=sample_id,
-                                 pair_id=sample.pair_id, target=f"turn {idx}", old=old_text,
-                                 new=text, at=at)
-                    ctx = load_context(conn, sample_id)
-                    parsed_ok = _try_write_answer(conn, ctx, ctx.answer, who=self.annotator)
-            if not parsed_ok:
-                if not single or idx == 1:
-                    conn.execute(update(Turn).where(Turn.sample_id == sample_id, Turn.idx == idx)
-                                 .values(text=text))
-                    add_revision(conn, who=self.annotator, action="text", sample_id=sample_id,
-                                 pair_id=sample.pair_id, target=f"turn {idx}", old=old_text,
-                                 new=text, at=at)
-                texts = {i: (text if i == idx else t.text) for i, t in turns.items()}
-                values: dict[str, object] = {
-                    "edited": any(texts[i] != t.original for i, t in turns.items()),
-                    "updated_at": at, "updated_by": self.annotator}
-                if single:
-                    codes = [w for w in (sample.warnings or "").split("; ") if w and w != BAD_MARKUP]
-                    values["warnings"] = "; ".join([*codes, BAD_MARKUP])
-                conn.execute(update(Sample).where(Sample.id == sample_id).values(**values))
-            geometry = _shape_keys(conn, sample_id) != before
-        return Changes(sample_ids=frozenset({sample_id}), text=True, geometry=geometry)
+            old_text = write_turn_text(conn, sample_id, idx, text, who=self.annotator)
+        if old_text is None:
+            return Changes()
+        changes = Changes(sample_ids=frozenset({sample_id}), text=True,
+                          geometry=old_text.geometry)
+        undo = Operation(f"edit turn {idx} of sample {sample_id}", sample_id,
+                         lambda: self.edit_turn(sample_id, idx, old_text.text))
+        return dataclasses.replace(changes, undo=undo)
 
-    @_store_errors
+    @store_errors
     def revert_turn(self, sample_id: int, idx: int) -> Changes:
         """Put one Turn's text back to the original as imported."""
         with self.project.engine.connect() as conn:
-            original = conn.execute(select(Turn.original).where(
-                Turn.sample_id == sample_id, Turn.idx == idx)).scalar()
+            original = turn_original(conn, sample_id, idx)
         if original is None:
             raise LookupError(f"sample {sample_id} has no turn {idx}")
         return self.edit_turn(sample_id, idx, original)
-
 
     def _in_filter(self, conn: Connection, flt: QueueFilter, sample_id: int) -> bool:
         return selects(conn, flt, sample_id)
@@ -444,44 +365,13 @@ class ReviewSession:
         self._counts = kept  # the others are read again when next asked
 
 
-def _stamp(conn: Connection) -> tuple[int, int]:
-    """(last revision id, last Sample id): changes whenever the counts may have changed."""
-    revision = conn.execute(select(func.max(Revision.id))).scalar()
-    sample = conn.execute(select(func.max(Sample.id))).scalar()
-    return int(revision or 0), int(sample or 0)
-
-
-def _try_write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: str) -> bool:
-    """Write the answer with its re-derived values; False (nothing written) if it does not parse."""
-    try:
-        parse_for(ctx, text)  # write_answer parses before it writes anything; ask first
-    except (MarkupError, ValueError):
-        return False
-    write_answer(conn, ctx, text, who=who, action="text")
-    return True
-
-
-def _shape_keys(conn: Connection, sample_id: int) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in conn.execute(
-        select(Shape.kind, Shape.idx, Shape.label, Shape.space, Shape.x1, Shape.y1, Shape.x2,
-               Shape.y2, Shape.outside).where(Shape.sample_id == sample_id)
-        .order_by(Shape.kind, Shape.idx))]
-
-
-def _get_sample(conn: Connection, sample_id: int) -> Row[Any]:
-    sample = conn.execute(select(Sample).where(Sample.id == sample_id)).first()
-    if sample is None:
-        raise LookupError(f"sample {sample_id} is not in the project")
-    return sample
-
-
-def _row_select() -> Select[Any]:
+def _row_select() -> Select[Unpack[tuple[Any, ...]]]:
     return (select(Sample.id, Sample.status, Sample.task, Pair.source, Pair.rel_path,
                    Sample.edited, Sample.warnings, missing_clause().label("missing"))
             .join(Pair, Pair.id == Sample.pair_id))
 
 
-def _siblings_select() -> Select[Any]:
+def _siblings_select() -> Select[Unpack[tuple[Any, ...]]]:
     return _row_select().where(Sample.pair_id == bindparam("pair_id")).order_by(Sample.id)
 
 

@@ -225,8 +225,13 @@ class QueueDock(QDockWidget):
         self._set_model_filter(flt)
 
     def refresh(self, changes: Changes) -> None:
-        """Update the rows ``changes`` touched (re-querying only when they may move)."""
+        """Update the rows ``changes`` touched (re-querying only when they may move); after
+        an import (``changes.queue``) the choices and the whole filter are read again."""
         self._ensure_loaded()
+        if changes.queue:
+            self.fill_choices()
+            self.model.requery()
+            return
         self.model.refresh(changes, keep=self._current)
 
     def next_id(self, step: int) -> int | None:

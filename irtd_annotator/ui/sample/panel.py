@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from irtd_annotator.domain.model import ReviewStatus
+from irtd_annotator.domain.model import ReviewStatus, status_label
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import SampleView
 from irtd_annotator.ui.sample.turn_editor import TurnEditor, TurnWidget
@@ -44,16 +44,6 @@ STATUS_COLOURS = {
 # Tasks whose answers are free text and deserve a large editor.
 _LARGE_TASKS = (Task.CAPTION, Task.INSTRUCTION)
 _LARGE_TEXT = 240  # characters: a long answer of any task gets the large editor too
-
-
-def status_text(status: str, reason: str | None, note: str | None) -> str:
-    """How the status reads in the panel: ``rejected: wrong count · “note”``."""
-    text = status
-    if reason:
-        text += f": {reason}"
-    if note:
-        text += f" · “{note}”"
-    return text
 
 
 class SamplePanel(QWidget):
@@ -232,7 +222,7 @@ class SamplePanel(QWidget):
         image = view.pair.rel_path + (f"  ({', '.join(missing)})" if missing else "")
         self.image_label.setText(image)
         self.image_label.setToolTip(view.pair.ir_path or view.pair.rel_path)
-        self.status_label.setText(status_text(view.status.value, view.reject_reason, view.note))
+        self.status_label.setText(status_label(view.status.value, view.reject_reason, view.note))
         colour = STATUS_COLOURS.get(view.status.value, "#000000")
         style = f"color: {colour}; font-weight: bold;"
         if self.status_label.styleSheet() != style:  # a new style sheet restyles the label

@@ -164,10 +164,6 @@ class TurnEditor(QPlainTextEdit):
         """The store now holds ``text``; typing newer than it stays pending and will commit."""
         self._saved = text
 
-    @property
-    def saved_text(self) -> str:
-        return self._saved
-
     def has_pending(self) -> bool:
         """True when the editor holds text not yet committed."""
         return self.text() != self._saved

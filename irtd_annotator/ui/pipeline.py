@@ -1,0 +1,119 @@
+"""The one change pipeline's window half: every change the window makes runs here.
+
+``ChangeRunner.run(op)`` writes the operation (services/changes.py), pushes its undo step,
+sets the save state and emits ``changed(Changes)`` or ``failed(message)``; undo and redo run
+the same way, through the same runner. The queue, the sample panel and pair view, and the
+progress bar subscribe to ``changed`` once, in the main window's wiring, and the status bar's
+save state listens to ``save_state``, set here alone, so it can never contradict what
+happened (ADR 0018).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from irtd_annotator.domain.errors import UserError
+from irtd_annotator.services.changes import Changes, Operation
+
+__all__ = ["ChangeRunner", "SAVED", "not_saved"]
+
+SAVED = "All changes saved"
+_Write = Callable[[], Changes]
+
+
+def not_saved(reason: str) -> str:
+    """The save state after a write that failed or was refused."""
+    return f"Not saved: {reason}"
+
+
+class ChangeRunner(QObject):
+    """Runs operations: write, undo step, save state, one signal for what happened."""
+
+    changed = Signal(object)        # Changes: written (a change, its undo or redo, an import)
+    failed = Signal(str)            # why a change was not saved: for the user to read
+    save_state = Signal(str, bool)  # the status bar's save state; True when it is an error
+    revisit = Signal(int)           # after an undo/redo: the Sample it concerned, to show
+
+    def __init__(self, stack: QUndoStack, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.stack = stack
+
+    def run(self, op: Operation, *,
+            quiet: tuple[type[UserError], ...] = ()) -> Changes | None:
+        """Write ``op``; its Changes (empty when nothing changed), None when not saved.
+
+        An error of a ``quiet`` type (typing that does not parse yet, say) is raised to the
+        caller, which shows it where the user is looking; nothing was written.
+        """
+        changes = self._write(op.write, quiet=quiet)
+        if changes is not None and changes.undo is not None:
+            self.stack.push(_Step(self, op, changes.undo))
+        if changes:
+            self.changed.emit(changes)
+        return changes
+
+    def announce(self, changes: Changes) -> None:
+        """A change saved by a job off the GUI thread (an import): shown like any other."""
+        self._set_state(SAVED, False)
+        if changes:
+            self.changed.emit(changes)
+
+    def replay(self, op: Operation, *, sample_id: int | None) -> Changes | None:
+        """Run one side of an undo step (called by the stack); None when it was not saved."""
+        changes = self._write(op.write, quiet=())
+        if changes is None:
+            return None
+        if changes:
+            self.changed.emit(changes)
+        if sample_id is not None:
+            self.revisit.emit(sample_id)
+        return changes
+
+    def _write(self, write: _Write, *,
+               quiet: tuple[type[UserError], ...]) -> Changes | None:
+        try:
+            changes = write()
+        except quiet:
+            raise
+        except (UserError, LookupError) as exc:
+            self._set_state(not_saved(str(exc)), True)
+            self.failed.emit(str(exc))
+            return None
+        self._set_state(SAVED, False)
+        return changes
+
+    def _set_state(self, text: str, is_error: bool) -> None:
+        self.save_state.emit(text, is_error)
+
+
+class _Step(QUndoCommand):
+    """One saved change on the undo stack: undo runs its reverse operation, redo the change
+    again; each run hands back the operation that reverses it, read from the store then."""
+
+    def __init__(self, runner: ChangeRunner, op: Operation, undo: Operation) -> None:
+        super().__init__(op.label)
+        self._runner = runner
+        self._sample_id = op.sample_id
+        self._forward = op
+        self._back = undo
+        self._pushed = False
+
+    def redo(self) -> None:
+        if not self._pushed:
+            self._pushed = True  # the change was saved before the push
+            return
+        changes = self._runner.replay(self._forward, sample_id=self._sample_id)
+        if changes is None:
+            self.setObsolete(True)  # nothing was written; this step cannot be replayed
+        elif changes.undo is not None:
+            self._back = changes.undo
+
+    def undo(self) -> None:
+        changes = self._runner.replay(self._back, sample_id=self._sample_id)
+        if changes is None:
+            self.setObsolete(True)
+        elif changes.undo is not None:
+            self._forward = changes.undo

@@ -1,0 +1,42 @@
+"""The window's status bar: passing remarks on the left; the progress in the queue's filter,
+the save state and the reviewer on the right. The save state is written by ``show_save_state``
+alone, which listens to the change runner (ui/pipeline.py), so it says what happened."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QMainWindow
+
+from irtd_annotator.ui.pipeline import SAVED
+
+__all__ = ["WindowStatus"]
+
+REMARK_MS = 4000  # how long a passing remark stays
+_MAX_STATE = 80   # characters of the save state shown; the whole of it is the tooltip
+
+
+class WindowStatus:
+    """The labels of the window's status bar and what sets them."""
+
+    def __init__(self, window: QMainWindow, *, annotator: str) -> None:
+        self.bar = window.statusBar()
+        self.progress_label = QLabel(window)
+        self.progress_label.setObjectName("progressLabel")
+        self.save_label = QLabel(SAVED, window)
+        self.save_label.setObjectName("saveLabel")
+        self.who_label = QLabel(f"Reviewer: {annotator}", window)
+        for label in (self.progress_label, self.save_label, self.who_label):
+            label.setContentsMargins(10, 0, 10, 0)
+            self.bar.addPermanentWidget(label)
+
+    def remark(self, text: str, ms: int = REMARK_MS) -> None:
+        """A passing remark on the left."""
+        self.bar.showMessage(text, ms)
+
+    def show_progress(self, approved: int, total: int) -> None:
+        self.progress_label.setText(f"{approved:,} / {total:,} approved")
+
+    def show_save_state(self, text: str, is_error: bool) -> None:
+        """The one place the save state is set (the runner's ``save_state``)."""
+        self.save_label.setText(text if len(text) < _MAX_STATE else text[:_MAX_STATE - 3] + "…")
+        self.save_label.setToolTip(text)
+        self.save_label.setStyleSheet("color: #c62828; font-weight: bold;" if is_error else "")

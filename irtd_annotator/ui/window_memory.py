@@ -1,0 +1,71 @@
+"""What the main window remembers between runs besides its layout: the recent projects (the
+File > Open recent menu) and how the pair view shows images (display, layout, blend)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtWidgets import QMenu, QWidget
+
+from irtd_annotator.imaging.display import DisplaySettings
+from irtd_annotator.ui.pair.view import PairView
+from irtd_annotator.ui.settings import AppSettings
+
+__all__ = ["RecentMenu", "project_label", "restore_view_state", "save_view_state"]
+
+
+def project_label(location: str) -> str:
+    """How a project is named in the title and the recent list: its file name, or the URL."""
+    return Path(location).name if "://" not in location else location
+
+
+class RecentMenu(QMenu):
+    """File > Open recent: the projects opened last, numbered, and a way to forget them."""
+
+    def __init__(self, settings: AppSettings, *, open_project: Callable[[str], object],
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Open &recent", parent)
+        self.setObjectName("recentMenu")
+        self._settings = settings
+        self._open = open_project
+
+    def fill(self) -> None:
+        """Fill the menu again from the settings."""
+        self.clear()
+        recent = self._settings.recent_projects()
+        for n, location in enumerate(recent, start=1):
+            action = self.addAction(f"&{n % 10}  {project_label(location)}")
+            action.setToolTip(location)
+            action.setStatusTip(location)
+            action.triggered.connect(lambda _c=False, loc=location: self._open(loc))
+        if recent:
+            self.addSeparator()
+            self.addAction("Clear the list", self._clear)
+        self.setEnabled(bool(recent))
+
+    def _clear(self) -> None:
+        self._settings.clear_recent()
+        self.fill()
+
+
+def save_view_state(settings: AppSettings, pair_view: PairView) -> None:
+    """Remember how the pair view shows images."""
+    settings.set_view_state({
+        "display": dataclasses.asdict(pair_view.display()),
+        "layout": pair_view.layout_mode(), "blend": pair_view.blend()})
+
+
+def restore_view_state(settings: AppSettings, pair_view: PairView) -> None:
+    """Show images as remembered; settings of another version leave the defaults."""
+    state = settings.view_state()
+    try:
+        if isinstance(state.get("display"), dict):
+            pair_view.set_display(DisplaySettings(**state["display"]))
+        if isinstance(state.get("layout"), str):
+            pair_view.set_layout(state["layout"])
+        if isinstance(state.get("blend"), (int, float)):
+            pair_view.set_blend(float(state["blend"]))
+    except (TypeError, ValueError):
+        pass  # settings from another version: the defaults will do
