@@ -6,8 +6,8 @@ saves says "All changes saved" again."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import event
 
+from editing_data import sample_id, stored_answer
 from irtd_annotator.domain.model import Box
 from irtd_annotator.services.importing.sources import import_source
 from irtd_annotator.services.project import Project
@@ -23,7 +24,6 @@ from irtd_annotator.services.review.session import ReviewSession
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.pair.image_pane import ImagePane
 from irtd_annotator.ui.settings import AppSettings
-from editing_data import sample_id, stored_answer
 
 GROUNDING = "llvip-190002-grounding-0"
 LOCATION = "llvip-190002-location-0"

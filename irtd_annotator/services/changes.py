@@ -12,12 +12,14 @@ is the same kind of operation in reverse, saved and logged like any change (ADR 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
 from irtd_annotator.domain.errors import StoreError
+
 # the store's wording of locked / read-only / not-a-database, shared with opening a project
 from irtd_annotator.store.engine import describe_db_error
 
@@ -36,7 +38,7 @@ class Operation:
 
     label: str
     sample_id: int | None
-    write: Callable[[], "Changes"]
+    write: Callable[[], Changes]
 
 
 @dataclass(frozen=True)

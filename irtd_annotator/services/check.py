@@ -12,9 +12,10 @@ and the verdict says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
@@ -23,7 +24,12 @@ from sqlalchemy.exc import DBAPIError
 from irtd_annotator.domain.errors import ProjectNotFoundError, StoreError
 from irtd_annotator.store import integrity
 from irtd_annotator.store.engine import (
-    create_store_engine, current_revision, describe_db_error, head_revision, sqlite_path, store_url,
+    create_store_engine,
+    current_revision,
+    describe_db_error,
+    head_revision,
+    sqlite_path,
+    store_url,
 )
 from irtd_annotator.store.search import FTS_TABLE
 from irtd_annotator.store.tally import TALLY

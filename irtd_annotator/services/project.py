@@ -20,7 +20,7 @@ class Project:
     location: str
 
     @classmethod
-    def open(cls, target: str | Path, *, create: bool = True) -> "Project":
+    def open(cls, target: str | Path, *, create: bool = True) -> Project:
         """Open the project at a path or SQLAlchemy URL, applying pending migrations.
 
         ``create`` lets a missing or empty file become a project; only commands that make
@@ -53,7 +53,7 @@ class Project:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Project":
+    def __enter__(self) -> Project:
         return self
 
     def __exit__(self, *_exc: object) -> None:

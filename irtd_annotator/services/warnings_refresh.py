@@ -15,8 +15,9 @@ and ``apply_warnings`` (the writes).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -25,12 +26,20 @@ from irtd_annotator.domain.markup import MarkupError
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import (
-    BAD_MARKUP, OUTSIDE_IMAGE, SampleFacts, keep_codes, sample_warnings,
-)
-from irtd_annotator.services.review.answers import (
-    ANSWER_KINDS, IMAGE_SIZES_KEY, MARKER, AnswerContext, parse_for,
+    BAD_MARKUP,
+    OUTSIDE_IMAGE,
+    SampleFacts,
+    keep_codes,
+    sample_warnings,
 )
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.answers import (
+    ANSWER_KINDS,
+    IMAGE_SIZES_KEY,
+    MARKER,
+    AnswerContext,
+    parse_for,
+)
 from irtd_annotator.store import warnings as store
 from irtd_annotator.store.settings import get_setting
 

@@ -4,7 +4,8 @@ Named statements in the caller's transaction (services/review/answers.py holds t
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 

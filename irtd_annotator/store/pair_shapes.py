@@ -5,14 +5,22 @@ its Samples and the labels its source uses. Named statements in the caller's tra
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
 from irtd_annotator.store.schema import Pair, Sample, Shape
 
-__all__ = ["label_counts", "pair_row", "pair_sample_ids", "replace_markers",
-           "replace_source_boxes", "marker_rows", "source_box_rows"]
+__all__ = [
+    "label_counts",
+    "marker_rows",
+    "pair_row",
+    "pair_sample_ids",
+    "replace_markers",
+    "replace_source_boxes",
+    "source_box_rows",
+]
 
 
 def pair_row(conn: Connection, pair_id: int) -> Any:

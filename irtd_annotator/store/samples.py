@@ -3,7 +3,8 @@ stamp, statuses by id, the revision history, the tasks and sources present."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 

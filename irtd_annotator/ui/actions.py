@@ -7,14 +7,25 @@ keys (see ``TypingGuard``), so a letter typed into an answer is text, never a re
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMainWindow, QMenu,
-    QPlainTextEdit, QStyle, QTextEdit, QToolBar, QWidget,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QPlainTextEdit,
+    QStyle,
+    QTextEdit,
+    QToolBar,
+    QWidget,
 )
 
 if TYPE_CHECKING:  # for the handlers' types only: the controller does not know its actions
@@ -256,7 +267,7 @@ class TypingGuard(QObject):
                     key == Qt.Key.Key_Y and mods == Qt.KeyboardModifier.ControlModifier):
                 event.ignore()
                 return True  # the editor never sees it: the window's undo runs
-            if mods in _PLAIN_MODS and (event.text().isprintable() and event.text()
+            if mods in _PLAIN_MODS and ((event.text().isprintable() and event.text())
                                         or key in _ARROWS):
                 event.accept()
                 return True

@@ -8,20 +8,20 @@ the window's parts, not the window, so the two modules do not import each other.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QMainWindow, QMenu
 
-from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.review.session import ReviewSession
-from irtd_annotator.ui.sample.answer_editors import AnswerEditors
-from irtd_annotator.ui.sample.panel import SamplePanel
+from irtd_annotator.ui.edit_controller import EditController
 from irtd_annotator.ui.pair.edit_actions import EditActions
 from irtd_annotator.ui.pair.view import PairView
-from irtd_annotator.ui.edit_controller import EditController
 from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.review_controller import ReviewController
+from irtd_annotator.ui.sample.answer_editors import AnswerEditors
+from irtd_annotator.ui.sample.panel import SamplePanel
 
 MENU = "&Geometry"
 

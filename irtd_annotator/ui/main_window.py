@@ -8,42 +8,59 @@ change is saved at once, so closing never asks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QByteArray, QMetaObject, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow,
-                               QMessageBox, QScrollArea, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFrame,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QWidget,
+)
 
 from irtd_annotator import __version__
 from irtd_annotator.domain.errors import ProjectNotFoundError, UserError
 from irtd_annotator.services.changes import Changes
-from irtd_annotator.services.release.export import ExportOptions, recover_releases
-from irtd_annotator.services.importing.files import ImportReport
+from irtd_annotator.services.importing.report import ImportReport
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.release.export import ExportOptions, recover_releases
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from irtd_annotator.ui import dialogs
 from irtd_annotator.ui.actions import (
-    PROJECT_ACTIONS, build_actions, build_menus, build_toolbar, install_typing_guard,
-    review_handlers, shortcut_rows,
+    PROJECT_ACTIONS,
+    build_actions,
+    build_menus,
+    build_toolbar,
+    install_typing_guard,
+    review_handlers,
+    shortcut_rows,
 )
 from irtd_annotator.ui.edit_wiring import EditingUi
 from irtd_annotator.ui.jobs.export_dialog import (
-    default_release_folder, open_export_dialog, show_releases,
+    default_release_folder,
+    open_export_dialog,
+    show_releases,
 )
 from irtd_annotator.ui.jobs.export_worker import ExportRunner, start_export
-from irtd_annotator.ui.sample.history_dialog import HistoryDialog
 from irtd_annotator.ui.jobs.import_worker import ImportRunner, start_import
 from irtd_annotator.ui.pair.view import PairView
 from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
 from irtd_annotator.ui.review_controller import ReviewController
+from irtd_annotator.ui.sample.history_dialog import HistoryDialog
 from irtd_annotator.ui.sample.panel import SamplePanel
 from irtd_annotator.ui.settings import AppSettings
 from irtd_annotator.ui.status_bar import WindowStatus
 from irtd_annotator.ui.window_memory import (
-    RecentMenu, project_label, restore_view_state, save_view_state,
+    RecentMenu,
+    project_label,
+    restore_view_state,
+    save_view_state,
 )
 
 APP_NAME = "IRTD Annotator"

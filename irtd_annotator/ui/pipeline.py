@@ -10,7 +10,7 @@ happened (ADR 0018).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -18,7 +18,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.changes import Changes, Operation
 
-__all__ = ["ChangeRunner", "SAVED", "not_saved"]
+__all__ = ["SAVED", "ChangeRunner", "not_saved"]
 
 SAVED = "All changes saved"
 _Write = Callable[[], Changes]

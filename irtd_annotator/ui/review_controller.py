@@ -8,16 +8,17 @@ reports. The main window lays out and wires; this object decides what happens.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from irtd_annotator.domain.errors import UserError
-from irtd_annotator.domain.model import Box, Point, ReviewStatus
+from irtd_annotator.domain.model import Box, Point, ReviewStatus, status_label
 from irtd_annotator.domain.views import PairInfo, SampleView
-from irtd_annotator.domain.model import status_label
 from irtd_annotator.services.changes import Changes, Operation
 from irtd_annotator.services.review.session import QueueFilter, QueueRow, ReviewSession
 from irtd_annotator.ui.pipeline import ChangeRunner
@@ -271,10 +272,8 @@ class ReviewController(QObject):
     def keep_pending(self, idx: int, old: str) -> None:
         """Typing of turn ``idx`` was not saved: the editor still holds it, and marking
         ``old`` as what is stored makes it commit again on the next pause."""
-        try:
+        with contextlib.suppress(KeyError):  # the panel shows another sample by now
             self.panel.turn_editor(idx).mark_saved(old)
-        except KeyError:
-            pass
 
     def apply_changes(self, changes: Changes) -> None:
         """The runner saved a change (a decision, an edit, its undo, an import): redraw the

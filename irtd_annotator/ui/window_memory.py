@@ -4,8 +4,8 @@ File > Open recent menu) and how the pair view shows images (display, layout, bl
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtWidgets import QMenu, QWidget
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -27,20 +28,25 @@ from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.importers.input_files import check_regular_files
 from irtd_annotator.importers.paths import PathMapping
+from irtd_annotator.services.importing.pairs import PairIndex
 from irtd_annotator.services.importing.prepare import FilePlan, prepare_file
 from irtd_annotator.services.importing.reader import GatedReader, Pause
 from irtd_annotator.services.importing.report import FileReport, ImportReport, write_rejects
-from irtd_annotator.services.importing.write import PairIndex, WriteResult, write_plan
+from irtd_annotator.services.importing.write import WriteResult, write_plan
 from irtd_annotator.services.output_paths import check_output_file
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.warnings_refresh import (
-    KnownRows, WarningUpdates, apply_warnings, decide_warnings, gather_warning_facts,
+    KnownRows,
+    WarningUpdates,
+    apply_warnings,
+    decide_warnings,
+    gather_warning_facts,
 )
-from irtd_annotator.store.revisions import add_revision
 from irtd_annotator.store.bulk import bulk_writing
+from irtd_annotator.store.revisions import add_revision
 from irtd_annotator.store.search import bulk_indexing
-from irtd_annotator.store.tally import bulk_tally
 from irtd_annotator.store.settings import get_setting, set_setting
+from irtd_annotator.store.tally import bulk_tally
 from irtd_annotator.store.warnings import warned_samples
 
 # How an earlier report of rejected samples starts (CSV, or JSON Lines): one may be replaced.
@@ -168,11 +174,11 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
                 if rest else 0)
 
             def checkpoint(samples_done: int, *, _name: str = plan.name,
-                           _total: int = total) -> None:
+                           _total: int = total, _done: int = done) -> None:
                 check_cancel(f"while writing {_name}: the import was rolled back, "
                              "nothing was written")
                 if progress is not None:
-                    progress(done + samples_done, _total, f"importing {_name}")
+                    progress(_done + samples_done, _total, f"importing {_name}")
 
             result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint, known=known,
                                 who=who)

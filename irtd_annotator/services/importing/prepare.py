@@ -4,9 +4,10 @@ image and parse its answer, all before anything is written (so a bad file writes
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.file_layout import FileLayout
@@ -35,7 +36,7 @@ class PreparedSample(NamedTuple):
     answer_space: str  # CoordSpace value the geometry came in
     boxes: tuple[Box, ...]
     points: tuple[Point, ...]
-    count: int | None
+    count: int | None  # type: ignore[assignment]  # shadows tuple.count, never called here
     options: str | None
 
     @property
@@ -118,7 +119,7 @@ class _Answer(NamedTuple):
 
     boxes: tuple[Box, ...]
     points: tuple[Point, ...]
-    count: int | None
+    count: int | None  # type: ignore[assignment]  # shadows tuple.count, never called here
     options: str | None
 
 

@@ -11,11 +11,11 @@ windows (and while the writer waits for it), and pauses between samples otherwis
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Callable, Iterator, Sequence
 
 from irtd_annotator.services.importing.prepare import FilePlan
 
@@ -58,7 +58,8 @@ class GatedReader:
                 plan = prepare(path, self._pause)
             except _Stopped:
                 return
-            except BaseException as exc:  # the writer raises it when it asks for this file
+            except BaseException as exc:  # noqa: BLE001 - handed to the writer, which raises it
+                # when it asks for this file
                 future.set_exception(exc)
                 return
             future.set_result(plan)

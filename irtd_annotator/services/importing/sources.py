@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from irtd_annotator.domain.errors import BadInputError
-from irtd_annotator.domain.model import CoordSpace, Role
-from irtd_annotator.domain.templates import RuleSample, rule_based_samples
+from irtd_annotator.domain.model import Box, CoordSpace, Point, Role
 from irtd_annotator.domain.tasks import Task
+from irtd_annotator.domain.templates import RuleSample, rule_based_samples
 from irtd_annotator.imaging.probe import image_size
 from irtd_annotator.importers.llvip import LLVIP_SOURCE, LlvipPair, scan_llvip
 from irtd_annotator.services.folders import data_dir
@@ -30,12 +30,19 @@ from irtd_annotator.services.project import Project
 from irtd_annotator.store.project_file import fold_wal
 from irtd_annotator.store.revisions import add_revision
 from irtd_annotator.store.sources import (
-    OUTSIDE_IMAGE, NewSample, existing_keys, insert_pairs, insert_samples, insert_shapes,
-    pair_ids_under, pairs_with_source_boxes, shape_rows,
+    OUTSIDE_IMAGE,
+    NewSample,
+    existing_keys,
+    insert_pairs,
+    insert_samples,
+    insert_shapes,
+    pair_ids_under,
+    pairs_with_source_boxes,
+    shape_rows,
 )
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    from importlib.abc import Traversable
 
 SOURCE_KINDS = ("llvip",)
 
@@ -137,7 +144,8 @@ def _new_rule_sample(rule: RuleSample, pair: LlvipPair, pair_id: int, n: int) ->
     # points. Relationship and counting answers are a word and a number.
     boxes = rule.boxes if rule.task is Task.GROUNDING else ()
     points = rule.points if rule.task is Task.LOCATION else ()
-    outside = any(s.outside(pair.width, pair.height) for s in (*boxes, *points))
+    shapes: tuple[Box | Point, ...] = (*boxes, *points)
+    outside = any(s.outside(pair.width, pair.height) for s in shapes)
     return NewSample(
         task=rule.task, original_id=f"llvip-{pair.key}-{task_slug(rule.task)}-{n}",
         source_file=LLVIP_SOURCE, pair_id=pair_id, image=pair.rel_path,

@@ -7,16 +7,21 @@ gave new rows are read back with one query per table.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
 from irtd_annotator.domain.model import CoordSpace
-from irtd_annotator.services.importing.pairs import PairIndex, PairState, resolve_pairs
 from irtd_annotator.services.importing.merge import (
-    revision_rows, sort_samples, stored_samples, write_conflicts, write_restated,
+    revision_rows,
+    sort_samples,
+    stored_samples,
+    write_conflicts,
+    write_restated,
 )
+from irtd_annotator.services.importing.pairs import PairIndex, PairState, resolve_pairs
 from irtd_annotator.services.importing.prepare import FilePlan, PreparedSample
 from irtd_annotator.services.warnings_refresh import OPTION_TASKS, KnownRows
 from irtd_annotator.store import imports as store

@@ -14,10 +14,11 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from irtd_annotator import __version__
 from irtd_annotator.domain.errors import StoreError, UserError
@@ -25,19 +26,40 @@ from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import FORMATS as FORMATS  # the window offers them
 from irtd_annotator.services.check import ensure_sound
-from irtd_annotator.services.release.query import iter_export_chunks
-from irtd_annotator.services.release.stream import (
-    DigestSpill, InvalidSample, ReleaseFile, ReleaseStream,
-)
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.release.folder import (
-    MANIFEST_NAME, RELEASE_FORMAT, check_target, crash_point, done, fsync_dir, guarded_folders,
-    hold, leftovers, new_intent, settle, stray_folders, swap_in,
+    MANIFEST_NAME,
+    RELEASE_FORMAT,
+    check_target,
+    crash_point,
+    done,
+    fsync_dir,
+    guarded_folders,
+    hold,
+    leftovers,
+    new_intent,
+    settle,
+    stray_folders,
+    swap_in,
+)
+from irtd_annotator.services.release.query import iter_export_chunks
+from irtd_annotator.services.release.stream import (
+    DigestSpill,
+    InvalidSample,
+    ReleaseFile,
+    ReleaseStream,
 )
 from irtd_annotator.store.engine import current_revision
 from irtd_annotator.store.releases import (
-    ReleaseDiff, delete_release, drop_intent, file_layouts, intents, put_intent, record_release,
-    release_diff, release_rows,
+    ReleaseDiff,
+    delete_release,
+    drop_intent,
+    file_layouts,
+    intents,
+    put_intent,
+    record_release,
+    release_diff,
+    release_rows,
 )
 from irtd_annotator.store.revisions import now_iso
 

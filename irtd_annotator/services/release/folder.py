@@ -15,8 +15,10 @@ import os
 import shutil
 import signal
 import socket
+import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -27,11 +29,8 @@ from irtd_annotator.exporters.report import CSV_NAME, PARQUET_NAME
 from irtd_annotator.store.exports import image_path_near
 from irtd_annotator.store.settings import get_setting
 
-
-try:  # POSIX: exports hold their folders so a concurrent one never takes them for strays
+if sys.platform != "win32":  # POSIX: an export holds its folder (see ``hold``)
     import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 MANIFEST_NAME = "manifest.json"
 APPLICATION = "irtd-annotator"
@@ -135,8 +134,8 @@ def check_target(target: Path, *, force: bool, guarded: Iterable[Path] = (),
         project = Path(os.path.realpath(project_file))
         names = (project.name, f"{project.name}-wal", f"{project.name}-shm",
                  f"{project.name}-journal")
-        if (project.is_relative_to(real) or real.parent == project.parent and (
-                real.name in names or real.name.startswith(f"{project.stem}.backup-"))):
+        if (project.is_relative_to(real) or (real.parent == project.parent and (
+                real.name in names or real.name.startswith(f"{project.stem}.backup-")))):
             raise UserError(f"output folder {target} holds the project {project_file}; "
                             "choose a folder of its own for the release")
     for folder in guarded:
@@ -280,7 +279,7 @@ def hold(folder: Path) -> int | None:
     """Lock ``folder`` for this export (an advisory lock on its descriptor, which follows it
     through the renames); close the returned descriptor to let go. None where the system
     has no such locks: stray folders are then judged by their content alone."""
-    if fcntl is None:
+    if sys.platform == "win32":
         return None
     fd = os.open(folder, os.O_RDONLY)
     fcntl.flock(fd, fcntl.LOCK_EX)
@@ -289,7 +288,7 @@ def hold(folder: Path) -> int | None:
 
 def _in_use(folder: Path) -> bool:
     """True while another export (of any project, any process) holds ``folder``."""
-    if fcntl is None:
+    if sys.platform == "win32":
         return False
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -11,9 +11,10 @@ before it is exported: its answer must parse and its geometry must lie inside th
 
 from __future__ import annotations
 
+from collections.abc import Generator, Sequence
 from itertools import chain, groupby, islice
 from operator import itemgetter
-from typing import Any, Iterator, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine
 
@@ -22,7 +23,12 @@ from irtd_annotator.domain.markup import MarkupError, parse_answer
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.store.exports import (
-    EDITED, SAMPLE_ID, TASK, Rows, changed_sample_rows, export_read,
+    EDITED,
+    SAMPLE_ID,
+    TASK,
+    Rows,
+    changed_sample_rows,
+    export_read,
 )
 
 CHUNK = 2_000
@@ -63,7 +69,7 @@ class ExportChunk(NamedTuple):
 def iter_export_chunks(engine: Engine, *, statuses: Sequence[str] | None,
                        tasks: Sequence[str] = (), sources: Sequence[str] = (),
                        annotators: Sequence[str] = (), rel_paths: bool = False,
-                       chunk: int | None = None) -> Iterator[ExportChunk]:
+                       chunk: int | None = None) -> Generator[ExportChunk, None, None]:
     """Yield the Samples matching the filters, by (task, id), ``chunk`` at a time (CHUNK).
 
     ``statuses`` None means every status; ``rel_paths`` false leaves the Pair's rel_path out
@@ -189,7 +195,8 @@ def sample_problems(task: str, turns: Sequence[TurnText], *, answer_space: str,
         else:
             if parsed.count is not None and parsed.count < 0:  # a person wrote it: checked
                 problems.append(f"negative count {parsed.count}")
-            for geometry in (*parsed.boxes, *parsed.points):
+            geometries: tuple[Box | Point, ...] = (*parsed.boxes, *parsed.points)
+            for geometry in geometries:
                 problem = _outside(geometry, width, height)
                 if problem:
                     problems.append(problem)

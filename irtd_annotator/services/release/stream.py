@@ -7,21 +7,31 @@ from __future__ import annotations
 import tempfile
 from array import array
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from irtd_annotator.domain.file_layout import FileLayout
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import (
-    ReleaseFileWriter, file_sha256, release_file_name,
+    ReleaseFileWriter,
+    file_sha256,
+    release_file_name,
 )
 from irtd_annotator.exporters.report import ReviewReportWriter, edit_distance
 from irtd_annotator.services.release.query import Checked, ExportChunk
 from irtd_annotator.store.exports import (
-    IMAGE, IMAGE_AS_LIST, ORIGINAL_ID, REL_PATH, REPORT_WIDTH, SAMPLE_ID, SOURCE, TASK,
+    IMAGE,
+    IMAGE_AS_LIST,
+    ORIGINAL_ID,
+    REL_PATH,
+    REPORT_WIDTH,
+    SAMPLE_ID,
+    SOURCE,
+    TASK,
 )
 
 _TASKS = frozenset(task.value for task in Task)
@@ -78,7 +88,7 @@ class ReleaseStream:
         if self.prefix is None:
             return str(row[IMAGE])
         if not self.prefix or self.prefix.endswith("/"):
-            return self.prefix + row[REL_PATH]
+            return self.prefix + str(row[REL_PATH])
         return f"{self.prefix}/{row[REL_PATH]}"
 
     def add_chunk(self, chunk: ExportChunk) -> None:
@@ -219,7 +229,7 @@ class DigestSpill:
         self._ids.close()
         self._digests.close()
 
-    def __enter__(self) -> "DigestSpill":
+    def __enter__(self) -> DigestSpill:
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -8,25 +8,39 @@ revision entry, so an edit's undo can restore either by calling the same functio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from sqlalchemy import Connection
 
 from irtd_annotator.domain.geometry_edit import known_size
 from irtd_annotator.domain.markup import (
-    MarkupError, ParsedAnswer, format_box_answer, format_count_answer, format_location_answer,
-    format_options_answer, parse_answer, prompt_options, ref_label,
+    MarkupError,
+    ParsedAnswer,
+    format_box_answer,
+    format_count_answer,
+    format_location_answer,
+    format_options_answer,
+    parse_answer,
+    prompt_options,
+    ref_label,
 )
 from irtd_annotator.domain.model import Box, CoordSpace, Point, to_norm1000, to_pixels
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import SampleFacts, keep_codes, sample_warnings
 from irtd_annotator.store.answer_rows import (
-    answer_source, other_shapes, replace_derived_shapes, shape_count, turn_rows,
+    answer_source,
+    other_shapes,
+    replace_derived_shapes,
+    shape_count,
+    turn_rows,
 )
 from irtd_annotator.store.revisions import add_revision, now_iso
 from irtd_annotator.store.sample_writes import (
-    any_turn_edited, get_sample, set_turn_text, update_sample,
+    any_turn_edited,
+    get_sample,
+    set_turn_text,
+    update_sample,
 )
 from irtd_annotator.store.settings import get_setting
 

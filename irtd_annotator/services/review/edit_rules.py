@@ -4,8 +4,9 @@ steps shared by its operations (in the caller's transaction)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import NoResultFound
@@ -18,16 +19,34 @@ from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import BAD_MARKUP, add_code
 from irtd_annotator.services.review import pair_editing as pairs
 from irtd_annotator.services.review.answers import (
-    AnswerContext, answer_for_geometry, load_context, parse_for,
+    AnswerContext,
+    answer_for_geometry,
+    load_context,
+    parse_for,
 )
 from irtd_annotator.store.revisions import add_revision, now_iso
 from irtd_annotator.store.sample_writes import (
-    any_turn_edited, get_sample, set_turn_text, update_sample,
+    any_turn_edited,
+    get_sample,
+    set_turn_text,
+    update_sample,
 )
 
-__all__ = ["COUNT_TASKS", "EditError", "GeometrySnapshot", "InvalidAnswerError",
-           "ONE_OPTION_TASKS", "OPTION_TASKS", "ToolContext", "context_of", "geometry_text",
-           "need", "parse_or_fail", "snapshot_of", "write_unparsed"]
+__all__ = [
+    "COUNT_TASKS",
+    "ONE_OPTION_TASKS",
+    "OPTION_TASKS",
+    "EditError",
+    "GeometrySnapshot",
+    "InvalidAnswerError",
+    "ToolContext",
+    "context_of",
+    "geometry_text",
+    "need",
+    "parse_or_fail",
+    "snapshot_of",
+    "write_unparsed",
+]
 
 COUNT_TASKS = frozenset({Task.AERIAL_COUNTING, Task.PEDESTRIAN_COUNTING})
 ONE_OPTION_TASKS = frozenset({Task.RECOGNITION, Task.SCENE})

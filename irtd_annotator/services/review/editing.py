@@ -12,26 +12,41 @@ own ``undo`` redoes.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from irtd_annotator.domain.geometry_edit import Alignment, clamp_all
 from irtd_annotator.domain.markup import MarkupError
 from irtd_annotator.domain.model import Box, Point
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.services.changes import Changes, Operation, store_errors
+from irtd_annotator.services.project import Project
 from irtd_annotator.services.review import pair_editing as pairs
 from irtd_annotator.services.review.answers import (
-    GEOMETRY_TASKS, AnswerContext, answer_for_count, answer_for_options, parse_for, write_answer,
+    GEOMETRY_TASKS,
+    AnswerContext,
+    answer_for_count,
+    answer_for_options,
+    parse_for,
+    write_answer,
 )
 from irtd_annotator.services.review.edit_rules import (
-    COUNT_TASKS, ONE_OPTION_TASKS, OPTION_TASKS, EditError, GeometrySnapshot,
-    InvalidAnswerError, ToolContext, context_of, geometry_text, need, parse_or_fail,
-    snapshot_of, write_unparsed,
+    COUNT_TASKS,
+    ONE_OPTION_TASKS,
+    OPTION_TASKS,
+    EditError,
+    GeometrySnapshot,
+    InvalidAnswerError,
+    ToolContext,
+    context_of,
+    geometry_text,
+    need,
+    parse_or_fail,
+    snapshot_of,
+    write_unparsed,
 )
-from irtd_annotator.services.project import Project
-from irtd_annotator.store.fast_reads import Statements
 from irtd_annotator.services.review.reads import read_markers, read_settings, read_source_boxes
 from irtd_annotator.services.warnings_refresh import refresh_warnings
+from irtd_annotator.store.fast_reads import Statements
 from irtd_annotator.store.sample_writes import shape_keys
 
 
@@ -102,7 +117,7 @@ class AnswerEditing:
 
     def _source_of_sample(self, sample_id: int) -> str:
         with self.project.engine.connect() as conn:
-            return pairs.pair_row(conn, context_of(conn, sample_id).pair_id).source
+            return str(pairs.pair_row(conn, context_of(conn, sample_id).pair_id).source)
 
     @store_errors
     def alignment(self, pair_id: int) -> tuple[Alignment | None, bool]:

@@ -5,7 +5,8 @@ unaligned pairs (FLIR ADAS v1's RGB camera sees another field of view).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 

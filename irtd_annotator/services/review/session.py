@@ -10,28 +10,41 @@ transaction, so an undo is itself saved and logged.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, func, select
 
 from irtd_annotator.domain.model import RejectReason, ReviewStatus, status_label
-from irtd_annotator.domain.warnings import REIMPORT_CONFLICT, drop_code
+from irtd_annotator.domain.queue_filter import QueueFilter, windowed
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import PairInfo, SampleView
+from irtd_annotator.domain.warnings import REIMPORT_CONFLICT, drop_code
 from irtd_annotator.services.changes import Changes, Operation, store_errors
 from irtd_annotator.services.project import Project
-from irtd_annotator.domain.queue_filter import QueueFilter, windowed
-from irtd_annotator.store.fast_reads import Statements
-from irtd_annotator.store.queue import (
-    filtered_ids, filtered_select, missing_clause, rows_before, selects, uses_fts, window_ids,
-)
 from irtd_annotator.services.review.reads import read_pairs, read_sample
 from irtd_annotator.services.review.turn_text import write_turn_text
+from irtd_annotator.store.fast_reads import Statements
+from irtd_annotator.store.queue import (
+    filtered_ids,
+    filtered_select,
+    missing_clause,
+    rows_before,
+    selects,
+    uses_fts,
+    window_ids,
+)
 from irtd_annotator.store.revisions import add_revision, now_iso
 from irtd_annotator.store.sample_writes import get_sample, turn_original, update_sample
 from irtd_annotator.store.samples import (
-    revisions_of, sources_with_samples, stamp as _stamp, statuses_of, tasks_present,
+    revisions_of,
+    sources_with_samples,
+    statuses_of,
+    tasks_present,
+)
+from irtd_annotator.store.samples import (
+    stamp as _stamp,
 )
 from irtd_annotator.store.schema import Pair, Sample
 from irtd_annotator.store.tally import has_tally, tally_by_status
@@ -39,7 +52,7 @@ from irtd_annotator.store.tally import has_tally, tally_by_status
 if TYPE_CHECKING:  # Python 3.11 has it at run time; 3.10 does not
     from typing_extensions import Unpack
 
-__all__ = ["Changes", "QueueFilter", "QueueRow", "RevisionView", "ReviewSession"]
+__all__ = ["Changes", "QueueFilter", "QueueRow", "ReviewSession", "RevisionView"]
 
 # SQLite limits the number of bound parameters of one statement; batch below it.
 _BATCH = 500

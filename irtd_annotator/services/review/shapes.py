@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from irtd_annotator.domain.model import Box, CoordSpace, Point, to_pixels
 

@@ -10,10 +10,19 @@ from sqlalchemy import Connection
 
 from irtd_annotator.domain.markup import MarkupError
 from irtd_annotator.domain.warnings import BAD_MARKUP, add_code
-from irtd_annotator.services.review.answers import AnswerContext, load_context, parse_for, write_answer
+from irtd_annotator.services.review.answers import (
+    AnswerContext,
+    load_context,
+    parse_for,
+    write_answer,
+)
 from irtd_annotator.store.revisions import add_revision, now_iso
 from irtd_annotator.store.sample_writes import (
-    get_sample, set_turn_text, shape_keys, turns_of, update_sample,
+    get_sample,
+    set_turn_text,
+    shape_keys,
+    turns_of,
+    update_sample,
 )
 
 __all__ = ["OldText", "try_write_answer", "write_turn_text"]

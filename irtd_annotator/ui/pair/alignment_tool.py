@@ -11,7 +11,7 @@ alignment is reported once per gesture (on release; after a pause of the wheel).
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, QTimer
 from PySide6.QtGui import QMouseEvent, QTransform, QWheelEvent
@@ -107,10 +107,10 @@ class OverlayAligner(QObject):
                 if moved:
                     self._emit()
                 return True
-        elif kind == QEvent.Type.Wheel and isinstance(event, QWheelEvent):
-            if self._alt(event) and self._enabled():
-                self._scale(event)
-                return True
+        elif (kind == QEvent.Type.Wheel and isinstance(event, QWheelEvent)
+                and self._alt(event) and self._enabled()):
+            self._scale(event)
+            return True
         return False
 
     def _scale(self, event: QWheelEvent) -> None:

@@ -8,7 +8,7 @@ shape while the image has the keyboard focus (Shift: 10 px).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QSignalBlocker, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence

@@ -14,13 +14,25 @@ from typing import Protocol
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsRectItem,
-                               QGraphicsSceneContextMenuEvent, QGraphicsSceneMouseEvent,
-                               QStyleOptionGraphicsItem, QWidget)
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsRectItem,
+    QGraphicsSceneContextMenuEvent,
+    QGraphicsSceneMouseEvent,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
 from irtd_annotator.domain.model import Box, CoordSpace, Point
-from irtd_annotator.ui.pair.shape_items import (BOX_COLOUR, SHAPE_Z, WARNING_COLOUR, BoxItem, PointItem,
-                                           cosmetic_pen)
+from irtd_annotator.ui.pair.shape_items import (
+    BOX_COLOUR,
+    SHAPE_Z,
+    WARNING_COLOUR,
+    BoxItem,
+    PointItem,
+    cosmetic_pen,
+)
 
 Key = tuple[str, int]  # (layer, index); layers "sample", "point", "source", "marker"
 HANDLE_SIZE = 8.0  # screen pixels at any zoom
@@ -48,7 +60,7 @@ class ItemOwner(Protocol):
 class HandleItem(QGraphicsRectItem):
     """One of the eight resize handles of a box: a small square of constant screen size."""
 
-    def __init__(self, role: tuple[int, int], parent: "EditableBoxItem") -> None:
+    def __init__(self, role: tuple[int, int], parent: EditableBoxItem) -> None:
         half = HANDLE_SIZE / 2
         super().__init__(QRectF(-half, -half, HANDLE_SIZE, HANDLE_SIZE), parent)
         self.role = role
@@ -227,7 +239,7 @@ class EditablePointItem(PointItem):
     """A Point that can be selected and dragged; ``index`` is its place in the answer."""
 
     def __init__(self, point: Point, *, width: int | None, height: int | None, index: int,
-                 owner: ItemOwner | None, mapping: "PointMapping | None" = None) -> None:
+                 owner: ItemOwner | None, mapping: PointMapping | None = None) -> None:
         super().__init__(point, width=width, height=height)
         self.index = index
         self.owner = owner

@@ -99,8 +99,8 @@ class GeometryEditor(QObject):
             self.labels = tuple(labels)
             if self.label not in labels:
                 self.label = labels[0]
-        if self.mode == "point" and task not in (None, Task.LOCATION) or \
-                self.mode == "count" and not self._counting():
+        if (self.mode == "point" and task not in (None, Task.LOCATION)) or \
+                (self.mode == "count" and not self._counting()):
             self.set_mode("select")
         self.rebuild()
         self.images_refreshed()

@@ -7,14 +7,15 @@ users (widgets). The cache itself is locked, so reading its counters from anywhe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
-from functools import partial
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
@@ -328,10 +329,9 @@ class ImageLoader(QObject):
         if future.cancelled():
             return
         error = future.exception()
-        try:
+        # RuntimeError: the loader was deleted while this decode ran: nobody wants the result
+        with contextlib.suppress(RuntimeError):
             self._finished.emit(key, None if error else future.result(), error)
-        except RuntimeError:
-            pass  # the loader was deleted while this decode ran: nobody wants the result
 
     def _on_finished(self, key: Hashable, image: DecodedImage | None,
                      error: BaseException | None) -> None:

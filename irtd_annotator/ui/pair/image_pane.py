@@ -8,11 +8,28 @@ scroll position, and a Box in IR pixels lands on the same place in both.
 from __future__ import annotations
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import (QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap,
-                           QResizeEvent, QTransform, QWheelEvent)
-from PySide6.QtWidgets import (QFrame, QGraphicsItem, QGraphicsLineItem, QGraphicsPixmapItem,
-                               QGraphicsScene, QGraphicsView, QLabel, QStyleOptionGraphicsItem,
-                               QWidget)
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsItem,
+    QGraphicsLineItem,
+    QGraphicsPixmapItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QLabel,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
 from irtd_annotator.ui.pair.shape_items import cosmetic_pen
 
@@ -197,7 +214,7 @@ class ImagePane(QGraphicsView):
                          else QGraphicsView.DragMode.NoDrag)
 
     # ----- events
-    def wheelEvent(self, event: QWheelEvent) -> None:
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt's name)
         delta = event.angleDelta().y() or event.angleDelta().x()
         if delta == 0:
             event.ignore()
@@ -205,15 +222,15 @@ class ImagePane(QGraphicsView):
         self.wheel_zoom.emit(WHEEL_STEP ** (delta / 120.0), event.position())
         event.accept()
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
         super().mouseMoveEvent(event)
         self.hovered.emit(self.mapToScene(event.position().toPoint()))
 
-    def leaveEvent(self, event: object) -> None:
+    def leaveEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
         super().leaveEvent(event)  # type: ignore[arg-type]
         self.hovered.emit(None)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_held = True
             self._apply_drag_mode()
@@ -221,7 +238,7 @@ class ImagePane(QGraphicsView):
             return
         super().keyPressEvent(event)
 
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_held = False
             self._apply_drag_mode()
@@ -229,12 +246,12 @@ class ImagePane(QGraphicsView):
             return
         super().keyReleaseEvent(event)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self._layout_labels()
         self.resized.emit()
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         super().paintEvent(event)
         self.paint_count += 1
 
