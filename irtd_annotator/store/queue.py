@@ -7,13 +7,16 @@ SQLite).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Row,
     Select,
     and_,
+    bindparam,
     exists,
     func,
     not_,
@@ -170,3 +173,29 @@ def selects(conn: Connection, flt: QueueFilter, sample_id: int) -> bool:
     """Whether the filter selects the Sample (one lookup by primary key)."""
     query = filtered_select(flt, select(Sample.id), fts=uses_fts(conn))
     return conn.execute(query.where(Sample.id == sample_id)).first() is not None
+
+
+def row_select() -> AnySelect:
+    """The queue's columns of Samples (id, status, task, source, rel_path, edited, warnings,
+    missing), with their Pairs."""
+    return (select(Sample.id, Sample.status, Sample.task, Pair.source, Pair.rel_path,
+                   Sample.edited, Sample.warnings, missing_clause().label("missing"))
+            .join(Pair, Pair.id == Sample.pair_id))
+
+
+def siblings_select() -> AnySelect:
+    """The queue rows of one Pair's Samples (parameter ``pair_id``), in id order."""
+    return row_select().where(Sample.pair_id == bindparam("pair_id")).order_by(Sample.id)
+
+
+def rows_of(conn: Connection, ids: Sequence[int]) -> list[Row[Any]]:
+    """The queue rows of ``ids`` (unknown ids are left out); one statement, so a caller
+    batches long lists."""
+    return list(conn.execute(row_select().where(Sample.id.in_(list(ids)))))
+
+
+def status_counts(conn: Connection, flt: QueueFilter) -> dict[str, int]:
+    """Samples of the filter per status: SQLite answers from the status index, not the rows."""
+    query = filtered_select(flt, select(Sample.status, func.count(Sample.id)),
+                            fts=uses_fts(conn)).group_by(Sample.status)
+    return {status: int(n) for status, n in conn.execute(query).all()}

@@ -39,8 +39,8 @@ def project_counts(conn: Connection) -> Counts:
         for key, n in conn.execute(select(column, func.count()).group_by(column)):
             target[key] = n
     joined = select(Pair.source, func.count()).join(Sample, Sample.pair_id == Pair.id)
-    by_source: dict[str, int] = dict(conn.execute(joined.group_by(Pair.source)).tuples().all())
+    by_source: dict[str, int] = dict(conn.execute(joined.group_by(Pair.source)).all())
     by_image_query = select(image_state.label("state"), func.count()).join(
         Sample, Sample.pair_id == Pair.id).group_by("state")
-    by_image: dict[str, int] = dict(conn.execute(by_image_query).tuples().all())
+    by_image: dict[str, int] = dict(conn.execute(by_image_query).all())
     return Counts(samples, pairs, edited, by_task, by_source, by_status, by_image)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, func, select
+from sqlalchemy import Connection, Row
 
 from irtd_annotator.domain.model import RejectReason, ReviewStatus, status_label
 from irtd_annotator.domain.queue_filter import QueueFilter, windowed
@@ -28,11 +28,11 @@ from irtd_annotator.services.review.turn_text import write_turn_text
 from irtd_annotator.store.fast_reads import Statements
 from irtd_annotator.store.queue import (
     filtered_ids,
-    filtered_select,
-    missing_clause,
     rows_before,
+    rows_of,
     selects,
-    uses_fts,
+    siblings_select,
+    status_counts,
     window_ids,
 )
 from irtd_annotator.store.revisions import add_revision, now_iso
@@ -46,11 +46,10 @@ from irtd_annotator.store.samples import (
 from irtd_annotator.store.samples import (
     stamp as _stamp,
 )
-from irtd_annotator.store.schema import Pair, Sample
 from irtd_annotator.store.tally import has_tally, tally_by_status
 
 if TYPE_CHECKING:  # Python 3.11 has it at run time; 3.10 does not
-    from typing_extensions import Unpack
+    pass
 
 __all__ = ["Changes", "QueueFilter", "QueueRow", "ReviewSession", "RevisionView"]
 
@@ -158,7 +157,7 @@ class ReviewSession:
         with self.project.engine.connect() as conn:
             for start in range(0, len(wanted), _BATCH):
                 chunk = wanted[start:start + _BATCH]
-                for row in conn.execute(_row_select().where(Sample.id.in_(chunk))):
+                for row in rows_of(conn, chunk):
                     out[row.id] = _queue_row(row)
         return out
 
@@ -181,10 +180,7 @@ class ReviewSession:
             if cached is not None and cached[0] == stamp:
                 by_status = cached[1]
             else:
-                # grouped by status: SQLite answers from the status index without the rows
-                query = filtered_select(flt, select(Sample.status, func.count(Sample.id)),
-                                        fts=uses_fts(conn)).group_by(Sample.status)
-                by_status = {status: int(n) for status, n in conn.execute(query).all()}
+                by_status = status_counts(conn, flt)
                 self._keep_counts(flt, stamp, by_status)
         return by_status.get(ReviewStatus.APPROVED.value, 0), sum(by_status.values())
 
@@ -247,7 +243,7 @@ class ReviewSession:
     def pair_samples(self, pair_id: int) -> list[QueueRow]:
         """Every Sample of the Pair (siblings across tasks), by id."""
         with self.project.engine.connect() as conn:
-            rows = self._reads.rows(conn, _siblings_select, pair_id=pair_id)
+            rows = self._reads.rows(conn, siblings_select, pair_id=pair_id)
         return [QueueRow(id=sid, status=status, task=task, source=source, image=rel_path,
                          edited=bool(edited), warnings=warnings or "", missing=bool(missing))
                 for sid, status, task, source, rel_path, edited, warnings, missing in rows]
@@ -376,16 +372,6 @@ class ReviewSession:
                 by_status[new] = by_status.get(new, 0) + 1
             kept[flt] = (stamp, by_status)
         self._counts = kept  # the others are read again when next asked
-
-
-def _row_select() -> Select[Unpack[tuple[Any, ...]]]:
-    return (select(Sample.id, Sample.status, Sample.task, Pair.source, Pair.rel_path,
-                   Sample.edited, Sample.warnings, missing_clause().label("missing"))
-            .join(Pair, Pair.id == Sample.pair_id))
-
-
-def _siblings_select() -> Select[Unpack[tuple[Any, ...]]]:
-    return _row_select().where(Sample.pair_id == bindparam("pair_id")).order_by(Sample.id)
 
 
 def _queue_row(row: Row[Any]) -> QueueRow:
