@@ -204,3 +204,76 @@ def test_an_operations_undo_is_the_same_kind_of_operation_in_reverse(
             "undo", "undo", "geometry", "status", "status", "status"]  # a restore says "undo"
         assert not session.set_status(sid, "flagged", note="too dark")  # nothing to undo
         assert session.set_status(sid, "flagged", note="too dark").undo is None
+
+
+def test_an_undo_that_cannot_be_saved_stays_to_be_tried_again(window: Window) -> None:
+    """The review's case: Ctrl+Z failed on a locked store and its step was dropped, so the
+    next Ctrl+Z undid an earlier change and the failed one could never be undone."""
+    win = window.win
+    assert win.controller is not None and win.queue is not None
+    sid = win.controller.current_id
+    assert sid is not None
+
+    def status() -> str:
+        with sqlite3.connect(window.path) as conn:
+            return str(conn.execute("SELECT status FROM samples WHERE id = ?",
+                                    (sid,)).fetchone()[0])
+
+    table = win.queue.table
+    table.setFocus()
+    window.key(table, Qt.Key.Key_F)  # flag
+    window.key(table, Qt.Key.Key_A)  # approve
+    assert status() == "approved" and win.undo_stack.index() == 2
+
+    def undo() -> None:
+        window.qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+    assert "locked" in window.locked(undo)
+    assert status() == "approved" and win.undo_stack.index() == 2
+    undo()  # the lock is gone: the same step again
+    assert status() == "flagged" and win.undo_stack.index() == 1
+    undo()
+    assert status() == "pending" and win.undo_stack.index() == 0
+    window.qtbot.keyClick(table, Qt.Key.Key_Z,
+                          Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert status() == "flagged" and win.undo_stack.index() == 1
+
+
+def test_a_geometry_change_saves_pending_typing_first(window: Window) -> None:
+    """The review's case: typing left unsaved by a locked store, then an alignment change
+    once the lock was gone: "All changes saved" while the editor held text the store did not."""
+    from irtd_annotator.domain.geometry_edit import Alignment
+
+    win = window.win
+    assert win.controller is not None and win.editing_ui.controller is not None
+    with Project.open(window.path) as project:
+        loc = sample_id(project, "Location", LOCATION)
+    window.go_to(loc)
+
+    def type_text() -> None:
+        window.key(QApplication.focusWidget() or win, Qt.Key.Key_E)
+        editor = win.panel.turn_editor(1)
+        window.qtbot.waitUntil(editor.hasFocus)
+        editor.moveCursor(editor.textCursor().MoveOperation.End)
+        window.qtbot.keyClicks(editor, " Look there.")
+        window.qtbot.keyClick(editor, Qt.Key.Key_Escape)
+
+    assert "locked" in window.locked(type_text)
+    assert win.status.save_label.text().startswith("Not saved")
+    win.editing_ui.controller.edit_alignment(Alignment(dx=5.0), False)
+    with Project.open(window.path) as project:
+        stored = stored_answer(project, loc)
+    assert stored.endswith(" Look there.")
+    assert win.status.save_label.text() == "All changes saved"
+
+
+def test_opening_another_project_clears_the_last_ones_not_saved(window: Window,
+                                                                  tmp_path: Path) -> None:
+    win = window.win
+    assert win.controller is not None
+    other = tmp_path / "other.db"
+    other.write_bytes(window.path.read_bytes())
+    window.locked(lambda: win.controller.set_status("flagged") if win.controller else None)
+    assert win.status.save_label.text().startswith("Not saved")
+    assert win.open_project(str(other))
+    assert win.status.save_label.text() == "All changes saved"

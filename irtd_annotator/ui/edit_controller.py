@@ -163,7 +163,7 @@ class EditController(QObject):
             return False
         try:
             return self._edit("edit answer", lambda sid: self.editing.set_answer_text(sid, text),
-                              quiet=(InvalidAnswerError,))
+                              quiet=(InvalidAnswerError,), typing_first=False)
         except InvalidAnswerError as exc:
             if self.editors is not None:
                 self.editors.show_error(str(exc))
@@ -179,11 +179,17 @@ class EditController(QObject):
     # ---- internals -------------------------------------------------------------------------
 
     def _edit(self, what: str, fn: Callable[[int], Changes], *,
-              quiet: tuple[type[UserError], ...] = ()) -> bool:
-        """Run one edit of the Sample shown through the runner; True when something changed."""
+              quiet: tuple[type[UserError], ...] = (), typing_first: bool = True) -> bool:
+        """Run one edit of the Sample shown through the runner; True when something changed.
+
+        Typing not yet saved is saved first (its own undo step), as before a status change:
+        else "All changes saved" would show while the editor still holds unsaved text.
+        """
         view = self.view
         if view is None:
             return False
+        if typing_first and self.review is not None:
+            self.review.flush_typing()
         sid = view.id
         changes = self.runner.run(Operation(f"{what} of sample {sid}", sid, lambda: fn(sid)),
                                   quiet=quiet)

@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             self.show_error("An interrupted export could not be settled", str(exc))
         self.close_project()
+        self.runner.reset()
         key = str(project.path) if project.path is not None else project.location
         # read before the queue exists: showing its first row already updates these
         saved_filter = self.settings.project_filter(key)

@@ -55,6 +55,31 @@ class ChangeRunner(QObject):
             self.changed.emit(changes)
         return changes
 
+    def undo(self) -> None:
+        """Undo the step before the stack's index. It is written first and the stack moves
+        only once it is saved: an undo that fails (a locked store) leaves the step where it
+        is, so the next Ctrl+Z tries the same change again rather than an earlier one."""
+        step = self.stack.command(self.stack.index() - 1) if self.stack.canUndo() else None
+        if isinstance(step, _Step):
+            if step.run_back():
+                self.stack.undo()  # the step's undo() sees it has run already
+        elif self.stack.canUndo():
+            self.stack.undo()
+
+    def redo(self) -> None:
+        """Redo the step at the stack's index, the same way: written first, then moved."""
+        step = self.stack.command(self.stack.index()) if self.stack.canRedo() else None
+        if isinstance(step, _Step):
+            if step.run_forward():
+                self.stack.redo()
+        elif self.stack.canRedo():
+            self.stack.redo()
+
+    def reset(self) -> None:
+        """Another project is open: nothing of it is unsaved (a failure of the last one's
+        writes must not stay on the status bar)."""
+        self._set_state(SAVED, False)
+
     def announce(self, changes: Changes) -> None:
         """A change saved by a job off the GUI thread (an import): shown like any other."""
         self._set_state(SAVED, False)
@@ -99,21 +124,40 @@ class _Step(QUndoCommand):
         self._sample_id = op.sample_id
         self._forward = op
         self._back = undo
-        self._pushed = False
+        self._ran = True  # the change was saved before the push: the push's redo() is done
 
-    def redo(self) -> None:
-        if not self._pushed:
-            self._pushed = True  # the change was saved before the push
-            return
+    def run_forward(self) -> bool:
+        """Write the change again; False (nothing written, the step kept) when not saved."""
         changes = self._runner.replay(self._forward, sample_id=self._sample_id)
         if changes is None:
-            self.setObsolete(True)  # nothing was written; this step cannot be replayed
-        elif changes.undo is not None:
+            return False
+        if changes.undo is not None:
             self._back = changes.undo
+        self._ran = True
+        return True
 
-    def undo(self) -> None:
+    def run_back(self) -> bool:
+        """Write the reverse; False (nothing written, the step kept) when not saved."""
         changes = self._runner.replay(self._back, sample_id=self._sample_id)
         if changes is None:
-            self.setObsolete(True)
-        elif changes.undo is not None:
+            return False
+        if changes.undo is not None:
             self._forward = changes.undo
+        self._ran = True
+        return True
+
+    def redo(self) -> None:
+        # QUndoStack calls this on push and from ChangeRunner.redo after run_forward saved;
+        # a redo from elsewhere (the stack moved directly) writes here, as best it can.
+        if self._ran:
+            self._ran = False
+            return
+        self.run_forward()
+        self._ran = False
+
+    def undo(self) -> None:
+        if self._ran:
+            self._ran = False
+            return
+        self.run_back()
+        self._ran = False

@@ -269,6 +269,10 @@ class ReviewController(QObject):
         self.runner.run(Operation(f"revert turn {idx} of sample {sample_id}", sample_id,
                                   lambda: self.session.revert_turn(sample_id, idx)))
 
+    def flush_typing(self) -> None:
+        """Save the panel's typing not yet saved (before another kind of change)."""
+        self.panel.flush()
+
     def keep_pending(self, idx: int, old: str) -> None:
         """Typing of turn ``idx`` was not saved: the editor still holds it, and marking
         ``old`` as what is stored makes it commit again on the next pause."""
@@ -289,14 +293,14 @@ class ReviewController(QObject):
     def undo(self) -> None:
         self.panel.flush()
         if self.stack.canUndo():
-            self.stack.undo()
+            self.runner.undo()
         else:
             self.message.emit("Nothing to undo")
 
     def redo(self) -> None:
         self.panel.flush()
         if self.stack.canRedo():
-            self.stack.redo()
+            self.runner.redo()
         else:
             self.message.emit("Nothing to redo")
 
