@@ -128,21 +128,22 @@ class _Step(QUndoCommand):
 
     def run_forward(self) -> bool:
         """Write the change again; False (nothing written, the step kept) when not saved."""
-        changes = self._runner.replay(self._forward, sample_id=self._sample_id)
-        if changes is None:
-            return False
-        if changes.undo is not None:
-            self._back = changes.undo
-        self._ran = True
-        return True
+        return self._run(forward=True)
 
     def run_back(self) -> bool:
         """Write the reverse; False (nothing written, the step kept) when not saved."""
-        changes = self._runner.replay(self._back, sample_id=self._sample_id)
+        return self._run(forward=False)
+
+    def _run(self, *, forward: bool) -> bool:
+        changes = self._runner.replay(self._forward if forward else self._back,
+                                      sample_id=self._sample_id)
         if changes is None:
             return False
-        if changes.undo is not None:
-            self._forward = changes.undo
+        if changes.undo is not None:  # what reverses this run, read from the store then
+            if forward:
+                self._back = changes.undo
+            else:
+                self._forward = changes.undo
         self._ran = True
         return True
 
