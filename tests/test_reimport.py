@@ -263,14 +263,20 @@ def test_reimport_into_a_reviewed_llvip_source_project_leaves_it_identical(
     assert full_dump(db) == before
 
 
-def test_a_conflict_follows_the_files_turns_and_image_and_settles_after_one_import(
-        tmp_path: Path) -> None:
+def four_turn_grounding(tmp_path: Path) -> tuple[Path, Path, int]:
+    """A project of one imported Grounding sample with a follow-up exchange (4 turns): the
+    project, its Detection.json and the sample's id."""
     db = tmp_path / "p.db"
     path = tmp_path / "Detection.json"
     first = [sample("0", [flir_image(1)], GROUNDING_PROMPT, box_answer(1, 2, 3, 4),
                     "And the car?", "No car.")]
     run_import(db, [write_samples(path, first)])
-    sid = sample_id(db, "Grounding", "0")
+    return db, path, sample_id(db, "Grounding", "0")
+
+
+def test_a_conflict_follows_the_files_turns_and_image_and_settles_after_one_import(
+        tmp_path: Path) -> None:
+    db, path, sid = four_turn_grounding(tmp_path)
     with Project.open(db) as project:
         review = ReviewSession(project, annotator="Ada")
         review.set_status(sid, "approved")
@@ -303,12 +309,7 @@ def test_a_file_that_drops_a_turn_a_reviewer_edited_is_refused_and_nothing_chang
         tmp_path: Path) -> None:
     """The adversarial run's case: the new file has fewer turns, and a dropped one holds a
     reviewer's text. Before the fix the turn was deleted and the text left only in history."""
-    db = tmp_path / "p.db"
-    path = tmp_path / "Detection.json"
-    first = [sample("0", [flir_image(1)], GROUNDING_PROMPT, box_answer(1, 2, 3, 4),
-                    "And the car?", "No car.")]
-    run_import(db, [write_samples(path, first)])
-    sid = sample_id(db, "Grounding", "0")
+    db, path, sid = four_turn_grounding(tmp_path)
     with Project.open(db) as project:
         ReviewSession(project, annotator="Ada").edit_turn(sid, 3, "There is no car.")
     before = full_dump(db)
