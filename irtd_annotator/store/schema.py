@@ -60,6 +60,7 @@ class Sample(Base):
         # added in migration 0003: the queue's ids of one task or status, in id order
         Index("ix_samples_task", "task"),
         Index("ix_samples_status", "status"),
+        Index("ix_samples_decided_by_at", "decided_by", "decided_at"),  # migration 0006
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task: Mapped[str] = mapped_column(String(40))
@@ -78,6 +79,10 @@ class Sample(Base):
     warnings: Mapped[str | None] = mapped_column(Text)  # "; "-joined warning codes
     updated_at: Mapped[str | None] = mapped_column(String(40))
     updated_by: Mapped[str | None] = mapped_column(String(200))
+    # migration 0006 (ADR 0019): grows with every change; who last set the review status, when
+    version: Mapped[int] = mapped_column(Integer, server_default="0")
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[str | None] = mapped_column(String(40))
 
 
 class Turn(Base):
@@ -123,6 +128,30 @@ class Shape(Base):
     x2: Mapped[float | None] = mapped_column(Float)
     y2: Mapped[float | None] = mapped_column(Float)
     outside: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Lease(Base):
+    """A reviewer working on a Sample now: "next pending" skips it until ``until`` (0006)."""
+
+    __tablename__ = "leases"
+    sample_id: Mapped[int] = mapped_column(
+        ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True)
+    who: Mapped[str] = mapped_column(String(200))
+    session: Mapped[str] = mapped_column(String(64), index=True)  # one window or process
+    since: Mapped[str] = mapped_column(String(40))
+    until: Mapped[float] = mapped_column(Float)  # seconds since the epoch
+
+
+class Assignment(Base):
+    """A Sample in the batch a lead gave one reviewer (migration 0006)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_who_sample", "who", "sample_id"),)
+    sample_id: Mapped[int] = mapped_column(
+        ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True)
+    who: Mapped[str] = mapped_column(String(200))
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[str] = mapped_column(String(40))
 
 
 class Revision(Base):

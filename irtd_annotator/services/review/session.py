@@ -316,6 +316,10 @@ class ReviewSession:
             values: dict[str, object] = {}
             if settles:
                 values["warnings"] = drop_code(sample.warnings, REIMPORT_CONFLICT)
+            if new_status.value != old[0]:  # who decided it and when: per-reviewer progress
+                decided = new_status is not ReviewStatus.PENDING
+                values.update(decided_by=self.annotator if decided else None,
+                              decided_at=at if decided else None)
             update_sample(conn, sample_id, status=new_status.value, reject_reason=reason,
                           note=note, updated_at=at, updated_by=self.annotator, **values)
             add_revision(conn, who=self.annotator, action="status", sample_id=sample_id,
