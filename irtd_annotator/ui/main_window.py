@@ -52,6 +52,7 @@ from irtd_annotator.ui.pair.view import PairView
 from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
 from irtd_annotator.ui.review_controller import ReviewController
+from irtd_annotator.ui.reviewers import ReviewersUi
 from irtd_annotator.ui.sample.history_dialog import HistoryDialog
 from irtd_annotator.ui.sample.panel import SamplePanel
 from irtd_annotator.ui.settings import AppSettings
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
 
         self.status = WindowStatus(self, annotator=annotator)
         self.progress_label, self.save_label = self.status.progress_label, self.status.save_label
+        self.reviewers = ReviewersUi(self, annotator=annotator, menu=self.menus["&View"])
         self.runner.save_state.connect(self.status.show_save_state)
         self.runner.failed.connect(self._not_saved)
         self.pair_view.status_message.connect(self.status.remark)
@@ -186,6 +188,7 @@ class MainWindow(QMainWindow):
                                            parent=self)
         self.editing_ui.open(project, self.session, self.controller, runner=self.runner,
                              annotator=self.annotator)
+        self.reviewers.open(project)
         self._wire_project()
         self.queue.set_filter(saved_filter)
         if wanted is not None:
@@ -219,6 +222,7 @@ class MainWindow(QMainWindow):
         if self.controller is not None:
             self.controller.deleteLater()
         self.editing_ui.close()
+        self.reviewers.close()
         self.panel.clear()
         self.pair_view.show_pair(None)
         self.project.close()
@@ -247,7 +251,8 @@ class MainWindow(QMainWindow):
         self._links = [runner.changed.connect(queue.refresh),
                        runner.changed.connect(c.update_progress),
                        runner.changed.connect(c.apply_changes),
-                       runner.revisit.connect(c.go_to)]
+                       runner.revisit.connect(c.go_to),
+                       runner.changed.connect(self.reviewers.on_changed)]
 
     def _remember(self) -> None:
         self._remember_sample.stop()
