@@ -74,12 +74,19 @@ def test_counts_follow_decisions_undo_and_pending(store_target: str, tmp_path: P
         assert undo is not None
         undo.write()
         assert progress.of("Bob") == (3, 3)
+        # Bob's undo of his taking over puts Ada's decision back, hers again; his redo, his
+        taken = bob.set_status(ids[2], "rejected", reason="other").undo
+        assert _totals(progress) == {"Ada": 3, "Bob": 4} and taken is not None
+        redo = taken.write().undo
+        assert _totals(progress) == {"Ada": 4, "Bob": 3} and redo is not None
+        redo.write()
+        assert _totals(progress) == {"Ada": 3, "Bob": 4}
         ada.set_status(ids[1], "pending")
-        assert _totals(progress) == _from_revisions(project) == {"Ada": 3, "Bob": 3}
+        assert _totals(progress) == {"Ada": 2, "Bob": 4}
 
         # "today" is the local day: tomorrow none of it was today, in all stays
         tomorrow = datetime.now() + timedelta(days=1)
-        assert progress.of("Ada", now=tomorrow) == (0, 3)
+        assert progress.of("Ada", now=tomorrow) == (0, 2)
         assert {r.who: r.today for r in progress.everyone(now=tomorrow)} == {"Ada": 0, "Bob": 0}
         assert project_stats(project).reviewers == progress.everyone()
 

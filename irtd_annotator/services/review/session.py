@@ -289,11 +289,14 @@ class ReviewSession:
 
     @store_errors
     def set_status(self, sample_id: int, status: str, *, reason: str | None = None,
-                   note: str | None = None) -> Changes:
+                   note: str | None = None,
+                   decided: tuple[str | None, str | None] | None = None) -> Changes:
         """Set the review status (and the reject reason and note, exactly as given).
 
         A reason is only allowed with "rejected". Setting what is already there writes
         nothing and returns empty Changes, unless it settles a re-import conflict (ADR 0014).
+        ``decided`` (who, when) is for the undo alone: the decision it puts back keeps its
+        author and time, so the per-reviewer progress moves back too.
         """
         new_status = ReviewStatus(status)
         if reason is not None:
@@ -305,6 +308,7 @@ class ReviewSession:
         with self.project.engine.begin() as conn:
             sample = get_sample(conn, sample_id)
             old = (sample.status, sample.reject_reason, sample.note)
+            was = (sample.decided_by, sample.decided_at)
             new = (new_status.value, reason, note)
             # A decision settles a re-import conflict, even one that repeats the status.
             settles = REIMPORT_CONFLICT in (sample.warnings or "").split("; ")
@@ -316,10 +320,12 @@ class ReviewSession:
             values: dict[str, object] = {}
             if settles:
                 values["warnings"] = drop_code(sample.warnings, REIMPORT_CONFLICT)
-            if new_status.value != old[0]:  # who decided it and when: per-reviewer progress
-                decided = new_status is not ReviewStatus.PENDING
-                values.update(decided_by=self.annotator if decided else None,
-                              decided_at=at if decided else None)
+            if decided is not None:
+                values.update(decided_by=decided[0], decided_at=decided[1])
+            elif new_status.value != old[0]:  # who decided it and when: per-reviewer progress
+                deciding = new_status is not ReviewStatus.PENDING
+                values.update(decided_by=self.annotator if deciding else None,
+                              decided_at=at if deciding else None)
             update_sample(conn, sample_id, status=new_status.value, reject_reason=reason,
                           note=note, updated_at=at, updated_by=self.annotator, **values)
             add_revision(conn, who=self.annotator, action="status", sample_id=sample_id,
@@ -331,7 +337,8 @@ class ReviewSession:
             after = _stamp(conn) if moved else (0, 0)
         self._move_counts(moved, old=sample.status, new=new_status.value, stamp=after)
         undo = Operation(f"{status_label(*new)} sample {sample_id}", sample_id,
-                         lambda: self.set_status(sample_id, old[0], reason=old[1], note=old[2]))
+                         lambda: self.set_status(sample_id, old[0], reason=old[1], note=old[2],
+                                                 decided=was))
         return Changes(sample_ids=frozenset({sample_id}), status=True, undo=undo)
 
     @store_errors
