@@ -16,8 +16,7 @@ from editing_data import sample_id, stored_answer
 from irtd_annotator.services.importing.sources import import_source
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import ReviewSession
-from irtd_annotator.ui.main_window import MainWindow
-from irtd_annotator.ui.settings import AppSettings
+from test_change_pipeline import Window
 from versions_support import revisions
 
 LOCATION = "llvip-190002-location-0"
@@ -29,13 +28,8 @@ class Scene:
 
     def __init__(self, qtbot: QtBot, path: Path) -> None:
         self.qtbot = qtbot
-        self.errors: list[str] = []
-        self.win = MainWindow(AppSettings(), annotator="Ada")
-        self.win.show_error = lambda _title, message: self.errors.append(message)  # type: ignore[method-assign]
-        qtbot.addWidget(self.win)
-        self.win.show()
-        qtbot.waitExposed(self.win)
-        assert self.win.open_project(str(path)), self.errors
+        window = Window(qtbot, path)  # the window the change pipeline's tests drive
+        self.win, self.errors = window.win, window.errors
         self.bea_project = Project.open(path, create=False)
         self.bea = ReviewSession(self.bea_project, annotator="Bea")
         self.sid = sample_id(self.bea_project, "Location", LOCATION)
