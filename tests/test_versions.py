@@ -14,7 +14,15 @@ from sqlalchemy import create_engine, text
 from irtd_annotator.domain.errors import StaleSampleError
 from irtd_annotator.domain.model import Box
 from irtd_annotator.services.changes import Changes
-from versions_support import Reviewer, answer, box_answer, grounding_store, revisions
+from editing_data import first_of_kind, import_subset, released
+from versions_support import (
+    GROUNDING_SAMPLES,
+    Reviewer,
+    answer,
+    box_answer,
+    grounding_store,
+    revisions,
+)
 
 
 @pytest.fixture()
@@ -237,3 +245,18 @@ def test_two_reviewers_behind_a_held_row_lock_one_wins_one_is_refused(
     finally:
         ada.close()
         bea.close()
+
+
+def test_a_re_import_that_changed_the_sample_makes_an_open_window_stale(
+        store: tuple[str, list[int]], two: tuple[Reviewer, Reviewer], irtd_files: Path,
+        tmp_path: Path) -> None:
+    ada, _bea = two
+    sid = _sid(store)
+    ada.session.sample(sid)
+    samples = first_of_kind(released(irtd_files, "Detection.json"), count=GROUNDING_SAMPLES)
+    samples[0]["conversations"][-1]["value"] = box_answer(1, 1, 9, 9)  # the LLM's new text
+    import_subset(ada.project, tmp_path / "again", {"Detection.json": samples})
+    assert answer(ada.project, sid) == box_answer(1, 1, 9, 9)
+    with pytest.raises(StaleSampleError):
+        ada.session.edit_turn(sid, 1, box_answer(2, 2, 8, 8))
+    assert answer(ada.project, sid) == box_answer(1, 1, 9, 9)
