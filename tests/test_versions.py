@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from editing_data import first_of_kind, import_subset, released
 from irtd_annotator.domain.errors import StaleSampleError
 from irtd_annotator.domain.model import Box
 from irtd_annotator.services.changes import Changes
-from editing_data import first_of_kind, import_subset, released
 from versions_support import (
     GROUNDING_SAMPLES,
     Reviewer,
