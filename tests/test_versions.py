@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from editing_data import first_of_kind, import_subset, released
-from irtd_annotator.domain.errors import StaleSampleError
+from irtd_annotator.domain.errors import StaleSampleError, UserError
+from irtd_annotator.domain.geometry_edit import Alignment
 from irtd_annotator.domain.model import Box
 from irtd_annotator.services.changes import Changes
+from irtd_annotator.store.schema import Revision
 from versions_support import (
     GROUNDING_SAMPLES,
     Reviewer,
@@ -260,3 +262,27 @@ def test_a_re_import_that_changed_the_sample_makes_an_open_window_stale(
     with pytest.raises(StaleSampleError):
         ada.session.edit_turn(sid, 1, box_answer(2, 2, 8, 8))
     assert answer(ada.project, sid) == box_answer(1, 1, 9, 9)
+
+
+def test_an_alignment_claims_no_sample_and_its_undo_is_refused_once_realigned(
+        store: tuple[str, list[int]], two: tuple[Reviewer, Reviewer]) -> None:
+    ada, bea = two
+    sid = _sid(store)
+    pair = ada.session.sample(sid).pair
+    bea.session.sample(sid)
+    aligned = ada.editing.set_alignment(pair.id, Alignment(dx=5.0))
+    bea.session.set_status(sid, "approved")  # an alignment is no Sample's content: not stale
+    realigned = bea.editing.set_alignment(pair.id, Alignment(dx=9.0))
+    assert aligned.undo is not None and realigned.undo is not None
+    with pytest.raises(UserError, match=f"alignment of {pair.source} was changed by someone"):
+        aligned.undo.write()
+    assert ada.editing.alignment(pair.id)[0] == Alignment(dx=9.0)
+    with ada.project.engine.connect() as conn:
+        olds = [r.old for r in conn.execute(select(Revision).where(
+            Revision.action == "alignment").order_by(Revision.id))]
+    assert olds == ["none", "dx 5, dy 0, scale 1"]  # each replaced exactly what was stored
+    redo = realigned.undo.write()  # Bea's own undo: Ada's alignment back
+    assert ada.editing.alignment(pair.id)[0] == Alignment(dx=5.0)
+    assert redo.undo is not None
+    redo.undo.write()
+    assert ada.editing.alignment(pair.id)[0] == Alignment(dx=9.0)

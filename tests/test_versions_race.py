@@ -1,5 +1,6 @@
-"""Reviewers racing on a few Samples (issue 12 item 2): whatever the interleaving, every
-revision records exactly the value it replaced and the final state is the last revision's."""
+"""Reviewers racing on a few Samples (issue 12 item 2): decisions, typed text, boxes and undos
+of their own last change, seen first or not. Whatever the interleaving, every revision records
+exactly the value it replaced and the final state is the last revision's."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from irtd_annotator.domain.errors import StaleSampleError
 from irtd_annotator.domain.model import Box, RejectReason, status_label
+from irtd_annotator.services.changes import Changes
 from versions_support import Reviewer, answer, box_answer, grounding_store, revisions
 
 REVIEWERS = 3
@@ -19,22 +21,28 @@ SAMPLES = 3
 def _work(reviewer: Reviewer, ids: list[int], seed: int, start: threading.Barrier,
           tally: dict[str, int], errors: list[str]) -> None:
     rng = random.Random(seed)
+    last: Changes | None = None  # the reviewer's last saved change: Ctrl+Z undoes it
     start.wait()
     for _ in range(OPERATIONS):
         sid = rng.choice(ids)
         if rng.random() < 0.7:  # look at it first, as a window does; else write unseen
             reviewer.session.sample(sid)
-        kind = rng.choice(("status", "text", "box"))
+        kind = rng.choice(("status", "text", "box", "undo"))
         x, y = rng.randrange(0, 500), rng.randrange(0, 400)
         try:
-            if kind == "status":
+            if kind == "undo":
+                if last is None or last.undo is None:
+                    tally["saved"] += 1  # nothing to undo: nothing to lose either
+                    continue
+                last = last.undo.write()  # its undo is then the redo
+            elif kind == "status":
                 status = rng.choice(("approved", "rejected", "flagged", "pending"))
                 reason = RejectReason.WRONG_GEOMETRY.value if status == "rejected" else None
-                reviewer.session.set_status(sid, status, reason=reason)
+                last = reviewer.session.set_status(sid, status, reason=reason)
             elif kind == "text":
-                reviewer.session.edit_turn(sid, 1, box_answer(x, y, x + 20, y + 30))
+                last = reviewer.session.edit_turn(sid, 1, box_answer(x, y, x + 20, y + 30))
             else:
-                reviewer.editing.set_boxes(sid, [Box(x, y, x + 40, y + 50, "person")])
+                last = reviewer.editing.set_boxes(sid, [Box(x, y, x + 40, y + 50, "person")])
             tally["saved"] += 1
         except StaleSampleError:
             tally["refused"] += 1
