@@ -15,7 +15,8 @@ from pytestqt.qtbot import QtBot
 from editing_data import sample_id, stored_answer
 from irtd_annotator.services.importing.sources import import_source
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review.session import ReviewSession
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession
+from irtd_annotator.ui.sample.panel import SamplePanel
 from test_change_pipeline import Window
 from versions_support import revisions
 
@@ -140,3 +141,32 @@ def test_ctrl_z_across_another_reviewers_change_is_refused_then_the_own_chain_un
     assert "the undo was not saved" in scene.errors[-1] and "by Bea" in scene.errors[-1]
     assert win.panel.status_label.text() == "approved"  # shown as it is now
     assert win.undo_stack.canUndo()  # the step stays, to be tried again
+
+
+def test_typing_not_yet_saved_over_a_turn_changed_meanwhile_is_offered_not_saved_over(
+        qtbot: QtBot, session: ReviewSession) -> None:
+    """The panel shown again (after an import, say) while its typing waits for the pause:
+    had another reviewer changed that turn, the typing would be saved over their text."""
+    panel = SamplePanel(idle_ms=60_000)  # the typing stays uncommitted for the test
+    qtbot.addWidget(panel)
+    panel.show()
+    sid = session.query_ids(QueueFilter())[0]
+    view = session.sample(sid)
+    panel.show_sample(view, [])
+    editor = panel.turn_editor(1)
+    original = editor.text()
+    editor.setFocus()
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(editor, " Typed.")
+    committed: list[tuple[int, int, str, str]] = []
+    panel.text_committed.connect(lambda *args: committed.append(args))
+    bea = ReviewSession(session.project, annotator="Bea")
+    bea.edit_turn(sid, 1, original + " Bea's.")
+    panel.show_sample(session.sample(sid), [])  # the same Sample, shown again
+    assert editor.text() == original + " Bea's."
+    assert panel.unsaved_bar.isVisible()
+    assert panel.unsaved_bar.label.toolTip() == original + " Typed."
+    editor.clearFocus()  # leaving the editor commits typing: there is none any more
+    assert committed == []
+    qtbot.mouseClick(panel.unsaved_bar.apply_button, Qt.MouseButton.LeftButton)
+    assert committed == [(sid, 1, original + " Bea's.", original + " Typed.")]

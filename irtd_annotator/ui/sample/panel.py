@@ -263,7 +263,9 @@ class SamplePanel(QWidget):
                 all(t.large == (large_task or _long(v.text)) for t, v in zip(self._turns, view.turns)
                     if t.role == "gpt"):
             for widget, turn in zip(self._turns, view.turns):
-                widget.update_turn(turn, same_sample=same)
+                displaced = widget.update_turn(turn, same_sample=same)
+                if displaced is not None:  # typed over a text changed meanwhile: kept
+                    self.unsaved_bar.offer(view.id, turn.idx, displaced)
             return
         self._clear_turns()
         for turn in view.turns:
