@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class UserError(Exception):
     """An error caused by input or environment, shown to people as a message, never a traceback."""
@@ -30,3 +32,34 @@ class StoreError(UserError):
 
 class ProjectNotFoundError(StoreError):
     """The project path does not exist."""
+
+
+class StaleSampleError(UserError):
+    """A change refused because someone else changed the Sample after the reviewer saw it.
+
+    Nothing was written; the message names the Sample, who changed it and when (local time),
+    and says the Sample is shown again as it is now (ADR 0019).
+    """
+
+    def __init__(self, sample_id: int, *, who: str | None, at: str | None,
+                 undo: bool = False) -> None:
+        self.sample_id = sample_id
+        self.who = who
+        self.at = at
+        by = f" by {who}" if who else ""
+        when = f" at {short_local_time(at)}" if at else ""
+        what = "the undo was" if undo else "your change was"
+        super().__init__(f"Sample {sample_id} was changed{by}{when} since you saw it: {what} "
+                         "not saved; the sample is shown again as it is now.")
+
+
+def short_local_time(at: str) -> str:
+    """An ISO-8601 UTC time as the reviewer reads it: local "14:03", with the date when it is
+    not today; the text itself when it is not a time."""
+    try:
+        moment = datetime.fromisoformat(at).astimezone()
+    except ValueError:
+        return at
+    if moment.date() == datetime.now().astimezone().date():
+        return moment.strftime("%H:%M")
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -57,3 +57,4 @@ class SampleView:
     warnings: tuple[str, ...] = ()
     count: int | None = None
     options: tuple[str, ...] = field(default=())
+    version: int = 0  # the store's version of the Sample when read (ADR 0019)

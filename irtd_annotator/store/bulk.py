@@ -75,12 +75,14 @@ def insert_rows(conn: Connection, table: Table | Any, columns: tuple[str, ...],
         conn.exec_driver_sql(compiled.string, [dict(zip(columns, row)) for row in rows])
 
 
-def bulk_update(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """UPDATE rows by ``id`` with one executemany; every row has the same keys."""
+def bulk_update(conn: Connection, table: Any, rows: list[dict[str, Any]], *,
+                also: dict[str, Any] | None = None) -> None:
+    """UPDATE rows by ``id`` with one executemany; every row has the same keys. ``also``:
+    values (expressions) set in every row besides."""
     # Bound names must differ from column names in an UPDATE's SET clause: prefix them.
     keys = [k for k in rows[0] if k != "id"]
     statement = update(table).where(table.c.id == bindparam("p_id")).values(
-        {k: bindparam(f"p_{k}") for k in keys})
+        {**{k: bindparam(f"p_{k}") for k in keys}, **(also or {})})
     conn.execute(statement, [{f"p_{k}": v for k, v in row.items()} for row in rows])
 
 

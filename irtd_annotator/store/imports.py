@@ -91,8 +91,10 @@ def insert_samples(conn: Connection, rows: list[Row]) -> list[int]:
 
 
 def update_samples(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Change Samples by ``id``; every row has the same keys (columns of SAMPLE_COLUMNS)."""
-    bulk_update(conn, Sample.__table__, rows)
+    """Change Samples by ``id``; every row has the same keys (columns of SAMPLE_COLUMNS).
+    Each one's version moves on: a reviewer who saw it before the re-import is refused, not
+    allowed to write over the new text unseen (ADR 0019)."""
+    bulk_update(conn, Sample.__table__, rows, also={"version": Sample.version + 1})
 
 
 def delete_turns_and_shapes(conn: Connection, sample_ids: list[int]) -> None:

@@ -23,3 +23,10 @@ def set_setting(conn: Connection, key: str, value: Any) -> None:
         conn.execute(insert(Setting).values(key=key, value=text))
     else:
         conn.execute(update(Setting).where(Setting.key == key).values(value=text))
+
+
+def lock_setting(conn: Connection, key: str) -> None:
+    """Take the write lock on the setting's row before reading it (an update that changes
+    nothing: PostgreSQL locks the row, SQLite's driver begins the write transaction here).
+    A setting not stored yet has no row to lock; its first writers race on the insert."""
+    conn.execute(update(Setting).where(Setting.key == key).values(value=Setting.value))

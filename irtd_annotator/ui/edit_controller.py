@@ -155,7 +155,7 @@ class EditController(QObject):
         if not markup or review.leaving_sample:
             review.commit_text(sample_id, idx, old, new)
         elif not self.set_answer_text(new):
-            review.keep_pending(idx, old)  # committed again on the next pause
+            review.text_not_saved(sample_id, idx, old, new)  # pending, or kept if stale
 
     def set_answer_text(self, text: str) -> bool:
         """Typed answer text: saved when it parses; else the reason is shown, nothing saved."""

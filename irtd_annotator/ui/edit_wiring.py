@@ -59,7 +59,9 @@ class EditingUi:
         self.close()
         window = self.window
         controller = EditController(
-            AnswerEditing(project, annotator=annotator), session, pair_view=self.pair_view,
+            # one record of what the window saw, shared with the review session (ADR 0019)
+            AnswerEditing(project, annotator=annotator, seen=session.seen), session,
+            pair_view=self.pair_view,
             runner=runner, editors=self.editors, review=review, parent=window)
         controller.error.connect(self.on_error)
         controller.message.connect(lambda text: window.statusBar().showMessage(text, 4000))

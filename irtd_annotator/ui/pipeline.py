@@ -15,7 +15,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.errors import StaleSampleError, UserError
 from irtd_annotator.services.changes import Changes, Operation
 
 __all__ = ["SAVED", "ChangeRunner", "not_saved"]
@@ -36,10 +36,14 @@ class ChangeRunner(QObject):
     failed = Signal(str)            # why a change was not saved: for the user to read
     save_state = Signal(str, bool)  # the status bar's save state; True when it is an error
     revisit = Signal(int)           # after an undo/redo: the Sample it concerned, to show
+    stale = Signal(int)             # a write refused: someone changed this Sample meanwhile
 
     def __init__(self, stack: QUndoStack, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.stack = stack
+        # why the last write was not saved (None when it was): a stale refusal asks the
+        # caller to keep what the reviewer typed
+        self.refusal: UserError | LookupError | None = None
 
     def run(self, op: Operation, *,
             quiet: tuple[type[UserError], ...] = ()) -> Changes | None:
@@ -99,13 +103,17 @@ class ChangeRunner(QObject):
 
     def _write(self, write: _Write, *,
                quiet: tuple[type[UserError], ...]) -> Changes | None:
+        self.refusal = None
         try:
             changes = write()
         except quiet:
             raise
         except (UserError, LookupError) as exc:
+            self.refusal = exc
             self._set_state(not_saved(str(exc)), True)
             self.failed.emit(str(exc))
+            if isinstance(exc, StaleSampleError):  # the window shows it as it is now
+                self.stale.emit(exc.sample_id)
             return None
         self._set_state(SAVED, False)
         return changes

@@ -16,7 +16,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.errors import StaleSampleError, UserError
 from irtd_annotator.domain.model import Box, Point, ReviewStatus, status_label
 from irtd_annotator.domain.views import PairInfo, SampleView
 from irtd_annotator.services.changes import Changes, Operation
@@ -42,6 +42,7 @@ class PanelLike(Protocol):
     def flush(self) -> None: ...
     def clear(self) -> None: ...
     def turn_editor(self, idx: int) -> TurnEditorLike: ...
+    def offer_unsaved(self, sample_id: int, idx: int, text: str) -> None: ...
 
 
 class TurnEditorLike(Protocol):
@@ -77,6 +78,7 @@ class ReviewController(QObject):
         self.view: SampleView | None = None
         self._switching = False
         self._reshowing = True
+        runner.stale.connect(self.reload_stale)
 
     # ---- showing ---------------------------------------------------------------------------
 
@@ -257,7 +259,7 @@ class ReviewController(QObject):
         finally:
             self._reshowing = True
         if changes is None:
-            self.keep_pending(idx, old)
+            self.text_not_saved(sample_id, idx, old, new)
 
     def revert_turn(self, sample_id: int, idx: int) -> None:
         """Put a turn back to its original text (undoable like an edit)."""
@@ -272,6 +274,20 @@ class ReviewController(QObject):
     def flush_typing(self) -> None:
         """Save the panel's typing not yet saved (before another kind of change)."""
         self.panel.flush()
+
+    def text_not_saved(self, sample_id: int, idx: int, old: str, new: str) -> None:
+        """Typing was not saved. Refused as stale: the panel shows the Sample as it is now
+        and keeps the typing to apply again; else (a locked store) it stays pending."""
+        if isinstance(self.runner.refusal, StaleSampleError):
+            self.panel.offer_unsaved(sample_id, idx, new)
+        else:
+            self.keep_pending(idx, old)
+
+    def reload_stale(self, _sample_id: int) -> None:
+        """A change was refused because someone changed a Sample meanwhile: show the Sample
+        (its Pair's source boxes and markers too) as it is now, and expect that from now on."""
+        if not self._switching:  # when leaving it, the next Sample is about to show anyway
+            self._reshow(Changes(geometry=True))
 
     def keep_pending(self, idx: int, old: str) -> None:
         """Typing of turn ``idx`` was not saved: the editor still holds it, and marking

@@ -7,12 +7,20 @@ the edit, formatted exactly as IR-TD's released files (services/answers.py), so 
 stays in the release format. A change's ``undo`` restores the ``GeometrySnapshot`` read in
 its transaction before it wrote (answer, source boxes, markers): one transaction too, whose
 own ``undo`` redoes.
+
+Each transaction first claims the Samples it writes (``seen.py``, ADR 0019): the Sample, or
+every Sample of the Pair when its source boxes change; a Sample changed by someone else since
+the window saw it is refused. The alignment is a setting, not a Sample: its row is locked
+instead, and its undo puts the old value back only while the stored one is still its own.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+
+from sqlalchemy import Connection
 
 from irtd_annotator.domain.geometry_edit import Alignment, clamp_all
 from irtd_annotator.domain.markup import MarkupError
@@ -45,19 +53,23 @@ from irtd_annotator.services.review.edit_rules import (
     write_unparsed,
 )
 from irtd_annotator.services.review.reads import read_markers, read_settings, read_source_boxes
+from irtd_annotator.services.review.seen import Claim, SeenVersions, Versions
 from irtd_annotator.services.warnings_refresh import refresh_warnings
 from irtd_annotator.store.fast_reads import Statements
-from irtd_annotator.store.sample_writes import shape_keys
+from irtd_annotator.store.sample_writes import get_sample, shape_keys
 
 
 class AnswerEditing:
     """Changes the geometry and answers of one project's Samples on behalf of one annotator."""
 
-    def __init__(self, project: Project, *, annotator: str) -> None:
+    def __init__(self, project: Project, *, annotator: str,
+                 seen: SeenVersions | None = None) -> None:
         if not annotator.strip():
             raise ValueError("the annotator's name must not be empty")
         self.project = project
         self.annotator = annotator.strip()
+        # the versions the window showed and wrote: its ReviewSession's, shared
+        self.seen = seen if seen is not None else SeenVersions()
         # Label vocabulary per source: counting every shape of a source takes ~0.4 s at IR-TD's
         # size and the window asks for it on every sample shown, so it is read once and kept
         # up to date with the labels this session writes.
@@ -224,35 +236,42 @@ class AnswerEditing:
     @store_errors
     def set_markers(self, sample_id: int, markers: Sequence[Point]) -> Changes:
         """Replace the click-to-count markers; the count-vs-markers warning follows."""
-        with self.project.engine.begin() as conn:
+        with self._writing([sample_id]) as claim:
+            conn = claim.conn
             ctx = context_of(conn, sample_id)
             before = snapshot_of(conn, ctx)
             if not pairs.write_markers(conn, sample_id, ctx.pair_id, markers, who=self.annotator):
-                return Changes()
+                return claim.unchanged()
             refresh_warnings(conn, pair_ids=[ctx.pair_id])
         return self._undoable(Changes(sample_ids=frozenset({sample_id}), geometry=True),
-                              f"place markers of sample {sample_id}", before)
+                              f"place markers of sample {sample_id}", before, claim)
 
     @store_errors
-    def set_pair_boxes(self, pair_id: int, boxes: Sequence[Box]) -> Changes:
-        """Replace the source dataset's own boxes on a Pair (pixels of the IR image)."""
-        with self.project.engine.begin() as conn:
+    def set_pair_boxes(self, pair_id: int, boxes: Sequence[Box], *,
+                       undoing: Versions | None = None) -> Changes:
+        """Replace the source dataset's own boxes on a Pair (pixels of the IR image): a
+        change of every Sample of the Pair, all claimed. ``undoing``: see ``seen.py``."""
+        with self._writing(lambda conn: pairs.pair_sample_ids(conn, pair_id),
+                           undoing=undoing) as claim:
+            conn = claim.conn
             pair = pairs.pair_row(conn, pair_id)
             old = pairs.read_pair_boxes(conn, pair_id)
             if not pairs.write_pair_boxes(conn, pair, boxes, who=self.annotator):
-                return Changes()
-            self._remember_labels(pair.source, boxes)
+                return claim.unchanged()
             refresh_warnings(conn, pair_ids=[pair_id])
             ids = pairs.pair_sample_ids(conn, pair_id)
+        self._remember_labels(pair.source, boxes)
+        made = claim.versions
         undo = Operation(f"edit source boxes of pair {pair_id}", min(ids, default=None),
-                         lambda: self.set_pair_boxes(pair_id, old))
+                         lambda: self.set_pair_boxes(pair_id, old, undoing=made))
         return Changes(sample_ids=ids, geometry=True, undo=undo)
 
     @store_errors
     def clamp_to_image(self, sample_id: int) -> Changes:
         """Cut the Sample's boxes (and move its points) onto the image, and its Pair's source
         boxes too: one step. Empty Changes when nothing lies outside."""
-        with self.project.engine.begin() as conn:
+        with self._writing(lambda conn: self._pair_samples_of(conn, sample_id)) as claim:
+            conn = claim.conn
             ctx = context_of(conn, sample_id)
             before = snapshot_of(conn, ctx)
             pair = pairs.pair_row(conn, ctx.pair_id)
@@ -274,16 +293,28 @@ class AnswerEditing:
             clamped, _ = clamp_all(source, (), width=width, height=height)
             if pairs.write_pair_boxes(conn, pair, clamped, who=self.annotator):
                 changed |= pairs.pair_sample_ids(conn, pair.id)
-            if changed:
-                refresh_warnings(conn, pair_ids=[pair.id])
+            if not changed:
+                return claim.unchanged()
+            refresh_warnings(conn, pair_ids=[pair.id])
         return self._undoable(Changes(sample_ids=frozenset(changed), text=sample_id in changed,
                                       geometry=bool(changed)),
-                              f"clamp to image of sample {sample_id}", before)
+                              f"clamp to image of sample {sample_id}", before, claim)
 
     @store_errors
-    def restore(self, snap: GeometrySnapshot) -> Changes:
-        """Put back what a snapshot holds (undo and redo of geometry and answer edits)."""
-        with self.project.engine.begin() as conn:
+    def restore(self, snap: GeometrySnapshot, *, undoing: Versions | None = None) -> Changes:
+        """Put back what a snapshot holds (undo and redo of geometry and answer edits).
+
+        An undo claims the Samples its change claimed (``undoing``, see ``seen.py``): had
+        someone changed the Pair's source boxes since, the Sample's version would tell. Without
+        it every Sample of the Pair is claimed, as the source boxes may be written.
+        """
+        def claimed(conn: Connection) -> Iterable[int]:
+            if undoing is not None:
+                return {snap.sample_id, *undoing}
+            return pairs.pair_sample_ids(conn, snap.pair_id) | {snap.sample_id}
+
+        with self._writing(claimed, undoing=undoing) as claim:
+            conn = claim.conn
             ctx = context_of(conn, snap.sample_id)
             before = snapshot_of(conn, ctx)
             touched: set[int] = set()
@@ -299,26 +330,36 @@ class AnswerEditing:
             pair = pairs.pair_row(conn, snap.pair_id)
             if pairs.write_pair_boxes(conn, pair, snap.pair_boxes, who=self.annotator):
                 touched |= pairs.pair_sample_ids(conn, snap.pair_id)
-            if touched:
-                refresh_warnings(conn, pair_ids=[snap.pair_id])
+            if not touched:
+                return claim.unchanged()
+            refresh_warnings(conn, pair_ids=[snap.pair_id])
         return self._undoable(Changes(sample_ids=frozenset(touched),
                                       text=snap.sample_id in touched, geometry=bool(touched)),
-                              f"edit of sample {snap.sample_id}", before)
+                              f"edit of sample {snap.sample_id}", before, claim)
 
     @store_errors
     def set_alignment(self, pair_id: int, alignment: Alignment | None, *,
-                      per_pair: bool = False) -> Changes:
+                      per_pair: bool = False,
+                      replacing: tuple[Alignment | None] | None = None) -> Changes:
         """Store where the infrared image lies on the visible one, for the Pair's whole source
-        (default) or this Pair only; None removes it."""
+        (default) or this Pair only; None removes it.
+
+        A setting, not a Sample's content: no Sample is claimed (a colleague on a sibling
+        Sample is not refused for it); the setting's row is locked first instead, so the
+        revision's old value is exact. ``replacing`` (an undo or redo): (the value this must
+        still find stored,), else it is refused, as someone else aligned it since.
+        """
         with self.project.engine.begin() as conn:
             pair = pairs.pair_row(conn, pair_id)
-            old = pairs.stored_alignment(conn, pair, per_pair=per_pair)
+            old = pairs.locked_alignment(conn, pair, per_pair=per_pair, replacing=replacing)
             if not pairs.write_alignment(conn, pair, alignment, per_pair=per_pair,
                                          who=self.annotator):
                 return Changes()
+            now = pairs.stored_alignment(conn, pair, per_pair=per_pair)  # as stored: rounded
             ids = pairs.pair_sample_ids(conn, pair_id)
         undo = Operation(f"align pair {pair_id}", min(ids, default=None),
-                         lambda: self.set_alignment(pair_id, old, per_pair=per_pair))
+                         lambda: self.set_alignment(pair_id, old, per_pair=per_pair,
+                                                    replacing=(now,)))
         return Changes(sample_ids=ids, geometry=True, undo=undo)
 
     # ---- internals -------------------------------------------------------------------------
@@ -327,18 +368,19 @@ class AnswerEditing:
     def _edit(self, sample_id: int, action: str, make_text: Callable[[AnswerContext], str], *,
               markers: Sequence[Point] | None = None) -> Changes:
         label = f"{action} of sample {sample_id}"
-        with self.project.engine.begin() as conn:
+        with self._writing([sample_id]) as claim:
+            conn = claim.conn
             ctx = context_of(conn, sample_id)
             text = make_text(ctx)
             before = snapshot_of(conn, ctx)
             marked = markers is not None and pairs.write_markers(
                 conn, sample_id, ctx.pair_id, markers, who=self.annotator)
             if text == ctx.answer:
-                if marked:
-                    refresh_warnings(conn, pair_ids=[ctx.pair_id])
-                    return self._undoable(Changes(sample_ids=frozenset({sample_id}),
-                                                  geometry=True), label, before)
-                return Changes()
+                if not marked:
+                    return claim.unchanged()
+                refresh_warnings(conn, pair_ids=[ctx.pair_id])
+                return self._undoable(Changes(sample_ids=frozenset({sample_id}),
+                                              geometry=True), label, before, claim)
             keys = shape_keys(conn, sample_id)
             try:
                 write_answer(conn, ctx, text, who=self.annotator, action=action)
@@ -348,14 +390,25 @@ class AnswerEditing:
                 raise EditError(f"sample {sample_id}: {exc}") from None
             geometry = marked or shape_keys(conn, sample_id) != keys
         return self._undoable(Changes(sample_ids=frozenset({sample_id}), text=True,
-                                      geometry=geometry), label, before)
+                                      geometry=geometry), label, before, claim)
 
-    def _undoable(self, changes: Changes, label: str, before: GeometrySnapshot) -> Changes:
-        """``changes`` with the operation that restores ``before`` (nothing when empty)."""
+    def _writing(self, sample_ids: Iterable[int] | Callable[[Connection], Iterable[int]], *,
+                 undoing: Versions | None = None) -> AbstractContextManager[Claim]:
+        return self.seen.writing(self.project.engine, sample_ids, undoing=undoing)
+
+    @staticmethod
+    def _pair_samples_of(conn: Connection, sample_id: int) -> frozenset[int]:
+        return pairs.pair_sample_ids(conn, get_sample(conn, sample_id).pair_id) | {sample_id}
+
+    def _undoable(self, changes: Changes, label: str, before: GeometrySnapshot,
+                  claim: Claim) -> Changes:
+        """``changes`` with the operation that restores ``before`` (nothing when empty); the
+        undo claims what this change claimed, expecting the versions it made."""
         if not changes:
             return changes
-        return dataclasses.replace(changes, undo=Operation(label, before.sample_id,
-                                                           lambda: self.restore(before)))
+        made = claim.versions
+        return dataclasses.replace(changes, undo=Operation(
+            label, before.sample_id, lambda: self.restore(before, undoing=made)))
 
 
 __all__ = ["AnswerEditing", "EditError", "GeometrySnapshot", "InvalidAnswerError", "ToolContext"]

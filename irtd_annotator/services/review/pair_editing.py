@@ -10,18 +10,34 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.geometry_edit import Alignment, known_size, shapes_json
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.services.review.answers import IMAGE_SIZES_KEY, MARKER
 from irtd_annotator.store import pair_shapes
 from irtd_annotator.store.pair_shapes import pair_row, pair_sample_ids
 from irtd_annotator.store.revisions import add_revision
-from irtd_annotator.store.settings import get_setting, set_setting
+from irtd_annotator.store.settings import get_setting, lock_setting, set_setting
 
-__all__ = ["ALIGNMENT_KEY", "alignment_from", "boxes_from_rows", "markers_from_rows",
-           "pair_alignment_key", "pair_bounds", "pair_row", "pair_sample_ids", "read_alignment",
-           "read_markers", "read_pair_boxes", "source_labels", "stored_alignment",
-           "write_alignment", "write_markers", "write_pair_boxes"]
+__all__ = [
+    "ALIGNMENT_KEY",
+    "alignment_from",
+    "boxes_from_rows",
+    "locked_alignment",
+    "markers_from_rows",
+    "pair_alignment_key",
+    "pair_bounds",
+    "pair_row",
+    "pair_sample_ids",
+    "read_alignment",
+    "read_markers",
+    "read_pair_boxes",
+    "source_labels",
+    "stored_alignment",
+    "write_alignment",
+    "write_markers",
+    "write_pair_boxes",
+]
 
 ALIGNMENT_KEY = "alignment"  # {source: {dx, dy, scale}}
 DEFAULT_LABELS = ("person", "car", "bike")  # IR-TD's Grounding vocabulary
@@ -134,6 +150,20 @@ def stored_alignment(conn: Connection, pair: Any, *, per_pair: bool) -> Alignmen
 def _source_alignment(conn: Connection, source: str) -> Alignment | None:
     by_source = get_setting(conn, ALIGNMENT_KEY) or {}
     return Alignment.from_json(by_source.get(source)) if isinstance(by_source, dict) else None
+
+
+def locked_alignment(conn: Connection, pair: Any, *, per_pair: bool,
+                     replacing: tuple[Alignment | None] | None = None) -> Alignment | None:
+    """Lock the setting that holds the Pair's (or its source's) alignment, then read it: the
+    first statement of the transaction (ADR 0019), so what is read is what is replaced.
+    With ``replacing`` (an undo), a UserError when the stored value is no longer its one."""
+    lock_setting(conn, pair_alignment_key(pair.id) if per_pair else ALIGNMENT_KEY)
+    old = stored_alignment(conn, pair, per_pair=per_pair)
+    if replacing is not None and old != replacing[0]:
+        where = "this pair" if per_pair else pair.source
+        raise UserError(f"the alignment of {where} was changed by someone else since: the "
+                        "undo was not saved; it is shown as it is now")
+    return old
 
 
 def write_alignment(conn: Connection, pair: Any, alignment: Alignment | None, *,

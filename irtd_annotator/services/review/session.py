@@ -4,13 +4,14 @@ and typed text.
 Every change is one operation (services/changes.py): written at once, in its own
 transaction, with a revision entry naming the annotator; it returns a ``Changes`` value the
 widgets refresh from, whose ``undo`` is the same method with the old values read in that
-transaction, so an undo is itself saved and logged.
+transaction, so an undo is itself saved and logged. Each transaction first claims the Sample
+against the version the window saw (``seen.py``, ADR 0019): a stale write is refused.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from irtd_annotator.domain.warnings import REIMPORT_CONFLICT, drop_code
 from irtd_annotator.services.changes import Changes, Operation, store_errors
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.reads import read_pairs, read_sample
+from irtd_annotator.services.review.seen import SeenVersions, Versions
 from irtd_annotator.services.review.turn_text import write_turn_text
 from irtd_annotator.store.fast_reads import Statements
 from irtd_annotator.store.queue import (
@@ -92,11 +94,14 @@ class RevisionView:
 class ReviewSession:
     """Reads and changes the Samples of one project on behalf of one annotator."""
 
-    def __init__(self, project: Project, *, annotator: str) -> None:
+    def __init__(self, project: Project, *, annotator: str,
+                 seen: SeenVersions | None = None) -> None:
         if not annotator.strip():
             raise ValueError("the annotator's name must not be empty")
         self.project = project
         self.annotator = annotator.strip()
+        # the versions this window showed and wrote; the window's AnswerEditing shares it
+        self.seen = seen if seen is not None else SeenVersions()
         # (approved, total) is asked after every decision: per filter, the counts by status
         # with the store's stamp they were read at, kept in step by set_status itself
         self._counts: dict[QueueFilter, tuple[tuple[int, int], dict[str, int]]] = {}
@@ -237,7 +242,9 @@ class ReviewSession:
         (``sample_reads``), not built anew through SQLAlchemy each time.
         """
         with self.project.engine.connect() as conn:
-            return read_sample(self._reads, conn, sample_id)
+            view = read_sample(self._reads, conn, sample_id)
+        self.seen.saw(view.id, view.version)  # what the reviewer's next change is based on
+        return view
 
     @store_errors
     def pair_samples(self, pair_id: int) -> list[QueueRow]:
@@ -289,12 +296,13 @@ class ReviewSession:
 
     @store_errors
     def set_status(self, sample_id: int, status: str, *, reason: str | None = None,
-                   note: str | None = None,
+                   note: str | None = None, undoing: Versions | None = None,
                    decided: tuple[str | None, str | None] | None = None) -> Changes:
         """Set the review status (and the reject reason and note, exactly as given).
 
         A reason is only allowed with "rejected". Setting what is already there writes
         nothing and returns empty Changes, unless it settles a re-import conflict (ADR 0014).
+        ``undoing``: the versions of the change this undoes (see ``seen.py``).
         ``decided`` (who, when) is for the undo alone: the decision it puts back keeps its
         author and time, so the per-reviewer progress moves back too.
         """
@@ -305,15 +313,16 @@ class ReviewSession:
                 raise ValueError(f"a reject reason ({reason}) needs the status rejected, not {status}")
         note = note.strip() or None if note is not None else None
         at = now_iso()
-        with self.project.engine.begin() as conn:
+        with self.seen.writing(self.project.engine, [sample_id], undoing=undoing) as claim:
+            conn = claim.conn
             sample = get_sample(conn, sample_id)
             old = (sample.status, sample.reject_reason, sample.note)
-            was = (sample.decided_by, sample.decided_at)
+            decider = (sample.decided_by, sample.decided_at)
             new = (new_status.value, reason, note)
             # A decision settles a re-import conflict, even one that repeats the status.
             settles = REIMPORT_CONFLICT in (sample.warnings or "").split("; ")
             if old == new and not settles:
-                return Changes()
+                return claim.unchanged()
             stamp = _stamp(conn) if self._counts else None
             counted = {flt: self._in_filter(conn, flt, sample_id)
                        for flt, (seen, _n) in self._counts.items() if seen == stamp}
@@ -336,37 +345,47 @@ class ReviewSession:
                      for flt, was in counted.items()}
             after = _stamp(conn) if moved else (0, 0)
         self._move_counts(moved, old=sample.status, new=new_status.value, stamp=after)
+        made = claim.versions
         undo = Operation(f"{status_label(*new)} sample {sample_id}", sample_id,
                          lambda: self.set_status(sample_id, old[0], reason=old[1], note=old[2],
-                                                 decided=was))
+                                                 undoing=made, decided=decider))
         return Changes(sample_ids=frozenset({sample_id}), status=True, undo=undo)
 
     @store_errors
-    def edit_turn(self, sample_id: int, idx: int, text: str) -> Changes:
+    def edit_turn(self, sample_id: int, idx: int, text: str, *,
+                  undoing: Versions | None = None) -> Changes:
         """Set the text of one Turn; an edited answer's geometry and values follow it.
 
         Text that does not parse as the task's markup (half-typed, say) is saved all the
         same: the old geometry stays and the "bad-markup" warning says why. The undo puts
         the old text back the same way.
         """
-        with self.project.engine.begin() as conn:
-            old_text = write_turn_text(conn, sample_id, idx, text, who=self.annotator)
-        if old_text is None:
-            return Changes()
-        changes = Changes(sample_ids=frozenset({sample_id}), text=True,
-                          geometry=old_text.geometry)
-        undo = Operation(f"edit turn {idx} of sample {sample_id}", sample_id,
-                         lambda: self.edit_turn(sample_id, idx, old_text.text))
-        return dataclasses.replace(changes, undo=undo)
+        return self._write_text(sample_id, idx, lambda _conn: text, undoing=undoing)
 
     @store_errors
     def revert_turn(self, sample_id: int, idx: int) -> Changes:
         """Put one Turn's text back to the original as imported."""
-        with self.project.engine.connect() as conn:
-            original = turn_original(conn, sample_id, idx)
-        if original is None:
-            raise LookupError(f"sample {sample_id} has no turn {idx}")
-        return self.edit_turn(sample_id, idx, original)
+        def original(conn: Connection) -> str:
+            found = turn_original(conn, sample_id, idx)
+            if found is None:
+                raise LookupError(f"sample {sample_id} has no turn {idx}")
+            return found
+
+        return self._write_text(sample_id, idx, original, undoing=None)
+
+    def _write_text(self, sample_id: int, idx: int, text_of: Callable[[Connection], str], *,
+                    undoing: Versions | None) -> Changes:
+        with self.seen.writing(self.project.engine, [sample_id], undoing=undoing) as claim:
+            old_text = write_turn_text(claim.conn, sample_id, idx, text_of(claim.conn),
+                                       who=self.annotator)
+            if old_text is None:
+                return claim.unchanged()
+        changes = Changes(sample_ids=frozenset({sample_id}), text=True,
+                          geometry=old_text.geometry)
+        made = claim.versions
+        undo = Operation(f"edit turn {idx} of sample {sample_id}", sample_id,
+                         lambda: self.edit_turn(sample_id, idx, old_text.text, undoing=made))
+        return dataclasses.replace(changes, undo=undo)
 
     def _in_filter(self, conn: Connection, flt: QueueFilter, sample_id: int) -> bool:
         return selects(conn, flt, sample_id)

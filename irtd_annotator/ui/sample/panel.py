@@ -31,6 +31,7 @@ from irtd_annotator.domain.model import ReviewStatus, status_label
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import SampleView
 from irtd_annotator.ui.sample.turn_editor import TurnEditor, TurnWidget
+from irtd_annotator.ui.sample.unsaved_bar import UnsavedTextBar
 
 if TYPE_CHECKING:
     from irtd_annotator.services.review.session import QueueRow
@@ -105,6 +106,10 @@ class SamplePanel(QWidget):
         self.turn_scroll.setWidget(self._turn_box)
         self.turn_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
+        # typed text refused as stale waits here to be applied again (ADR 0019)
+        self.unsaved_bar = UnsavedTextBar(self)
+        self.unsaved_bar.apply_requested.connect(self._reapply)
+
         self.placeholder = QLabel("No sample selected.", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
@@ -112,6 +117,7 @@ class SamplePanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.siblings_title)
         layout.addWidget(self.siblings)
+        layout.addWidget(self.unsaved_bar)
         layout.addWidget(self.turn_scroll, 1)
         layout.addWidget(self.placeholder)
         self._set_empty(True)
@@ -151,6 +157,7 @@ class SamplePanel(QWidget):
         self.flush()
         with QSignalBlocker(self):
             self._view = None
+            self.unsaved_bar.discard()
             self._clear_turns()
             self.siblings.clear()
             for label in (self.task_label, self.original_label, self.source_label,
@@ -162,6 +169,10 @@ class SamplePanel(QWidget):
         """Commit what was typed and not yet committed (call before navigation or a status change)."""
         for turn in list(self._turns):
             turn.editor.commit()
+
+    def offer_unsaved(self, sample_id: int, idx: int, text: str) -> None:
+        """Keep typed text that was refused (the Sample changed meanwhile) to apply again."""
+        self.unsaved_bar.offer(sample_id, idx, text)
 
     def set_answer_tools(self, widget: QWidget) -> None:
         """Show ``widget`` (the task-aware answer editors) right under the turns."""
@@ -252,7 +263,9 @@ class SamplePanel(QWidget):
                 all(t.large == (large_task or _long(v.text)) for t, v in zip(self._turns, view.turns)
                     if t.role == "gpt"):
             for widget, turn in zip(self._turns, view.turns):
-                widget.update_turn(turn, same_sample=same)
+                displaced = widget.update_turn(turn, same_sample=same)
+                if displaced is not None:  # typed over a text changed meanwhile: kept
+                    self.unsaved_bar.offer(view.id, turn.idx, displaced)
             return
         self._clear_turns()
         for turn in view.turns:
@@ -280,6 +293,20 @@ class SamplePanel(QWidget):
     def _on_committed(self, idx: int, old: str, new: str) -> None:
         if self._view is not None:
             self.text_committed.emit(self._view.id, idx, old, new)
+
+    def _reapply(self, sample_id: int, idx: int, text: str) -> None:
+        """Apply again: the kept text is committed over the Sample as it is now (shown first
+        when the panel moved on to another one)."""
+        if self._view is None or self._view.id != sample_id:
+            self.sibling_selected.emit(sample_id)
+        if self._view is None or self._view.id != sample_id:
+            self.unsaved_bar.offer(sample_id, idx, text)  # could not be shown: kept
+            return
+        try:
+            shown = self.turn_editor(idx).text()
+        except KeyError:
+            return
+        self.text_committed.emit(sample_id, idx, shown, text)
 
     def _on_revert(self, idx: int) -> None:
         if self._view is None:

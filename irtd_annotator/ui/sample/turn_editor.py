@@ -164,6 +164,10 @@ class TurnEditor(QPlainTextEdit):
         """The store now holds ``text``; typing newer than it stays pending and will commit."""
         self._saved = text
 
+    def saved_text(self) -> str:
+        """What the editor holds as stored: the base of any typing not yet committed."""
+        return self._saved
+
     def has_pending(self) -> bool:
         """True when the editor holds text not yet committed."""
         return self.text() != self._saved
@@ -329,14 +333,23 @@ class TurnWidget(QFrame):
         self.editor.load(turn.text, keep_cursor=False)
         self._refresh_difference()
 
-    def update_turn(self, turn: TurnView, *, same_sample: bool) -> None:
-        """Show ``turn``; for the same sample keep the cursor and any typing not yet committed."""
+    def update_turn(self, turn: TurnView, *, same_sample: bool) -> str | None:
+        """Show ``turn``; for the same sample keep the cursor and any typing not yet committed.
+
+        Typing based on a text the store no longer holds (someone else changed this turn
+        meanwhile) is not kept over it: the turn shows as stored and the typing is returned,
+        for the panel to offer again (ADR 0019). None otherwise.
+        """
         self._original = turn.original
-        if same_sample and self.editor.has_pending():
+        displaced = None
+        if same_sample and self.editor.has_pending() and turn.text == self.editor.saved_text():
             self.editor.mark_saved(turn.text)
         else:
+            if same_sample and self.editor.has_pending():
+                displaced = self.editor.text()
             self.editor.load(turn.text, keep_cursor=same_sample)
         self._refresh_difference()
+        return displaced
 
     def _refresh_difference(self) -> None:
         current = self.editor.text()
