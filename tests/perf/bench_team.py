@@ -46,6 +46,7 @@ if __package__ in (None, ""):  # run as a script path
 
 from sqlalchemy import func, select  # noqa: E402
 
+from irtd_annotator.domain.errors import StaleSampleError  # noqa: E402
 from irtd_annotator.domain.model import Box  # noqa: E402
 from irtd_annotator.services.project import Project  # noqa: E402
 from irtd_annotator.services.review.editing import AnswerEditing  # noqa: E402
@@ -59,7 +60,7 @@ SETUP_SECONDS = 600  # a reviewer not at the start line by then is reported, not
 
 # A write refused because the Sample changed since it was read (issue 12, slice "versions"):
 # not an error of the reviewer. Empty on today's main; the lead puts the refusal's class here.
-STALE_ERRORS: tuple[type[BaseException], ...] = ()
+STALE_ERRORS: tuple[type[BaseException], ...] = (StaleSampleError,)
 
 
 @dataclass
@@ -125,8 +126,9 @@ def review(location: str, name: str, seconds: float, edit_share: float, reject_s
     rng = random.Random(f"{seed}:{name}")
     try:
         with Project.open(location, create=False) as project:
-            reviewer = Reviewer(project, name, ReviewSession(project, annotator=name),
-                                AnswerEditing(project, annotator=name))
+            session = ReviewSession(project, annotator=name)  # the window shares what it saw
+            reviewer = Reviewer(project, name, session,
+                                AnswerEditing(project, annotator=name, seen=session.seen))
             ids = reviewer.session.query_ids(PENDING)
             if ids:
                 reviewer.session.sample(ids[0])  # compile the reads before the clock runs
