@@ -103,13 +103,29 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, fts: bool = False,
     return query
 
 
-def _sort_column(key: str) -> ColumnElement[Any]:
+def _sort_key(key: str, *, descending: bool, dialect: str) -> ColumnElement[Any]:
+    """The ORDER BY term of a sort, written so that SQLite and PostgreSQL agree.
+
+    NULLs (a Sample without warnings) come first going up and last going down, SQLite's own
+    rule, stated explicitly because PostgreSQL's default is the opposite. Text is compared by
+    code point on PostgreSQL (``COLLATE "C"``), as SQLite's BINARY collation does: a
+    language's collation would order case, accents and punctuation differently.
+    """
     columns: dict[str, Any] = {
         "id": Sample.id, "status": Sample.status, "task": Sample.task, "source": Pair.source,
         "image": Pair.rel_path, "edited": Sample.edited, "warnings": Sample.warnings,
     }
     column: ColumnElement[Any] = columns[key]
-    return column
+    if dialect == "postgresql" and key in _TEXT_SORTS:
+        column = column.collate("C")
+    ordered = column.desc() if descending else column.asc()
+    if key in _NULLABLE_SORTS:
+        ordered = ordered.nulls_last() if descending else ordered.nulls_first()
+    return ordered
+
+
+_TEXT_SORTS = frozenset({"status", "task", "source", "image", "warnings"})
+_NULLABLE_SORTS = frozenset({"warnings"})
 
 
 def uses_fts(conn: Connection) -> bool:
@@ -121,14 +137,14 @@ def filtered_ids(conn: Connection, flt: QueueFilter, *,
                  with_status: bool = False) -> list[tuple[Any, ...]]:
     """(id,) or, ``with_status``, (id, status) of the Samples the filter selects, in its
     order (ties broken by id)."""
-    column = _sort_column(flt.sort)
     fts = uses_fts(conn)
     base = select(Sample.id, Sample.status) if with_status else select(Sample.id)
     query = filtered_select(flt, base, fts=fts)
     if flt.sort == "id":
         query = query.order_by(Sample.id.desc() if flt.descending else Sample.id)
     else:
-        query = query.order_by(column.desc() if flt.descending else column.asc(), Sample.id)
+        query = query.order_by(_sort_key(flt.sort, descending=flt.descending,
+                                         dialect=conn.dialect.name), Sample.id)
     if conn.dialect.name != "sqlite":
         return [tuple(row) for row in conn.execute(query)]
     # Hundreds of thousands of ids: SQLAlchemy's row processing would cost more than the
