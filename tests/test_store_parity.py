@@ -215,12 +215,23 @@ def test_search_finds_the_same_samples_on_each_store(
 
 
 def test_search_follows_edits_on_each_store(parity: tuple[ReviewSession, list[int]]) -> None:
+    """Changed, moved, deleted and new turns, written by plain SQL (the triggers index them)."""
     session, ids = parity
     with session.project.engine.begin() as conn:
         conn.execute(text("UPDATE turns SET text = 'a tricycle' WHERE sample_id = :s AND idx = 1"),
                      {"s": ids[0]})
+        conn.execute(text("UPDATE turns SET sample_id = :to, idx = 5 WHERE sample_id = :s"
+                          " AND idx = 1"), {"s": ids[1], "to": ids[6]})
+        conn.execute(text("DELETE FROM turns WHERE sample_id = :s"), {"s": ids[4]})
+        conn.execute(insert(Turn).values(sample_id=ids[3], idx=2, role="gpt", original="",
+                                         text="Ångström again"))
     assert session.query_ids(QueueFilter(text="bicycle")) == [ids[5]]
     assert session.query_ids(QueueFilter(text="TRICYCLE")) == [ids[0]]
+    assert session.query_ids(QueueFilter(text="engine is warm")) == [ids[6]]
+    assert session.query_ids(QueueFilter(text="where is the car")) == [ids[1]]
+    assert session.query_ids(QueueFilter(text="ångström")) == [ids[3]]
+    assert session.query_ids(QueueFilter(text="naïve")) == []
+    assert session.query_ids(QueueFilter(text="again")) == [ids[3]]
 
 
 @pytest.mark.parametrize("sort", ["warnings", "status", "task", "source", "image", "edited"])
@@ -264,3 +275,43 @@ class _Reversed:
         return isinstance(other, _Reversed) and self.value == other.value
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def test_without_pg_trgm_the_search_is_slower_but_the_same(
+        pg_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A user who may not create extensions in the database (no CREATE on it) still gets a
+    project: the migration says once that the text index is missing, and the search works."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    role = f"irtd_plain_{uuid.uuid4().hex[:8]}"
+    admin = create_store_engine(pg_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+            conn.execute(text(f"GRANT USAGE, CREATE ON SCHEMA public TO {role}"))
+            conn.execute(text(f"REVOKE CREATE ON DATABASE "
+                              f"\"{make_url(pg_url).database}\" FROM PUBLIC, {role}"))
+        url = make_url(pg_url).set(username=role, password=None).render_as_string(
+            hide_password=False)
+        with caplog.at_level("WARNING", logger="irtd_annotator.migrations"):
+            project = Project.open(url)
+        try:
+            missing = [r.getMessage() for r in caplog.records if "text search index" in r.getMessage()]
+            assert len(missing) == 1 and "slower" in missing[0]
+            with project.engine.begin() as conn:
+                ids = _insert(conn, ROWS)
+                assert conn.execute(text("SELECT count(*) FROM pg_indexes"
+                                         " WHERE indexname = 'ix_sample_search_trgm'")).scalar() == 0
+            session = ReviewSession(project, annotator="Ada")
+            for needle in ("bicycle", "ÅNGSTRÖM", "100%", "a_b", "é"):
+                assert session.query_ids(QueueFilter(text=needle)) == _found(needle, ids, ROWS)
+            assert session.counts(QueueFilter(tasks=("Caption",))) == (2, 4)  # the tally works
+        finally:
+            project.close()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))
+        admin.dispose()
