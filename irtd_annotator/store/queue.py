@@ -154,14 +154,16 @@ def filtered_ids(conn: Connection, flt: QueueFilter, *,
     else:
         query = query.order_by(_sort_key(flt.sort, descending=flt.descending,
                                          dialect=conn.dialect.name), Sample.id)
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.name not in ("sqlite", "postgresql"):
         return [tuple(row) for row in conn.execute(query)]
     # Hundreds of thousands of ids: SQLAlchemy's row processing would cost more than the
-    # query; the DBAPI cursor hands them out as plain tuples.
+    # query (15 of 130 ms for a search finding 15,000 Samples on PostgreSQL); the DBAPI
+    # cursor (sqlite3's or psycopg's, in the same transaction) hands out plain tuples.
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
-    positional = [params[name] for name in (compiled.positiontup or [])]
-    cursor = conn.connection.driver_connection.execute(str(compiled), positional)  # type: ignore[union-attr]
+    bound: Any = ([params[name] for name in compiled.positiontup or []] if compiled.positional
+                  else params)
+    cursor = conn.connection.driver_connection.execute(str(compiled), bound)  # type: ignore[union-attr]
     rows: list[tuple[Any, ...]] = cursor.fetchall()
     return rows
 
