@@ -229,7 +229,8 @@ def run_postgres(url: str, files: list[Path], images: Path, work: Path,
     else:
         print(f"PostgreSQL: reusing the {found:,} samples imported before", flush=True)
     if "queue" not in args.skip:
-        print("PostgreSQL: queue filters and search ...", flush=True)
+        print("PostgreSQL: VACUUM ANALYZE, then queue filters and search ...", flush=True)
+        bench_postgres.settle(url)
         add_queue_rows(run_queue(url, args.rounds), add, "PostgreSQL: ",
                        ("plain psycopg ids", "ILIKE scan, no index"))
 
