@@ -234,6 +234,28 @@ def test_search_follows_edits_on_each_store(parity: tuple[ReviewSession, list[in
     assert session.query_ids(QueueFilter(text="again")) == [ids[3]]
 
 
+def test_search_by_status_and_task_follows_decisions_on_each_store(
+        parity: tuple[ReviewSession, list[int]]) -> None:
+    """PostgreSQL answers these from its search table alone: it must follow every decision."""
+    session, ids = parity
+    engines = QueueFilter(text="warm engines")
+    assert session.query_ids(engines) == [ids[5], ids[7]]
+    session.set_status(ids[5], "approved")
+    session.set_status(ids[7], "rejected", reason="wrong count")
+    approved = QueueFilter(statuses=("approved",), text="WARM")
+    assert session.query_ids(approved) == [ids[1], ids[5]]
+    assert session.counts(approved) == (2, 2)
+    assert session.counts(QueueFilter(statuses=("approved", "rejected"), text="warm")) == (2, 3)
+    session.set_status(ids[5], "pending")
+    assert session.query_ids(approved) == [ids[1]]
+    assert session.query_ids(QueueFilter(statuses=("pending",), text="warm engines",
+                                         descending=True)) == [ids[5]]
+    with session.project.engine.begin() as conn:  # another program changes a task
+        conn.execute(text("UPDATE samples SET task = 'Caption' WHERE id = :s"), {"s": ids[5]})
+    assert session.query_ids(QueueFilter(tasks=("Caption",), text="engines")) == [ids[5], ids[7]]
+    assert session.query_ids(QueueFilter(tasks=("Location",), text="engines")) == []
+
+
 @pytest.mark.parametrize("sort", ["warnings", "status", "task", "source", "image", "edited"])
 def test_every_sort_orders_the_same_on_each_store(
         parity: tuple[ReviewSession, list[int]], sort: str) -> None:

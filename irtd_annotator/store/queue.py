@@ -17,11 +17,13 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    column,
     exists,
     func,
     not_,
     or_,
     select,
+    table,
     text,
 )
 
@@ -98,7 +100,7 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase")
             .bindparams(fts_phrase=phrase).columns(Sample.id)))
     elif needle:
-        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = _like_pattern(needle)
         if search == "table":
             # lowered as the table's text is; backslash is LIKE's escape by default, and a
             # trigram index serves the pattern from three characters on (migration 0007)
@@ -107,6 +109,32 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
                 .bindparams(pg_pattern=pattern).columns(Sample.id)))
         query = query.where(exists().where(
             Turn.sample_id == Sample.id, Turn.text.ilike(pattern, escape="\\")))
+    return query
+
+
+def _like_pattern(needle: str) -> str:
+    """``%needle%`` for LIKE with backslash as its escape: the needle's own %, _ and \\ literal."""
+    return "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+_SEARCH_ROWS = table(PG_SEARCH_TABLE, column("sample_id"), column("task"), column("status"),
+                     column("text"))
+
+
+def _search_rows(flt: QueueFilter, search: SearchKind, *columns: str) -> Select[Any] | None:
+    """PostgreSQL: ``columns`` of ``sample_search`` for a search narrowed by statuses and
+    tasks alone (the table keeps both beside the text, migration 0007), without reading
+    ``samples``; None for any other filter or store."""
+    if search != "table" or not flt.text.strip() or flt.sources or flt.edited is not None \
+            or flt.missing_images is not None or flt.warnings is not None:
+        return None
+    c = _SEARCH_ROWS.c
+    query = select(*(c[name] for name in columns)).where(
+        c.text.like(func.lower(bindparam("pg_pattern", _like_pattern(flt.text.strip())))))
+    if flt.statuses:
+        query = query.where(c.status.in_(flt.statuses))
+    if flt.tasks:
+        query = query.where(c.task.in_(flt.tasks))
     return query
 
 
@@ -149,7 +177,12 @@ def filtered_ids(conn: Connection, flt: QueueFilter, *,
     order (ties broken by id)."""
     base = select(Sample.id, Sample.status) if with_status else select(Sample.id)
     query = filtered_select(flt, base, search=search_kind(conn))
-    if flt.sort == "id":
+    found = _search_rows(flt, search_kind(conn), *(("sample_id", "status") if with_status
+                                                   else ("sample_id",)))
+    if found is not None and flt.sort == "id":
+        sample_id = _SEARCH_ROWS.c.sample_id
+        query = found.order_by(sample_id.desc() if flt.descending else sample_id)
+    elif flt.sort == "id":
         query = query.order_by(Sample.id.desc() if flt.descending else Sample.id)
     else:
         query = query.order_by(_sort_key(flt.sort, descending=flt.descending,
@@ -223,6 +256,11 @@ def rows_of(conn: Connection, ids: Sequence[int]) -> list[Row[Any]]:
 
 def status_counts(conn: Connection, flt: QueueFilter) -> dict[str, int]:
     """Samples of the filter per status: SQLite answers from the status index, not the rows."""
-    query = filtered_select(flt, select(Sample.status, func.count(Sample.id)),
-                            search=search_kind(conn)).group_by(Sample.status)
+    found = _search_rows(flt, search_kind(conn), "status")
+    if found is not None:
+        status = _SEARCH_ROWS.c.status
+        query = found.add_columns(func.count()).group_by(status)
+    else:
+        query = filtered_select(flt, select(Sample.status, func.count(Sample.id)),
+                                search=search_kind(conn)).group_by(Sample.status)
     return {status: int(n) for status, n in conn.execute(query).all()}

@@ -48,10 +48,12 @@ _PG_BULK_SETTING = "irtd.bulk_search"
 # The Samples whose turns this transaction inserted since turn :turns (xmin: see store/tally.py),
 # indexed again: their text as migration 0007 keeps it.
 _PG_GROUPED = (
-    f"INSERT INTO {PG_SEARCH_TABLE} AS s (sample_id, text) SELECT sample_id,"
-    " lower(string_agg(text, E'\\n' ORDER BY idx)) FROM turns WHERE sample_id IN"
+    f"INSERT INTO {PG_SEARCH_TABLE} AS s (sample_id, task, status, text)"
+    " SELECT m.id, m.task, m.status, t.text FROM samples m JOIN (SELECT sample_id,"
+    " lower(string_agg(text, E'\\n' ORDER BY idx)) AS text FROM turns WHERE sample_id IN"
     " (SELECT sample_id FROM turns WHERE id > :turns AND xmin = pg_current_xact_id()::xid)"
-    " GROUP BY sample_id ON CONFLICT (sample_id) DO UPDATE SET text = excluded.text")
+    " GROUP BY sample_id) t ON t.sample_id = m.id ON CONFLICT (sample_id) DO UPDATE"
+    " SET text = excluded.text, task = excluded.task, status = excluded.status")
 INSERT_TRIGGER = "samples_fts_insert"
 # One Sample's turns in order, joined by line breaks: what the index holds for it (0005).
 _TEXT = ("SELECT group_concat(text, char(10)) FROM (SELECT text FROM turns "
