@@ -21,7 +21,8 @@ Samples and searched every turn with ``ILIKE``. This adds, on PostgreSQL only:
   the lowered text of each Sample takes 12-46 ms for the same words. The row also keeps the
   Sample's task and status (the tally's update trigger follows them), so a search by text,
   statuses and tasks (and its progress count) needs no join with ``samples``: that join was
-  half of such a search (25,000 Samples found: 30-50 of 80-95 ms).
+  most of such a search (25,000 Samples found: the match alone 26-36 ms, with the join
+  83-94 ms).
 - ``ix_sample_search_trgm``: a GIN trigram index (extension ``pg_trgm``) on that text, which
   ``LIKE '%...%'`` uses for needles of three characters or more. ``pg_trgm`` is a trusted
   extension (PostgreSQL 13+): the database's owner may create it. Where it cannot be created
