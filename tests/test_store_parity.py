@@ -95,6 +95,39 @@ def test_the_tally_follows_imports_decisions_and_other_programs(
         assert session.counts(QueueFilter()) == (approved, 1030 + 940 - 2)
 
 
+def test_two_reviewers_deciding_at_once_keep_the_tally_right(store_target: str) -> None:
+    """Two programs move Samples of the same counts in opposite directions at the same time:
+    no decision is lost from the tally and neither waits for the other forever."""
+    import threading
+
+    with Project.open(store_target) as project, project.engine.begin() as conn:
+        ids = _insert(conn, [("97-LLVIP", "Caption", "pending", None, ["x"])] * 40)
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def review(mine: list[int], first: str, then: str) -> None:
+        try:
+            with Project.open(store_target, create=False) as project:
+                session = ReviewSession(project, annotator=first)
+                start.wait()
+                for sample_id in mine:
+                    session.set_status(sample_id, first)
+                    session.set_status(sample_id, then)
+        except BaseException as exc:  # reported below, in the test's own thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=review, args=(ids[:20], "approved", "pending")),
+               threading.Thread(target=review, args=(ids[20:], "flagged", "approved"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Project.open(store_target, create=False) as project:
+        assert _tally(project) == _counted(project) == {
+            ("97-LLVIP", "Caption", "pending"): 20, ("97-LLVIP", "Caption", "approved"): 20}
+
+
 def test_a_failed_import_leaves_the_tally_as_it_was(store_target: str, irtd_files: Path,
                                                     tmp_path: Path) -> None:
     bad = tmp_path / "Security.json"
