@@ -1,9 +1,9 @@
-"""The kept Sample counts per (source, task, status) (SQLite, migration 0004).
+"""The kept Sample counts per (source, task, status) (SQLite: migration 0004, PostgreSQL: 0007).
 
 ``sample_tally`` answers "how many Samples does this filter select, and how many are
 approved" for filters made of statuses, tasks and sources without reading the Samples.
-Triggers keep it in step; ``bulk_tally`` swaps the insert trigger for one grouped insert at
-the end of a bulk write (an import), inside the caller's transaction.
+Triggers keep it in step; ``bulk_tally`` counts the Samples a bulk write (an import) inserts
+in one grouped insert at its end, inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, column, func, select, table, text
 
 from irtd_annotator.store.triggers import has_trigger
 
@@ -23,41 +23,56 @@ _CREATE_INSERT_TRIGGER = (
     f"INSERT INTO {TALLY} (source, task, status, n) SELECT source, new.task, new.status, 1 "
     "FROM pairs WHERE id = new.pair_id "
     "ON CONFLICT (source, task, status) DO UPDATE SET n = n + 1; END")
+# Migration 0007's insert trigger does nothing in a transaction that set this to 'on'.
+_PG_BULK_SETTING = "irtd.bulk_tally"
+# The Samples inserted since id :before, counted into the tally; {mine} narrows them further.
+_GROUPED = (f"INSERT INTO {TALLY} AS t (source, task, status, n) SELECT p.source, s.task,"
+            " s.status, count(*) FROM samples s JOIN pairs p ON p.id = s.pair_id"
+            " WHERE s.id > :before{mine} GROUP BY p.source, s.task, s.status"
+            " ON CONFLICT (source, task, status) DO UPDATE SET n = t.n + excluded.n")
+# PostgreSQL: only the rows this transaction inserted (xmin is the inserting transaction; the
+# import uses no savepoints). Another program's Samples committed meanwhile with larger ids
+# were counted by its own triggers and must not be counted again.
+_MINE = " AND s.xmin = pg_current_xact_id()::xid"
+_TALLY_TABLE = table(TALLY, column("source"), column("task"), column("status"), column("n"))
 
 
 def has_tally(conn: Connection) -> bool:
-    """Whether the store keeps the tally (SQLite at migration 0004 or later)."""
+    """Whether the store keeps the tally (SQLite at migration 0004 or later, PostgreSQL at
+    0007 or later)."""
     return has_trigger(conn, INSERT_TRIGGER)
 
 
 @contextmanager
 def bulk_tally(conn: Connection) -> Iterator[None]:
-    """Count the Samples inserted inside the block in one grouped insert at its end."""
+    """Count the Samples inserted inside the block in one grouped insert at its end.
+
+    SQLite drops the insert trigger for the block (its transaction makes that invisible to
+    others); PostgreSQL would lock the whole table for a DROP TRIGGER until the import commits,
+    so its trigger is told to stand aside by a setting of this transaction alone.
+    """
     if not has_tally(conn):
         yield
         return
-    before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM samples").scalar()
+    before = conn.execute(text("SELECT coalesce(max(id), 0) FROM samples")).scalar()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT set_config(:name, 'on', true)"), {"name": _PG_BULK_SETTING})
+        yield
+        conn.execute(text(_GROUPED.format(mine=_MINE)), {"before": before})
+        conn.execute(text("SELECT set_config(:name, 'off', true)"), {"name": _PG_BULK_SETTING})
+        return
     conn.exec_driver_sql(f"DROP TRIGGER {INSERT_TRIGGER}")
     yield
-    conn.exec_driver_sql(
-        f"INSERT INTO {TALLY} (source, task, status, n) SELECT p.source, s.task, s.status,"
-        " count(*) FROM samples s JOIN pairs p ON p.id = s.pair_id WHERE s.id > ?"
-        " GROUP BY p.source, s.task, s.status"
-        " ON CONFLICT (source, task, status) DO UPDATE SET n = n + excluded.n", (before,))
+    conn.execute(text(_GROUPED.format(mine="")), {"before": before})
     conn.exec_driver_sql(_CREATE_INSERT_TRIGGER)
 
 
 def tally_by_status(conn: Connection, *, statuses: Sequence[str], tasks: Sequence[str],
                     sources: Sequence[str]) -> dict[str, int]:
     """Samples per status among those with one of ``statuses``/``tasks``/``sources`` (empty: any)."""
-    where: list[str] = []
-    params: list[str] = []
-    for column, values in (("status", statuses), ("task", tasks), ("source", sources)):
+    c = _TALLY_TABLE.c
+    query = select(c.status, func.sum(c.n)).group_by(c.status)
+    for col, values in ((c.status, statuses), (c.task, tasks), (c.source, sources)):
         if values:
-            where.append(f"{column} IN ({', '.join('?' * len(values))})")
-            params.extend(values)
-    sql = f"SELECT status, sum(n) FROM {TALLY}"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    rows = conn.exec_driver_sql(sql + " GROUP BY status", tuple(params)).all()
-    return {status: int(n) for status, n in rows if n}
+            query = query.where(col.in_(list(values)))
+    return {str(status): int(n) for status, n in conn.execute(query).all() if n}

@@ -22,6 +22,9 @@ used before its FTS5 index (search).
 NEXT PAIR, APPROVE, MEMORY: ``tests/perf/bench_window.py`` in a subprocess on the project.
 EXPORT: ``export_release`` of all samples, approved first; baseline ``json.dump(indent=4)`` of
 the ``json.load``-ed objects of the same files.
+POSTGRESQL: with ``--db URL`` (or IRTD_BENCH_DATABASE_URL) the import and the filter and
+search figures are measured on that PostgreSQL database too, in the same run, as rows marked
+"PostgreSQL" (``tests/perf/bench_postgres.py``).
 """
 
 from __future__ import annotations
@@ -45,11 +48,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if __package__ in (None, ""):  # run as a script path
     sys.path.insert(0, str(ROOT))
 
+from tests.perf import bench_postgres  # noqa: E402
 from tests.perf.generate import FILES, generate  # noqa: E402
 from tests.perf.import_baseline import run_baseline  # noqa: E402
 
 PYTHON = sys.executable
 Row = tuple[str, str, float | None, str, float | None, str]  # what, figure, goal...
+Add = Callable[[str, str, str, str, str, "bool | None"], None]  # one row of the table
 IMAGE_SIZE = (1280, 1024)  # every generated image is one of the real LLVIP pairs
 
 
@@ -89,8 +94,9 @@ def _env(work: Path) -> dict[str, str]:
 
 # ---- import -----------------------------------------------------------------------------------
 
-def run_import(files: list[Path], db: Path, images: Path, work: Path) -> float:
-    """Seconds of ``irtd-annotator import`` (as a subprocess) into the new project ``db``."""
+def run_import(files: list[Path], db: Path | str, images: Path, work: Path) -> float:
+    """Seconds of ``irtd-annotator import`` (as a subprocess) into the new project ``db`` (a
+    file, or the URL of an empty database)."""
     cmd = [PYTHON, "-m", "irtd_annotator.cli", "import", *map(str, files), "--db", str(db),
            "--image-root", str(images / "Data4MLLM"), "--quiet", "--annotator", "bench"]
     start = time.perf_counter()
@@ -135,8 +141,9 @@ def timed(fn: Callable[[], object], rounds: int) -> list[float]:
     return out
 
 
-def run_queue(db: Path, rounds: int) -> dict[str, tuple[list[float], list[float]]]:
-    """Per filter: (times of set_filter + first page + progress count, plain-sqlite3 baseline)."""
+def run_queue(db: Path | str, rounds: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Per filter: (times of set_filter + first page + progress count, plain-sqlite3 baseline,
+    or plain psycopg on a PostgreSQL URL)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
@@ -146,7 +153,7 @@ def run_queue(db: Path, rounds: int) -> dict[str, tuple[list[float], list[float]
 
     app = QApplication.instance() or QApplication([])
     assert app is not None
-    raw = sqlite3.connect(db)
+    raw: Any = bench_postgres.Baseline(db) if isinstance(db, str) else sqlite3.connect(db)
     filters: dict[str, tuple[QueueFilter, str, tuple[object, ...]]] = {
         "filter: task": (QueueFilter(tasks=("Grounding",)),
                          "SELECT id FROM samples WHERE task = ? ORDER BY id", ("Grounding",)),
@@ -194,6 +201,38 @@ def run_queue(db: Path, rounds: int) -> dict[str, tuple[list[float], list[float]
             print(f"  {name}: {model.rowCount():,} samples", flush=True)
     raw.close()
     return out
+
+
+def add_queue_rows(figures: dict[str, tuple[list[float], list[float]]], add: Add, store: str,
+                   kinds: tuple[str, str]) -> None:
+    """One table row per filter: the median against its goal and its baseline's median."""
+    for name, (times, base) in figures.items():
+        ms, base_ms = statistics.median(times) * 1000, statistics.median(base) * 1000
+        goal = 50.0 if name.startswith("filter") else 100.0
+        kind = kinds[0] if name.startswith("filter") else kinds[1]
+        add(store + name, f"{ms:.1f} ms", f"<= {goal:.0f} ms", f"{base_ms:.1f} ms ({kind})",
+            f"{ms / base_ms:.2f}x", ms <= goal)
+
+
+def run_postgres(url: str, files: list[Path], images: Path, work: Path,
+                 args: argparse.Namespace, add: Add) -> None:
+    """The import (unless the database holds the data already) and the queue on PostgreSQL."""
+    found = bench_postgres.samples_in(url)
+    if found is None:
+        print(f"import of {args.samples:,} samples into PostgreSQL ...", flush=True)
+        seconds = run_import(files, url, images, work)
+        add(f"PostgreSQL: import {args.samples:,} samples (CLI subprocess)", f"{seconds:.1f} s",
+            "", "", "", None)
+    elif found != args.samples:
+        raise SystemExit(f"{url} holds {found:,} samples, not {args.samples:,}: give an empty "
+                         "database")
+    else:
+        print(f"PostgreSQL: reusing the {found:,} samples imported before", flush=True)
+    if "queue" not in args.skip:
+        print("PostgreSQL: VACUUM ANALYZE, then queue filters and search ...", flush=True)
+        bench_postgres.settle(url)
+        add_queue_rows(run_queue(url, args.rounds), add, "PostgreSQL: ",
+                       ("plain psycopg ids", "ILIKE scan, no index"))
 
 
 # ---- window subprocess ------------------------------------------------------------------------
@@ -253,6 +292,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the quick figures")
     parser.add_argument("--pairs", type=int, default=500, help="pairs visited in the window")
     parser.add_argument("--approvals", type=int, default=200)
+    parser.add_argument("--db", default=os.environ.get(bench_postgres.ENV),
+                        help="a PostgreSQL database URL to measure the import and queue on too")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["import", "open", "queue", "window", "export"],
                         help="leave a part out (the project is imported anyway)")
@@ -317,12 +358,10 @@ def run_all(folder: Path, args: argparse.Namespace) -> int:
 
     if "queue" not in args.skip:
         print("queue filters and search ...", flush=True)
-        for name, (times, base) in run_queue(db, args.rounds).items():
-            ms, base_ms = statistics.median(times) * 1000, statistics.median(base) * 1000
-            goal = 50.0 if name.startswith("filter") else 100.0
-            kind = "plain sqlite3 ids" if name.startswith("filter") else "LIKE scan"
-            add(name, f"{ms:.1f} ms", f"<= {goal:.0f} ms", f"{base_ms:.1f} ms ({kind})",
-                f"{ms / base_ms:.2f}x", ms <= goal)
+        add_queue_rows(run_queue(db, args.rounds), add, "", ("plain sqlite3 ids", "LIKE scan"))
+
+    if args.db:
+        run_postgres(args.db, files, images, work, args, add)
 
     if "window" not in args.skip:
         print(f"window: {args.pairs} pairs, {args.approvals} approvals ...", flush=True)
