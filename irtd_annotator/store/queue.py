@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 
 from irtd_annotator.domain.queue_filter import QueueFilter, windowed
-from irtd_annotator.store.schema import Pair, Sample, Turn
+from irtd_annotator.store.schema import Assignment, Pair, Sample, Turn
 from irtd_annotator.store.search import FTS_TABLE
 
 if TYPE_CHECKING:
@@ -90,6 +90,9 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, fts: bool = False,
         query = query.where(Sample.edited.is_(flt.edited))
     if flt.warnings is not None:
         query = query.where(_has_warnings() if flt.warnings else not_(_has_warnings()))
+    if flt.assigned_to is not None:  # a reviewer's batch: the (who, sample_id) index
+        query = query.where(Sample.id.in_(
+            select(Assignment.sample_id).where(Assignment.who == flt.assigned_to)))
     if by_index:
         # one phrase: the trigram index matches it as a substring, ignoring case, as LIKE did
         phrase = '"' + needle.replace('"', '""') + '"'
