@@ -153,3 +153,24 @@ def test_a_lead_assigns_a_batch_and_a_reviewer_filters_to_my_batch(
     assert bob.next_pending(None, [g1, l1, c1, g2]) == c1  # Bob's batch, never Ada's
     qtbot.mouseClick(check, Qt.MouseButton.LeftButton)
     assert len(win.queue.current_ids()) == 18
+
+
+def test_two_windows_on_one_file_pressing_next_pending_get_different_samples(
+        qtbot: QtBot, data: ReviewData) -> None:
+    ada, ada_errors = open_window(qtbot, str(data.path), annotator="Ada")
+    bob, bob_errors = open_window(qtbot, str(data.path), annotator="Bob")
+    g1, l1, c1 = data.grounding["190001"], data.location["190001"], data.caption["190001"]
+    g2 = data.grounding["190002"]
+    assert shown(ada) == shown(bob) == g1           # both open on the first Sample ...
+    assert bob.team.held_label.text() == "Held by Ada"  # ... which Ada holds
+    key(qtbot, bob, "N")
+    assert shown(bob) == l1                         # g1 is Ada's: Bob gets the next one
+    key(qtbot, ada, "N")
+    assert shown(ada) == c1                         # and Ada the one after
+    key(qtbot, bob, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)  # approve and next
+    assert shown(bob) == g2                         # c1 is Ada's
+    assert leases(data) == {c1: "Ada", g2: "Bob"}   # g1 and l1 were let go on leaving
+    for win in (ada, bob):
+        win.close()
+    assert leases(data) == {}
+    assert ada_errors == bob_errors == []

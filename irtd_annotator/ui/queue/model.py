@@ -36,8 +36,8 @@ Index = QModelIndex | QPersistentModelIndex
 # (sort key of QueueFilter, header) per column; "held" (who works on a Sample now, from its
 # lease) changes by the minute and is not a sort key.
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "ID"), ("status", "Status"), ("task", "Task"), ("source", "Source"),
-    ("image", "Image"), ("edited", "Edited"), ("warnings", "Warnings"), ("held", "Held by"),
+    ("id", "ID"), ("status", "Status"), ("held", "Held by"), ("task", "Task"),
+    ("source", "Source"), ("image", "Image"), ("edited", "Edited"), ("warnings", "Warnings"),
 )
 COLUMN_OF = {key: n for n, (key, _title) in enumerate(COLUMNS)}
 STATUS_COLOURS = {
