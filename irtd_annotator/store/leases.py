@@ -83,11 +83,19 @@ def _keep_since(stmt: Any, session: str) -> Any:
 
 
 def release_leases(conn: Connection, session: str, *, keep: int | None = None) -> int:
-    """Drop the session's leases (but the one of ``keep``); how many were dropped."""
-    stmt = delete(Lease).where(Lease.session == session)
-    if keep is not None:
-        stmt = stmt.where(Lease.sample_id != keep)
-    return int(conn.execute(stmt).rowcount or 0)
+    """Drop the session's leases (but the one of ``keep``); how many were dropped.
+
+    With ``keep`` (the session just took that lease in this transaction) a lease another
+    transaction has locked at this moment is skipped, not waited for (PostgreSQL's SKIP
+    LOCKED; SQLite has one writer at a time anyway): a transaction holding a lease never
+    waits for another, so two reviewers swapping Samples cannot deadlock. A skipped lease is
+    dropped at the session's next move, or lapses.
+    """
+    if keep is None:
+        return int(conn.execute(delete(Lease).where(Lease.session == session)).rowcount or 0)
+    mine = (select(Lease.sample_id).where(Lease.session == session, Lease.sample_id != keep)
+            .with_for_update(skip_locked=True))
+    return int(conn.execute(delete(Lease).where(Lease.sample_id.in_(mine))).rowcount or 0)
 
 
 def holders(conn: Connection, ids: Sequence[int], *, now: float) -> dict[int, tuple[str, str]]:

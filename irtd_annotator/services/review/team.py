@@ -104,11 +104,13 @@ class TeamWork:
         """
         now = self.clock()
         with self.project.engine.begin() as conn:
+            # the lease first: this transaction waits, if at all, before it holds anything
+            taken = take_lease(conn, sample_id, who=self.annotator, session=self.session,
+                               since=now_iso(), until=now + LEASE_SECONDS, now=now)
             release_leases(conn, self.session, keep=sample_id)
-            if take_lease(conn, sample_id, who=self.annotator, session=self.session,
-                          since=now_iso(), until=now + LEASE_SECONDS, now=now):
-                return Holder(self.annotator, mine=True)
-            held = holders(conn, [sample_id], now=now).get(sample_id)
+            held = None if taken else holders(conn, [sample_id], now=now).get(sample_id)
+        if taken:
+            return Holder(self.annotator, mine=True)
         return Holder(held[0], mine=False) if held is not None else None
 
     @store_errors
