@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, exists, select
+from sqlalchemy import Connection, case, delete, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.store.schema import Assignment, Lease, Sample
 
-__all__ = ["free_pending", "holders", "release_leases", "still_free", "take_lease"]
+__all__ = ["free_pending", "holders", "leases_of", "release_leases", "still_free",
+           "take_lease"]
 
 
 def _live_of_another(*, session: str, now: float) -> Any:
@@ -82,20 +83,29 @@ def _keep_since(stmt: Any, session: str) -> Any:
     return case((Lease.session == session, Lease.since), else_=stmt.excluded.since)
 
 
-def release_leases(conn: Connection, session: str, *, keep: int | None = None) -> int:
+def release_leases(conn: Connection, session: str, *, keep: int | None = None,
+                   skip_locked: bool = False) -> int:
     """Drop the session's leases (but the one of ``keep``); how many were dropped.
 
-    With ``keep`` (the session just took that lease in this transaction) a lease another
-    transaction has locked at this moment is skipped, not waited for (PostgreSQL's SKIP
-    LOCKED; SQLite has one writer at a time anyway): a transaction holding a lease never
-    waits for another, so two reviewers swapping Samples cannot deadlock. A skipped lease is
-    dropped at the session's next move, or lapses.
+    ``skip_locked``: a lease another transaction has locked at this moment is skipped, not
+    waited for (PostgreSQL's SKIP LOCKED; SQLite has one writer at a time anyway). A
+    transaction that just took a lease drops the old ones so: holding a lease, it never
+    waits for another transaction, so two reviewers swapping Samples cannot deadlock.
     """
-    if keep is None:
-        return int(conn.execute(delete(Lease).where(Lease.session == session)).rowcount or 0)
-    mine = (select(Lease.sample_id).where(Lease.session == session, Lease.sample_id != keep)
-            .with_for_update(skip_locked=True))
+    mine = select(Lease.sample_id).where(Lease.session == session)
+    if keep is not None:
+        mine = mine.where(Lease.sample_id != keep)
+    if skip_locked:
+        mine = mine.with_for_update(skip_locked=True)
     return int(conn.execute(delete(Lease).where(Lease.sample_id.in_(mine))).rowcount or 0)
+
+
+def leases_of(conn: Connection, session: str, *, keep: int | None = None) -> int:
+    """How many leases the session holds (but the one of ``keep``)."""
+    query = select(func.count()).select_from(Lease).where(Lease.session == session)
+    if keep is not None:
+        query = query.where(Lease.sample_id != keep)
+    return int(conn.execute(query).scalar() or 0)
 
 
 def holders(conn: Connection, ids: Sequence[int], *, now: float) -> dict[int, tuple[str, str]]:

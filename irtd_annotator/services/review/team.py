@@ -18,6 +18,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.domain.queue_filter import QueueFilter
@@ -29,6 +31,7 @@ from irtd_annotator.store.assignments import assign_batch, move_batch, take_back
 from irtd_annotator.store.leases import (
     free_pending,
     holders,
+    leases_of,
     release_leases,
     still_free,
     take_lease,
@@ -92,8 +95,22 @@ class TeamWork:
             if not still_free(conn, sample_id, who=self.annotator):
                 conn.rollback()
                 return False
-            release_leases(conn, self.session, keep=sample_id)
+            left = self._drop_others(conn, sample_id)
+        if left:
+            self._drop_left_over(sample_id)
         return True
+
+    def _drop_others(self, conn: Connection, keep: int) -> int:
+        """Drop the session's other leases in the transaction that took ``keep``, skipping
+        any another transaction has locked right now; how many are left over."""
+        release_leases(conn, self.session, keep=keep, skip_locked=True)
+        return leases_of(conn, self.session, keep=keep)
+
+    def _drop_left_over(self, keep: int) -> None:
+        """Drop what ``_drop_others`` skipped, in a transaction of its own (holding nothing
+        else, it may wait)."""
+        with self.project.engine.begin() as conn:
+            release_leases(conn, self.session, keep=keep)
 
     @store_errors
     def take(self, sample_id: int) -> Holder | None:
@@ -107,8 +124,10 @@ class TeamWork:
             # the lease first: this transaction waits, if at all, before it holds anything
             taken = take_lease(conn, sample_id, who=self.annotator, session=self.session,
                                since=now_iso(), until=now + LEASE_SECONDS, now=now)
-            release_leases(conn, self.session, keep=sample_id)
+            left = self._drop_others(conn, sample_id)
             held = None if taken else holders(conn, [sample_id], now=now).get(sample_id)
+        if left:
+            self._drop_left_over(sample_id)
         if taken:
             return Holder(self.annotator, mine=True)
         return Holder(held[0], mine=False) if held is not None else None
