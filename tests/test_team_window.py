@@ -6,7 +6,7 @@ filters the queue to "My batch"."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -14,13 +14,15 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review.team import TeamWork
+from irtd_annotator.services.review.team import Holder, TeamWork
 from irtd_annotator.ui import team as team_ui
 from irtd_annotator.ui.main_window import MainWindow
+from irtd_annotator.ui.queue.dock import QueueDock
 from irtd_annotator.ui.queue.model import COLUMN_OF
 from irtd_annotator.ui.team import AssignDialog
 from review_data import ReviewData
 from test_main_window import key, open_window, shown
+from test_queue_model import FakeBigSession
 
 
 @pytest.fixture()
@@ -174,3 +176,27 @@ def test_two_windows_on_one_file_pressing_next_pending_get_different_samples(
         win.close()
     assert leases(data) == {}
     assert ada_errors == bob_errors == []
+
+
+def test_held_by_reads_the_rows_on_screen_only_of_a_big_queue(qtbot: QtBot) -> None:
+    dock = QueueDock(FakeBigSession())  # 100,000 Samples
+    qtbot.addWidget(dock)
+    dock.resize(600, 500)
+    dock.show()
+    qtbot.waitUntil(lambda: dock.current_id() == 1)
+    asked: list[list[int]] = []
+
+    def holders(ids: Sequence[int]) -> dict[int, Holder]:
+        asked.append(list(ids))
+        return {sid: Holder("Bob", mine=False) for sid in ids if sid % 2 == 0}
+
+    dock.holders.set_source(holders)
+    shown_rows = asked[-1]
+    assert shown_rows[0] == 1 and 5 < len(shown_rows) < 60  # a screenful, not 100,000
+    model = dock.model
+    assert [model.data(model.index(r, COLUMN_OF["held"])) for r in range(4)] == [
+        "", "Bob", "", "Bob"]
+    dock.table.scrollToBottom()
+    qtbot.waitUntil(lambda: asked[-1][-1] == 100_000)  # read again once the scroll settles
+    assert len(asked[-1]) < 60
+    dock.holders.set_source(None)
