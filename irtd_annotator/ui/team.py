@@ -73,9 +73,6 @@ class TeamUi(QObject):
         self.held_label.setContentsMargins(10, 0, 10, 0)
         window.statusBar().insertPermanentWidget(0, self.held_label)
         assign.triggered.connect(lambda _checked=False: self.ask_assign())
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
 
     # ---- a project opens and closes -------------------------------------------------------
 
@@ -88,6 +85,9 @@ class TeamUi(QObject):
         controller.sample_shown.connect(self._shown)  # gone with the controller
         queue.set_reviewer(self.annotator)
         queue.holders.set_source(self.team.holders)
+        app = QApplication.instance()
+        if app is not None:  # the reviewer's input renews the lease while a project is open
+            app.installEventFilter(self)
         if controller.current_id is not None:
             self._take(controller.current_id)
 
@@ -96,6 +96,9 @@ class TeamUi(QObject):
         self._hold.stop()
         if self.team is None:
             return
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         if self.queue is not None:
             self.queue.holders.set_source(None)
         with contextlib.suppress(UserError):  # a locked store: the leases lapse by themselves
