@@ -161,7 +161,8 @@ def test_two_reviewers_swapping_samples_at_once_never_deadlock(store_target: str
         for thread in threads:
             thread.join()
         assert errors == []
-        assert sorted(leases(project).values()) in (["Ada", "Bob"], ["Ada"], ["Bob"])  # one each
+        # at most one each (both may have left theirs for one the other held at that instant)
+        assert sorted(leases(project).values()) in ([], ["Ada"], ["Bob"], ["Ada", "Bob"])
 
 
 # ---- batches: the assign command ----------------------------------------------------------
