@@ -165,6 +165,21 @@ def test_two_reviewers_swapping_samples_at_once_never_deadlock(store_target: str
         assert sorted(leases(project).values()) in ([], ["Ada"], ["Bob"], ["Ada", "Bob"])
 
 
+def test_my_batch_with_a_text_search_keeps_to_the_batch(project: Project,
+                                                       team_store: ReviewData) -> None:
+    """A search inside "My batch" finds the batch's Samples only, ids and counts (the store's
+    search index must not answer it alone)."""
+    captions = sorted(team_store.caption.values())  # every caption says "night"
+    assert team(project, "Lea", clock(T0)).assign(QueueFilter(tasks=("Caption",)), to="Bob",
+                                                  count=2) == 2
+    bob = ReviewSession(project, annotator="Bob")
+    for flt in (QueueFilter(assigned_to="Bob", text="night"),
+                QueueFilter(assigned_to="Bob", text="night", statuses=("pending",))):
+        assert bob.query_ids(flt) == captions[:2]
+        assert bob.counts(flt) == (0, 2)
+    assert len(bob.query_ids(QueueFilter(text="night"))) == 5
+
+
 # ---- batches: the assign command ----------------------------------------------------------
 
 def assign(target: str, *args: str) -> int:
