@@ -1,4 +1,5 @@
-"""The ``irtd-annotator`` command: init, import, import-source, demo, stats, export, releases, or a window.
+"""The ``irtd-annotator`` command: init, import, import-source, demo, stats, export, releases,
+check, assign, or a window.
 
 Composition root for the command line. GUI modules are imported only when a window opens, so
 the commands start fast and run where Qt cannot. Only ``init``, ``import``, ``import-source``
@@ -23,7 +24,8 @@ from irtd_annotator.domain.errors import StoreError, UserError
 if TYPE_CHECKING:
     from irtd_annotator.services.project import Project
 
-COMMANDS = ("init", "import", "import-source", "demo", "stats", "export", "releases", "check")
+COMMANDS = ("init", "import", "import-source", "demo", "stats", "export", "releases", "check",
+            "assign")
 
 
 def _parse_roots(values: list[str]) -> dict[str, str]:
@@ -183,6 +185,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_assign(args: argparse.Namespace) -> int:
+    from irtd_annotator.services.review.team import BatchRequest, batch_command
+
+    request = BatchRequest(to=args.to, count=args.count, unassign=args.unassign,
+                           from_who=args.from_who, statuses=tuple(args.status or ()),
+                           tasks=tuple(args.task or ()), sources=tuple(args.source or ()))
+    with _open_project(args.db) as project:
+        print(batch_command(project, request,
+                            lead=args.annotator or os.environ.get("USER") or "lead"))
+    return 0
+
+
 def _open_window(project: str | None, annotator: str | None) -> int:
     from irtd_annotator.app import run_gui
 
@@ -261,6 +275,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repair", action="store_true",
                    help="rebuild a wrong tally or search index (derived data) in one transaction")
     p.add_argument("--json", action="store_true")
+
+    p = add("assign", "give a reviewer a batch of pending samples (lead), or take one back",
+            _cmd_assign)
+    p.add_argument("--db", required=True, metavar="PROJECT")
+    p.add_argument("--to", metavar="NAME", help="the reviewer who gets the batch")
+    p.add_argument("--count", type=int, metavar="N", help="how many samples (in id order)")
+    p.add_argument("--status", action="append", metavar="STATUS", help="default: pending")
+    p.add_argument("--task", action="append", metavar="TASK")
+    p.add_argument("--source", action="append", metavar="SOURCE")
+    p.add_argument("--unassign", action="store_true", help="take samples back out of batches")
+    p.add_argument("--from", dest="from_who", metavar="NAME",
+                   help="whose batch to take back (with --to: give it to another reviewer)")
     return parser
 
 

@@ -69,6 +69,7 @@ def test_the_checker_reads_each_store(store_target: str, tmp_path: Path) -> None
             before = last_revision_id(conn)
         ada.edit_turn(s1, 1, "The target bounding box is <box>[[11, 21, 201, 301]]</box>.")
         bob.edit_turn(s1, 1, "The target bounding box is <box>[[12, 22, 202, 302]]</box>.")
+        ada.sample(s1)  # Ada sees Bob's box before approving: else she is refused as stale
         ada.set_status(s1, "approved")
         ada.set_status(s2, "approved")
         bob.set_status(s2, "rejected", reason="wrong geometry")

@@ -22,6 +22,7 @@ class QueueFilter:
     edited: bool | None = None
     warnings: bool | None = None        # True: Samples with warnings
     text: str = ""                      # in prompts and answers, case-insensitive
+    assigned_to: str | None = None      # only the batch a lead gave this reviewer
     sort: str = "id"
     descending: bool = False
 
@@ -43,7 +44,7 @@ class QueueFilter:
             "statuses": list(self.statuses), "tasks": list(self.tasks),
             "sources": list(self.sources), "missing_images": self.missing_images,
             "edited": self.edited, "warnings": self.warnings, "text": self.text,
-            "sort": self.sort, "descending": self.descending,
+            "sort": self.sort, "descending": self.descending, "assigned_to": self.assigned_to,
         }
 
     @classmethod
@@ -58,6 +59,7 @@ class QueueFilter:
                 missing_images=data.get("missing_images"), edited=data.get("edited"),
                 warnings=data.get("warnings"), text=str(data.get("text") or ""),
                 sort=str(data.get("sort") or "id"), descending=bool(data.get("descending")),
+                assigned_to=str(data["assigned_to"]) if data.get("assigned_to") else None,
             )
         except (TypeError, ValueError):
             return cls()

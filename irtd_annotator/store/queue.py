@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from irtd_annotator.domain.queue_filter import QueueFilter, windowed
-from irtd_annotator.store.schema import Pair, Sample, Turn
+from irtd_annotator.store.schema import Assignment, Pair, Sample, Turn
 from irtd_annotator.store.search import FTS_TABLE, PG_SEARCH_TABLE, SearchKind
 
 if TYPE_CHECKING:
@@ -93,6 +93,9 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
         query = query.where(Sample.edited.is_(flt.edited))
     if flt.warnings is not None:
         query = query.where(_has_warnings() if flt.warnings else not_(_has_warnings()))
+    if flt.assigned_to is not None:  # a reviewer's batch: the (who, sample_id) index
+        query = query.where(Sample.id.in_(
+            select(Assignment.sample_id).where(Assignment.who == flt.assigned_to)))
     if by_index:
         # one phrase: the trigram index matches it as a substring, ignoring case, as LIKE did
         phrase = '"' + needle.replace('"', '""') + '"'
@@ -126,7 +129,8 @@ def _search_rows(flt: QueueFilter, search: SearchKind, *columns: str) -> Select[
     tasks alone (the table keeps both beside the text, migration 0007), without reading
     ``samples``; None for any other filter or store."""
     if search != "table" or not flt.text.strip() or flt.sources or flt.edited is not None \
-            or flt.missing_images is not None or flt.warnings is not None:
+            or flt.missing_images is not None or flt.warnings is not None \
+            or flt.assigned_to is not None:
         return None
     c = _SEARCH_ROWS.c
     query = select(*(c[name] for name in columns)).where(

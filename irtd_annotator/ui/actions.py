@@ -35,7 +35,8 @@ MENUS = ("&File", "&Edit", "&Review", "&Go", "&View", "&Help")
 # the actions that need an open project (disabled without one)
 PROJECT_ACTIONS = ("import", "export", "releases", "undo", "redo", "edit_text", "focus_queue",
                    "history", "approve", "approve_next", "reject", "flag", "pending",
-                   "next_sample", "prev_sample", "next_pair", "prev_pair", "next_pending")
+                   "next_sample", "prev_sample", "next_pair", "prev_pair", "next_pending",
+                   "assign")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "SP_MessageBoxWarning"),
     ActionSpec("pending", "Back to &pending", "&Review", ("P", "U"), "Undecide: back to pending",
                "To pending", "SP_DialogResetButton"),
+    ActionSpec("assign", "A&ssign batch…", "&Review", (),
+               "Give a reviewer a batch of the queue's samples (lead)", separator_before=True),
     ActionSpec("next_sample", "&Next sample", "&Go", ("J", "Down"), "The next sample in the queue",
                "Next", "SP_ArrowDown"),
     ActionSpec("prev_sample", "&Previous sample", "&Go", ("K", "Up"),

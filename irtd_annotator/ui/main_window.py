@@ -57,6 +57,7 @@ from irtd_annotator.ui.sample.history_dialog import HistoryDialog
 from irtd_annotator.ui.sample.panel import SamplePanel
 from irtd_annotator.ui.settings import AppSettings
 from irtd_annotator.ui.status_bar import WindowStatus
+from irtd_annotator.ui.team import TeamUi
 from irtd_annotator.ui.window_memory import (
     RecentMenu,
     project_label,
@@ -132,7 +133,7 @@ class MainWindow(QMainWindow):
         self.editing_ui = EditingUi(self, panel=self.panel, pair_view=self.pair_view,
                                     menus=self.menus, on_error=self._not_saved)
         self.recent_menu.fill()
-
+        self.team = TeamUi(self, annotator=annotator, assign=self.actions_by_name["assign"])
         self.status = WindowStatus(self, annotator=annotator)
         self.progress_label, self.save_label = self.status.progress_label, self.status.save_label
         self.reviewers = ReviewersUi(self, annotator=annotator, menu=self.menus["&View"])
@@ -197,6 +198,7 @@ class MainWindow(QMainWindow):
         if current is not None and self.controller.current_id != current:
             self.controller.show_sample(current)
         self.controller.update_progress()
+        self.team.open(project, queue=self.queue, controller=self.controller)  # leases, batches
         self.settings.add_recent(key)
         self.recent_menu.fill()
         self._set_project_actions(True)
@@ -211,6 +213,7 @@ class MainWindow(QMainWindow):
             return
         self.panel.flush()
         self._remember()
+        self.team.close()  # its leases go before the store does
         self.undo_stack.clear()  # its steps belong to this project's session
         for link in self._links:
             QObject.disconnect(link)
@@ -244,7 +247,7 @@ class MainWindow(QMainWindow):
         c.error.connect(lambda text: self.show_error("Not saved", text))
         c.message.connect(self.status.remark)
         c.progress.connect(self.status.show_progress)
-        c.sample_shown.connect(self._on_sample_shown)
+        c.sample_shown.connect(lambda _sid: self._remember_sample.start())  # kept if they stay
         # what a saved change redraws, each subscribed once: the queue's rows, the progress,
         # then the sample panel and the pair view (their Sample read again once, for both)
         runner = self.runner
@@ -269,9 +272,6 @@ class MainWindow(QMainWindow):
             self.settings.set_project_filter(self.location, flt)
         if self.controller is not None:
             self.controller.update_progress()
-
-    def _on_sample_shown(self, _sample_id: int) -> None:
-        self._remember_sample.start()  # (again): written when the reviewer stays
 
     def _not_saved(self, reason: str) -> None:
         self.show_error("Not saved", f"The change was not saved.\n\n{reason}")

@@ -9,7 +9,7 @@ reports. The main window lays out and wires; this object decides what happens.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -79,6 +79,8 @@ class ReviewController(QObject):
         self._switching = False
         self._reshowing = True
         runner.stale.connect(self.reload_stale)
+        # what "next pending" asks: the session, or a team's leases (ui/team.py) on a shared store
+        self.find_pending: Callable[[int | None, Sequence[int]], int | None] = session.next_pending
 
     # ---- showing ---------------------------------------------------------------------------
 
@@ -219,7 +221,7 @@ class ReviewController(QObject):
         """Go to the next pending sample in the queue; False when there is none."""
         order = ids if ids is not None else self.queue.id_view()
         try:
-            target = self.session.next_pending(self.current_id, order)
+            target = self.find_pending(self.current_id, order)
         except UserError as exc:
             self.error.emit(str(exc))
             return False

@@ -9,9 +9,9 @@ generate.py, images linked to the LLVIP pairs) is generated in a temporary folde
 
 Then N reviewer PROCESSES (spawned, each with its own engine) open the store, read the
 pending queue, wait for each other, and for S seconds each loops as a person in the window
-does: next pending (``next_sample``, the one function the lead switches when the leases of
-issue 12 land) -> read the Sample as the window shows it -> sometimes edit it (a Grounding's
-box through AnswerEditing.set_boxes, or a Caption's / Instruction's last answer through
+does: next pending (``next_sample``: the window's N, a lease on a Sample no one else
+holds) -> read the Sample as the window shows it -> sometimes edit it (a Grounding's box
+through AnswerEditing.set_boxes, or a Caption's / Instruction's last answer through
 ReviewSession.edit_turn) -> approve, or reject with a reason; the approve (``set_status``) is
 timed. An exception in a reviewer is an error (the loop goes on with the next Sample), except
 a refusal of a stale write (``STALE_ERRORS``), counted apart as ``stale_refusals``.
@@ -51,6 +51,7 @@ from irtd_annotator.domain.model import Box  # noqa: E402
 from irtd_annotator.services.project import Project  # noqa: E402
 from irtd_annotator.services.review.editing import AnswerEditing  # noqa: E402
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession  # noqa: E402
+from irtd_annotator.services.review.team import TeamWork  # noqa: E402
 from irtd_annotator.store.schema import Sample  # noqa: E402
 from tests.perf.team_check import check_store, last_revision_id  # noqa: E402
 
@@ -72,18 +73,18 @@ class Reviewer:
     session: ReviewSession
     editing: AnswerEditing
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    team: TeamWork | None = None  # made on first use, with the token as its lease session
 
 
 def next_sample(reviewer: Reviewer, after_id: int | None, ids: list[int]) -> int | None:
-    """THE switch: the Sample this reviewer works on next, after ``after_id`` in ``ids``.
-
-    Today: ``ReviewSession.next_pending``, which divides nothing (every reviewer gets the
-    first pending Sample after their own position). With leases (slice B), the lead makes
-    this ``TeamWork(reviewer.project, annotator=reviewer.name,
-    session=reviewer.token).next_pending(after_id, ids)`` (kept on the Reviewer if it holds
-    state), which hands out a Sample no one else holds.
-    """
-    return reviewer.session.next_pending(after_id, ids)
+    """The Sample this reviewer works on next, after ``after_id`` in ``ids``: what the
+    window's N asks, ``TeamWork.next_pending``, which takes a lease on a pending Sample no
+    other session holds (issue 12). Before the leases it was ``ReviewSession.next_pending``,
+    which divided nothing: every reviewer got the same Sample."""
+    if reviewer.team is None:
+        reviewer.team = TeamWork(reviewer.project, annotator=reviewer.name,
+                                 session=reviewer.token)
+    return reviewer.team.next_pending(after_id, ids)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from irtd_annotator.domain.views import PairInfo, SampleView
 from irtd_annotator.domain.warnings import REIMPORT_CONFLICT, drop_code
 from irtd_annotator.services.changes import Changes, Operation, store_errors
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.queue_scan import chunks_after
 from irtd_annotator.services.review.reads import read_pairs, read_sample
 from irtd_annotator.services.review.seen import SeenVersions, Versions
 from irtd_annotator.services.review.turn_text import write_turn_text
@@ -57,7 +58,6 @@ __all__ = ["Changes", "QueueFilter", "QueueRow", "ReviewSession", "RevisionView"
 
 # SQLite limits the number of bound parameters of one statement; batch below it.
 _BATCH = 500
-_SCAN_BATCH = 4000  # well below SQLite's 32,766 bound parameters
 _COUNTED_FILTERS = 4  # filters whose counts are kept (see ReviewSession.counts)
 
 
@@ -199,7 +199,7 @@ class ReviewSession:
     def _tallied(self, conn: Connection, flt: QueueFilter) -> bool:
         """Whether the store's tally counts this filter (statuses, tasks and sources only)."""
         if flt.text.strip() or flt.missing_images is not None or flt.edited is not None \
-                or flt.warnings is not None:
+                or flt.warnings is not None or flt.assigned_to is not None:
             return False
         if self._has_tally is None:
             self._has_tally = has_tally(conn)
@@ -262,28 +262,13 @@ class ReviewSession:
         ``after_id`` itself is never returned. The ids are checked in growing batches, so
         the usual case (a pending Sample close by) costs one small query.
         """
-        order = ids  # a list, or the queue's lazy view of its ids: never copied whole
-        if not order:
-            return None
-        start = 0
-        if after_id is not None:
-            try:
-                start = order.index(after_id) + 1
-            except ValueError:
-                start = 0
         pending = ReviewStatus.PENDING.value
-        total = len(order)
-        size = 64
-        pos = 0
         with self.project.engine.connect() as conn:
-            while pos < total:
-                chunk = [order[(start + k) % total] for k in range(pos, min(pos + size, total))]
+            for chunk in chunks_after(ids, after_id):
                 status = statuses_of(conn, chunk)
                 for sid in chunk:
                     if sid != after_id and status.get(sid) == pending:
                         return sid
-                pos += size
-                size = min(size * 4, _SCAN_BATCH)
         return None
 
     @store_errors

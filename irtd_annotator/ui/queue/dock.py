@@ -33,7 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from irtd_annotator.domain.queue_filter import SORT_KEYS
 from irtd_annotator.services.review.session import Changes, QueueFilter
+from irtd_annotator.ui.queue.holders import HoldersFeed
 from irtd_annotator.ui.queue.model import COLUMN_OF, COLUMNS, QueueIds, QueueModel, QueueSource
 
 SEARCH_DEBOUNCE_MS = 250
@@ -123,6 +125,11 @@ class QueueDock(QDockWidget):
                             (self.warnings_check, "the sample has warnings (e.g. a box outside "
                                                   "the image)")):
             check.setToolTip(f"Samples where {what}: click to cycle any / yes / no")
+        self.batch_check = QCheckBox("My batch", self)  # shown once the reviewer is known
+        self.batch_check.setObjectName("myBatchCheck")
+        self.batch_check.setToolTip("Only the samples a lead assigned to you")
+        self.batch_check.setVisible(False)
+        self._reviewer: str | None = None
         self.search_edit = QLineEdit(self)
         self.search_edit.setObjectName("queueSearch")
         self.search_edit.setPlaceholderText("Search prompts and answers…")
@@ -152,17 +159,19 @@ class QueueDock(QDockWidget):
         header.setSortIndicatorShown(True)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for key, width in (("id", 46), ("status", 80), ("task", 140), ("source", 100),
+        for key, width in (("id", 46), ("status", 80), ("held", 60), ("task", 140), ("source", 100),
                            ("image", 200), ("edited", 50)):
             header.resizeSection(COLUMN_OF[key], width)
         self._sync_sort_indicator()
+        self.holders = HoldersFeed(self.table, self.model)  # the Held by column
 
         combos = QHBoxLayout()
         for combo in (self.status_combo, self.task_combo, self.source_combo):
             combos.addWidget(combo, 1)
         checks = QHBoxLayout()
-        for check in (self.missing_check, self.edited_check, self.warnings_check):
-            checks.addWidget(check)
+        for widget in (self.missing_check, self.edited_check, self.warnings_check,
+                       self.batch_check):
+            checks.addWidget(widget)
         checks.addStretch(1)
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -177,8 +186,9 @@ class QueueDock(QDockWidget):
 
         for combo in (self.status_combo, self.task_combo, self.source_combo):
             combo.currentIndexChanged.connect(self._apply_widgets)
-        for check in (self.missing_check, self.edited_check, self.warnings_check):
-            check.checkStateChanged.connect(self._apply_widgets)
+        for box in (self.missing_check, self.edited_check, self.warnings_check,
+                    self.batch_check):
+            box.checkStateChanged.connect(self._apply_widgets)
         self.search_edit.textChanged.connect(lambda _text: self._debounce.start())
         self.search_edit.returnPressed.connect(self._apply_widgets)
         header.sortIndicatorChanged.connect(self._on_sort)
@@ -270,6 +280,14 @@ class QueueDock(QDockWidget):
                     combo.addItem(value, (value,))
                 _select_data(combo, selected)
 
+    def set_reviewer(self, name: str) -> None:
+        """Offer "My batch": the Samples a lead assigned to ``name``."""
+        self._reviewer = name
+        self.batch_check.setVisible(True)
+        flt = self.model.filter
+        if flt.assigned_to not in (None, name):  # a filter saved by another reviewer
+            self.set_filter(dataclasses.replace(flt, assigned_to=name))
+
     def focus_table(self) -> None:
         """Give the keyboard focus to the table (e.g. on Escape in the sample panel)."""
         self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -293,6 +311,7 @@ class QueueDock(QDockWidget):
             sources=tuple(self.source_combo.currentData() or ()),
             missing_images=self.missing_check.value(), edited=self.edited_check.value(),
             warnings=self.warnings_check.value(), text=self.search_edit.text().strip(),
+            assigned_to=self._reviewer if self.batch_check.isChecked() else None,
         )
 
     def _apply_widgets(self, *_args: Any) -> None:
@@ -322,9 +341,14 @@ class QueueDock(QDockWidget):
                 check.set_value(value)
         with QSignalBlocker(self.search_edit):
             self.search_edit.setText(flt.text)
+        with QSignalBlocker(self.batch_check):
+            self.batch_check.setChecked(flt.assigned_to is not None)
 
     def _on_sort(self, section: int, order: Qt.SortOrder) -> None:
         key = COLUMNS[section][0] if 0 <= section < len(COLUMNS) else "id"
+        if key not in SORT_KEYS:  # Held by: the sort stays as it was
+            self._sync_sort_indicator()
+            return
         self._set_model_filter(dataclasses.replace(
             self.model.filter, sort=key, descending=order == Qt.SortOrder.DescendingOrder))
 

@@ -10,6 +10,7 @@ model API: resets, inserted pins, layout changes that keep the selection, cell d
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -22,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
+from irtd_annotator.domain.queue_filter import SORT_KEYS
 from irtd_annotator.services.review.session import Changes, QueueFilter, QueueRow
 from irtd_annotator.ui.queue.id_windows import IdWindows, QueueIds, QueueSource
 from irtd_annotator.ui.queue.row_cache import RowCache
@@ -31,10 +33,11 @@ __all__ = ["COLUMNS", "COLUMN_OF", "ID_ROLE", "MISSING_COLOUR", "STATUS_COLOURS"
 
 Index = QModelIndex | QPersistentModelIndex
 
-# (sort key of QueueFilter, header) per column.
+# (sort key of QueueFilter, header) per column; "held" (who works on a Sample now, from its
+# lease) changes by the minute and is not a sort key.
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "ID"), ("status", "Status"), ("task", "Task"), ("source", "Source"),
-    ("image", "Image"), ("edited", "Edited"), ("warnings", "Warnings"),
+    ("id", "ID"), ("status", "Status"), ("held", "Held by"), ("task", "Task"),
+    ("source", "Source"), ("image", "Image"), ("edited", "Edited"), ("warnings", "Warnings"),
 )
 COLUMN_OF = {key: n for n, (key, _title) in enumerate(COLUMNS)}
 STATUS_COLOURS = {
@@ -58,6 +61,7 @@ class QueueModel(QAbstractTableModel):
         self._ids = IdWindows(session, window_size=window_size)
         self._rows = RowCache(session.rows, max_rows=page_size * max_pages)
         self._missing_icon: QIcon | None = None
+        self._held: dict[int, str] = {}  # Sample id -> who holds it (the rows shown only)
 
     # ---- ids and filter ------------------------------------------------------------------------
 
@@ -146,6 +150,8 @@ class QueueModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by a column by re-querying with the filter's sort key (column -1: by id)."""
         key = COLUMNS[column][0] if 0 <= column < len(COLUMNS) else "id"
+        if key not in SORT_KEYS:
+            return
         flt = dataclasses.replace(self._ids.filter, sort=key,
                                   descending=order == Qt.SortOrder.DescendingOrder)
         self.set_filter(flt)
@@ -202,6 +208,22 @@ class QueueModel(QAbstractTableModel):
             if row is not None:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
+    def set_holders(self, ids: Sequence[int], held: Mapping[int, str]) -> None:
+        """Who holds each of ``ids`` now (``held``; the others: no one), for the Held by
+        column: asked for the rows on screen only, so 260,000 rows cost one small read."""
+        column = COLUMN_OF["held"]
+        for sid in ids:
+            who = held.get(sid)
+            if self._held.get(sid) == who:
+                continue
+            if who is None:
+                del self._held[sid]
+            else:
+                self._held[sid] = who
+            row = self._ids.known_row(sid)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, column), self.index(row, column))
+
     # ---- Qt model API ----------------------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 (Qt's name)
@@ -216,7 +238,8 @@ class QueueModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return COLUMNS[section][1]
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"Sort by {COLUMNS[section][1].lower()}"
+                return (f"Sort by {COLUMNS[section][1].lower()}" if COLUMNS[section][0] in SORT_KEYS
+                        else "Who is working on the sample now (not a sort key)")
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -235,8 +258,10 @@ class QueueModel(QAbstractTableModel):
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                         Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ForegroundRole):
             return None
-        row = self.row_at(row_number)
         key = COLUMNS[column][0]
+        if key == "held":
+            return self._held_data(row_number, role)
+        row = self.row_at(row_number)
         if row is None:
             return (f"{self.id_at(row_number) or ''}" if key == "id" else "—") \
                 if role == Qt.ItemDataRole.DisplayRole else None
@@ -253,6 +278,15 @@ class QueueModel(QAbstractTableModel):
             return None
         if key == "image" and row.missing:  # ForegroundRole
             return QColor(MISSING_COLOUR)
+        return None
+
+    def _held_data(self, row_number: int, role: int) -> str | None:
+        who = self._held.get(self.id_at(row_number) or 0)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return who or ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (f"{who} is working on this sample now; next pending passes it over"
+                    if who else "no one is working on this sample now")
         return None
 
     def _warning_icon(self) -> QIcon:
