@@ -104,9 +104,14 @@ def _cmd_import(args: argparse.Namespace) -> int:
     _warn_missing_roots(roots)
     with _open_project(args.db, may_create=True) as project:
         report = import_files(project, [Path(f) for f in args.files], options=options,
-                              progress=_progress_printer(args.quiet))
+                              progress=_progress_printer(args.quiet), waiting=_say)
     print(report.summary())
     return 0 if report.ok else 1
+
+
+def _say(message: str) -> None:
+    """A notice on standard error (also with --quiet: it explains a wait, not progress)."""
+    print(f"irtd-annotator: {message}", file=sys.stderr, flush=True)
 
 
 def _progress_printer(quiet: bool) -> Callable[[int, int, str], None] | None:
@@ -125,7 +130,8 @@ def _cmd_import_source(args: argparse.Namespace) -> int:
     from irtd_annotator.services.importing.sources import import_source
 
     with _open_project(args.db, may_create=True) as project:
-        report = import_source(project, args.kind, Path(args.dir), annotator=args.annotator)
+        report = import_source(project, args.kind, Path(args.dir), annotator=args.annotator,
+                               waiting=_say)
     print(report.summary())
     return 0
 

@@ -2,10 +2,12 @@
 
 A project is an SQLite file (WAL, foreign keys on) or any SQLAlchemy URL. Opening applies the
 Alembic migrations in ``db/`` (installed as ``irtd_annotator.migrations``) in one transaction
-that also holds the write lock (ADR 0015): a failed or killed upgrade leaves the file as it
-was. An existing SQLite file that needs an upgrade is first copied to a checked backup beside
-it (``store/backup.py``). A file that is not one of our projects is refused before anything is
-written into it (``store/project_file.py``).
+that also holds the write lock (ADR 0015), on PostgreSQL an advisory lock (``store/locks.py``):
+a failed or killed upgrade leaves the store as it was, and of programs opening a new store at
+once one creates it while the others wait and find it made. An existing SQLite file that
+needs an upgrade is first copied to a checked backup beside it (``store/backup.py``). A file
+that is not one of our projects is refused before anything is written into it
+(``store/project_file.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy.pool import NullPool
 
 from irtd_annotator.domain.errors import StoreError
 from irtd_annotator.store.backup import ensure_backup
+from irtd_annotator.store.locks import take_migration_lock
 from irtd_annotator.store.project_file import check_project_file, describe_sqlite_error
 
 
@@ -205,6 +208,7 @@ def _migrate(url: str, path: Path | None, target: str) -> None:
             finally:
                 raw.close()
         with engine.begin() as conn:
+            take_migration_lock(conn)  # PostgreSQL; SQLite's BEGIN IMMEDIATE holds it already
             # read again under the lock: another program may have upgraded it meanwhile
             current = MigrationContext.configure(conn).get_current_revision()
             _refuse_newer(current, known, where=path or url, head=script.get_current_head())
