@@ -350,7 +350,12 @@ def _failure(exc: Exception, db: str | None) -> tuple[str, int]:
     from sqlalchemy.exc import DBAPIError
 
     from irtd_annotator.services.folders import log_exception
-    from irtd_annotator.store.engine import describe_db_error, sqlite_path, store_url
+    from irtd_annotator.store.engine import (
+        describe_db_error,
+        describe_missing_driver,
+        sqlite_path,
+        store_url,
+    )
 
     if isinstance(exc, DBAPIError) and db is not None:
         url = store_url(db)
@@ -361,9 +366,8 @@ def _failure(exc: Exception, db: str | None) -> tuple[str, int]:
         else:
             message = describe_db_error(url, exc)
         return f"irtd-annotator: error: {message}", 1
-    if isinstance(exc, ModuleNotFoundError) and db is not None and "://" in db:
-        return (f"irtd-annotator: error: the database driver for {db.partition(':')[0]} is not "
-                f"installed ({exc}); for PostgreSQL install irtd-annotator[postgres]"), 1
+    if isinstance(exc, ImportError) and db is not None and "://" in db:
+        return f"irtd-annotator: error: {describe_missing_driver(store_url(db), exc)}", 2
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return f"irtd-annotator: error: no space left on the device: {exc.filename or exc}", 1
     if isinstance(exc, OSError) and exc.filename is not None:

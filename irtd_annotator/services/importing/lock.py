@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.project import Project
-from irtd_annotator.store.locks import try_import_lock
+from irtd_annotator.store.locks import ImportFileLock, begin_writing, try_import_lock
 
 IMPORT_WAIT = 30 * 60.0  # seconds: longer than an import of all of IR-TD takes
 PATIENCE = 0.5  # seconds of one attempt: how soon a cancel while waiting is seen
@@ -31,6 +31,30 @@ class ImportBusy(UserError):
     """Another import into the project did not finish within the wait."""
 
 
+class _Waiting:
+    """Says once that the import waits; ends the wait when cancelled or too long."""
+
+    def __init__(self, project: Project, wait: float, waiting: Callable[[str], None] | None,
+                 cancelled: Callable[[], bool] | None) -> None:
+        self.project, self.wait, self.waiting, self.cancelled = project, wait, waiting, cancelled
+        self.started = time.monotonic()
+        self.told = False
+        self.patience = min(PATIENCE, max(0.0, wait))
+
+    def another_attempt(self) -> None:
+        if not self.told and self.waiting is not None:
+            self.waiting(f"waiting for another import into {self.project.shown} to finish...")
+        self.told = True
+        if self.cancelled is not None and self.cancelled():
+            raise ImportCancelled("import cancelled while it waited for another import into "
+                                  f"{self.project.shown}; nothing was written")
+        waited = time.monotonic() - self.started
+        if waited >= self.wait:
+            raise ImportBusy(
+                f"another import into {self.project.shown} is still running after "
+                f"{_duration(waited)}; nothing was imported: try again when it has finished")
+
+
 @contextmanager
 def import_transaction(project: Project, *, wait: float = IMPORT_WAIT,
                        waiting: Callable[[str], None] | None = None,
@@ -41,22 +65,19 @@ def import_transaction(project: Project, *, wait: float = IMPORT_WAIT,
     is asked while waiting. Raises ImportBusy when the lock is not free after ``wait``
     seconds, and ImportCancelled when cancelled while waiting; nothing is written then.
     """
-    started = time.monotonic()
-    with project.engine.begin() as conn:
-        told = False
-        while not try_import_lock(conn, patience=min(PATIENCE, max(0.0, wait))):
-            if not told and waiting is not None:
-                waiting(f"waiting for another import into {project.shown} to finish...")
-            told = True
-            if cancelled is not None and cancelled():
-                raise ImportCancelled("import cancelled while it waited for another import into "
-                                f"{project.shown}; nothing was written")
-            waited = time.monotonic() - started
-            if waited >= wait:
-                raise ImportBusy(
-                    f"another import into {project.shown} is still running after "
-                    f"{_duration(waited)}; nothing was imported: try again when it has finished")
-        yield conn
+    state = _Waiting(project, wait, waiting, cancelled)
+    file_lock = ImportFileLock(project.path) if project.path is not None else None
+    try:
+        while file_lock is not None and not file_lock.try_take(patience=state.patience):
+            state.another_attempt()
+        with project.engine.begin() as conn:
+            begin_writing(conn)
+            while not try_import_lock(conn, patience=state.patience):
+                state.another_attempt()
+            yield conn
+    finally:
+        if file_lock is not None:
+            file_lock.release()
 
 
 def _duration(seconds: float) -> str:
