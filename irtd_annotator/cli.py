@@ -106,9 +106,14 @@ def _cmd_import(args: argparse.Namespace) -> int:
     _warn_missing_roots(roots)
     with _open_project(args.db, may_create=True) as project:
         report = import_files(project, [Path(f) for f in args.files], options=options,
-                              progress=_progress_printer(args.quiet))
+                              progress=_progress_printer(args.quiet), waiting=_say)
     print(report.summary())
     return 0 if report.ok else 1
+
+
+def _say(message: str) -> None:
+    """A notice on standard error (also with --quiet: it explains a wait, not progress)."""
+    print(f"irtd-annotator: {message}", file=sys.stderr, flush=True)
 
 
 def _progress_printer(quiet: bool) -> Callable[[int, int, str], None] | None:
@@ -127,7 +132,8 @@ def _cmd_import_source(args: argparse.Namespace) -> int:
     from irtd_annotator.services.importing.sources import import_source
 
     with _open_project(args.db, may_create=True) as project:
-        report = import_source(project, args.kind, Path(args.dir), annotator=args.annotator)
+        report = import_source(project, args.kind, Path(args.dir), annotator=args.annotator,
+                               waiting=_say)
     print(report.summary())
     return 0
 
@@ -370,7 +376,12 @@ def _failure(exc: Exception, db: str | None) -> tuple[str, int]:
     from sqlalchemy.exc import DBAPIError
 
     from irtd_annotator.services.folders import log_exception
-    from irtd_annotator.store.engine import describe_db_error, sqlite_path, store_url
+    from irtd_annotator.store.engine import (
+        describe_db_error,
+        describe_missing_driver,
+        sqlite_path,
+        store_url,
+    )
 
     if isinstance(exc, DBAPIError) and db is not None:
         url = store_url(db)
@@ -381,9 +392,8 @@ def _failure(exc: Exception, db: str | None) -> tuple[str, int]:
         else:
             message = describe_db_error(url, exc)
         return f"irtd-annotator: error: {message}", 1
-    if isinstance(exc, ModuleNotFoundError) and db is not None and "://" in db:
-        return (f"irtd-annotator: error: the database driver for {db.partition(':')[0]} is not "
-                f"installed ({exc}); for PostgreSQL install irtd-annotator[postgres]"), 1
+    if isinstance(exc, ImportError) and db is not None and "://" in db:
+        return f"irtd-annotator: error: {describe_missing_driver(store_url(db), exc)}", 2
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return f"irtd-annotator: error: no space left on the device: {exc.filename or exc}", 1
     if isinstance(exc, OSError) and exc.filename is not None:

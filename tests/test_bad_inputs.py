@@ -296,7 +296,7 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(
     (["import", "IN", "--db", "DB", "--annotator", "\ud800"], "--annotator"),
     (["export", "--db", "DB", "--out", "o\x00ut"], "--out"),
     (["export", "--db", "DB", "--out", "OUT", "--prefix", "\ud800"], "--prefix"),
-    (["import", "IN", "--db", "postgresql+psycopg2://localhost/nothing"], "driver"),
+    (["import", "IN", "--db", "postgresql+asyncpg://localhost/nothing"], "driver asyncpg is not supported"),
     (["import", "IN", "--db", "postgresql+psycopg://127.0.0.1:1/nothing"], "cannot reach"),
 ])
 def test_arguments_no_file_system_or_database_takes_are_one_line(

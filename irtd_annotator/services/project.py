@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from irtd_annotator.store.engine import open_store, sqlite_path, store_url
 from irtd_annotator.store.settings import get_setting, set_setting
@@ -35,6 +36,13 @@ class Project:
     def path(self) -> Path | None:
         """The SQLite file, or None for a server database."""
         return sqlite_path(self.location)
+
+    @property
+    def shown(self) -> str:
+        """The project as people name it: its file, or its URL without the password."""
+        path = self.path
+        return str(path) if path is not None else make_url(self.location).render_as_string(
+            hide_password=True)
 
     @property
     def folder(self) -> Path:

@@ -2,10 +2,12 @@
 
 A project is an SQLite file (WAL, foreign keys on) or any SQLAlchemy URL. Opening applies the
 Alembic migrations in ``db/`` (installed as ``irtd_annotator.migrations``) in one transaction
-that also holds the write lock (ADR 0015): a failed or killed upgrade leaves the file as it
-was. An existing SQLite file that needs an upgrade is first copied to a checked backup beside
-it (``store/backup.py``). A file that is not one of our projects is refused before anything is
-written into it (``store/project_file.py``).
+that also holds the write lock (ADR 0015), on PostgreSQL an advisory lock (``store/locks.py``):
+a failed or killed upgrade leaves the store as it was, and of programs opening a new store at
+once one creates it while the others wait and find it made. An existing SQLite file that
+needs an upgrade is first copied to a checked backup beside it (``store/backup.py``). A file
+that is not one of our projects is refused before anything is written into it
+(``store/project_file.py``).
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
 from irtd_annotator.domain.errors import StoreError
 from irtd_annotator.store.backup import ensure_backup
+from irtd_annotator.store.locks import take_migration_lock
 from irtd_annotator.store.project_file import check_project_file, describe_sqlite_error
 
 
@@ -40,6 +43,8 @@ def store_url(target: str | Path) -> str:
         if "://" not in text:
             return f"sqlite:///{Path(text).expanduser().resolve()}"
         url = make_url(text)
+        if url.drivername.partition("+")[0] in ("postgresql", "postgres"):
+            return _postgres_url(url)
         database = url.database
         if (url.get_backend_name() == "sqlite" and database and database != ":memory:"
                 and not database.startswith("file:") and not Path(database).is_absolute()):
@@ -49,6 +54,31 @@ def store_url(target: str | Path) -> str:
     except (RuntimeError, OSError, ValueError, ArgumentError) as exc:
         shown = text if len(text) <= 200 else text[:200] + "..."
         raise StoreError(f"project {shown!r} cannot be used: {exc}") from None
+
+
+POSTGRES_DRIVER = "postgresql+psycopg"  # the driver the [postgres] extra installs
+POSTGRES_FORM = "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+MISSING_POSTGRES_DRIVER = "PostgreSQL needs its driver: pip install 'irtd-annotator[postgres]'"
+
+
+def _postgres_url(url: URL) -> str:
+    """A PostgreSQL URL for the driver the application uses (psycopg 3). The URL forms
+    people copy from elsewhere (``postgresql://``, ``postgres://``, psycopg2's) name the
+    same database and are taken as they are meant; another driver is refused in one line."""
+    driver = url.drivername.partition("+")[2]
+    if driver not in ("", "psycopg", "psycopg2"):
+        raise StoreError(f"project {url.render_as_string(hide_password=True)}: the PostgreSQL "
+                         f"driver {driver} is not supported; give the URL as {POSTGRES_FORM}")
+    return url.set(drivername=POSTGRES_DRIVER).render_as_string(hide_password=False)
+
+
+def describe_missing_driver(url: str, exc: ImportError) -> str:
+    """One line for a database driver that is not installed."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return MISSING_POSTGRES_DRIVER
+    return (f"the database driver for {parsed.drivername} is not installed "
+            f"({' '.join(str(exc).split())})")
 
 
 BACKUP_NAME = re.compile(r"\.backup-[^/\\]+$")
@@ -121,6 +151,8 @@ def open_store(target: str | Path, *, create: bool = True, upgrade_to: str = "he
             check_project_file(path, create=create)
         _migrate(url, path, upgrade_to)
         engine = create_store_engine(url)
+    except ImportError as exc:  # the database's driver (psycopg) is not installed
+        raise StoreError(describe_missing_driver(url, exc)) from None
     except ArgumentError as exc:  # e.g. foo://: no such kind of database
         raise StoreError(f"project {make_url(url).render_as_string(hide_password=True)} "
                          f"cannot be opened: {exc}") from None
@@ -205,6 +237,7 @@ def _migrate(url: str, path: Path | None, target: str) -> None:
             finally:
                 raw.close()
         with engine.begin() as conn:
+            take_migration_lock(conn)  # PostgreSQL; SQLite's BEGIN IMMEDIATE holds it already
             # read again under the lock: another program may have upgraded it meanwhile
             current = MigrationContext.configure(conn).get_current_revision()
             _refuse_newer(current, known, where=path or url, head=script.get_current_head())
@@ -238,6 +271,7 @@ def describe_server_error(url: str, text: str) -> str:
     server = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
     lowered = text.lower()
     if "connection refused" in lowered or "could not translate host" in lowered or (
+            "failed to resolve host" in lowered) or (
             "timeout" in lowered and "connect" in lowered):
         return (f"cannot reach the database server {server} for {where}: is it running and "
                 f"is the address right? ({text})")

@@ -28,6 +28,11 @@ from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.importers.input_files import check_regular_files
 from irtd_annotator.importers.paths import PathMapping
+from irtd_annotator.services.importing.lock import (
+    IMPORT_WAIT,
+    ImportCancelled,
+    import_transaction,
+)
 from irtd_annotator.services.importing.pairs import PairIndex
 from irtd_annotator.services.importing.prepare import FilePlan, prepare_file
 from irtd_annotator.services.importing.reader import GatedReader, Pause
@@ -56,10 +61,6 @@ Cancel = Callable[[], bool]
 SETTING_KEYS = ("image_roots", "strip_prefix", "pair_rules")
 
 
-class ImportCancelled(UserError):
-    """The person cancelled an import; all of it was rolled back."""
-
-
 @dataclass(frozen=True)
 class ImportOptions:
     """How to import: task, path mapping, coordinate space, what to do with bad samples."""
@@ -72,6 +73,7 @@ class ImportOptions:
     skip_bad: bool = False
     report_path: Path | None = None
     annotator: str | None = None
+    wait: float = IMPORT_WAIT  # seconds to wait for another import into the project to end
 
     def __post_init__(self) -> None:
         if self.location_space not in (None, "norm1000", "pixel"):
@@ -86,16 +88,39 @@ class ImportOptions:
 
 
 def import_files(project: Project, files: Sequence[Path], *, options: ImportOptions,
-                 progress: Progress | None = None, cancel: Cancel | None = None) -> ImportReport:
+                 progress: Progress | None = None, cancel: Cancel | None = None,
+                 waiting: Callable[[str], None] | None = None) -> ImportReport:
     """Import ``files`` into ``project`` and say what was done.
 
     Raises BadInputError for a bad file (unless ``options.skip_bad``), UserError for bad
-    options, ImportCancelled when ``cancel()`` turns true. ``progress(done, total, what)`` and
-    ``cancel()`` are called from the calling (worker) thread.
+    options, ImportCancelled when ``cancel()`` turns true, ImportBusy when another import
+    into the project runs longer than ``options.wait`` (``waiting(message)`` is called once
+    when this one starts to wait for it; by default ``progress`` shows the message).
+    ``progress(done, total, what)`` and ``cancel()`` are called from the calling (worker)
+    thread.
     """
     check_regular_files(files)  # before any work: a FIFO would block with the lock held
-    with _gc_paused():
-        return _import_files(project, files, options=options, progress=progress, cancel=cancel)
+    if waiting is None and progress is not None:
+        waiting = _shown_by(progress)
+    # One transaction for the whole import: a cancelled, failed or killed import leaves the
+    # store exactly as it was.
+    with _gc_paused(), import_transaction(project, wait=options.wait, waiting=waiting,
+                                          cancelled=cancel) as conn:
+        report, rejected, report_target = _import_files(
+            project, conn, files, options=options, progress=progress, cancel=cancel)
+    if report_target is not None and (options.report_path is not None or not report.ok):
+        try:
+            report.report_path = write_rejects(rejected, report_target)
+        except UserError as exc:  # the import is committed: say so, with its summary
+            report.report_error = str(exc)
+    return report
+
+
+def _shown_by(progress: Progress) -> Callable[[str], None]:
+    """A message shown where the progress is."""
+    def show(message: str) -> None:
+        progress(0, 0, message)
+    return show
 
 
 @contextmanager
@@ -112,11 +137,15 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _import_files(project: Project, files: Sequence[Path], *, options: ImportOptions,
-                  progress: Progress | None, cancel: Cancel | None) -> ImportReport:
+def _import_files(project: Project, conn: Connection, files: Sequence[Path], *,
+                  options: ImportOptions, progress: Progress | None,
+                  cancel: Cancel | None) -> tuple[ImportReport, list[FilePlan], Path | None]:
+    """The import in ``conn``'s transaction: its report, the plans with rejected samples and
+    where to write them (after the commit)."""
     forced_task = _forced_task(options.task)
     space = CoordSpace(options.location_space or CoordSpace.NORM1000.value)
-    merged, pending_settings = _merged_settings(project, options)
+    # read under the import lock: an import that ran meanwhile may have stored settings
+    merged, pending_settings = _merged_settings(conn, options)
     mapping = PathMapping.build(strip_prefix=merged["strip_prefix"],
                                 image_roots=merged["image_roots"],
                                 pair_rules=merged["pair_rules"])
@@ -148,13 +177,11 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
     done = 0
     touched: set[int] = set()  # Pairs whose Samples were added or updated
     who = options.annotator or "import"
-    # One transaction for the whole import: a cancelled, failed or killed import leaves the
-    # store exactly as it was. Each file is read and checked completely before it is written;
+    # Each file is read and checked completely before it is written;
     # the next ones are read on a second thread while SQLite indexes the text written (see
     # import_reader), and the warnings decided while it merges the index.
     with (GatedReader(prepare, files) as reader, ThreadPoolExecutor(1) as beside,
-          project.engine.begin() as conn, bulk_writing(conn), bulk_indexing(conn) as index,
-          bulk_tally(conn)):
+          bulk_writing(conn), bulk_indexing(conn) as index, bulk_tally(conn)):
         pairs = PairIndex(conn)
         # What the warnings refresh needs of the new Pairs, kept as it is written (SQLite).
         known = KnownRows(pairs.first_new) if conn.dialect.name == "sqlite" else None
@@ -214,12 +241,7 @@ def _import_files(project: Project, files: Sequence[Path], *, options: ImportOpt
         if deciding is not None:
             apply_warnings(conn, deciding.result())
             report.warnings = _warning_counts(conn, touched)
-    if report_target is not None and (options.report_path is not None or not report.ok):
-        try:
-            report.report_path = write_rejects(rejected, report_target)
-        except UserError as exc:  # the import is committed: say so, with its summary
-            report.report_error = str(exc)
-    return report
+    return report, rejected, report_target
 
 
 def _keep_layout(conn: Connection, plan: FilePlan) -> None:
@@ -263,12 +285,11 @@ def _forced_task(name: str | None) -> Task | None:
         raise UserError(str(exc)) from None
 
 
-def _merged_settings(project: Project,
+def _merged_settings(conn: Connection,
                      options: ImportOptions) -> tuple[dict[str, Any], dict[str, Any]]:
     """The path settings to use (given values merged over stored ones) and those of them
     that differ from what is stored (to store with the first file written)."""
-    with project.engine.connect() as conn:
-        stored = {key: get_setting(conn, key) for key in SETTING_KEYS}
+    stored = {key: get_setting(conn, key) for key in SETTING_KEYS}
     roots = dict(stored["image_roots"] or {})
     for source, root in options.image_roots.items():
         roots[source] = str(Path(root).expanduser().resolve())

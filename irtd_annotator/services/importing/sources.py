@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -26,6 +27,7 @@ from irtd_annotator.domain.templates import RuleSample, rule_based_samples
 from irtd_annotator.imaging.probe import image_size
 from irtd_annotator.importers.llvip import LLVIP_SOURCE, LlvipPair, scan_llvip
 from irtd_annotator.services.folders import data_dir
+from irtd_annotator.services.importing.lock import IMPORT_WAIT, import_transaction
 from irtd_annotator.services.project import Project
 from irtd_annotator.store.project_file import fold_wal
 from irtd_annotator.store.revisions import add_revision
@@ -191,18 +193,20 @@ def _write_llvip(conn: Connection, pairs: tuple[LlvipPair, ...]) -> dict[str, in
 
 
 def import_source(project: Project, kind: str, directory: Path, *,
-                  annotator: str | None = None) -> SourceImportReport:
+                  annotator: str | None = None, wait: float = IMPORT_WAIT,
+                  waiting: Callable[[str], None] | None = None) -> SourceImportReport:
     """Import a source dataset folder (``kind`` "llvip") into the project, in one transaction.
 
     Adds what is not there yet (importing the same folder twice adds nothing) and appends an
     "import-source" revision when anything was added. Raises BadInputError naming the file
-    and line of a broken annotation; the store is then left as it was.
+    and line of a broken annotation; the store is then left as it was. Runs after any other
+    import into the project has ended (``importing.lock``: ``waiting``, ``wait``).
     """
     if kind.lower() not in SOURCE_KINDS:
         raise BadInputError(f"unknown source dataset kind {kind!r}; known: {', '.join(SOURCE_KINDS)}",
                             file=str(directory))
     scan = scan_llvip(Path(directory), image_size=image_size)
-    with project.engine.begin() as conn:
+    with import_transaction(project, wait=wait, waiting=waiting) as conn:
         counts = _write_llvip(conn, scan.pairs)
         report = SourceImportReport(
             kind="llvip", directory=str(scan.root), pairs_found=len(scan.pairs),

@@ -131,6 +131,10 @@ class ServiceRunner(QObject):
             self._finish()
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
+        if total <= 0:  # nothing to count yet (waiting for another import): a busy bar
+            self.dialog.setMaximum(0)
+            self.dialog.setLabelText(what)
+            return
         self.dialog.setMaximum(max(total, 1))
         self.dialog.setValue(min(done, max(total, 1)))
         unit = f" {self._texts.unit}" if self._texts.unit else ""
