@@ -84,15 +84,19 @@ TIMES = {"at", "updated_at", "decided_at", "since", "until"}
 def content(target: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every mapped table in primary-key order, times left out (they differ
     from one run to the next)."""
-    from sqlalchemy import select
+    from sqlalchemy import select, text
 
     from irtd_annotator.store.schema import Base
 
     with Project.open(target, create=False) as project, project.engine.connect() as conn:
-        return {table.name: [tuple(row) for row in conn.execute(
+        rows = {table.name: [tuple(row) for row in conn.execute(
                     select(*[c for c in table.columns if c.name not in TIMES])
                     .order_by(*table.primary_key.columns))]
                 for table in Base.metadata.sorted_tables}
+        # the kept counts too (both stores keep them): an import that waited must count its rows
+        rows["sample_tally"] = [tuple(row) for row in conn.execute(text(
+            "SELECT source, task, status, n FROM sample_tally WHERE n <> 0 ORDER BY 1, 2, 3"))]
+        return rows
 
 
 def _import(target: str, *files: Path) -> None:

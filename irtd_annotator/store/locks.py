@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.exc import DBAPIError
 
 if sys.platform != "win32":  # POSIX: the import's lock file is held with flock
     import fcntl
@@ -31,7 +30,6 @@ if sys.platform != "win32":  # POSIX: the import's lock file is held with flock
 # so that another program using advisory locks on the same database is unlikely to collide.
 MIGRATION_LOCK_KEY = 0x4952_5444_0001
 IMPORT_LOCK_KEY = 0x4952_5444_0002
-LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout that ran out
 LOCK_FILE_SUFFIX = ".import-lock"
 
 
@@ -45,21 +43,20 @@ def take_migration_lock(conn: Connection) -> None:
 
 def try_import_lock(conn: Connection, *, patience: float) -> bool:
     """On PostgreSQL, take the database's import lock for the transaction just begun on
-    ``conn``, waiting up to ``patience`` seconds for another import to end; False when it
-    did not. Elsewhere True (see ``ImportFileLock``)."""
+    ``conn``; when another import holds it, wait ``patience`` seconds and say False. Elsewhere
+    True (see ``ImportFileLock``).
+
+    ``pg_try_advisory_xact_lock`` answers at once and never fails, so no savepoint is needed:
+    a savepoint rolled back after a lock timeout would leave the whole import running in a
+    subtransaction, whose rows the end of the import (store/tally.py, store/search.py) does
+    not recognise as its own (their ``xmin`` is the subtransaction's).
+    """
     if conn.dialect.name != "postgresql":
         return True
-    try:
-        with conn.begin_nested():  # a timeout rolls back to here, not the import's transaction
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(patience * 1000))}")
-            conn.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK_KEY)))
-            # the import itself waits on rows as long as the server's setting says
-            conn.exec_driver_sql("SET LOCAL lock_timeout TO DEFAULT")
-    except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
-            return False
-        raise
-    return True
+    if conn.execute(select(func.pg_try_advisory_xact_lock(IMPORT_LOCK_KEY))).scalar():
+        return True
+    time.sleep(patience)
+    return False
 
 
 def begin_writing(conn: Connection) -> None:
