@@ -284,4 +284,4 @@ def describe_server_error(url: str, text: str) -> str:
                 f"(createdb {parsed.database}) and then run irtd-annotator init --db URL")
     if "permission denied" in lowered:
         return f"the user of {where} may not do this on {server}: {text}"
-    return f"project {where} could not be opened: {text}"
+    return f"project {where}: the database failed: {text}"

@@ -114,7 +114,7 @@ def describe_sqlite_error(where: object, text: str) -> str:
         return f"{where} is not an IRTD Annotator project (not an SQLite database, or damaged)"
     if "disk is full" in text or "No space" in text:
         return f"no room left on the disk of project {where}; free some space and try again"
-    return f"project {where} could not be opened: {text}"
+    return f"project {where}: the database failed: {text}"
 
 
 def fold_wal(path: Path) -> None:
