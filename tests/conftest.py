@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,11 +83,17 @@ def _pg_admin_url() -> str | None:
     return os.environ.get(PG_ENV) or None
 
 
+# how many tests got a PostgreSQL database of their own, and how many were skipped for want of
+# a server: the run's summary says both, so a CI log shows the PostgreSQL tests really ran
+_PG_TESTS = {"ran": 0, "skipped": 0}
+
+
 @pytest.fixture()
 def pg_url() -> Iterator[str]:
     """The SQLAlchemy URL of a new, empty PostgreSQL database, dropped after the test."""
     admin = _pg_admin_url()
     if admin is None:
+        _PG_TESTS["skipped"] += 1
         pytest.skip(PG_SKIP)
     import uuid
 
@@ -98,6 +105,7 @@ def pg_url() -> Iterator[str]:
     try:
         with engine.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+        _PG_TESTS["ran"] += 1
         yield make_url(admin).set(database=name).render_as_string(hide_password=False)
     finally:
         with engine.connect() as conn:
@@ -120,3 +128,13 @@ def pytest_report_header(config: pytest.Config) -> str:
     from sqlalchemy.engine import make_url
 
     return f"PostgreSQL tests run against {make_url(admin).render_as_string(hide_password=True)}"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line: how many tests ran on a real PostgreSQL server (or were skipped without one)."""
+    ran, skipped = _PG_TESTS["ran"], _PG_TESTS["skipped"]
+    if ran or skipped:
+        where = _pg_admin_url()
+        server = "" if where is None else f" ({where.rsplit('@', 1)[-1]})"
+        terminalreporter.write_line(
+            f"PostgreSQL: {ran} tests ran on a real server{server}, {skipped} skipped without one")

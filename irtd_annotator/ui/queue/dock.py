@@ -159,7 +159,7 @@ class QueueDock(QDockWidget):
         header.setSortIndicatorShown(True)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for key, width in (("id", 46), ("status", 80), ("held", 60), ("task", 140), ("source", 100),
+        for key, width in (("id", 46), ("status", 100), ("held", 60), ("task", 130), ("source", 100),
                            ("image", 200), ("edited", 50)):
             header.resizeSection(COLUMN_OF[key], width)
         self._sync_sort_indicator()
