@@ -2,9 +2,9 @@
 cause, the exit code of the command line's other errors (2), and the same line in the window
 when it opens the project. Never a traceback.
 
-Not tested here: a wrong password. The test server trusts every local connection
-(pg_hba.conf ``trust``), so it never asks for one; the role that does not exist below takes
-the same path of the message (``describe_server_error``).
+The test server (``.ci/pg-server``) trusts every local connection except those of the role
+``irtd_password_check``, which must give its password: the wrong-password test uses it and is
+skipped, saying why, on a server started otherwise.
 """
 
 from __future__ import annotations
@@ -75,6 +75,27 @@ def test_an_unknown_user_or_password_is_one_line_without_the_password(
     assert line == (f"the database server {_server(pg_url)} refused the user or password of "
                     f"{make_url(store_url(url)).render_as_string(hide_password=True)}")
     assert "s3cret" not in line
+
+
+PASSWORD_ROLE = "irtd_password_check"  # made by .ci/pg-server, password over TCP only
+
+
+def test_a_wrong_password_is_one_line_without_the_password(
+        pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            known = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
+                                 {"r": PASSWORD_ROLE}).first()
+    finally:
+        engine.dispose()
+    if known is None:
+        pytest.skip(f"the test server has no role {PASSWORD_ROLE} (start it with .ci/pg-server)")
+    url = _with(pg_url, username=PASSWORD_ROLE, password="not-the-password")
+    line = _one_error(["stats", "--db", url], capsys)
+    assert line == (f"the database server {_server(pg_url)} refused the user or password of "
+                    f"{make_url(store_url(url)).render_as_string(hide_password=True)}")
+    assert "not-the-password" not in line
 
 
 def test_a_database_of_a_newer_schema_is_refused_and_left_alone(
