@@ -225,3 +225,29 @@ def test_two_source_imports_into_a_new_store_add_the_pairs_once(store_target: st
         assert all(err in ("", waited) for _code, _out, err in results), results
         again = import_source(project, "llvip", llvip_dir)
     assert again.pairs_added == 0 and again.boxes_added == 0
+
+
+def test_opening_a_project_another_program_just_made_and_writes_to_does_not_fail(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two imports into a new SQLite file: the second looked before the first had made the
+    project, so it must migrate, and waits for the write lock, which the first holds for its
+    whole import (longer than SQLite's busy wait on a loaded machine). Looking again, it finds
+    the project made: it opens instead of failing with "locked"."""
+    import sqlite3
+
+    from irtd_annotator.cli import main
+    from irtd_annotator.store import engine as store_engine
+
+    target = tmp_path / "project.db"
+    assert main(["init", "--db", str(target)]) == 0
+    looks = iter([None])  # the first look is from before the other program made the project
+    real = store_engine._revision_now
+    monkeypatch.setattr(store_engine, "_revision_now", lambda url: next(looks, real(url)))
+    writer = sqlite3.connect(target, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the other program's import
+    try:
+        with Project.open(str(target), create=False) as project:
+            assert project.engine is not None
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

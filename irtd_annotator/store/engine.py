@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -224,6 +225,39 @@ def _migrate(url: str, path: Path | None, target: str) -> None:
     _refuse_newer(now, known, where=path or url, head=script.get_current_head())
     if now == wanted:
         return  # nothing to upgrade: no write lock taken, so a read-only project opens too
+    waited_until = time.monotonic() + MIGRATION_WAIT
+    while True:
+        try:
+            _upgrade(url, path, target, config=config, wanted=wanted, known=known)
+            return
+        except DBAPIError as exc:
+            if not (_sqlite_busy(str(exc.orig)) and time.monotonic() < waited_until):
+                raise StoreError(describe_db_error(url, exc)) from None
+        except sqlite3.Error as exc:  # from the driver connection used directly
+            if not (_sqlite_busy(str(exc)) and time.monotonic() < waited_until):
+                raise StoreError(describe_sqlite_error(path or url, str(exc))) from None
+        # Another program holds the write lock: migrating the same new project (then it is
+        # done when we look again) or already importing into it, which SQLite's busy wait
+        # does not outlast. Look again, and wait on.
+        if _revision_now(url) == wanted:
+            return
+
+
+# How long opening a project that must be migrated waits for another program's write lock.
+# A program that made the project and went on to import into it holds the lock for as long
+# as the import runs, but then the first look again finds the project migrated: the wait
+# only runs on for an old project another program keeps locked.
+MIGRATION_WAIT = 30.0
+
+
+def _sqlite_busy(text: str) -> bool:
+    return "database is locked" in text or "database is busy" in text
+
+
+def _upgrade(url: str, path: Path | None, target: str, *, config: Config, wanted: str | None,
+             known: set[str]) -> None:
+    """One attempt at the upgrade, in one transaction holding the write lock."""
+    script = ScriptDirectory.from_config(config)
     engine = _migration_engine(url)
     try:
         if engine.dialect.name == "sqlite":
@@ -247,10 +281,6 @@ def _migrate(url: str, path: Path | None, target: str) -> None:
                 ensure_backup(path, revision=current)
             config.attributes["connection"] = conn
             command.upgrade(config, target)
-    except DBAPIError as exc:
-        raise StoreError(describe_db_error(url, exc)) from None
-    except sqlite3.Error as exc:  # from the driver connection used directly above
-        raise StoreError(describe_sqlite_error(path or url, str(exc))) from None
     finally:
         engine.dispose()
 
