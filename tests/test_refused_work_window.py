@@ -13,9 +13,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from editing_data import first_of_kind, import_subset, released, sample_id, stored_answer
+from irtd_annotator.domain.geometry_edit import Alignment
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.services.importing.sources import import_source
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.review.session import ReviewSession
 from test_change_pipeline import Window
 
@@ -160,3 +162,28 @@ def test_an_undo_refused_as_stale_is_dropped_and_ctrl_z_goes_on_before_it(
     team.ctrl(Y)  # the dropped step has nothing to redo: Bob's text stays
     assert stored_answer(team.bob_project, three) == "<num>39</num>"
     assert not team.win.undo_stack.canRedo() and len(team.errors) == 1
+
+
+def test_an_alignment_undo_refused_is_dropped_too(llvip: Team, qtbot: QtBot) -> None:
+    team = llvip
+    sid = team.bob.query_ids(COUNTING)[0]
+    first = stored_answer(team.bob_project, sid)
+    team.go_to(sid)
+    team.type_over_answer("<num>21</num>")
+    pair = team.bob.sample(sid).pair
+    assert team.win.editing_ui.controller is not None  # Alt+drag in the overlay ends here
+    team.win.editing_ui.controller.edit_alignment(Alignment(dx=5.0), False)
+    bob = AnswerEditing(team.bob_project, annotator="Bob")
+    bob.set_alignment(pair.id, Alignment(dx=9.0))
+    team.errors.clear()
+
+    team.ctrl(Z)
+    assert bob.alignment(pair.id)[0] == Alignment(dx=9.0)  # Bob's stays
+    assert len(team.errors) == 1, team.errors
+    message = team.errors[0].splitlines()[-1]
+    assert message == (f"The undo of align pair {pair.id} of sample {sid} was not saved: the "
+                       f"alignment of {pair.source} was changed by someone else since, and "
+                       "Ctrl+Z goes on with the change before it.")
+    team.ctrl(Z)  # the typing before it
+    assert stored_answer(team.bob_project, sid) == first
+    assert bob.alignment(pair.id)[0] == Alignment(dx=9.0) and len(team.errors) == 1

@@ -16,12 +16,19 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from irtd_annotator.domain.errors import StaleSampleError, UserError, short_local_time
+from irtd_annotator.domain.errors import (
+    StaleSampleError,
+    StaleSettingError,
+    UserError,
+    short_local_time,
+)
 from irtd_annotator.services.changes import Changes, Operation
 
 __all__ = ["SAVED", "ChangeRunner", "dropped_step", "not_saved"]
 
 SAVED = "All changes saved"
+# refusals that come back every time: the step is dropped rather than tried again (ADR 0019)
+_STALE = (StaleSampleError, StaleSettingError)
 _Write = Callable[[], Changes]
 
 
@@ -72,7 +79,7 @@ class ChangeRunner(QObject):
         if isinstance(step, _Step):
             if step.run_back():
                 self.stack.undo()  # the step's undo() sees it has run already
-            elif isinstance(self.refusal, StaleSampleError):
+            elif isinstance(self.refusal, _STALE):
                 step.setObsolete(True)  # the stack deletes it instead of undoing it
                 self.stack.undo()
         elif self.stack.canUndo():
@@ -85,7 +92,7 @@ class ChangeRunner(QObject):
         if isinstance(step, _Step):
             if step.run_forward():
                 self.stack.redo()
-            elif isinstance(self.refusal, StaleSampleError):
+            elif isinstance(self.refusal, _STALE):
                 step.setObsolete(True)
                 self.stack.redo()
         elif self.stack.canRedo():
@@ -125,7 +132,7 @@ class ChangeRunner(QObject):
         except (UserError, LookupError) as exc:
             self.refusal = exc
             text = str(exc)
-            if isinstance(exc, StaleSampleError) and step is not None:
+            if isinstance(exc, _STALE) and step is not None:
                 text = dropped_step(exc, *step)
             self._set_state(not_saved(text), True)
             self.failed.emit(text)
@@ -139,13 +146,17 @@ class ChangeRunner(QObject):
         self.save_state.emit(text, is_error)
 
 
-def dropped_step(exc: StaleSampleError, side: str, label: str) -> str:
+def dropped_step(exc: StaleSampleError | StaleSettingError, side: str, label: str) -> str:
     """Why the undo (or redo) of ``label`` was refused, and that the stack goes on past it."""
-    who = exc.who or "someone else"
-    when = f" at {short_local_time(exc.at)}" if exc.at else ""
     key, before = ("Ctrl+Z", "before") if side == "undo" else ("Ctrl+Y", "after")
-    return (f"The {side} of {label} was not saved: {who} changed sample {exc.sample_id}{when} "
-            f"since. It is shown as it is now, and {key} goes on with the change {before} it.")
+    if isinstance(exc, StaleSampleError):
+        who = exc.who or "someone else"
+        when = f" at {short_local_time(exc.at)}" if exc.at else ""
+        why = f"{who} changed sample {exc.sample_id}{when} since. It is shown as it is now"
+    else:
+        why = str(exc).split(":", 1)[0]  # "the alignment of X was changed by someone else since"
+    return (f"The {side} of {label} was not saved: {why}, and {key} goes on with the change "
+            f"{before} it.")
 
 
 class _Step(QUndoCommand):
