@@ -3,10 +3,10 @@
 ``ChangeRunner.run(op)`` writes the operation (services/changes.py), pushes its undo step,
 sets the save state and emits ``changed(Changes)`` or ``failed(message)``; undo and redo run
 the same way, through the same runner; an undo or redo refused as stale is dropped from the
-stack so it never blocks the steps before it (ADR 0019). The queue, the sample panel and pair view, and the
-progress bar subscribe to ``changed`` once, in the main window's wiring, and the status bar's
-save state listens to ``save_state``, set here alone, so it can never contradict what
-happened (ADR 0018).
+stack so it never blocks the steps before it (ADR 0019). The queue, the sample panel and pair
+view, and the progress bar subscribe to ``changed`` once, in the main window's wiring, and the
+status bar's save state listens to ``save_state``, set here alone, so it can never contradict
+what happened (ADR 0018).
 """
 
 from __future__ import annotations
