@@ -120,6 +120,24 @@ def test_next_pending_passes_over_decided_and_assigned_samples(project: Project)
     assert session.next_pending(None, ids) == ids[1]   # the plain session knows no batches
 
 
+def test_when_next_pending_finds_none_it_counts_what_others_hold(project: Project) -> None:
+    now = clock(T0)
+    session = ReviewSession(project, annotator="Ada")
+    ids = session.query_ids(QueueFilter())
+    ada, bob = team(project, "Ada", now), team(project, "Bob", now)
+    assert ada.pending_not_free(ids) == 0
+    session.set_status(ids[0], "approved")                  # decided: not counted
+    assert team(project, "Lea", now).assign(QueueFilter(), to="Bob",
+                                            count=len(ids) - 3) == len(ids) - 3
+    assert bob.pending_not_free(ids) == 0                   # his own batch is free for him
+    assert ada.take(ids[-1]).mine                           # her own lease: free for her
+    assert bob.take(ids[-2]).mine
+    assert ada.next_pending(ids[-1], ids) is None
+    assert ada.pending_not_free(ids) == len(ids) - 2        # Bob's batch and Bob's lease
+    now[0] = T0 + LEASE_SECONDS + 1                          # Bob's lease lapsed
+    assert ada.pending_not_free(ids) == len(ids) - 3
+
+
 def test_two_processes_asking_at_once_never_get_the_same_sample(store_target: str) -> None:
     rounds = 25
     names = ["Ada", "Bob", "Cy"]

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.team import Holder, TeamWork
 from irtd_annotator.ui import team as team_ui
@@ -82,6 +83,21 @@ def test_next_pending_passes_over_a_sample_another_reviewer_holds(
     key(qtbot, win, "J")
     assert shown(win) == c1 and win.team.held_label.text() == ""
     qtbot.waitUntil(lambda: leases(data) == {l1: "Bob", c1: "Ada"})
+
+
+def test_next_pending_says_the_pending_samples_are_held_by_others(
+        qtbot: QtBot, data: ReviewData, window: MainWindow) -> None:
+    with sqlite3.connect(data.path) as conn:
+        pending = int(conn.execute(
+            "SELECT count(*) FROM samples WHERE status='pending'").fetchone()[0])
+    assert pending > 2
+    with Project.open(data.path, create=False) as project:
+        lead = TeamWork(project, annotator="Lea")
+        assert lead.assign(QueueFilter(), to="Bob", count=pending) == pending
+        key(qtbot, window, "N")
+    assert window.statusBar().currentMessage() == (
+        f"No pending sample is free for you: {pending:,} pending are held by others "
+        "or in others' batches")
 
 
 def test_leaving_and_closing_the_window_release_its_lease(

@@ -119,7 +119,7 @@ def test_a_decision_on_a_sample_decided_meanwhile_is_refused_and_shown_fresh(
     assert scene.bea.sample(scene.sid).status.value == "approved"
 
 
-def test_ctrl_z_across_another_reviewers_change_is_refused_then_the_own_chain_undoes(
+def test_ctrl_z_across_another_reviewers_change_is_refused_and_dropped(
         scene: Scene, qtbot: QtBot) -> None:
     win, sid = scene.win, scene.sid
     original = scene.answer()
@@ -138,9 +138,16 @@ def test_ctrl_z_across_another_reviewers_change_is_refused_then_the_own_chain_un
     scene.bea.set_status(sid, "approved")
     qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert scene.answer() == original + " Look there."  # the undo would cross Bea's decision
-    assert "the undo was not saved" in scene.errors[-1] and "by Bea" in scene.errors[-1]
+    assert "The undo of edit answer" in scene.errors[-1] and "Bea changed" in scene.errors[-1]
     assert win.panel.status_label.text() == "approved"  # shown as it is now
-    assert win.undo_stack.canUndo()  # the step stays, to be tried again
+    # refused every time, the step would block the ones before it: it is dropped
+    assert not win.undo_stack.canUndo()
+    assert "Ctrl+Z goes on with the change before it" in scene.errors[-1]
+    # the flag Ada undid was made before Bea's decision: redoing it is refused, dropped too
+    qtbot.keyClick(table, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert scene.bea.sample(sid).status.value == "approved"
+    assert "The redo of flag" in scene.errors[-1] and "Ctrl+Y goes on" in scene.errors[-1]
+    assert not win.undo_stack.canRedo()
 
 
 def test_typing_not_yet_saved_over_a_turn_changed_meanwhile_is_offered_not_saved_over(

@@ -34,6 +34,11 @@ class ProjectNotFoundError(StoreError):
     """The project path does not exist."""
 
 
+class StaleSettingError(UserError):
+    """An undo refused because someone else changed the setting it restores (an alignment)
+    since: nothing was written (ADR 0019)."""
+
+
 class StaleSampleError(UserError):
     """A change refused because someone else changed the Sample after the reviewer saw it.
 

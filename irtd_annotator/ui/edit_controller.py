@@ -154,20 +154,26 @@ class EditController(QObject):
             return
         if not markup or review.leaving_sample:
             review.commit_text(sample_id, idx, old, new)
-        elif not self.set_answer_text(new):
-            review.text_not_saved(sample_id, idx, old, new)  # pending, or kept if stale
+        else:
+            saved, why = self._answer_text(new)
+            if not saved:  # pending, or kept in the unsaved bar with why
+                review.text_not_saved(sample_id, idx, old, new, why)
 
     def set_answer_text(self, text: str) -> bool:
         """Typed answer text: saved when it parses; else the reason is shown, nothing saved."""
+        return self._answer_text(text)[0]
+
+    def _answer_text(self, text: str) -> tuple[bool, str | None]:
+        """(saved, why not when the markup does not parse)."""
         if self.view is None:
-            return False
+            return False, None
         try:
             return self._edit("edit answer", lambda sid: self.editing.set_answer_text(sid, text),
-                              quiet=(InvalidAnswerError,), typing_first=False)
+                              quiet=(InvalidAnswerError,), typing_first=False), None
         except InvalidAnswerError as exc:
             if self.editors is not None:
                 self.editors.show_error(str(exc))
-            return False
+            return False, str(exc)
 
     def edit_alignment(self, alignment: Alignment, per_pair: bool) -> None:
         """A finished Alt+drag / Alt+wheel of the visible overlay."""

@@ -2,10 +2,11 @@
 
 ``ChangeRunner.run(op)`` writes the operation (services/changes.py), pushes its undo step,
 sets the save state and emits ``changed(Changes)`` or ``failed(message)``; undo and redo run
-the same way, through the same runner. The queue, the sample panel and pair view, and the
-progress bar subscribe to ``changed`` once, in the main window's wiring, and the status bar's
-save state listens to ``save_state``, set here alone, so it can never contradict what
-happened (ADR 0018).
+the same way, through the same runner; an undo or redo refused as stale is dropped from the
+stack so it never blocks the steps before it (ADR 0019). The queue, the sample panel and pair
+view, and the progress bar subscribe to ``changed`` once, in the main window's wiring, and the
+status bar's save state listens to ``save_state``, set here alone, so it can never contradict
+what happened (ADR 0018).
 """
 
 from __future__ import annotations
@@ -15,12 +16,19 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from irtd_annotator.domain.errors import StaleSampleError, UserError
+from irtd_annotator.domain.errors import (
+    StaleSampleError,
+    StaleSettingError,
+    UserError,
+    short_local_time,
+)
 from irtd_annotator.services.changes import Changes, Operation
 
-__all__ = ["SAVED", "ChangeRunner", "not_saved"]
+__all__ = ["SAVED", "ChangeRunner", "dropped_step", "not_saved"]
 
 SAVED = "All changes saved"
+# refusals that come back every time: the step is dropped rather than tried again (ADR 0019)
+_STALE = (StaleSampleError, StaleSettingError)
 _Write = Callable[[], Changes]
 
 
@@ -62,19 +70,30 @@ class ChangeRunner(QObject):
     def undo(self) -> None:
         """Undo the step before the stack's index. It is written first and the stack moves
         only once it is saved: an undo that fails (a locked store) leaves the step where it
-        is, so the next Ctrl+Z tries the same change again rather than an earlier one."""
+        is, so the next Ctrl+Z tries the same change again rather than an earlier one.
+
+        An undo refused as stale (someone else changed the Sample since) would be refused
+        every time and block every earlier step: that step is dropped and the stack moves
+        past it, so the next Ctrl+Z undoes the change before it (ADR 0019)."""
         step = self.stack.command(self.stack.index() - 1) if self.stack.canUndo() else None
         if isinstance(step, _Step):
             if step.run_back():
                 self.stack.undo()  # the step's undo() sees it has run already
+            elif isinstance(self.refusal, _STALE):
+                step.setObsolete(True)  # the stack deletes it instead of undoing it
+                self.stack.undo()
         elif self.stack.canUndo():
             self.stack.undo()
 
     def redo(self) -> None:
-        """Redo the step at the stack's index, the same way: written first, then moved."""
+        """Redo the step at the stack's index, the same way: written first, then moved (a
+        redo refused as stale is dropped like such an undo)."""
         step = self.stack.command(self.stack.index()) if self.stack.canRedo() else None
         if isinstance(step, _Step):
             if step.run_forward():
+                self.stack.redo()
+            elif isinstance(self.refusal, _STALE):
+                step.setObsolete(True)
                 self.stack.redo()
         elif self.stack.canRedo():
             self.stack.redo()
@@ -90,9 +109,11 @@ class ChangeRunner(QObject):
         if changes:
             self.changed.emit(changes)
 
-    def replay(self, op: Operation, *, sample_id: int | None) -> Changes | None:
-        """Run one side of an undo step (called by the stack); None when it was not saved."""
-        changes = self._write(op.write, quiet=())
+    def replay(self, op: Operation, *, sample_id: int | None,
+               step: tuple[str, str] | None = None) -> Changes | None:
+        """Run one side of an undo step (called by the stack); None when it was not saved.
+        ``step``: ("undo" or "redo", the step's label), for the message when refused."""
+        changes = self._write(op.write, quiet=(), step=step)
         if changes is None:
             return None
         if changes:
@@ -101,8 +122,8 @@ class ChangeRunner(QObject):
             self.revisit.emit(sample_id)
         return changes
 
-    def _write(self, write: _Write, *,
-               quiet: tuple[type[UserError], ...]) -> Changes | None:
+    def _write(self, write: _Write, *, quiet: tuple[type[UserError], ...],
+               step: tuple[str, str] | None = None) -> Changes | None:
         self.refusal = None
         try:
             changes = write()
@@ -110,8 +131,11 @@ class ChangeRunner(QObject):
             raise
         except (UserError, LookupError) as exc:
             self.refusal = exc
-            self._set_state(not_saved(str(exc)), True)
-            self.failed.emit(str(exc))
+            text = str(exc)
+            if isinstance(exc, _STALE) and step is not None:
+                text = dropped_step(exc, *step)
+            self._set_state(not_saved(text), True)
+            self.failed.emit(text)
             if isinstance(exc, StaleSampleError):  # the window shows it as it is now
                 self.stale.emit(exc.sample_id)
             return None
@@ -120,6 +144,19 @@ class ChangeRunner(QObject):
 
     def _set_state(self, text: str, is_error: bool) -> None:
         self.save_state.emit(text, is_error)
+
+
+def dropped_step(exc: StaleSampleError | StaleSettingError, side: str, label: str) -> str:
+    """Why the undo (or redo) of ``label`` was refused, and that the stack goes on past it."""
+    key, before = ("Ctrl+Z", "before") if side == "undo" else ("Ctrl+Y", "after")
+    if isinstance(exc, StaleSampleError):
+        who = exc.who or "someone else"
+        when = f" at {short_local_time(exc.at)}" if exc.at else ""
+        why = f"{who} changed sample {exc.sample_id}{when} since. It is shown as it is now"
+    else:
+        why = str(exc).split(":", 1)[0]  # "the alignment of X was changed by someone else since"
+    return (f"The {side} of {label} was not saved: {why}, and {key} goes on with the change "
+            f"{before} it.")
 
 
 class _Step(QUndoCommand):
@@ -144,7 +181,8 @@ class _Step(QUndoCommand):
 
     def _run(self, *, forward: bool) -> bool:
         changes = self._runner.replay(self._forward if forward else self._back,
-                                      sample_id=self._sample_id)
+                                      sample_id=self._sample_id,
+                                      step=("redo" if forward else "undo", self.text()))
         if changes is None:
             return False
         if changes.undo is not None:  # what reverses this run, read from the store then

@@ -8,7 +8,6 @@ reports. The main window lays out and wires; this object decides what happens.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
@@ -26,6 +25,7 @@ from irtd_annotator.ui.pipeline import ChangeRunner
 PREFETCH = 3   # samples ahead whose images are decoded in the background
 _SCAN = 64     # queue rows fetched at a time when looking for the next image
 _SCAN_FIRST = 8  # ... at first: the next image is usually a sample or two away
+NO_PENDING = "No pending sample left in the queue"
 
 
 class QueueLike(Protocol):
@@ -42,11 +42,14 @@ class PanelLike(Protocol):
     def flush(self) -> None: ...
     def clear(self) -> None: ...
     def turn_editor(self, idx: int) -> TurnEditorLike: ...
-    def offer_unsaved(self, sample_id: int, idx: int, text: str) -> None: ...
+    def offer_unsaved(self, sample_id: int, idx: int, text: str, reason: str = ...) -> None: ...
+    @property
+    def sample_id(self) -> int | None: ...
 
 
 class TurnEditorLike(Protocol):
     def mark_saved(self, text: str) -> None: ...
+    def text(self) -> str: ...
 
 
 class PairViewLike(Protocol):
@@ -81,6 +84,8 @@ class ReviewController(QObject):
         runner.stale.connect(self.reload_stale)
         # what "next pending" asks: the session, or a team's leases (ui/team.py) on a shared store
         self.find_pending: Callable[[int | None, Sequence[int]], int | None] = session.next_pending
+        # ... and why it found none (the team's: pending Samples held by others, say)
+        self.why_none_pending: Callable[[Sequence[int]], str] = lambda _ids: NO_PENDING
 
     # ---- showing ---------------------------------------------------------------------------
 
@@ -226,7 +231,7 @@ class ReviewController(QObject):
             self.error.emit(str(exc))
             return False
         if target is None:
-            self.message.emit("No pending sample left in the queue")
+            self.message.emit(self.why_none_pending(order))
             return False
         self.go_to(target)
         return True
@@ -277,13 +282,19 @@ class ReviewController(QObject):
         """Save the panel's typing not yet saved (before another kind of change)."""
         self.panel.flush()
 
-    def text_not_saved(self, sample_id: int, idx: int, old: str, new: str) -> None:
-        """Typing was not saved. Refused as stale: the panel shows the Sample as it is now
-        and keeps the typing to apply again; else (a locked store) it stays pending."""
-        if isinstance(self.runner.refusal, StaleSampleError):
+    def text_not_saved(self, sample_id: int, idx: int, old: str, new: str,
+                       reason: str | None = None) -> None:
+        """Typing was not saved (``reason``: why, when the runner did not say). Refused as
+        stale: the panel shows the Sample as it is now and keeps the typing to apply again.
+        Else it stays pending in its editor when the editor still holds it; when it does not
+        (it came from the unsaved bar, or the panel is moving on) the bar keeps it, with why:
+        nothing typed is lost."""
+        refusal = self.runner.refusal
+        if isinstance(refusal, StaleSampleError):
             self.panel.offer_unsaved(sample_id, idx, new)
-        else:
-            self.keep_pending(idx, old)
+        elif not self.keep_pending(sample_id, idx, old, new):
+            why = reason or (str(refusal) if refusal is not None else "it could not be saved")
+            self.panel.offer_unsaved(sample_id, idx, new, why)
 
     def reload_stale(self, _sample_id: int) -> None:
         """A change was refused because someone changed a Sample meanwhile: show the Sample
@@ -291,11 +302,20 @@ class ReviewController(QObject):
         if not self._switching:  # when leaving it, the next Sample is about to show anyway
             self._reshow(Changes(geometry=True))
 
-    def keep_pending(self, idx: int, old: str) -> None:
-        """Typing of turn ``idx`` was not saved: the editor still holds it, and marking
-        ``old`` as what is stored makes it commit again on the next pause."""
-        with contextlib.suppress(KeyError):  # the panel shows another sample by now
-            self.panel.turn_editor(idx).mark_saved(old)
+    def keep_pending(self, sample_id: int, idx: int, old: str, new: str) -> bool:
+        """Typing ``new`` of turn ``idx`` was not saved: when the editor shown still holds it,
+        marking ``old`` as what is stored makes it commit again on the next pause (True).
+        False when it does not hold it or is about to be replaced by the next Sample."""
+        if self._switching or self.panel.sample_id != sample_id:
+            return False
+        try:
+            editor = self.panel.turn_editor(idx)
+        except KeyError:
+            return False
+        if editor.text() != new:
+            return False
+        editor.mark_saved(old)
+        return True
 
     def apply_changes(self, changes: Changes) -> None:
         """The runner saved a change (a decision, an edit, its undo, an import): redraw the

@@ -37,7 +37,7 @@ from irtd_annotator.services.changes import Changes
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.team import Holder, TeamWork
 from irtd_annotator.ui.queue.dock import QueueDock
-from irtd_annotator.ui.review_controller import ReviewController
+from irtd_annotator.ui.review_controller import NO_PENDING, ReviewController
 
 __all__ = ["AssignDialog", "TeamUi", "describe_filter"]
 
@@ -82,6 +82,7 @@ class TeamUi(QObject):
         self.team = TeamWork(project, annotator=self.annotator)
         self.queue, self.controller = queue, controller
         controller.find_pending = self._next_pending
+        controller.why_none_pending = self._why_none_pending
         controller.sample_shown.connect(self._shown)  # gone with the controller
         queue.set_reviewer(self.annotator)
         queue.holders.set_source(self.team.holders)
@@ -114,6 +115,17 @@ class TeamUi(QObject):
         self._hold.stop()  # what it hands out is held at once
         self._claimed = self.team.next_pending(after_id, ids)
         return self._claimed
+
+    def _why_none_pending(self, ids: Sequence[int]) -> str:
+        """Next pending found nothing: say so, and why when others hold what is pending."""
+        taken = 0
+        if self.team is not None:
+            with contextlib.suppress(UserError):  # a locked store: just say none is left
+                taken = self.team.pending_not_free(ids)
+        if not taken:
+            return NO_PENDING
+        return (f"No pending sample is free for you: {taken:,} pending "
+                f"{'is' if taken == 1 else 'are'} held by others or in others' batches")
 
     def _shown(self, sample_id: int) -> None:
         if sample_id == self._claimed:  # next pending took its lease a moment ago

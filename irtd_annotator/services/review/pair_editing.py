@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.errors import StaleSettingError
 from irtd_annotator.domain.geometry_edit import Alignment, known_size, shapes_json
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.services.review.answers import IMAGE_SIZES_KEY, MARKER
@@ -156,13 +156,14 @@ def locked_alignment(conn: Connection, pair: Any, *, per_pair: bool,
                      replacing: tuple[Alignment | None] | None = None) -> Alignment | None:
     """Lock the setting that holds the Pair's (or its source's) alignment, then read it: the
     first statement of the transaction (ADR 0019), so what is read is what is replaced.
-    With ``replacing`` (an undo), a UserError when the stored value is no longer its one."""
+    With ``replacing`` (an undo), a StaleSettingError when the stored value is no longer its
+    one."""
     lock_setting(conn, pair_alignment_key(pair.id) if per_pair else ALIGNMENT_KEY)
     old = stored_alignment(conn, pair, per_pair=per_pair)
     if replacing is not None and old != replacing[0]:
         where = "this pair" if per_pair else pair.source
-        raise UserError(f"the alignment of {where} was changed by someone else since: the "
-                        "undo was not saved; it is shown as it is now")
+        raise StaleSettingError(f"the alignment of {where} was changed by someone else since: "
+                                "the undo was not saved; it is shown as it is now")
     return old
 
 

@@ -37,7 +37,7 @@ from irtd_annotator.store.leases import (
     take_lease,
 )
 from irtd_annotator.store.revisions import now_iso
-from irtd_annotator.store.samples import sources_with_samples
+from irtd_annotator.store.samples import sources_with_samples, statuses_of
 
 __all__ = ["LEASE_SECONDS", "BatchRequest", "Holder", "TeamWork", "batch_command", "batch_filter"]
 
@@ -83,6 +83,20 @@ class TeamWork:
                 if sid != after_id and sid in free and self._claim(sid):
                     return sid
         return None
+
+    @store_errors
+    def pending_not_free(self, ids: Sequence[int]) -> int:
+        """How many of ``ids`` are pending but held by another session or in another
+        reviewer's batch: why next pending found none (read only then, a chunk at a time)."""
+        pending = ReviewStatus.PENDING.value
+        taken = 0
+        for chunk in chunks_after(ids, None):
+            with self.project.engine.connect() as conn:
+                free = free_pending(conn, chunk, session=self.session, who=self.annotator,
+                                    now=self.clock())
+                status = statuses_of(conn, chunk)
+            taken += sum(1 for sid in chunk if status.get(sid) == pending and sid not in free)
+        return taken
 
     def _claim(self, sample_id: int) -> bool:
         """Take the lease of a pending Sample for next pending: one short transaction that

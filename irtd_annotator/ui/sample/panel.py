@@ -31,7 +31,7 @@ from irtd_annotator.domain.model import ReviewStatus, status_label
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import SampleView
 from irtd_annotator.ui.sample.turn_editor import TurnEditor, TurnWidget
-from irtd_annotator.ui.sample.unsaved_bar import UnsavedTextBar
+from irtd_annotator.ui.sample.unsaved_bar import STALE_REASON, UnsavedTextBar
 
 if TYPE_CHECKING:
     from irtd_annotator.services.review.session import QueueRow
@@ -157,7 +157,7 @@ class SamplePanel(QWidget):
         self.flush()
         with QSignalBlocker(self):
             self._view = None
-            self.unsaved_bar.discard()
+            self.unsaved_bar.forget()
             self._clear_turns()
             self.siblings.clear()
             for label in (self.task_label, self.original_label, self.source_label,
@@ -170,9 +170,11 @@ class SamplePanel(QWidget):
         for turn in list(self._turns):
             turn.editor.commit()
 
-    def offer_unsaved(self, sample_id: int, idx: int, text: str) -> None:
-        """Keep typed text that was refused (the Sample changed meanwhile) to apply again."""
-        self.unsaved_bar.offer(sample_id, idx, text)
+    def offer_unsaved(self, sample_id: int, idx: int, text: str,
+                      reason: str = STALE_REASON) -> None:
+        """Keep typed text that was not saved (the Sample changed meanwhile, say) to apply
+        again, on top of any kept before."""
+        self.unsaved_bar.offer(sample_id, idx, text, reason)
 
     def set_answer_tools(self, widget: QWidget) -> None:
         """Show ``widget`` (the task-aware answer editors) right under the turns."""
@@ -300,11 +302,12 @@ class SamplePanel(QWidget):
         if self._view is None or self._view.id != sample_id:
             self.sibling_selected.emit(sample_id)
         if self._view is None or self._view.id != sample_id:
-            self.unsaved_bar.offer(sample_id, idx, text)  # could not be shown: kept
+            self.unsaved_bar.offer(sample_id, idx, text, "the sample could not be shown")
             return
         try:
             shown = self.turn_editor(idx).text()
         except KeyError:
+            self.unsaved_bar.offer(sample_id, idx, text, f"the sample has no turn {idx + 1} now")
             return
         self.text_committed.emit(sample_id, idx, shown, text)
 
