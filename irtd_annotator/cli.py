@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from irtd_annotator import __version__
-from irtd_annotator.domain.errors import StoreError, UserError
+from irtd_annotator.domain.errors import UserError
 
 if TYPE_CHECKING:
     from irtd_annotator.services.project import Project
@@ -62,12 +62,13 @@ def _warn_missing_roots(roots: dict[str, str]) -> None:
                   "exist here; stored anyway, its images will show as missing", file=sys.stderr)
 
 
-def _open_project(target: str, *, may_create: bool = False) -> Project:
-    """The project at ``target``; only a command that makes projects passes ``may_create``."""
+def _open_project(target: str, *, may_create: bool = False, new: bool = False) -> Project:
+    """The project at ``target``; only a command that makes projects passes ``may_create``,
+    only ``init`` ``new`` (refuse a project that exists already)."""
     from irtd_annotator.services.project import Project
     from irtd_annotator.services.release.export import recover_releases
 
-    project = Project.open(target, create=may_create)
+    project = Project.open(target, create=may_create, new=new)
     try:  # an export killed midway is finished or undone at the next start (ADR 0016)
         recover_releases(project)
     except UserError as exc:
@@ -79,12 +80,7 @@ def _open_project(target: str, *, may_create: bool = False) -> Project:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from irtd_annotator.store.project_file import FileKind, inspect_file
-
-    path = Path(args.db).expanduser()
-    if "://" not in args.db and inspect_file(path.resolve()).kind is FileKind.PROJECT:
-        raise StoreError(f"{path} is already an IRTD Annotator project; nothing was changed")
-    with _open_project(args.db, may_create=True) as project:
+    with _open_project(args.db, may_create=True, new=True) as project:
         print(f"created an empty project: {project.path or project.location}")
     return 0
 
