@@ -282,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
             _cmd_assign)
     p.add_argument("--db", required=True, metavar="PROJECT")
     p.add_argument("--to", metavar="NAME", help="the reviewer who gets the batch")
-    p.add_argument("--count", type=int, metavar="N", help="how many samples (in id order)")
+    p.add_argument("--count", type=_count, metavar="N", help="how many samples (in id order)")
     p.add_argument("--status", action="append", metavar="STATUS", help="default: pending")
     p.add_argument("--task", action="append", metavar="TASK")
     p.add_argument("--source", action="append", metavar="SOURCE")
@@ -352,6 +352,16 @@ def _check_arguments(args: argparse.Namespace) -> None:
             if name != "files" and not _encodable(text):
                 raise UserError(f"{option} '{shown(text, limit=300)}' is not UTF-8 text; rename it or "
                                 "give another")
+
+
+def _count(text: str) -> int:
+    """``--count``, checked as argparse reads it: a UserError (one line), not a usage text."""
+    from irtd_annotator.services.review.team import check_count
+
+    digits = text.strip().removeprefix("-")  # int() of a huge number is an error of its own
+    if not digits.isdecimal() or len(digits) > 12:
+        raise UserError(f"--count {text!r} is not a whole number from 1 to 2,147,483,647")
+    return check_count(int(text))
 
 
 def _encodable(text: str) -> bool:
