@@ -7,13 +7,13 @@ the same short transaction, so two reviewers pressing it at once never land on t
 Sample. A session holds at most one lease: taking one drops the one it held (the reviewer
 left that Sample). A lease lasts ``LEASE_SECONDS`` unless renewed; the window renews it while
 the reviewer is active and releases it when they leave or close. Lease writes are their own
-transactions, never part of a review decision's.
+transactions, never part of a review decision's. Leases are timed by the server's clock on
+PostgreSQL (``lease_clock.ServerClock``), so the reviewers' own clocks need not agree.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.services.changes import store_errors
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.lease_clock import ServerClock
 from irtd_annotator.services.review.queue_scan import chunks_after
 from irtd_annotator.store.assignments import assign_batch, move_batch, take_back_batch
 from irtd_annotator.store.leases import (
@@ -58,13 +59,14 @@ class TeamWork:
     """One reviewer session's leases and the lead's batches on one project."""
 
     def __init__(self, project: Project, *, annotator: str, session: str | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] | None = None) -> None:
+        """``clock`` times the leases; by default the store's server's (``ServerClock``)."""
         if not annotator.strip():
             raise ValueError("the annotator's name must not be empty")
         self.project = project
         self.annotator = annotator.strip()
         self.session = session or uuid.uuid4().hex
-        self.clock = clock
+        self.clock: Callable[[], float] = clock or ServerClock(project)
 
     # ---- leases --------------------------------------------------------------------------
 
