@@ -358,9 +358,9 @@ def _count(text: str) -> int:
     """``--count``, checked as argparse reads it: a UserError (one line), not a usage text."""
     from irtd_annotator.services.review.team import check_count
 
-    digits = text.strip().removeprefix("-")  # int() of a huge number is an error of its own
-    if not digits.isdecimal() or len(digits) > 12:
-        raise UserError(f"--count {text!r} is not a whole number from 1 to 2,147,483,647")
+    digits = text.strip().removeprefix("-")
+    if not digits.isdecimal() or len(digits) > 12:  # int() of a huge one fails on its own
+        raise UserError(f"--count {text.strip()!r}: give a whole number from 1 to 2,147,483,647")
     return check_count(int(text))
 
 

@@ -241,12 +241,12 @@ def test_taking_back_a_batch_no_one_has_says_so(
     # issue 12's adversarial test: a count no store's integers take was an internal error
     # (SQLite) or "could not be opened: bigint out of range" (PostgreSQL)
     (["--to", "Bob", "--count", "9223372036854775808"],
-     "--count '9223372036854775808' is not a whole number from 1 to 2,147,483,647"),
+     "--count '9223372036854775808': give a whole number from 1 to 2,147,483,647"),
     (["--to", "Bob", "--count", "2147483648"],
      "the count must be at most 2,147,483,647, not 2,147,483,648"),
     (["--from", "Bob", "--count", "2147483648"], "the count must be at most 2,147,483,647"),
     (["--to", "Bob", "--count", "-3"], "the count must be at least 1, not -3"),
-    (["--to", "Bob", "--count", "two"], "--count 'two' is not a whole number from 1 to"),
+    (["--to", "Bob", "--count", "two"], "--count 'two': give a whole number from 1 to"),
     (["--from", "Bob", "--to", " Bob"], "the batch of Bob would move to Bob again: give --to"),
 ])
 def test_assign_command_refuses_with_one_line(team_store: ReviewData, args: list[str],
