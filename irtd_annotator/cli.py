@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from irtd_annotator import __version__
-from irtd_annotator.domain.errors import StoreError, UserError
+from irtd_annotator.domain.errors import UserError
 
 if TYPE_CHECKING:
     from irtd_annotator.services.project import Project
@@ -62,12 +62,13 @@ def _warn_missing_roots(roots: dict[str, str]) -> None:
                   "exist here; stored anyway, its images will show as missing", file=sys.stderr)
 
 
-def _open_project(target: str, *, may_create: bool = False) -> Project:
-    """The project at ``target``; only a command that makes projects passes ``may_create``."""
+def _open_project(target: str, *, may_create: bool = False, new: bool = False) -> Project:
+    """The project at ``target``; only a command that makes projects passes ``may_create``,
+    only ``init`` ``new`` (refuse a project that exists already)."""
     from irtd_annotator.services.project import Project
     from irtd_annotator.services.release.export import recover_releases
 
-    project = Project.open(target, create=may_create)
+    project = Project.open(target, create=may_create, new=new)
     try:  # an export killed midway is finished or undone at the next start (ADR 0016)
         recover_releases(project)
     except UserError as exc:
@@ -79,12 +80,7 @@ def _open_project(target: str, *, may_create: bool = False) -> Project:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from irtd_annotator.store.project_file import FileKind, inspect_file
-
-    path = Path(args.db).expanduser()
-    if "://" not in args.db and inspect_file(path.resolve()).kind is FileKind.PROJECT:
-        raise StoreError(f"{path} is already an IRTD Annotator project; nothing was changed")
-    with _open_project(args.db, may_create=True) as project:
+    with _open_project(args.db, may_create=True, new=True) as project:
         print(f"created an empty project: {project.path or project.location}")
     return 0
 
@@ -286,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
             _cmd_assign)
     p.add_argument("--db", required=True, metavar="PROJECT")
     p.add_argument("--to", metavar="NAME", help="the reviewer who gets the batch")
-    p.add_argument("--count", type=int, metavar="N", help="how many samples (in id order)")
+    p.add_argument("--count", type=_count, metavar="N", help="how many samples (in id order)")
     p.add_argument("--status", action="append", metavar="STATUS", help="default: pending")
     p.add_argument("--task", action="append", metavar="TASK")
     p.add_argument("--source", action="append", metavar="SOURCE")
@@ -356,6 +352,16 @@ def _check_arguments(args: argparse.Namespace) -> None:
             if name != "files" and not _encodable(text):
                 raise UserError(f"{option} '{shown(text, limit=300)}' is not UTF-8 text; rename it or "
                                 "give another")
+
+
+def _count(text: str) -> int:
+    """``--count``, checked as argparse reads it: a UserError (one line), not a usage text."""
+    from irtd_annotator.services.review.team import check_count
+
+    digits = text.strip().removeprefix("-")
+    if not digits.isdecimal() or len(digits) > 12:  # int() of a huge one fails on its own
+        raise UserError(f"--count {text.strip()!r}: give a whole number from 1 to 2,147,483,647")
+    return check_count(int(text))
 
 
 def _encodable(text: str) -> bool:

@@ -231,6 +231,24 @@ def test_assign_command_gives_and_takes_back_batches_by_filter_and_count(
     assert capsys.readouterr().out == "took 4 samples back from every reviewer\n"
 
 
+def test_taking_back_a_batch_no_one_has_says_so(
+        team_store: ReviewData, capsys: pytest.CaptureFixture[str]) -> None:
+    target = str(team_store.path)
+    assert assign(target, "--to", "Bob", "--count", "2", "--task", "Caption") == 0
+    capsys.readouterr()
+    assert assign(target, "--from", "Nobody") == 0
+    assert capsys.readouterr().out == ("Nobody has no batch of pending samples; nothing was "
+                                       "taken back\n")
+    assert assign(target, "--from", "Bob", "--to", "Cy", "--task", "Grounding") == 0
+    assert capsys.readouterr().out == ("Bob has no batch of pending samples of task Grounding; "
+                                       "nothing was moved\n")
+    assert assign(target, "--from", "Bob", "--to", "Cy", "--status", "approved") == 0
+    assert capsys.readouterr().out == ("Bob has no batch of approved samples; nothing was "
+                                       "moved\n")
+    with Project.open(target, create=False) as project:
+        assert len(batch(project, "Bob")) == 2 and batch(project, "Cy") == []
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--to", "Bob", "--count", "2", "--task", "Captions"], "unknown task 'Captions'; one of"),
     (["--to", "Bob", "--count", "2", "--source", "FLIR"], "unknown source 'FLIR'; the proj"),
@@ -238,6 +256,16 @@ def test_assign_command_gives_and_takes_back_batches_by_filter_and_count(
     (["--to", "Bob"], "say who gets the batch and how many samples: --to NAME --count N"),
     (["--to", "Bob", "--count", "0"], "the count must be at least 1, not 0"),
     (["--unassign", "--to", "Bob"], "--unassign takes a batch back and --to gives one"),
+    # issue 12's adversarial test: a count no store's integers take was an internal error
+    # (SQLite) or "could not be opened: bigint out of range" (PostgreSQL)
+    (["--to", "Bob", "--count", "9223372036854775808"],
+     "--count '9223372036854775808': give a whole number from 1 to 2,147,483,647"),
+    (["--to", "Bob", "--count", "2147483648"],
+     "the count must be at most 2,147,483,647, not 2,147,483,648"),
+    (["--from", "Bob", "--count", "2147483648"], "the count must be at most 2,147,483,647"),
+    (["--to", "Bob", "--count", "-3"], "the count must be at least 1, not -3"),
+    (["--to", "Bob", "--count", "two"], "--count 'two': give a whole number from 1 to"),
+    (["--from", "Bob", "--to", " Bob"], "the batch of Bob would move to Bob again: give --to"),
 ])
 def test_assign_command_refuses_with_one_line(team_store: ReviewData, args: list[str],
                                               says: str,

@@ -5,8 +5,9 @@ it is OK or DAMAGED and where. File damage (pages SQLite cannot read, rows point
 nothing) can only be mended by restoring a backup: the newest one beside the file is named.
 The tally and the search index are derived from the Samples, so ``repair_project`` rebuilds
 them in one transaction. ``ensure_sound`` runs the quick form before an export, so a damaged
-store is never released. On a server database (PostgreSQL) the SQLite-only parts are skipped,
-and the verdict says so.
+store is never released. On a server database (PostgreSQL) the file's integrity and foreign
+keys (SQLite's own checks) are skipped, and the verdict says so; its tally and search table
+(migration 0007) are compared and rebuilt as SQLite's are.
 """
 
 from __future__ import annotations
@@ -31,13 +32,12 @@ from irtd_annotator.store.engine import (
     sqlite_path,
     store_url,
 )
-from irtd_annotator.store.search import FTS_TABLE
 from irtd_annotator.store.tally import TALLY
 
 FILE, FOREIGN_KEYS, SCHEMA, TALLY_CHECK, INDEX = (
     "file integrity", "foreign keys", "schema", "tally", "search index")
 DERIVED = (TALLY_CHECK, INDEX)  # rebuilt from the Samples by ``repair_project``
-SQLITE_ONLY = (FILE, FOREIGN_KEYS, TALLY_CHECK, INDEX)
+SQLITE_ONLY = (FILE, FOREIGN_KEYS)
 _SHOWN = 3  # file-level messages quoted in the verdict line
 
 
@@ -208,14 +208,14 @@ def _check_store(engine: Engine, location: str, *, quick: bool) -> CheckReport:
     where = str(path) if path is not None else make_url(location).render_as_string(
         hide_password=True)
     sqlite = engine.dialect.name == "sqlite"
-    checks: list[tuple[str, Callable[[Connection], list[str]]]] = [(SCHEMA, _schema)]
+    checks: list[tuple[str, Callable[[Connection], list[str]]]] = [
+        (SCHEMA, _schema), (TALLY_CHECK, lambda c: _tally(c, quick=quick)),
+        (INDEX, lambda c: _index(c, quick=quick))]
     if sqlite:
         # The quick form (before every export) reads what it can from indexes: on 260,000
         # Samples 1 s in all, of which 0.85 s is quick_check; the full form takes 12 s.
         keys = [] if quick else [(FOREIGN_KEYS, _foreign_keys)]
-        checks = [(FILE, lambda c: _file(c, quick=quick)), *keys, *checks,
-                  (TALLY_CHECK, lambda c: _tally(c, quick=quick)),
-                  (INDEX, lambda c: _index(c, quick=quick))]
+        checks = [(FILE, lambda c: _file(c, quick=quick)), *keys, *checks]
     findings: list[Finding] = []
     samples: int | None = None
     try:
@@ -321,24 +321,25 @@ def _tally(conn: Connection, *, quick: bool) -> list[str]:
 
 
 def _index(conn: Connection, *, quick: bool) -> list[str]:
-    if not integrity.has_table(conn, FTS_TABLE):
-        return _absent(conn, FTS_TABLE)
+    index = integrity.search_table(conn)
+    if not integrity.has_table(conn, index):
+        return _absent(conn, index)
     if quick:
         indexed, wanted = integrity.search_index_counts(conn)
         if indexed == wanted:
             return []
-        return [f"{FTS_TABLE}: {indexed:,} rows for {wanted:,} samples with text"]
+        return [f"{index}: {indexed:,} rows for {wanted:,} samples with text"]
     messages = []
     error = integrity.search_index_errors(conn)
     if error is not None:
-        messages.append(f"{FTS_TABLE} fails its own integrity-check: {error}")
+        messages.append(f"{index} fails its own integrity-check: {error}")
     found = integrity.search_index_differences(conn)
     for difference, one, many in (
             (found.missing, "sample missing", "samples missing"),
             (found.extra, "row for no sample", "rows for no sample"),
             (found.stale, "row with stale text", "rows with stale text")):
         if difference is not None:
-            messages.append(f"{FTS_TABLE}: " + difference.describe(one, many))
+            messages.append(f"{index}: " + difference.describe(one, many))
     return messages
 
 

@@ -21,15 +21,16 @@ class Project:
     location: str
 
     @classmethod
-    def open(cls, target: str | Path, *, create: bool = True) -> Project:
+    def open(cls, target: str | Path, *, create: bool = True, new: bool = False) -> Project:
         """Open the project at a path or SQLAlchemy URL, applying pending migrations.
 
         ``create`` lets a missing or empty file become a project; only commands that make
         projects (init, import, import-source, demo) pass it. Raises StoreError for a file
         that is not a project (another program's database, not SQLite, empty without
-        ``create``), ProjectNotFoundError when it is missing and ``create`` is false.
+        ``create``), ProjectNotFoundError when it is missing and ``create`` is false. ``new``
+        (init) refuses a project that exists already, made a moment before by another program too.
         """
-        engine = open_store(target, create=create)
+        engine = open_store(target, create=create, new=new)
         return cls(engine=engine, location=store_url(target))
 
     @property

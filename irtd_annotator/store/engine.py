@@ -7,7 +7,8 @@ a failed or killed upgrade leaves the store as it was, and of programs opening a
 once one creates it while the others wait and find it made. An existing SQLite file that
 needs an upgrade is first copied to a checked backup beside it (``store/backup.py``). A file
 that is not one of our projects is refused before anything is written into it
-(``store/project_file.py``).
+(``store/project_file.py``), and so is a PostgreSQL database of another program, or an empty one
+that a command which only reads was pointed at.
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ from sqlalchemy.pool import NullPool
 from irtd_annotator.domain.errors import StoreError
 from irtd_annotator.store.backup import ensure_backup
 from irtd_annotator.store.locks import take_migration_lock
-from irtd_annotator.store.project_file import check_project_file, describe_sqlite_error
+from irtd_annotator.store.project_file import (
+    FileKind,
+    check_project_database,
+    check_project_file,
+    describe_sqlite_error,
+)
 
 
 def store_url(target: str | Path) -> str:
@@ -70,6 +76,9 @@ def _postgres_url(url: URL) -> str:
     if driver not in ("", "psycopg", "psycopg2"):
         raise StoreError(f"project {url.render_as_string(hide_password=True)}: the PostgreSQL "
                          f"driver {driver} is not supported; give the URL as {POSTGRES_FORM}")
+    if not url.database:  # the driver would fall back to the user's own database: never meant
+        raise StoreError(f"project {url.render_as_string(hide_password=True)} names no "
+                         f"database; give the URL as {POSTGRES_FORM}")
     return url.set(drivername=POSTGRES_DRIVER).render_as_string(hide_password=False)
 
 
@@ -137,8 +146,12 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def open_store(target: str | Path, *, create: bool = True, upgrade_to: str = "head") -> Engine:
+def open_store(target: str | Path, *, create: bool = True, new: bool = False,
+               upgrade_to: str = "head") -> Engine:
     """Open (and create, when ``create``) the store at ``target``, migrated to ``upgrade_to``.
+
+    ``new`` (``init``) demands that this call makes the project: one that exists already,
+    also one another program made a moment before, is refused and left as it was.
 
     Raises StoreError with a clear message when the store is missing, not a project (empty
     without ``create``, another program's database, not SQLite), locked, read-only, made by a
@@ -149,8 +162,9 @@ def open_store(target: str | Path, *, create: bool = True, upgrade_to: str = "he
     try:
         if path is not None:
             _refuse_backup(path)
-            check_project_file(path, create=create)
-        _migrate(url, path, upgrade_to)
+            if check_project_file(path, create=create).kind is FileKind.PROJECT and new:
+                raise _already_a_project(path)
+        _migrate(url, path, upgrade_to, create=create, new=new)
         engine = create_store_engine(url)
     except ImportError as exc:  # the database's driver (psycopg) is not installed
         raise StoreError(describe_missing_driver(url, exc)) from None
@@ -196,11 +210,25 @@ def _migration_engine(url: str) -> Engine:
     return engine
 
 
-def _revision_now(url: str) -> str | None:
-    """The store's schema revision, read without taking the write lock (None when new)."""
+def _already_a_project(where: object) -> StoreError:
+    return StoreError(f"{where} is already an IRTD Annotator project; nothing was changed")
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _revision_now(url: str, *, create: bool) -> str | None:
+    """The store's schema revision, read without taking the write lock (None when new).
+
+    A server database is first checked to be a project of ours (or empty, with ``create``):
+    SQLite files were checked before, without even connecting (``check_project_file``)."""
     engine = create_store_engine(url)
     try:
-        return current_revision(engine)
+        with engine.connect() as conn:
+            if engine.dialect.name != "sqlite":
+                check_project_database(conn, _shown(url), create=create)
+            return MigrationContext.configure(conn).get_current_revision()
     except DBAPIError as exc:
         raise StoreError(describe_db_error(url, exc)) from None
     finally:
@@ -215,13 +243,15 @@ def _refuse_newer(current: str | None, known: set[str], *, where: object,
             f"{current}); this version knows up to {head}. Update the application to open it.")
 
 
-def _migrate(url: str, path: Path | None, target: str) -> None:
+def _migrate(url: str, path: Path | None, target: str, *, create: bool, new: bool) -> None:
     """Bring the store to ``target`` in one transaction, after a checked backup."""
     config = _alembic_config()
     script = ScriptDirectory.from_config(config)
     wanted = script.get_current_head() if target == "head" else target
     known = {rev.revision for rev in script.walk_revisions()}
-    now = _revision_now(url)
+    now = _revision_now(url, create=create)
+    if new and now is not None:
+        raise _already_a_project(path or _shown(url))
     _refuse_newer(now, known, where=path or url, head=script.get_current_head())
     if now == wanted:
         return  # nothing to upgrade: no write lock taken, so a read-only project opens too
@@ -274,6 +304,8 @@ def _upgrade(url: str, path: Path | None, target: str, *, config: Config, wanted
             take_migration_lock(conn)  # PostgreSQL; SQLite's BEGIN IMMEDIATE holds it already
             # read again under the lock: another program may have upgraded it meanwhile
             current = MigrationContext.configure(conn).get_current_revision()
+            if new and current is not None:  # another init made it while this one waited
+                raise _already_a_project(path or _shown(url))
             _refuse_newer(current, known, where=path or url, head=script.get_current_head())
             if current == wanted:
                 return

@@ -1,8 +1,9 @@
-"""The store's own checks and the rebuild of its derived tables (SQLite only).
+"""The store's own checks and the rebuild of its derived tables.
 
 ``sqlite_integrity`` asks SQLite whether the file's pages and b-trees are sound;
-``foreign_key_problems`` lists rows that point at nothing. The tally (``sample_tally``,
-migration 0004) and the search index (``samples_fts``, migration 0005) are derived data:
+``foreign_key_problems`` lists rows that point at nothing (both SQLite only). The tally
+(``sample_tally``, migration 0004 on SQLite, 0007 on PostgreSQL) and the search index
+(``samples_fts``, 0005; ``sample_search`` on PostgreSQL, 0007) are derived data:
 ``tally_differences`` and ``search_index_differences`` compare them with what the Samples and
 their Turns say they should hold, and ``rebuild_derived`` writes both again from the Samples.
 """
@@ -11,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from irtd_annotator.store.search import FTS_TABLE
+from irtd_annotator.store.search import FTS_TABLE, PG_SEARCH_TABLE
 from irtd_annotator.store.tally import TALLY
 
 EXAMPLES = 5  # ids or keys quoted in a finding; the count says the rest
@@ -25,6 +26,10 @@ _COUNTED = ("SELECT p.source, s.task, s.status, count(*) AS n FROM samples s"
 # (the same rule as migration 0005 and store/search.py).
 _WANTED_TEXT = ("SELECT sample_id AS id, group_concat(text, char(10)) AS text FROM"
                 " (SELECT sample_id, text FROM turns ORDER BY sample_id, idx) GROUP BY sample_id")
+# PostgreSQL's search row of each Sample with turns: its task, status and lowered text (0007).
+_PG_WANTED = ("SELECT m.id, m.task, m.status, t.text FROM samples m JOIN (SELECT sample_id,"
+              " lower(string_agg(text, E'\\n' ORDER BY idx)) AS text FROM turns"
+              " GROUP BY sample_id) t ON t.sample_id = m.id")
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,16 @@ def foreign_key_problems(conn: Connection) -> Difference | None:
     return Difference(len(rows), examples)
 
 
+def search_table(conn: Connection) -> str:
+    """The store's search index: FTS5's ``samples_fts`` on SQLite, a table on PostgreSQL."""
+    return FTS_TABLE if conn.dialect.name == "sqlite" else PG_SEARCH_TABLE
+
+
 def has_table(conn: Connection, name: str) -> bool:
     """Whether the store has a table (or virtual table) ``name``."""
+    if conn.dialect.name != "sqlite":
+        return bool(conn.execute(text("SELECT to_regclass(:name) IS NOT NULL"),
+                                 {"name": name}).scalar())
     return bool(conn.exec_driver_sql(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).scalar())
 
@@ -96,7 +109,7 @@ def tally_differences(conn: Connection, *, by_source: bool = True) -> Difference
     rows = conn.exec_driver_sql(
         f"SELECT {keys}, sum(kept), sum(counted) FROM"
         f" (SELECT {keys}, n AS kept, 0 AS counted FROM {TALLY}"
-        f" UNION ALL SELECT {keys}, 0, n FROM ({counted}))"
+        f" UNION ALL SELECT {keys}, 0, n FROM ({counted}) c) d"  # aliases: PostgreSQL < 16
         f" GROUP BY {keys} HAVING sum(kept) <> sum(counted) ORDER BY {keys}").all()
     if not rows:
         return None
@@ -108,13 +121,16 @@ def tally_differences(conn: Connection, *, by_source: bool = True) -> Difference
 def search_index_counts(conn: Connection) -> tuple[int, int]:
     """(rows in the search index, Samples with text): equal in a sound index."""
     indexed, wanted = conn.exec_driver_sql(
-        f"SELECT (SELECT count(*) FROM {FTS_TABLE}),"
+        f"SELECT (SELECT count(*) FROM {search_table(conn)}),"
         " (SELECT count(DISTINCT sample_id) FROM turns)").one()
     return int(indexed), int(wanted)
 
 
 def search_index_errors(conn: Connection) -> str | None:
-    """FTS5's own 'integrity-check' of the search index: its message, or None when sound."""
+    """FTS5's own 'integrity-check' of the search index: its message, or None when sound
+    (always None on PostgreSQL, whose index is a plain table)."""
+    if conn.dialect.name != "sqlite":
+        return None
     try:
         conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('integrity-check')")
     except DBAPIError as exc:
@@ -140,7 +156,7 @@ class IndexDifferences:
 def _ids(conn: Connection, sql: str) -> Difference | None:
     # one pass: the first ids and, beside each, how many there are in all
     rows = conn.exec_driver_sql(
-        f"SELECT id, count(*) OVER () FROM ({sql}) ORDER BY id LIMIT {EXAMPLES}").all()
+        f"SELECT id, count(*) OVER () FROM ({sql}) d ORDER BY id LIMIT {EXAMPLES}").all()
     if not rows:
         return None
     return Difference(int(rows[0][1]), tuple(f"sample {i}" for i, _n in rows))
@@ -148,7 +164,16 @@ def _ids(conn: Connection, sql: str) -> Difference | None:
 
 def search_index_differences(conn: Connection) -> IndexDifferences:
     """Compare the index with the Samples' turns: one row per Sample with turns, none else,
-    each with its Sample's text (reads every turn)."""
+    each with its Sample's text (reads every turn); on PostgreSQL also its task and status."""
+    if conn.dialect.name != "sqlite":
+        return IndexDifferences(
+            missing=_ids(conn, f"SELECT w.id FROM ({_PG_WANTED}) w WHERE NOT EXISTS (SELECT 1"
+                               f" FROM {PG_SEARCH_TABLE} s WHERE s.sample_id = w.id)"),
+            extra=_ids(conn, f"SELECT s.sample_id AS id FROM {PG_SEARCH_TABLE} s WHERE NOT"
+                             " EXISTS (SELECT 1 FROM turns t WHERE t.sample_id = s.sample_id)"),
+            stale=_ids(conn, f"SELECT w.id FROM ({_PG_WANTED}) w JOIN {PG_SEARCH_TABLE} s ON"
+                             " s.sample_id = w.id WHERE (s.text, s.task, s.status)"
+                             " IS DISTINCT FROM (w.text, w.task, w.status)"))
     missing = _ids(conn, f"SELECT DISTINCT t.sample_id AS id FROM turns t WHERE NOT EXISTS"
                          f" (SELECT 1 FROM {FTS_TABLE} f WHERE f.rowid = t.sample_id)")
     extra = _ids(conn, f"SELECT f.rowid AS id FROM {FTS_TABLE} f WHERE NOT EXISTS"
@@ -164,9 +189,20 @@ def rebuild_derived(conn: Connection) -> None:
     The index is dropped and made again from its own stored definition (so a damaged index
     is replaced, not patched); the triggers on ``turns`` name it and keep working. The first
     statement is a DELETE, so the driver has begun the transaction before the DDL runs.
+
+    On PostgreSQL both are plain tables, emptied and filled again; the Samples and Turns are
+    locked against writers first (SHARE: readers go on), so that no write between reading
+    them and committing is lost from, or counted twice into, what is rebuilt.
     """
+    if conn.dialect.name != "sqlite":
+        conn.exec_driver_sql("LOCK TABLE samples, turns, pairs IN SHARE MODE")
     conn.exec_driver_sql(f"DELETE FROM {TALLY}")
     conn.exec_driver_sql(f"INSERT INTO {TALLY} (source, task, status, n) {_COUNTED}")
+    if conn.dialect.name != "sqlite":
+        conn.exec_driver_sql(f"DELETE FROM {PG_SEARCH_TABLE}")
+        conn.exec_driver_sql(f"INSERT INTO {PG_SEARCH_TABLE} (sample_id, task, status, text)"
+                             f" {_PG_WANTED}")
+        return
     definition = conn.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)).scalar()
     assert definition, "rebuild_derived needs the search index of migration 0005"

@@ -3,7 +3,8 @@
 Every statement here is tiny: "next pending" takes a lease each time it is pressed, so a
 lease write is one upsert by primary key and one delete by session, never part of a review
 decision's transaction. Times are seconds since the epoch (``until``), read from the
-caller's clock.
+caller's clock: on PostgreSQL the server's (``server_time``), so that machines whose clocks
+disagree still agree on when a lease ends.
 """
 
 from __future__ import annotations
@@ -17,8 +18,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.store.schema import Assignment, Lease, Sample
 
-__all__ = ["free_pending", "holders", "leases_of", "release_leases", "still_free",
-           "take_lease"]
+__all__ = ["free_pending", "holders", "leases_of", "release_leases", "server_time",
+           "still_free", "take_lease"]
+
+
+def server_time(conn: Connection) -> float | None:
+    """The database server's clock now, in seconds since the epoch; None for a store that
+    has no server of its own (SQLite: one machine's file, read with that machine's clock)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    # clock_timestamp(), not now(): the time of this statement, not of its transaction's start
+    return float(conn.execute(select(func.extract("epoch", func.clock_timestamp()))).scalar_one())
 
 
 def _live_of_another(*, session: str, now: float) -> Any:

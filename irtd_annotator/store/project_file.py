@@ -3,7 +3,8 @@
 Opening a store writes this program's schema into it. That must only happen to a project of
 ours, or to a file the user asked to become one (``init``, ``import``, ``import-source``,
 ``demo``): never to another program's database, a file that is not SQLite at all, or an empty
-file a command that only reads was pointed at by mistake.
+file a command that only reads was pointed at by mistake. The same holds for a database on a
+server (PostgreSQL), whose tables are read before anything is written.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import sqlite3
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+
+from sqlalchemy import Connection, inspect
 
 from irtd_annotator.domain.errors import ProjectNotFoundError, StoreError
 
@@ -98,6 +101,27 @@ def check_project_file(path: Path, *, create: bool) -> FileCheck:
         raise StoreError(f"{path} is an SQLite database of another program (tables {shown}); "
                          "IRTD Annotator will not write into it")
     return found
+
+
+def check_project_database(conn: Connection, where: str, *, create: bool) -> bool:
+    """Refuse a server database (PostgreSQL) that is not a project of ours, before anything
+    is written into it; say whether it is one already.
+
+    Like a file: an empty database may become a project only with ``create``; one holding
+    another program's tables is refused whatever the command. Only the tables of the schema
+    the migrations would write into (the connection's default one) count.
+    """
+    tables = sorted(inspect(conn).get_table_names())
+    if set(tables) >= PROJECT_TABLES:
+        return True
+    if tables:
+        shown = ", ".join(tables[:8]) + (", ..." if len(tables) > 8 else "")
+        raise StoreError(f"{where} is a database of another program (tables {shown}); "
+                         "IRTD Annotator will not write into it")
+    if not create:
+        raise StoreError(f"the database {where} holds no project yet: run "
+                         f"irtd-annotator init --db URL")
+    return False
 
 
 def describe_sqlite_error(where: object, text: str) -> str:

@@ -7,13 +7,13 @@ the same short transaction, so two reviewers pressing it at once never land on t
 Sample. A session holds at most one lease: taking one drops the one it held (the reviewer
 left that Sample). A lease lasts ``LEASE_SECONDS`` unless renewed; the window renews it while
 the reviewer is active and releases it when they leave or close. Lease writes are their own
-transactions, never part of a review decision's.
+transactions, never part of a review decision's. Leases are timed by the server's clock on
+PostgreSQL (``lease_clock.ServerClock``), so the reviewers' own clocks need not agree.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.services.changes import store_errors
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.lease_clock import ServerClock
 from irtd_annotator.services.review.queue_scan import chunks_after
 from irtd_annotator.store.assignments import assign_batch, move_batch, take_back_batch
 from irtd_annotator.store.leases import (
@@ -39,9 +40,11 @@ from irtd_annotator.store.leases import (
 from irtd_annotator.store.revisions import now_iso
 from irtd_annotator.store.samples import sources_with_samples, statuses_of
 
-__all__ = ["LEASE_SECONDS", "BatchRequest", "Holder", "TeamWork", "batch_command", "batch_filter"]
+__all__ = ["LEASE_SECONDS", "MAX_COUNT", "BatchRequest", "Holder", "TeamWork", "batch_command",
+           "batch_filter", "check_count"]
 
 LEASE_SECONDS = 300.0  # five minutes: how long a Sample stays held without a renewal
+MAX_COUNT = 2**31 - 1  # the most Samples one batch command names: every store's LIMIT takes it
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,14 @@ class TeamWork:
     """One reviewer session's leases and the lead's batches on one project."""
 
     def __init__(self, project: Project, *, annotator: str, session: str | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] | None = None) -> None:
+        """``clock`` times the leases; by default the store's server's (``ServerClock``)."""
         if not annotator.strip():
             raise ValueError("the annotator's name must not be empty")
         self.project = project
         self.annotator = annotator.strip()
         self.session = session or uuid.uuid4().hex
-        self.clock = clock
+        self.clock: Callable[[], float] = clock or ServerClock(project)
 
     # ---- leases --------------------------------------------------------------------------
 
@@ -168,8 +172,7 @@ class TeamWork:
         """Give reviewer ``to`` up to ``count`` Samples of the filter that are in no batch
         yet, in id order: pending ones unless the filter names statuses; how many were given."""
         to = _name(to)
-        if count < 1:
-            raise UserError(f"the count must be at least 1, not {count}")
+        check_count(count)
         with self.project.engine.begin() as conn:
             return assign_batch(conn, _batch_of(flt), to=to, by=self.annotator,
                                 at=now_iso(), count=count)
@@ -180,16 +183,28 @@ class TeamWork:
         """Take up to ``count`` (or all) of the Samples the filter selects (pending ones
         unless it names statuses) out of ``who``'s batch (or out of every batch), in id
         order, or give them to ``to`` instead; how many were taken back or moved."""
-        if count is not None and count < 1:
-            raise UserError(f"the count must be at least 1, not {count}")
+        if count is not None:
+            check_count(count)
         with self.project.engine.begin() as conn:
             if to is not None:
                 if who is None:
                     raise UserError("say whose batch moves to another reviewer (--from NAME)")
+                if _name(who) == _name(to):
+                    raise UserError(f"the batch of {_name(who)} would move to {_name(to)} "
+                                    "again: give --to another reviewer")
                 return move_batch(conn, _batch_of(flt), who=_name(who), to=_name(to),
                                   by=self.annotator, at=now_iso(), count=count)
             return take_back_batch(conn, _batch_of(flt),
                                    who=_name(who) if who is not None else None, count=count)
+
+
+def check_count(count: int) -> int:
+    """``count`` if a batch command may take that many Samples, else UserError (one line)."""
+    if count < 1:
+        raise UserError(f"the count must be at least 1, not {count}")
+    if count > MAX_COUNT:
+        raise UserError(f"the count must be at most {MAX_COUNT:,}, not {count:,}")
+    return count
 
 
 def _name(who: str) -> str:
@@ -227,6 +242,14 @@ def batch_filter(project: Project, *, statuses: Sequence[str] = (), tasks: Seque
     return QueueFilter(statuses=tuple(statuses), tasks=tuple(tasks), sources=tuple(sources))
 
 
+def _described(flt: QueueFilter) -> str:
+    """The Samples a batch command's filter selects, in words ("pending samples of task X")."""
+    what = f"{' or '.join(_batch_of(flt).statuses)} samples"
+    parts = [f"task {' or '.join(flt.tasks)}"] if flt.tasks else []
+    parts += [f"source {' or '.join(flt.sources)}"] if flt.sources else []
+    return what + (f" of {', '.join(parts)}" if parts else "")
+
+
 @dataclass(frozen=True)
 class BatchRequest:
     """What ``irtd-annotator assign`` was asked: give ``to`` a batch of ``count``, or take
@@ -261,6 +284,9 @@ def batch_command(project: Project, request: BatchRequest, *, lead: str) -> str:
         return f"assigned {given:,} samples to {r.to.strip()}{short}"
     moved = team.take_back(flt, who=r.from_who, count=r.count, to=None if back else r.to)
     whose = r.from_who.strip() if r.from_who else "every reviewer"
+    if moved == 0:  # a misspelt name, or a batch of other samples: say so, not "took 0"
+        holder = f"{whose} has no batch" if r.from_who else "no reviewer has a batch"
+        return f"{holder} of {_described(flt)}; nothing was {'taken back' if back else 'moved'}"
     if back:
         return f"took {moved:,} samples back from {whose}"
     return f"moved {moved:,} samples from {whose} to {(r.to or '').strip()}"
