@@ -242,7 +242,7 @@ def test_opening_a_project_another_program_just_made_and_writes_to_does_not_fail
     assert main(["init", "--db", str(target)]) == 0
     looks = iter([None])  # the first look is from before the other program made the project
     real = store_engine._revision_now
-    monkeypatch.setattr(store_engine, "_revision_now", lambda url: next(looks, real(url)))
+    monkeypatch.setattr(store_engine, "_revision_now", lambda url, **kw: next(looks, real(url, **kw)))
     writer = sqlite3.connect(target, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # the other program's import
     try:

@@ -258,7 +258,7 @@ def _migrate(url: str, path: Path | None, target: str, *, create: bool, new: boo
     waited_until = time.monotonic() + MIGRATION_WAIT
     while True:
         try:
-            _upgrade(url, path, target, config=config, wanted=wanted, known=known)
+            _upgrade(url, path, target, config=config, wanted=wanted, known=known, new=new)
             return
         except DBAPIError as exc:
             if not (_sqlite_busy(str(exc.orig)) and time.monotonic() < waited_until):
@@ -269,7 +269,9 @@ def _migrate(url: str, path: Path | None, target: str, *, create: bool, new: boo
         # Another program holds the write lock: migrating the same new project (then it is
         # done when we look again) or already importing into it, which SQLite's busy wait
         # does not outlast. Look again, and wait on.
-        if _revision_now(url) == wanted:
+        if _revision_now(url, create=create) == wanted:
+            if new:  # another init made it while this one waited
+                raise _already_a_project(path or _shown(url))
             return
 
 
@@ -285,7 +287,7 @@ def _sqlite_busy(text: str) -> bool:
 
 
 def _upgrade(url: str, path: Path | None, target: str, *, config: Config, wanted: str | None,
-             known: set[str]) -> None:
+             known: set[str], new: bool) -> None:
     """One attempt at the upgrade, in one transaction holding the write lock."""
     script = ScriptDirectory.from_config(config)
     engine = _migration_engine(url)
