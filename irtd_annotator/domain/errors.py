@@ -68,3 +68,7 @@ def short_local_time(at: str) -> str:
     if moment.date() == datetime.now().astimezone().date():
         return moment.strftime("%H:%M")
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+class UnapprovableError(UserError):
+    """An approval refused: the Sample's answer has the bad-markup warning (issue 13)."""

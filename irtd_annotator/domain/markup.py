@@ -156,9 +156,59 @@ def prompt_options(prompt: str) -> dict[str, str]:
     return parse_options(prompt)
 
 
+# The whole answer of each task, exactly as the released files write it (docs/irtd-format.md
+# section 2): anything before or after the markup ("<num>1</num> (checked)", "...</box>. ok")
+# would be exported as the answer, so such an answer has the bad-markup warning. Coordinates and counts are integers.
+_INT = r"-?\d+"
+_OPTION = r"\([A-Z]\) [^()\s](?:[^()]*[^()\s])?"
+_FORMS: dict[Task, tuple[re.Pattern[str], str]] = {
+    Task.GROUNDING: (re.compile(rf"The target bounding box is <box>\[\[{_INT}, {_INT}, {_INT}, "
+                                rf"{_INT}\]\]</box>\."),
+                     "The target bounding box is <box>[[x1, y1, x2, y2]]</box>."),
+    Task.LOCATION: (re.compile(rf"<ref>[^<>]+</ref> at <pos>\[\({_INT}, {_INT}\)"
+                               rf"(?:, \({_INT}, {_INT}\))*\]</pos>"),
+                    "<ref>label</ref> at <pos>[(x, y), (x, y)]</pos>"),
+    Task.AERIAL_COUNTING: (re.compile(rf"<num>{_INT}</num>"), "<num>N</num>"),
+    Task.PEDESTRIAN_COUNTING: (re.compile(rf"<num>{_INT}</num>"), "<num>N</num>"),
+    Task.RECOGNITION: (re.compile(_OPTION), "(A) person"),
+    Task.SCENE: (re.compile(_OPTION), "(A) field"),
+    Task.SECURITY: (re.compile(rf"{_OPTION}(?: {_OPTION})*"), "(A) scooter (B) motor (D) hydrant"),
+    Task.RELATIONSHIP: (re.compile(r"yes|no"), "yes"),
+    Task.REID: (re.compile(r"[2-8]"), "8"),
+}
+
+
+def released_form(task: Task) -> str | None:
+    """How an answer of ``task`` looks in the released files; None for free-text tasks."""
+    form = _FORMS.get(task)
+    return form[1] if form is not None else None
+
+
+def form_problem(task: Task, answer: str) -> str | None:
+    """None when ``answer`` is the whole of ``task``'s released form (or the task is free
+    text); else what differs and how the released form looks."""
+    form = _FORMS.get(task)
+    if form is None or form[0].fullmatch(answer):
+        return None
+    pattern, example = form
+    found = pattern.search(answer)
+    if found is None:
+        what = f"'{shown(answer)}' is not in the released form"
+    else:  # the markup is there, with more around it (a full match returned above)
+        extra = [f"'{shown(part)}' {where}" for part, where in
+                 ((answer[:found.start()], "before it"), (answer[found.end():], "after it"))
+                 if part]
+        what = "the answer has " + " and ".join(extra)
+    return f"{what}; a {task.value} answer reads exactly like {example}"
+
+
 def parse_answer(task: Task, *, prompt: str, answer: str,
                  location_space: CoordSpace = CoordSpace.NORM1000) -> ParsedAnswer:
-    """Parse the answer of one single-turn task sample; raise MarkupError when it does not parse."""
+    """Parse the answer of one single-turn task sample; raise MarkupError when it does not parse.
+
+    Parsing finds the values; whether the whole answer is in the released form is
+    ``form_problem``'s question (a bad-markup warning, not a refusal).
+    """
     if task is Task.GROUNDING:
         label_match = _GROUNDING_LABEL_RE.search(prompt)
         boxes = parse_boxes(answer, label=label_match.group(1) if label_match else "")

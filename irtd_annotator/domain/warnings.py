@@ -31,7 +31,7 @@ HINTS: dict[str, str] = {
     COUNT_VS_MARKERS: "the count differs from the markers placed on the image",
     SECURITY_CONTRADICTION: "the answer says an object is absent that another sample of this image shows",
     UNKNOWN_OPTION: "the answer picks an option the prompt does not offer",
-    BAD_MARKUP: "the answer's markup does not parse",
+    BAD_MARKUP: "the answer does not parse, or is not exactly in the released form",
     NEGATIVE_COUNT: "the answer counts fewer than zero",
     REIMPORT_CONFLICT: "a re-import brought new LLM text for this reviewed or edited sample; "
                        "the review was kept: compare with the original (the new text), "

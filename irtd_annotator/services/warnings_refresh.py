@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from irtd_annotator.domain.geometry_edit import known_size
-from irtd_annotator.domain.markup import MarkupError
+from irtd_annotator.domain.markup import MarkupError, form_problem
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import (
@@ -267,7 +267,7 @@ def _bad_markup(sid: int, pair_id: int, task: Task, space: str, width: int | Non
         parse_for(ctx, answer)
     except (MarkupError, ValueError):
         return True
-    return False
+    return form_problem(task, answer) is not None
 
 
 def _turn_texts(conn: Connection, *, prompts: list[int],

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine
 
 from irtd_annotator.domain.errors import StoreError
-from irtd_annotator.domain.markup import MarkupError, parse_answer
+from irtd_annotator.domain.markup import MarkupError, form_problem, parse_answer
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.store.exports import (
@@ -193,6 +193,9 @@ def sample_problems(task: str, turns: Sequence[TurnText], *, answer_space: str,
         except MarkupError as exc:
             problems.append(f"unparseable answer: {exc}")
         else:
+            form = form_problem(task_enum, answer)
+            if form is not None:
+                problems.append(f"answer not in the released form: {form}")
             if parsed.count is not None and parsed.count < 0:  # a person wrote it: checked
                 problems.append(f"negative count {parsed.count}")
             geometries: tuple[Box | Point, ...] = (*parsed.boxes, *parsed.points)

@@ -17,6 +17,7 @@ from irtd_annotator.domain.geometry_edit import known_size
 from irtd_annotator.domain.markup import (
     MarkupError,
     ParsedAnswer,
+    form_problem,
     format_box_answer,
     format_count_answer,
     format_location_answer,
@@ -27,7 +28,7 @@ from irtd_annotator.domain.markup import (
 )
 from irtd_annotator.domain.model import Box, CoordSpace, Point, to_norm1000, to_pixels
 from irtd_annotator.domain.tasks import Task
-from irtd_annotator.domain.warnings import SampleFacts, keep_codes, sample_warnings
+from irtd_annotator.domain.warnings import BAD_MARKUP, SampleFacts, keep_codes, sample_warnings
 from irtd_annotator.store.answer_rows import (
     answer_source,
     other_shapes,
@@ -193,4 +194,6 @@ def compute_warnings(conn: Connection, ctx: AnswerContext, parsed: ParsedAnswer,
         width=width, height=height, options=parsed.options, count=parsed.count,
         markers=markers, boxes_by_label=boxes_by_label or None, present_labels=frozenset(present),
     )
-    return sample_warnings(facts)
+    found = sample_warnings(facts)
+    # Values parsed, but more than the released form (trailing text...) would be exported.
+    return (*found, BAD_MARKUP) if form_problem(ctx.task, text) else found

@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from sqlalchemy import Connection
 
 from irtd_annotator.domain.geometry_edit import Alignment, clamp_all
-from irtd_annotator.domain.markup import MarkupError
+from irtd_annotator.domain.markup import MarkupError, form_problem
 from irtd_annotator.domain.model import Box, Point
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.services.changes import Changes, Operation, store_errors
@@ -227,6 +227,9 @@ class AnswerEditing:
                 parse_for(ctx, text)
             except (MarkupError, ValueError) as exc:
                 raise InvalidAnswerError(f"sample {sample_id}: {exc}") from None
+            problem = form_problem(ctx.task, text)  # "<num>1</num> (checked)" parses
+            if problem is not None:
+                raise InvalidAnswerError(f"sample {sample_id}: {problem}")
             return text
 
         return self._edit(sample_id, "text", checked)

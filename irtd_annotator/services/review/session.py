@@ -17,17 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row
 
+from irtd_annotator.domain.errors import UnapprovableError
 from irtd_annotator.domain.model import RejectReason, ReviewStatus, status_label
 from irtd_annotator.domain.queue_filter import QueueFilter, windowed
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import PairInfo, SampleView
-from irtd_annotator.domain.warnings import REIMPORT_CONFLICT, drop_code
+from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS, REIMPORT_CONFLICT, drop_code
 from irtd_annotator.services.changes import Changes, Operation, store_errors
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.queue_scan import chunks_after
 from irtd_annotator.services.review.reads import read_pairs, read_sample
 from irtd_annotator.services.review.seen import SeenVersions, Versions
-from irtd_annotator.services.review.turn_text import write_turn_text
+from irtd_annotator.services.review.turn_text import answer_problem, write_turn_text
 from irtd_annotator.store.fast_reads import Statements
 from irtd_annotator.store.queue import (
     filtered_ids,
@@ -301,6 +302,10 @@ class ReviewSession:
         with self.seen.writing(self.project.engine, [sample_id], undoing=undoing) as claim:
             conn = claim.conn
             sample = get_sample(conn, sample_id)
+            if (new_status is ReviewStatus.APPROVED and decided is None
+                    and BAD_MARKUP in (sample.warnings or "").split("; ")):
+                why = answer_problem(conn, sample_id) or HINTS[BAD_MARKUP]
+                raise UnapprovableError(f"sample {sample_id} cannot be approved: {why}")
             old = (sample.status, sample.reject_reason, sample.note)
             decider = (sample.decided_by, sample.decided_at)
             new = (new_status.value, reason, note)
@@ -341,9 +346,10 @@ class ReviewSession:
                   undoing: Versions | None = None) -> Changes:
         """Set the text of one Turn; an edited answer's geometry and values follow it.
 
-        Text that does not parse as the task's markup (half-typed, say) is saved all the
-        same: the old geometry stays and the "bad-markup" warning says why. The undo puts
-        the old text back the same way.
+        Text that does not parse as the task's markup (half-typed, say), or has more than the
+        released form, is saved all the same: the old geometry stays and the "bad-markup"
+        warning says why; an approved Sample goes back to pending with a note. The undo puts
+        the old text (and the approval) back.
         """
         return self._write_text(sample_id, idx, lambda _conn: text, undoing=undoing)
 
@@ -365,11 +371,20 @@ class ReviewSession:
                                        who=self.annotator)
             if old_text is None:
                 return claim.unchanged()
+        was = old_text.demoted  # an approval the invalid text took back (see turn_text)
         changes = Changes(sample_ids=frozenset({sample_id}), text=True,
-                          geometry=old_text.geometry)
+                          geometry=old_text.geometry, status=was is not None)
         made = claim.versions
-        undo = Operation(f"edit turn {idx} of sample {sample_id}", sample_id,
-                         lambda: self.edit_turn(sample_id, idx, old_text.text, undoing=made))
+
+        def undo_edit() -> Changes:
+            undone = self.edit_turn(sample_id, idx, old_text.text, undoing=made)
+            if was is not None:
+                self.set_status(sample_id, was.status, reason=was.reason, note=was.note,
+                                decided=(was.decided_by, was.decided_at))
+                return dataclasses.replace(undone, status=True)
+            return undone
+
+        undo = Operation(f"edit turn {idx} of sample {sample_id}", sample_id, undo_edit)
         return dataclasses.replace(changes, undo=undo)
 
     def _in_filter(self, conn: Connection, flt: QueueFilter, sample_id: int) -> bool:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from irtd_annotator.domain.markup import MarkupError
+from irtd_annotator.domain.markup import MarkupError, form_problem
+from irtd_annotator.domain.model import ReviewStatus, status_label
 from irtd_annotator.domain.warnings import BAD_MARKUP, add_code
 from irtd_annotator.services.review.answers import (
     AnswerContext,
@@ -25,15 +26,28 @@ from irtd_annotator.store.sample_writes import (
     update_sample,
 )
 
-__all__ = ["OldText", "try_write_answer", "write_turn_text"]
+__all__ = ["Decision", "OldText", "answer_problem", "try_write_answer", "write_turn_text"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A review decision as stored: status, reason, note, who decided and when."""
+
+    status: str
+    reason: str | None
+    note: str | None
+    decided_by: str | None
+    decided_at: str | None
 
 
 @dataclass(frozen=True)
 class OldText:
-    """What a text write replaced: the Turn's old text, and whether the geometry changed."""
+    """What a text write replaced: the Turn's old text, whether the geometry changed, and the
+    approval the write took back (None when it left the status alone)."""
 
     text: str
     geometry: bool
+    demoted: Decision | None = None
 
 
 def write_turn_text(conn: Connection, sample_id: int, idx: int, text: str, *,
@@ -76,7 +90,30 @@ def write_turn_text(conn: Connection, sample_id: int, idx: int, text: str, *,
         if single:
             values["warnings"] = add_code(sample.warnings, BAD_MARKUP)
         update_sample(conn, sample_id, **values)
-    return OldText(old_text, shape_keys(conn, sample_id) != before)
+    demoted = _unapprove_if_invalid(conn, sample_id, who=who, at=at)
+    return OldText(old_text, shape_keys(conn, sample_id) != before, demoted)
+
+
+def _unapprove_if_invalid(conn: Connection, sample_id: int, *, who: str,
+                          at: str) -> Decision | None:
+    """An approved Sample whose answer now has the bad-markup warning goes back to pending,
+    with a note saying why: else it would stay approved and the export would leave it out
+    without a word. Returns the decision taken back (for the undo)."""
+    sample = get_sample(conn, sample_id)
+    if (sample.status != ReviewStatus.APPROVED.value
+            or BAD_MARKUP not in (sample.warnings or "").split("; ")):
+        return None
+    was = Decision(sample.status, sample.reject_reason, sample.note, sample.decided_by,
+                   sample.decided_at)
+    why = (f"back to pending: the answer was edited to text not in the released form after "
+           f"{sample.decided_by or 'someone'} approved it")
+    note = f"{sample.note}; {why}" if sample.note else why
+    update_sample(conn, sample_id, status=ReviewStatus.PENDING.value, reject_reason=None,
+                  note=note, decided_by=None, decided_at=None, updated_at=at, updated_by=who)
+    add_revision(conn, who=who, action="status", sample_id=sample_id, pair_id=sample.pair_id,
+                 target="status", old=status_label(was.status, was.reason, was.note),
+                 new=status_label(ReviewStatus.PENDING.value, None, note), at=at)
+    return was
 
 
 def try_write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: str,
@@ -88,3 +125,14 @@ def try_write_answer(conn: Connection, ctx: AnswerContext, text: str, *, who: st
         return False
     write_answer(conn, ctx, text, who=who, action=action)
     return True
+
+
+def answer_problem(conn: Connection, sample_id: int) -> str | None:
+    """What is wrong with the Sample's stored answer (it does not parse, or is not the whole
+    released form, saying how that looks); None when it is fine."""
+    ctx = load_context(conn, sample_id)
+    try:
+        parse_for(ctx, ctx.answer)
+    except (MarkupError, ValueError) as exc:
+        return str(exc)
+    return form_problem(ctx.task, ctx.answer)
