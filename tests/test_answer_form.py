@@ -6,6 +6,7 @@ has the bad-markup warning, cannot be approved and is left out of an export with
 And one truth on save: invalid text typed into the answer is either refused and not stored
 (the window's typed answer) or stored with the warning at once, and an approved Sample then
 goes back to pending with a note (never approved, yet quietly left out of the export).
+The window's part, driven by keys, is in test_change_pipeline.py (the save-state tests).
 """
 
 from __future__ import annotations

@@ -115,7 +115,9 @@ def test_every_kind_of_write_to_a_locked_store_says_not_saved_the_same_way(
         editor = win.panel.turn_editor(1)
         qtbot.waitUntil(editor.hasFocus)
         editor.moveCursor(editor.textCursor().MoveOperation.End)
-        qtbot.keyClicks(editor, " Look there.")  # the points' markup still parses
+        for _ in "]</pos>":  # a point more, inside the list: the released form stays
+            editor.moveCursor(editor.textCursor().MoveOperation.Left)
+        qtbot.keyClicks(editor, ", (9, 9)")
         qtbot.keyClick(editor, Qt.Key.Key_Escape)
 
     def nudge() -> None:  # the selected box, one pixel right
@@ -255,7 +257,9 @@ def test_a_geometry_change_saves_pending_typing_first(window: Window) -> None:
         editor = win.panel.turn_editor(1)
         window.qtbot.waitUntil(editor.hasFocus)
         editor.moveCursor(editor.textCursor().MoveOperation.End)
-        window.qtbot.keyClicks(editor, " Look there.")
+        for _ in "]</pos>":  # a point more, inside the list: the released form stays
+            editor.moveCursor(editor.textCursor().MoveOperation.Left)
+        window.qtbot.keyClicks(editor, ", (9, 9)")
         window.qtbot.keyClick(editor, Qt.Key.Key_Escape)
 
     assert "locked" in window.locked(type_text)
@@ -263,7 +267,7 @@ def test_a_geometry_change_saves_pending_typing_first(window: Window) -> None:
     win.editing_ui.controller.edit_alignment(Alignment(dx=5.0), False)
     with Project.open(window.path) as project:
         stored = stored_answer(project, loc)
-    assert stored.endswith(" Look there.")
+    assert stored.endswith(", (9, 9)]</pos>")
     assert win.status.save_label.text() == "All changes saved"
 
 
@@ -277,3 +281,39 @@ def test_opening_another_project_clears_the_last_ones_not_saved(window: Window,
     assert win.status.save_label.text().startswith("Not saved")
     assert win.open_project(str(other))
     assert win.status.save_label.text() == "All changes saved"
+
+
+def test_an_answer_with_trailing_text_is_refused_everywhere_at_once_and_not_approved(
+        window: Window, qtbot: QtBot) -> None:
+    """Issue 13: the panel said "Not saved" while the status bar said "All changes saved",
+    and A approved the stored answer while the editor showed another."""
+    win = window.win
+    with Project.open(window.path) as project:
+        counting = sample_id(project, "Pedestrian Counting", COUNTING)
+        answer = stored_answer(project, counting)
+    window.go_to(counting)
+    window.key(QApplication.focusWidget() or win, Qt.Key.Key_E)
+    editor = win.panel.turn_editor(1)
+    qtbot.waitUntil(editor.hasFocus)
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(editor, " (checked)")
+    window.key(editor, Qt.Key.Key_Escape)  # the typing burst ends: it is committed
+    # The panel and the status bar tell the same: not saved, what is wrong, the form.
+    assert win.editing_ui.editors is not None
+    panel_says = win.editing_ui.editors.error_label.text()
+    assert panel_says.startswith("Not saved") and "' (checked)' after it" in panel_says
+    assert "<num>N</num>" in panel_says
+    assert win.status.save_label.text().startswith("Not saved")
+    assert "(checked)" in win.status.save_label.text()
+    with Project.open(window.path) as project:
+        assert stored_answer(project, counting) == answer  # nothing stored
+    # A in the queue does not approve an answer the editor shows differently.
+    window.errors.clear()
+    queue = win.queue
+    assert queue is not None
+    queue.focus_table()
+    qtbot.waitUntil(queue.table.hasFocus)
+    window.key(queue.table, Qt.Key.Key_A)
+    with Project.open(window.path) as project:
+        assert ReviewSession(project, annotator="t").sample(counting).status.value == "pending"
+    assert any("is not approved" in e for e in window.errors), window.errors

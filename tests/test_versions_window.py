@@ -23,6 +23,15 @@ from versions_support import revisions
 LOCATION = "llvip-190002-location-0"
 
 
+POS_END = "]</pos>"
+LOOK, BEA = ", (9, 9)", ", (8, 8)"  # a point more: edits in the answer's released form
+
+
+def with_point(answer: str, point: str) -> str:
+    """``answer`` (a Location answer) with ``point`` added at the end of its point list."""
+    return answer[:-len(POS_END)] + point + POS_END
+
+
 class Scene:
     """The window of Ada on an LLVIP project showing a Location sample, and Bea's session on
     the same file (another window, another machine)."""
@@ -47,6 +56,8 @@ class Scene:
         editor = self.win.panel.turn_editor(1)
         self.qtbot.waitUntil(editor.hasFocus)
         editor.moveCursor(editor.textCursor().MoveOperation.End)
+        for _ in POS_END:  # inside the point list: the answer stays in its released form
+            editor.moveCursor(editor.textCursor().MoveOperation.Left)
         self.qtbot.keyClicks(editor, typed)
         self.qtbot.keyClick(editor, Qt.Key.Key_Escape)
 
@@ -66,10 +77,10 @@ def test_typing_over_a_sample_changed_meanwhile_is_refused_kept_and_applied_agai
         scene: Scene, qtbot: QtBot) -> None:
     win, sid = scene.win, scene.sid
     original = scene.answer()
-    beas = original + " Bea was here."
+    beas = with_point(original, BEA)
     scene.bea.edit_turn(sid, 1, beas)  # behind the window's back
-    scene.type_into_answer(" Look there.")
-    typed = original + " Look there."
+    scene.type_into_answer(LOOK)
+    typed = with_point(original, LOOK)
 
     assert scene.answer() == beas  # not saved over Bea's text
     assert len(set(scene.errors)) == 1, scene.errors
@@ -94,14 +105,14 @@ def test_typing_over_a_sample_changed_meanwhile_is_refused_kept_and_applied_agai
 def test_discarding_the_kept_text_leaves_the_other_reviewers_text(scene: Scene,
                                                                   qtbot: QtBot) -> None:
     original = scene.answer()
-    scene.bea.edit_turn(scene.sid, 1, original + " Bea was here.")
-    scene.type_into_answer(" Look there.")
+    scene.bea.edit_turn(scene.sid, 1, with_point(original, BEA))
+    scene.type_into_answer(LOOK)
     bar = scene.win.panel.unsaved_bar
     assert bar.isVisible()
     qtbot.mouseClick(bar.discard_button, Qt.MouseButton.LeftButton)
     assert not bar.isVisible()
-    assert scene.answer() == original + " Bea was here."
-    assert scene.win.panel.turn_editor(1).text() == original + " Bea was here."
+    assert scene.answer() == with_point(original, BEA)
+    assert scene.win.panel.turn_editor(1).text() == with_point(original, BEA)
 
 
 def test_a_decision_on_a_sample_decided_meanwhile_is_refused_and_shown_fresh(
@@ -123,7 +134,7 @@ def test_ctrl_z_across_another_reviewers_change_is_refused_and_dropped(
         scene: Scene, qtbot: QtBot) -> None:
     win, sid = scene.win, scene.sid
     original = scene.answer()
-    scene.type_into_answer(" Look there.")  # saved: Ada's edit
+    scene.type_into_answer(LOOK)  # saved: Ada's edit
     win.queue.focus_table()
     qtbot.waitUntil(lambda: win.queue.table.hasFocus())
     table = QApplication.focusWidget()
@@ -133,11 +144,11 @@ def test_ctrl_z_across_another_reviewers_change_is_refused_and_dropped(
     qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # own: undone
     assert scene.answer() == original and scene.bea.sample(sid).status.value == "pending"
     qtbot.keyClick(table, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)  # redo the text
-    assert scene.answer() == original + " Look there."
+    assert scene.answer() == with_point(original, LOOK)
     scene.bea.sample(sid)  # Bea looks at it (as it is now) and approves it
     scene.bea.set_status(sid, "approved")
     qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert scene.answer() == original + " Look there."  # the undo would cross Bea's decision
+    assert scene.answer() == with_point(original, LOOK)  # the undo would cross Bea's decision
     assert "The undo of edit answer" in scene.errors[-1] and "Bea changed" in scene.errors[-1]
     assert win.panel.status_label.text() == "approved"  # shown as it is now
     # refused every time, the step would block the ones before it: it is dropped

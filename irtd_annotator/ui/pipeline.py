@@ -127,7 +127,8 @@ class ChangeRunner(QObject):
         self.refusal = None
         try:
             changes = write()
-        except quiet:
+        except quiet as exc:  # the caller shows why; the status bar says so too
+            self._set_state(not_saved(str(exc)), True)
             raise
         except (UserError, LookupError) as exc:
             self.refusal = exc

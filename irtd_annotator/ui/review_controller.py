@@ -49,6 +49,7 @@ class PanelLike(Protocol):
 
 class TurnEditorLike(Protocol):
     def mark_saved(self, text: str) -> None: ...
+    def has_pending(self) -> bool: ...
     def text(self) -> str: ...
 
 
@@ -246,9 +247,24 @@ class ReviewController(QObject):
             return False
         self.panel.flush()  # typing first: it is its own undo step
         sid = self.view.id
+        if status == ReviewStatus.APPROVED.value and self._typing_refused():
+            self.error.emit(f"Sample {sid} is not approved: the answer typed is not saved "
+                            "(the panel says why); fix it or undo the typing first")
+            return False
         label = f"{status_label(status, reason)} sample {sid}"
         return self.runner.run(Operation(label, sid, lambda: self.session.set_status(
             sid, status, reason=reason, note=note))) is not None
+
+    def _typing_refused(self) -> bool:
+        """Typing the panel could not save is still in an editor (an answer not in its
+        task's form, say): approving would approve the stored text, not the one shown."""
+        for turn in self.view.turns if self.view is not None else ():
+            try:
+                if self.panel.turn_editor(turn.idx).has_pending():
+                    return True
+            except KeyError:
+                continue
+        return False
 
     def approve_and_next(self) -> None:
         # The queue keeps the approved sample in its place even when it leaves the filter,
