@@ -65,7 +65,9 @@ def main() -> int:
             controller.go_to(sid)
             view = controller.view
             assert view is not None and view.id == sid
-            idx = view.turns[-1].idx
+            # The prompt: typing after an answer's markup is refused (issue 13), a prompt's
+            # words are free text on every task.
+            idx = view.turns[0].idx
             editor = window.panel.turn_editor(idx)
             editor.setFocus()
             editor.moveCursor(QTextCursor.MoveOperation.End)
