@@ -5,13 +5,17 @@ queue does not show. Driven by key clicks on the real window."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from editing_data import answer_of, first_of_kind, import_subset, released, sample_id, stored_answer
+from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import QueueFilter
+from irtd_annotator.ui.actions import shortcut_rows
 from irtd_annotator.ui.main_window import MainWindow
 from review_data import ReviewData
 from test_main_window import Errors, key, open_window, shown, store
@@ -123,3 +127,38 @@ def test_a_on_an_empty_queue_does_nothing_and_the_panel_is_empty(
     window.queue.set_filter(QueueFilter())  # the queue shows samples again: so does the panel
     qtbot.waitUntil(lambda: shown(window) is not None)
     assert window.panel.sample_id == shown(window)
+
+
+def test_digits_on_the_focused_reid_grid_answer_instead_of_switching_the_palette(
+        qtbot: QtBot, tmp_path: Path, irtd_files: Path) -> None:
+    real = first_of_kind(released(irtd_files, "ReID.json"), count=1)[0]
+    with Project.open(tmp_path / "reid.db") as project:
+        import_subset(project, tmp_path / "files", {"ReID.json": [real]})
+        sid = sample_id(project, "Re-ID", real["id"])
+    window, errors = open_window(qtbot, str(tmp_path / "reid.db"))
+    try:
+        assert shown(window) == sid
+        grid = window.editing_ui.editors
+        assert grid.stack.currentWidget() is grid.reid_page
+        palette = window.pair_view.display().palette
+        wanted = "3" if answer_of(real) != "3" else "4"
+        grid.reid_buttons["2"].setFocus(Qt.FocusReason.TabFocusReason)  # Tab into the grid
+        qtbot.waitUntil(grid.reid_buttons["2"].hasFocus)
+        key(qtbot, window, wanted)
+        with Project.open(tmp_path / "reid.db", create=False) as project:
+            assert stored_answer(project, sid) == wanted
+        assert window.pair_view.display().palette == palette
+        assert [d for d, b in grid.reid_buttons.items() if b.isChecked()] == [wanted]
+        key(qtbot, window, "1")  # the person asked about: no answer, and no palette either
+        assert window.pair_view.display().palette == palette
+        assert errors == []
+    finally:
+        window.close()
+
+
+def test_f1_says_which_keys_an_answer_editor_owns(win: tuple[MainWindow, Errors]) -> None:
+    window, _errors = win
+    rows = shortcut_rows(window.menus)
+    assert ("Re-ID answer grid (focused)", "Same person at position (instead of the palette)",
+            "2-8") in rows
+    assert any(r[1].startswith("Palette") and r[2] == "3" for r in rows)

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from irtd_annotator.ui.sample.answer_editors import ANSWER_KEYS
+
 if TYPE_CHECKING:  # for the handlers' types only: the controller does not know its actions
     from irtd_annotator.ui.review_controller import ReviewController
     from irtd_annotator.ui.sample.panel import SamplePanel
@@ -234,7 +236,7 @@ def shortcut_rows(menus: Mapping[str, QMenu]) -> list[tuple[str, str, str]]:
 
     for title, menu in menus.items():
         walk(menu, _plain(title))
-    return rows
+    return rows + list(ANSWER_KEYS)  # keys of a focused answer editor, over the window's
 
 
 _ARROWS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right,
