@@ -28,8 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from irtd_annotator.ui.sample.answer_editors import ANSWER_KEYS
+
 if TYPE_CHECKING:  # for the handlers' types only: the controller does not know its actions
     from irtd_annotator.ui.review_controller import ReviewController
+    from irtd_annotator.ui.sample.panel import SamplePanel
 
 MENUS = ("&File", "&Edit", "&Review", "&Go", "&View", "&Help")
 # the actions that need an open project (disabled without one)
@@ -233,7 +236,7 @@ def shortcut_rows(menus: Mapping[str, QMenu]) -> list[tuple[str, str, str]]:
 
     for title, menu in menus.items():
         walk(menu, _plain(title))
-    return rows
+    return rows + list(ANSWER_KEYS)  # keys of a focused answer editor, over the window's
 
 
 _ARROWS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right,
@@ -281,14 +284,29 @@ class TypingGuard(QObject):
         return False
 
 
+    def keys_back(self, typing_room: QWidget, home: QWidget) -> None:
+        """After a move to another Sample: when the focus is in ``typing_room`` (the sample
+        panel's editors), give it to ``home`` (the pair view), where the review keys work. The
+        editors are filled anew for the next Sample, and a review key must never type into a
+        text the reviewer did not enter with E or a click (issue 13)."""
+        focus = QApplication.focusWidget()
+        if focus is not None and focus.window() is self._window and typing_room.isAncestorOf(focus):
+            home.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
 def _read_only(widget: QWidget) -> bool:
     is_read_only = getattr(widget, "isReadOnly", None)
     return bool(is_read_only()) if callable(is_read_only) else False
 
 
-def install_typing_guard(window: QWidget) -> TypingGuard:
-    """Install the guard for ``window`` on the running application."""
+def install_typing_guard(window: QWidget, *, typing_room: SamplePanel | None = None,
+                         home: QWidget | None = None) -> TypingGuard:
+    """Install the guard for ``window`` on the running application; with ``typing_room`` and
+    ``home``, each move of the panel to another Sample gives the keys back to ``home``."""
     guard = TypingGuard(window)
+    if typing_room is not None and home is not None:
+        room = typing_room
+        room.shown_other.connect(lambda _sid: guard.keys_back(room, home))
     app = QApplication.instance()
     if app is not None:
         app.installEventFilter(guard)

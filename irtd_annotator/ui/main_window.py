@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
                         self.pair_view.blend_changed):
             changed.connect(lambda _v: save_view_state(self.settings, self.pair_view))
         self.panel.escape_pressed.connect(self._focus_queue)
-        self.guard = install_typing_guard(self)
+        self.guard = install_typing_guard(self, typing_room=self.panel, home=self.pair_view)
         restore_view_state(self.settings, self.pair_view)
         self._set_project_actions(False)
 
@@ -248,6 +248,7 @@ class MainWindow(QMainWindow):
         c.message.connect(self.status.remark)
         c.progress.connect(self.status.show_progress)
         c.sample_shown.connect(lambda _sid: self._remember_sample.start())  # kept if they stay
+        queue.filter_changed.connect(c.follow_queue)  # an empty queue: an empty panel
         # what a saved change redraws, each subscribed once: the queue's rows, the progress,
         # then the sample panel and the pair view (their Sample read again once, for both)
         runner = self.runner

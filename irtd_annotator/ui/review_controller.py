@@ -174,6 +174,17 @@ class ReviewController(QObject):
                 self.pair_view.show_shapes(view.boxes, view.points)
             self.view_changed.emit(view)
 
+    def follow_queue(self, *_args: object) -> None:
+        """The queue was read again (a new filter): when it has no current row any more, the
+        panel and the pair view show nothing, so no review key acts on a Sample the reviewer
+        cannot see in the queue (issue 13)."""
+        if self.view is None or self.queue.current_id() is not None:
+            return
+        self.panel.clear()  # saves the typing of the Sample left first
+        self.view = None
+        self.pair_view.show_pair(None)
+        self.view_changed.emit(None)
+
     # ---- navigating ------------------------------------------------------------------------
 
     def step_sample(self, step: int) -> None:

@@ -10,7 +10,8 @@ the Sample's consistency warnings with their hints, and why typed markup was not
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -36,6 +37,12 @@ COUNTING = (Task.AERIAL_COUNTING, Task.PEDESTRIAN_COUNTING)
 MAX_COUNT = 100_000
 COUNT_PAUSE_MS = 700  # stepping the count with arrows or the wheel: written after a pause
 _ERROR_STYLE = "color: #c62828;"
+# The keys an answer editor owns while it has the focus, over the window's shortcuts (the
+# digits switch the palette elsewhere): (context, what they do, keys), for the F1 table.
+ANSWER_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("Re-ID answer grid (focused)", "Same person at position (instead of the palette)", "2-8"),
+)
+_DIGIT_MODS = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 
 
 class AnswerEditors(QWidget):
@@ -117,6 +124,7 @@ class AnswerEditors(QWidget):
             else:
                 self.reid_group.addButton(person)
             self.reid_buttons[str(n)] = person
+            person.installEventFilter(self)  # its digits answer while it has the focus
             reid_grid.addWidget(person, (n - 1) // 4, (n - 1) % 4)
         self.reid_group.buttonClicked.connect(lambda button: self.reid_chosen.emit(button.text()))
         self.stack.addWidget(self.reid_page)
@@ -205,6 +213,21 @@ class AnswerEditors(QWidget):
         view = self._view
         if view is not None and view.task in COUNTING and self.count_spin.value() != view.count:
             self.count_chosen.emit(self.count_spin.value())
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """A digit pressed on the focused Re-ID grid picks that position; the window's digit
+        shortcuts (the palettes) do not see it (issue 13)."""
+        if event.type() not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) or \
+                not isinstance(event, QKeyEvent) or event.modifiers() not in _DIGIT_MODS:
+            return False
+        button = self.reid_buttons.get(event.text())
+        if button is None or obj not in self.reid_buttons.values():
+            return False
+        event.accept()
+        if event.type() == QEvent.Type.KeyPress and button.isEnabled():
+            button.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            button.click()
+        return True
 
     # ---- internals ---------------------------------------------------------------------------
 

@@ -55,6 +55,7 @@ class SamplePanel(QWidget):
     sibling_selected = Signal(int)  # sample id
     history_requested = Signal(int)  # sample id
     escape_pressed = Signal()  # the user wants to go back to the queue
+    shown_other = Signal(int)  # sample id: the panel moved on to another Sample
 
     def __init__(self, parent: QWidget | None = None, *, idle_ms: int = 400) -> None:
         super().__init__(parent)
@@ -151,6 +152,8 @@ class SamplePanel(QWidget):
                 self.turn_scroll.verticalScrollBar().setValue(0)
         finally:
             blocker.unblock()
+        if not same:
+            self.shown_other.emit(view.id)
 
     def clear(self) -> None:
         """Show nothing (after flushing pending typing)."""
