@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QByteArray, QRect
-from PySide6.QtWidgets import QMainWindow, QToolBar, QToolButton
+from PySide6.QtWidgets import QMainWindow, QScrollArea, QToolBar, QToolButton
 from pytestqt.qtbot import QtBot
 
 from irtd_annotator.ui import screen_fit
@@ -77,6 +77,11 @@ def test_the_window_opens_inside_a_small_screen_with_every_dock_usable(
     assert win.pair_view.width() >= MIN_IMAGES
     for dock in (win.queue, win.panel_dock):
         assert inside(dock.geometry(), win.rect()) and dock.isVisible()
+    # the sample panel never scrolls sideways, even beside its vertical scroll bar
+    holder = win.panel_dock.widget()
+    assert isinstance(holder, QScrollArea)
+    bar = holder.verticalScrollBar().sizeHint().width()
+    assert win.panel.minimumSizeHint().width() + bar <= holder.width() - 2 * holder.frameWidth()
 
 
 def test_no_tool_is_hidden_behind_the_toolbar_extension_at_1366(laptop: MainWindow) -> None:

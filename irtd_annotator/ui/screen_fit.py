@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QStyle, QWidget
 
 __all__ = ["DEFAULT_SIZE", "available_geometry", "default_dock_widths", "fit_docks",
            "fitted_rect", "place_window"]
@@ -21,9 +21,11 @@ DEFAULT_SIZE = QSize(1600, 950)  # what the window asks for on a screen with roo
 # is, the real frame is measured and the window shrunk by what still sticks out.
 _FRAME_GUESS = QSize(8, 36)
 # Shares of the window's width the queue and the sample panel start with: at 1366 px the
-# images keep about a third of the width, at 1600 px and more the docks stop growing.
-_QUEUE_SHARE, _PANEL_SHARE = 0.38, 0.27
-_QUEUE_MAX, _PANEL_MAX = 600, 460
+# images keep about a third of the width (stacked, two 4:5 images use no more at 768 px high),
+# at 1600 px and more the docks stop growing.
+_QUEUE_SHARE, _PANEL_SHARE = 0.41, 0.27
+_QUEUE_MAX, _PANEL_MAX = 620, 460
+_DOCK_FRAME = 12  # a dock's frame and margins around its widget
 
 
 def available_geometry(widget: QWidget) -> QRect:
@@ -64,9 +66,16 @@ def default_dock_widths(window_width: int) -> tuple[int, int]:
 
 
 def fit_docks(window: QMainWindow, queue: QDockWidget, panel: QDockWidget) -> None:
-    """Give the queue and the sample panel their first-start widths for the window's width."""
-    widths = default_dock_widths(window.width())
-    window.resizeDocks([queue, panel], list(widths), Qt.Orientation.Horizontal)
+    """Give the queue and the sample panel their first-start widths for the window's width;
+    the panel at least as wide as its content's minimum (the Re-ID grid, say) beside its
+    scroll bar, so that it never scrolls sideways."""
+    queue_width, panel_width = default_dock_widths(window.width())
+    holder = panel.widget()
+    content = holder.widget() if isinstance(holder, QScrollArea) else None
+    if content is not None:
+        bar = window.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        panel_width = max(panel_width, content.minimumSizeHint().width() + bar + _DOCK_FRAME)
+    window.resizeDocks([queue, panel], [queue_width, panel_width], Qt.Orientation.Horizontal)
 
 
 def _inside(rect: QRect, area: QRect) -> bool:

@@ -29,9 +29,9 @@ COUNT_ROLE = Qt.ItemDataRole.UserRole + 1  # a filter entry's number of Samples 
 
 # What each fixed column must show whole, beside its header: longer cells are elided and
 # read in full in their tooltip. The image column takes what is left (it stretches).
-_WIDEST = {"id": "260000", "status": "", "held": "", "task": "Relationship", "source": "63-FLIR_A",
+_WIDEST = {"id": "260000", "status": "", "held": "", "task": "Relationship", "source": "63-FLIR",
            "edited": "", "warnings": ""}
-_PAD = 10  # the cell's and the header's margins
+_PAD = 8  # the cell's and the header's margins
 _MARGIN = 4  # a cell's text margin on each side (the style's focus frame and its pixel)
 
 
@@ -59,16 +59,22 @@ class QueueDelegate(QStyledItemDelegate):
 
 
 def elide_path(path: str, metrics: QFontMetrics, width: int) -> str:
-    """``path`` in ``width`` pixels: whole when it fits, else its folders elided in the middle
-    and its file name kept whole ("LLVIP/…/010005.jpg"); when the name alone is too long, the
-    end of the name ("…5.jpg")."""
+    """``path`` in ``width`` pixels: whole when it fits; else its first folder, "…" for the
+    folders that do not fit and the file name whole ("LLVIP/…/train/010005.jpg"); else
+    "…/010005.jpg"; when the name alone is too long, the end of the name ("…5.jpg")."""
     if metrics.horizontalAdvance(path) <= width:
         return path
-    folder, slash, name = path.rpartition("/")
-    room = width - metrics.horizontalAdvance(slash + name)
-    if not slash or room < metrics.horizontalAdvance("…"):
-        return metrics.elidedText(name, Qt.TextElideMode.ElideLeft, max(0, width))
-    return metrics.elidedText(folder, Qt.TextElideMode.ElideMiddle, room) + slash + name
+    folders, name = path.split("/")[:-1], path.rpartition("/")[2]
+    fits: str | None = None
+    if len(folders) > 1:  # keep the first folder (the source) and as many last ones as fit
+        for kept in range(len(folders) - 1):
+            text = "/".join([folders[0], "…", *folders[len(folders) - kept:], name])
+            if metrics.horizontalAdvance(text) > width:
+                break
+            fits = text
+    if fits is None and folders and metrics.horizontalAdvance(f"…/{name}") <= width:
+        fits = f"…/{name}"
+    return fits or metrics.elidedText(name, Qt.TextElideMode.ElideLeft, max(0, width))
 
 
 def setup_columns(table: QTableView) -> None:
@@ -109,3 +115,5 @@ def set_counts(combo: QComboBox, counts: dict[str, int]) -> None:
         combo.setItemDelegate(CountDelegate(combo))
     for n in range(combo.count()):
         combo.setItemData(n, counts.get(combo.itemText(n)), COUNT_ROLE)
+    view = combo.view()  # the list as wide as its longest entry, count included
+    view.setMinimumWidth(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width())

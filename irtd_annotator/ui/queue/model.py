@@ -354,4 +354,6 @@ def _tooltip(row: QueueRow, key: str) -> str:
         return "edited by a person" if row.edited else "as imported"
     if key == "status":  # the column shows only its mark: the word is here
         return f"{row.status} (sample {row.id}, {row.task})"
+    if key in ("task", "source"):  # a narrow column may cut the word
+        return f"{getattr(row, key)} (sample {row.id})"
     return f"sample {row.id}: {row.task}, {row.status}"
