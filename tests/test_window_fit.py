@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QByteArray, QRect
+from PySide6.QtCore import QByteArray, QRect, Qt
 from PySide6.QtWidgets import QMainWindow, QScrollArea, QToolBar, QToolButton
 from pytestqt.qtbot import QtBot
 
@@ -135,6 +135,23 @@ def test_a_remembered_geometry_too_big_for_this_screen_is_not_restored(
     again, _errors = open_window(qtbot, None)
     assert (again.width(), again.height()) == (1000, 600)
     again.close()
+
+
+def test_a_dock_layout_too_wide_for_this_screen_leaves_the_images_room(
+        qtbot: QtBot, data: ReviewData, monkeypatch: pytest.MonkeyPatch) -> None:
+    wide, _errors = open_window(qtbot, str(data.path))  # on a large monitor: wide docks
+    assert wide.queue is not None
+    wide.resizeDocks([wide.queue, wide.panel_dock], [760, 700], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: wide.queue is not None and wide.queue.width() >= 700)
+    wide.close()
+
+    small_screen(monkeypatch, LAPTOP)
+    win, errors = open_window(qtbot, str(data.path))
+    assert inside(win.frameGeometry(), LAPTOP)
+    qtbot.waitUntil(lambda: win.pair_view.width() >= MIN_IMAGES)
+    assert win.queue is not None and win.queue.width() >= MIN_QUEUE
+    assert win.panel_dock.width() >= MIN_PANEL and errors == []
+    win.close()
 
 
 def test_the_first_start_layout_scales_with_the_window() -> None:

@@ -55,7 +55,7 @@ from irtd_annotator.ui.review_controller import ReviewController
 from irtd_annotator.ui.reviewers import ReviewersUi
 from irtd_annotator.ui.sample.history_dialog import HistoryDialog
 from irtd_annotator.ui.sample.panel import SamplePanel
-from irtd_annotator.ui.screen_fit import fit_docks, place_window
+from irtd_annotator.ui.screen_fit import place_window, restore_docks
 from irtd_annotator.ui.settings import AppSettings
 from irtd_annotator.ui.status_bar import WindowStatus
 from irtd_annotator.ui.team import TeamUi
@@ -396,10 +396,8 @@ class MainWindow(QMainWindow):
         if self._state_restored:
             return
         self._state_restored = True
-        _geometry, state = self.settings.window_state()
-        if state is None or not self.restoreState(state):  # first start: widths for the screen
-            assert self.queue is not None
-            fit_docks(self, self.queue, self.panel_dock)
+        assert self.queue is not None  # widths for the screen if none or too wide for it
+        restore_docks(self, self.settings.window_state()[1], self.queue, self.panel_dock)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Everything is already saved: remember the layout and where the user was, then go."""

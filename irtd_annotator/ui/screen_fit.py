@@ -9,12 +9,12 @@ that leave the images room at any width from 1366 up.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QStyle, QWidget
 
-__all__ = ["DEFAULT_SIZE", "available_geometry", "default_dock_widths", "fit_docks",
-           "fitted_rect", "place_window"]
+__all__ = ["DEFAULT_SIZE", "MIN_IMAGES", "available_geometry", "default_dock_widths",
+           "fit_docks", "fitted_rect", "place_window", "restore_docks"]
 
 DEFAULT_SIZE = QSize(1600, 950)  # what the window asks for on a screen with room for it
 # Room left for the window manager's frame and title bar before the window is shown; once it
@@ -26,6 +26,7 @@ _FRAME_GUESS = QSize(8, 36)
 _QUEUE_SHARE, _PANEL_SHARE = 0.41, 0.27
 _QUEUE_MAX, _PANEL_MAX = 620, 460
 _DOCK_FRAME = 12  # a dock's frame and margins around its widget
+MIN_IMAGES = 300  # narrower than this, the images are too small to review
 
 
 def available_geometry(widget: QWidget) -> QRect:
@@ -76,6 +77,23 @@ def fit_docks(window: QMainWindow, queue: QDockWidget, panel: QDockWidget) -> No
         bar = window.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
         panel_width = max(panel_width, content.minimumSizeHint().width() + bar + _DOCK_FRAME)
     window.resizeDocks([queue, panel], [queue_width, panel_width], Qt.Orientation.Horizontal)
+
+
+def restore_docks(window: QMainWindow, state: QByteArray | None, queue: QDockWidget,
+                  panel: QDockWidget) -> None:
+    """Restore the docks' remembered layout; the first-start widths when there is none, or
+    when the layout, made on a larger screen, leaves the images less than ``MIN_IMAGES``
+    wide once the window has laid it out."""
+    if state is None or not window.restoreState(state):
+        fit_docks(window, queue, panel)
+        return
+
+    def refit_if_cramped() -> None:
+        centre = window.centralWidget()
+        if centre is not None and centre.width() < MIN_IMAGES:
+            fit_docks(window, queue, panel)
+
+    QTimer.singleShot(0, window, refit_if_cramped)
 
 
 def _inside(rect: QRect, area: QRect) -> bool:

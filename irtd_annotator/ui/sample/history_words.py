@@ -16,6 +16,7 @@ from irtd_annotator.domain.model import Box, Point
 __all__ = ["Wording", "what_changed"]
 
 _TURN = re.compile(r"turn (\d+)")
+_SHAPES_UP_TO = 20_000  # characters of an answer looked at for its boxes and points
 _STEP_WORDS = {"undo": "Undo", "redo": "Redo"}
 _IMPORTS = {"import": "imported", "import-source": "imported from the source dataset",
             "reimport": "the LLM's text changed in a re-import"}
@@ -75,7 +76,8 @@ def _count_words(text: str | None) -> str:
 def _turn_words(idx: int, old: str, new: str) -> str:
     """Turn ``idx`` (0: the first question, 1: its answer, ...) changed from ``old`` to
     ``new``: the shapes that moved when only geometry changed, else which text was edited."""
-    shapes = _shape_words(old, new)
+    # answers with shapes are short: a huge text (a 10 MB caption) is not parsed for them
+    shapes = _shape_words(old, new) if max(len(old), len(new)) <= _SHAPES_UP_TO else ""
     if shapes:
         return shapes
     try:
