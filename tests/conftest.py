@@ -9,9 +9,13 @@ from typing import Any
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 ROOT = Path(__file__).resolve().parents[1]
+# Offscreen, on a desktop-sized screen (the plugin's own is 800x800): the window fits the
+# screen it opens on (issue 13), and the window tests are written for its default 1600x950;
+# tests/test_window_fit.py plays the small screens.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = (
+        f"offscreen:configfile={Path(__file__).resolve().parent / 'offscreen_screen.json'}")
 SHARED_DATA = ROOT.parent / "shared" / "data"
 IRTD_FILES = SHARED_DATA / "irtd_json_sft"
 LLVIP_DIR = SHARED_DATA / "llvip" / "LLVIP"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPlainTextEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from export_support import read_release_file
@@ -21,6 +21,7 @@ from irtd_annotator.services.release.export import ExportOptions, list_releases
 from irtd_annotator.ui.jobs import export_worker
 from irtd_annotator.ui.jobs.export_dialog import ExportDialog, ReleasesDialog
 from irtd_annotator.ui.jobs.export_worker import ExportRunner
+from irtd_annotator.ui.jobs.report_box import ReportBox
 from irtd_annotator.ui.main_window import MainWindow
 from review_data import ReviewData, build_review_project
 from test_main_window import Errors, open_window, store
@@ -73,6 +74,21 @@ def wait_done(qtbot: QtBot, win: MainWindow) -> ExportRunner:
     return runner
 
 
+def assert_one_line_each(qtbot: QtBot, box: ReportBox, header: str) -> None:
+    """The report's tables keep their lines: none wrapped, none wider than the box (a
+    message box wrapped each checksum onto a line of its own, issue 13)."""
+    details = box.details
+    qtbot.waitUntil(details.isVisible)
+    text = details.toPlainText()
+    assert header in text and box.summary.text().startswith("release ")
+    block = details.document().firstBlock()
+    while block.isValid():
+        assert block.layout().lineCount() == 1, block.text()
+        block = block.next()
+    assert details.lineWrapMode() == QPlainTextEdit.LineWrapMode.NoWrap
+    assert details.horizontalScrollBar().maximum() == 0  # the widest line is in view
+
+
 def releases(data: ReviewData) -> str:
     with Project.open(data.path, create=False) as project:
         return list_releases(project)
@@ -123,15 +139,17 @@ def test_export_dialog_writes_a_release_and_records_it(
     box = runner.message_box
     assert box is not None and box.objectName() == "exportReport" and box.isVisible()
     assert "release 1: 4 samples exported" in box.text()
+    assert_one_line_each(qtbot, box, "sha256")
     box.accept()
     listed = releases(data)
     assert str(out) in listed and "approved,flagged" in listed and "Ada" in listed
 
-    # File > Releases shows the same table
+    # File > Releases shows the same release, a row of a table
     win.actions_by_name["releases"].trigger()
     qtbot.waitUntil(lambda: win.findChild(ReleasesDialog) is not None)
     shown = win.findChild(ReleasesDialog)
-    assert shown.text.toPlainText() == listed
+    assert [shown.table.item(0, c).text() for c in (1, 2, 3)] == [str(out), "4", "Ada"]
+    assert "approved, flagged" in shown.table.item(0, 0).toolTip()
     shown.reject()
 
     # the window keeps working after the export

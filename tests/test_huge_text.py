@@ -173,7 +173,7 @@ def test_the_history_of_a_huge_edit_shows_bounded_cells_and_difference(
     dialog = HistoryDialog(window.session.history(window.panel.sample_id))
     qtbot.addWidget(dialog)
     row = next(r for r in range(dialog.table.rowCount())
-               if dialog.table.item(r, 2).text() == "text · turn 1")
+               if dialog.table.item(r, 2).text() == "answer edited")  # issue 13: in words
     old, new = dialog.table.item(row, 3), dialog.table.item(row, 4)
     assert old.text().startswith("A red car") and old.text().endswith("…")
     assert new.text().startswith("Warm A red car") and len(new.text()) <= 80

@@ -293,9 +293,9 @@ def test_history_dialog_shows_who_when_what(qtbot: QtBot, session: ReviewSession
     table = dialog.table
     assert table.rowCount() == 2
     newest = [table.item(0, c).text() for c in range(5)]
-    assert newest[1:] == ["Ada", "status · status", "pending", "approved"]
+    assert newest[1:] == ["Ada", "status: pending → approved", "pending", "approved"]
     older = [table.item(1, c).text() for c in range(5)]
-    assert older[1:3] == ["Ada", "text · turn 1"]
+    assert older[1:3] == ["Ada", "answer edited"]  # what changed in words (issue 13)
     assert older[3].endswith("glow red.") and older[4].endswith("are warm.")
     table.selectRow(1)
     assert DiffChunk("insert", " are warm") in dialog.detail.chunks()

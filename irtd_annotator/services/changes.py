@@ -23,7 +23,10 @@ from irtd_annotator.domain.errors import StoreError
 # the store's wording of locked / read-only / not-a-database, shared with opening a project
 from irtd_annotator.store.engine import describe_db_error
 
-__all__ = ["Changes", "Operation", "store_errors"]
+# an undo or a redo marks the revisions it writes, and the history reads the mark back
+from irtd_annotator.store.revisions import replaying, split_step
+
+__all__ = ["Changes", "Operation", "replaying", "split_step", "store_errors"]
 
 _T = TypeVar("_T")
 

@@ -55,9 +55,11 @@ from irtd_annotator.ui.review_controller import ReviewController
 from irtd_annotator.ui.reviewers import ReviewersUi
 from irtd_annotator.ui.sample.history_dialog import HistoryDialog
 from irtd_annotator.ui.sample.panel import SamplePanel
+from irtd_annotator.ui.screen_fit import place_window, restore_docks
 from irtd_annotator.ui.settings import AppSettings
 from irtd_annotator.ui.status_bar import WindowStatus
 from irtd_annotator.ui.team import TeamUi
+from irtd_annotator.ui.toolbar_fit import fit_toolbars
 from irtd_annotator.ui.window_memory import (
     RecentMenu,
     project_label,
@@ -132,6 +134,7 @@ class MainWindow(QMainWindow):
         # answer editors, Geometry menu and toolbar
         self.editing_ui = EditingUi(self, panel=self.panel, pair_view=self.pair_view,
                                     menus=self.menus, on_error=self._not_saved)
+        fit_toolbars((self.toolbar, self.editing_ui.toolbar))  # one row from 1366 px up
         self.recent_menu.fill()
         self.team = TeamUi(self, annotator=annotator, assign=self.actions_by_name["assign"])
         self.status = WindowStatus(self, annotator=annotator)
@@ -148,9 +151,7 @@ class MainWindow(QMainWindow):
         restore_view_state(self.settings, self.pair_view)
         self._set_project_actions(False)
 
-        geometry, _state = settings.window_state()
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1600, 950)
+        place_window(self, settings.window_state()[0])  # fits the screen it opens on
         self.setWindowTitle(APP_NAME)
         self.statusBar().showMessage("Open a project with File > Open (Ctrl+O)")
 
@@ -395,11 +396,8 @@ class MainWindow(QMainWindow):
         if self._state_restored:
             return
         self._state_restored = True
-        _geometry, state = self.settings.window_state()
-        if state is None or not self.restoreState(state):
-            # first start: a wide queue, a roomy sample panel, the images in between
-            assert self.queue is not None
-            self.resizeDocks([self.queue, self.panel_dock], [470, 400], Qt.Orientation.Horizontal)
+        assert self.queue is not None  # widths for the screen if none or too wide for it
+        restore_docks(self, self.settings.window_state()[1], self.queue, self.panel_dock)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Everything is already saved: remember the layout and where the user was, then go."""

@@ -22,7 +22,7 @@ from irtd_annotator.domain.errors import (
     UserError,
     short_local_time,
 )
-from irtd_annotator.services.changes import Changes, Operation
+from irtd_annotator.services.changes import Changes, Operation, replaying
 
 __all__ = ["SAVED", "ChangeRunner", "dropped_step", "not_saved"]
 
@@ -113,7 +113,8 @@ class ChangeRunner(QObject):
                step: tuple[str, str] | None = None) -> Changes | None:
         """Run one side of an undo step (called by the stack); None when it was not saved.
         ``step``: ("undo" or "redo", the step's label), for the message when refused."""
-        changes = self._write(op.write, quiet=(), step=step)
+        with replaying(step[0] if step is not None else None):  # the history says so
+            changes = self._write(op.write, quiet=(), step=step)
         if changes is None:
             return None
         if changes:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -22,21 +24,25 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.release.export import FORMATS, ExportOptions, list_releases
+from irtd_annotator.services.release.export import FORMATS, ExportOptions
+from irtd_annotator.services.release.listing import ReleaseSummary, release_summaries
 
 STATUSES = ("approved", "pending", "rejected", "flagged")
+_RELEASE_COLUMNS = ("Date", "Folder", "Samples", "Who")
 
 
 def default_release_folder(project_folder: Path) -> Path:
@@ -209,23 +215,95 @@ def open_export_dialog(parent: QWidget, *, choices: Mapping[str, Sequence[str]],
 
 
 class ReleasesDialog(QDialog):
-    """The project's releases as the ``releases`` command prints them."""
+    """The project's releases as a table (date, folder, samples, who), newest first, with a
+    button that opens the selected release's folder in the desktop's file manager."""
 
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+    def __init__(self, releases: Sequence[ReleaseSummary], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Releases")
         self.setObjectName("releasesDialog")
-        self.text = QPlainTextEdit(text, self)
-        self.text.setObjectName("releasesText")
-        self.text.setReadOnly(True)
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.releases = sorted(releases, key=lambda r: r.id, reverse=True)
+        self.table = QTableWidget(len(self.releases), len(_RELEASE_COLUMNS), self)
+        self.table.setObjectName("releasesTable")
+        self.table.setHorizontalHeaderLabels(list(_RELEASE_COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a folder keeps its name
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for row, release in enumerate(self.releases):
+            how = (f"release {release.id}: {release.format}, "
+                   f"statuses {', '.join(release.statuses) or 'any'}")
+            cells = (_local(release.at), release.folder, f"{release.samples:,}", release.who)
+            for column, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                item.setToolTip(f"{release.folder}\n{how}" if column == 1 else how)
+                if column == 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+        self.empty = QLabel("No releases yet: File > Export release… makes one.", self)
+        self.empty.setVisible(not self.releases)
+        self.problem = QLabel(self)
+        self.problem.setObjectName("releasesProblem")
+        self.problem.setStyleSheet("color: #c62828;")
+        self.problem.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
+        self.open_button = buttons.addButton("Open folder", QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button.setObjectName("releasesOpenFolder")
+        self.open_button.setToolTip("Show the selected release's folder in the file manager")
+        self.open_button.clicked.connect(self.open_folder)
+        self.table.itemSelectionChanged.connect(self._update_button)
+        self.table.cellDoubleClicked.connect(lambda _row, _column: self.open_folder())
         layout = QVBoxLayout(self)
-        layout.addWidget(self.text)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.table)
+        layout.addWidget(self.problem)
         layout.addWidget(buttons)
-        self.resize(900, 360)
+        if self.releases:
+            self.table.selectRow(0)
+        self._update_button()
+        self.resize(760, 320)
+
+    def selected(self) -> ReleaseSummary | None:
+        """The release of the selected row, if any."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.releases[rows[0].row()] if rows else None
+
+    def open_folder(self) -> bool:
+        """Open the selected release's folder in the file manager; a line in the dialog (and
+        False) when there is none or it is gone."""
+        release = self.selected()
+        if release is None:
+            return False
+        folder = Path(release.folder)
+        if not folder.is_dir():
+            self._say(f"The folder {folder} is not there any more.")
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self._say(f"No file manager could open {folder}.")
+            return False
+        self.problem.hide()
+        return True
+
+    def _say(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
+
+    def _update_button(self) -> None:
+        self.open_button.setEnabled(self.selected() is not None)
+
+
+def _local(at: str) -> str:
+    """A UTC time stamp as the local date and time to the minute."""
+    try:
+        return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return at
 
 
 def show_releases(parent: QWidget, project: Project, *,
@@ -233,14 +311,14 @@ def show_releases(parent: QWidget, project: Project, *,
     """Show the releases of ``project`` (non-blocking); a message through ``on_error`` when
     the store cannot be read."""
     try:
-        text = list_releases(project)
+        releases = release_summaries(project)
     except UserError as exc:
         on_error("Releases", str(exc))
         return None
     except Exception as exc:  # noqa: BLE001 - a database error is a message, never a traceback
         on_error("Releases", f"The releases could not be read from the project: {exc}")
         return None
-    dialog = ReleasesDialog(text, parent)
+    dialog = ReleasesDialog(releases, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

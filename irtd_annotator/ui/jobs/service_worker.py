@@ -1,5 +1,5 @@
 """Long service work (import, export) on a worker thread: a progress dialog with Cancel, then
-the report in a message box.
+the report in a ReportBox.
 
 The worker opens its own connection to the project (SQLite connections belong to the thread
 that made them) and never touches a widget: it only emits signals, which Qt delivers to the
@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.project import Project
-
-_MAX_LINES = 40  # a longer report goes into the message box's details
+from irtd_annotator.ui.jobs.report_box import ReportBox
 
 # job(project, progress, cancel) -> a report with .summary()
 Job = Callable[[Project, Callable[[int, int, str], None], Callable[[], bool]], Any]
@@ -90,7 +88,7 @@ class ServiceRunner(QObject):
         self._show_report = show_report
         self.report: Any = None
         self.error: str | None = None
-        self.message_box: QMessageBox | None = None
+        self.message_box: ReportBox | None = None
         # Named so as not to shadow QObject.thread(), the thread this runner lives in.
         self._thread = QThread(self)
         self.worker = ServiceWorker(location, job, texts=texts, message=message)
@@ -157,15 +155,10 @@ class ServiceRunner(QObject):
         self.done.emit(None)
 
     def _show(self, title: str, text: str, icon: QMessageBox.Icon, name: str) -> None:
-        lines = text.splitlines()
-        short = len(lines) <= _MAX_LINES
-        box = QMessageBox(icon, title, text if short else f"{lines[0]}\n\n(details below)",
-                          QMessageBox.StandardButton.Ok, self._parent)
+        # the reports' tables keep their lines (a message box would wrap each checksum onto
+        # a line of its own) and scroll when longer than the screen
+        box = ReportBox(icon, title, text, self._parent)
         box.setObjectName(name)
-        if not short:  # a long list of samples would not fit on the screen
-            box.setDetailedText(text)
-        if len(lines) > 1:  # the reports' tables line up only in a fixed-width font
-            box.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.message_box = box
         box.open()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from irtd_annotator.domain.queue_filter import SORT_KEYS
 from irtd_annotator.services.review.session import Changes, QueueFilter
+from irtd_annotator.ui.queue.columns import set_counts, setup_columns
 from irtd_annotator.ui.queue.holders import HoldersFeed
 from irtd_annotator.ui.queue.model import COLUMN_OF, COLUMNS, QueueIds, QueueModel, QueueSource
 
@@ -149,7 +151,6 @@ class QueueDock(QDockWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the file name stays visible
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(
@@ -157,22 +158,18 @@ class QueueDock(QDockWidget):
         header = self.table.horizontalHeader()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for key, width in (("id", 46), ("status", 100), ("held", 60), ("task", 130), ("source", 100),
-                           ("image", 200), ("edited", 50)):
-            header.resizeSection(COLUMN_OF[key], width)
+        setup_columns(self.table)  # status marks, middle-elided paths, widths that fit
         self._sync_sort_indicator()
         self.holders = HoldersFeed(self.table, self.model)  # the Held by column
 
         combos = QHBoxLayout()
         for combo in (self.status_combo, self.task_combo, self.source_combo):
             combos.addWidget(combo, 1)
-        checks = QHBoxLayout()
-        for widget in (self.missing_check, self.edited_check, self.warnings_check,
-                       self.batch_check):
-            checks.addWidget(widget)
-        checks.addStretch(1)
+        checks = QGridLayout()  # two a row: the queue stays narrow enough for 1366 px
+        for n, widget in enumerate((self.missing_check, self.edited_check,
+                                    self.warnings_check, self.batch_check)):
+            checks.addWidget(widget, n // 2, n % 2)
+        checks.setColumnStretch(2, 1)
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -279,6 +276,8 @@ class QueueDock(QDockWidget):
                 for value in choices.get(key, []):
                     combo.addItem(value, (value,))
                 _select_data(combo, selected)
+        set_counts(self.task_combo, {task: self._session.counts(QueueFilter(tasks=(task,)))[1]
+                                     for task in choices.get("task", [])})  # from the tally
 
     def set_reviewer(self, name: str) -> None:
         """Offer "My batch": the Samples a lead assigned to ``name``."""

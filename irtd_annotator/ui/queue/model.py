@@ -35,14 +35,18 @@ Index = QModelIndex | QPersistentModelIndex
 
 # (sort key of QueueFilter, header) per column; "held" (who works on a Sample now, from its
 # lease) changes by the minute and is not a sort key.
+# The image, the one long cell, comes last and stretches: the short columns before it stay
+# in view in a narrow queue (issue 13).
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "ID"), ("status", "Status"), ("held", "Held by"), ("task", "Task"),
-    ("source", "Source"), ("image", "Image"), ("edited", "Edited"), ("warnings", "Warnings"),
+    ("id", "ID"), ("status", "Status"), ("task", "Task"), ("source", "Source"),
+    ("edited", "Edited"), ("warnings", "Warnings"), ("held", "Held by"), ("image", "Image"),
 )
 COLUMN_OF = {key: n for n, (key, _title) in enumerate(COLUMNS)}
 STATUS_COLOURS = {
     "pending": "#9e9e9e", "approved": "#2e7d32", "rejected": "#c62828", "flagged": "#ef6c00",
 }
+# drawn on the status mark, so the statuses differ by more than their colour
+_STATUS_GLYPHS = {"pending": "", "approved": "✓", "rejected": "✕", "flagged": "!"}
 MISSING_COLOUR = "#b71c1c"
 ID_ROLE = Qt.ItemDataRole.UserRole  # data(index, ID_ROLE) is the row's Sample id
 
@@ -61,6 +65,7 @@ class QueueModel(QAbstractTableModel):
         self._ids = IdWindows(session, window_size=window_size)
         self._rows = RowCache(session.rows, max_rows=page_size * max_pages)
         self._missing_icon: QIcon | None = None
+        self._status_icons: dict[str, QIcon] = {}
         self._held: dict[int, str] = {}  # Sample id -> who holds it (the rows shown only)
 
     # ---- ids and filter ------------------------------------------------------------------------
@@ -271,8 +276,7 @@ class QueueModel(QAbstractTableModel):
             return _tooltip(row, key)
         if role == Qt.ItemDataRole.DecorationRole:
             if key == "status":
-                colour = STATUS_COLOURS.get(row.status)
-                return QColor(colour) if colour else None
+                return self._status_icon(row.status)
             if key == "image" and row.missing:
                 return self._warning_icon()
             return None
@@ -289,6 +293,14 @@ class QueueModel(QAbstractTableModel):
                     if who else "no one is working on this sample now")
         return None
 
+    def _status_icon(self, status: str) -> QIcon | None:
+        if status not in STATUS_COLOURS:
+            return None
+        if status not in self._status_icons:
+            self._status_icons[status] = _drawn_mark(STATUS_COLOURS[status],
+                                                     _STATUS_GLYPHS[status])
+        return self._status_icons[status]
+
     def _warning_icon(self) -> QIcon:
         if self._missing_icon is None:
             style = QApplication.style()
@@ -300,15 +312,24 @@ class QueueModel(QAbstractTableModel):
 
 def _drawn_warning_icon() -> QIcon:
     """A red disc with "!": for styles without a warning icon (e.g. offscreen, no theme)."""
+    return _drawn_mark(MISSING_COLOUR, "!")
+
+
+def _drawn_mark(colour: str, glyph: str) -> QIcon:
+    """A disc of ``colour`` with ``glyph`` in white on it."""
     pixmap = QPixmap(16, 16)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setBrush(QColor(MISSING_COLOUR))
+    painter.setBrush(QColor(colour))
     painter.setPen(Qt.PenStyle.NoPen)
     painter.drawEllipse(1, 1, 14, 14)
-    painter.setPen(QColor("white"))
-    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "!")
+    if glyph:
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("white"))
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, glyph)
     painter.end()
     return QIcon(pixmap)
 
@@ -331,4 +352,8 @@ def _tooltip(row: QueueRow, key: str) -> str:
         return row.warnings or "no warnings"
     if key == "edited":
         return "edited by a person" if row.edited else "as imported"
+    if key == "status":  # the column shows only its mark: the word is here
+        return f"{row.status} (sample {row.id}, {row.task})"
+    if key in ("task", "source"):  # a narrow column may cut the word
+        return f"{getattr(row, key)} (sample {row.id})"
     return f"sample {row.id}: {row.task}, {row.status}"

@@ -20,12 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from irtd_annotator.services.changes import split_step
 from irtd_annotator.ui.sample.diff_view import DiffView
+from irtd_annotator.ui.sample.history_words import what_changed
 
 if TYPE_CHECKING:
     from irtd_annotator.services.review.session import RevisionView
 
 _COLUMNS = ("When", "Who", "What", "Old", "New")
+_STEP_TIPS = {"undo": "Written by an undo (Ctrl+Z): this puts an earlier change back",
+              "redo": "Written by a redo: this makes an undone change again"}
 
 
 def local_time(at: str) -> str:
@@ -78,14 +82,22 @@ class HistoryDialog(QDialog):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         for row, rev in enumerate(self._revisions):
-            what = rev.action if not rev.target else f"{rev.action} · {rev.target}"
-            cells = (local_time(rev.at), rev.who, what, _one_line(rev.old), _one_line(rev.new))
+            target, step = split_step(rev.target)
+            words = what_changed(rev.action, target, rev.old, rev.new, step=step)
+            cells = (local_time(rev.at), rev.who, words.text, _one_line(rev.old),
+                     _one_line(rev.new))
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if column == 0:
                     item.setToolTip(rev.at)
+                elif column == 2:
+                    item.setToolTip(_STEP_TIPS.get(words.step or "", words.what))
                 elif column >= 3:
                     item.setToolTip(_tip(rev.old if column == 3 else rev.new))
+                if words.step:  # taking a change back reads apart from making one
+                    font = item.font()
+                    font.setItalic(True)
+                    item.setFont(font)
                 self.table.setItem(row, column, item)
 
         self.detail = DiffView(self)
