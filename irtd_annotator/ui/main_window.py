@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
         """Save what is pending, remember where the user was, and let the project go."""
         if self.project is None:
             return
-        self.panel.flush()
+        self.editing_ui.flush()  # typing and arrow-key nudges
         self._remember()
         self.team.close()  # its leases go before the store does
         self.undo_stack.clear()  # its steps belong to this project's session

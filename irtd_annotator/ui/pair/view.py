@@ -163,6 +163,7 @@ class PairView(QWidget):
     # ----- the main window's API
     def show_pair(self, pair: PairInfo | None) -> None:
         """Show ``pair``'s images (decoded now unless read ahead); clears the shapes."""
+        self.flush()
         self._pair = pair
         self._boxes, self._points = (), ()
         self._ir = self._visible = None
@@ -183,8 +184,14 @@ class PairView(QWidget):
 
     def show_shapes(self, boxes: Sequence[Box], points: Sequence[Point]) -> None:
         """Draw the current Sample's boxes and points (IR pixels, or 0-1000 scaled)."""
+        self.flush()
         self._boxes, self._points = tuple(boxes), tuple(points)
         self._refresh_shapes()
+
+    def flush(self) -> None:
+        """Save the arrow-key nudges not yet saved (before another change, leaving the
+        Sample, an undo, closing): the burst is one change of its own."""
+        self.editor.end_nudges()
 
     def shapes_held(self) -> AbstractContextManager[None]:
         """Within it, the shape items are rebuilt once, at its end (see GeometryEditor.held)."""
@@ -228,6 +235,7 @@ class PairView(QWidget):
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {mode!r}")
         if mode == self._layout:
             return
+        self.flush()  # the items are made anew for the layout
         self._layout = mode
         if self._pair is not None and self._visible is None:
             request = self._visible_request(self._pair)
@@ -384,6 +392,8 @@ class PairView(QWidget):
                 values = self._ir.values
                 if y < values.shape[0] and x < values.shape[1]:
                     message += f"   IR {values[y, x]}"
+        # in a drawing mode, what the drag or click will do stays in view (B on Grounding)
+        message = "   ".join(text for text in (self.editor.mode_hint(), message) if text)
         if message != self._last_status:
             self._last_status = message
             self.status_message.emit(message)
