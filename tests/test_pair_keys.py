@@ -10,43 +10,28 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtTest import QTest
 
 from editing_data import sample_id
 from irtd_annotator.domain.model import Box
-from irtd_annotator.services.importing.sources import import_source
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import ReviewSession
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.pair.image_pane import ImagePane
-from irtd_annotator.ui.settings import AppSettings
+from pair_support import make_project, open_window
 
 GROUNDING = "llvip-190002-grounding-0"
 
 
 @pytest.fixture()
 def project_path(llvip_dir: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "keys.db"
-    with Project.open(path) as project:
-        import_source(project, "llvip", llvip_dir, annotator="ana")
-    return path
-
-
-def open_window(qtbot, path: Path, errors: list[str]) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(AppSettings(), annotator="Ada")
-    window.show_error = lambda title, message: errors.append(message)  # type: ignore[method-assign]
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    assert QTest.qWaitForWindowActive(window)  # the keys go to it
-    assert window.open_project(str(path)), errors
-    return window
+    return Path(make_project(llvip_dir, tmp_path / "keys.db"))
 
 
 @pytest.fixture()
 def window(qtbot, project_path: Path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
     errors: list[str] = []
-    window = open_window(qtbot, project_path, errors)
+    window = open_window(qtbot, errors)
+    assert window.open_project(str(project_path)), errors
     yield window
     window.close()
     assert errors == []
@@ -140,7 +125,8 @@ def test_leaving_the_sample_mid_burst_saves_the_nudges_on_it(
 def test_closing_the_window_mid_burst_loses_nothing(
         qtbot, project_path: Path) -> None:  # type: ignore[no-untyped-def]
     errors: list[str] = []
-    window = open_window(qtbot, project_path, errors)
+    window = open_window(qtbot, errors)
+    assert window.open_project(str(project_path)), errors
     sid = show(window, GROUNDING)
     before = stored_box(window, sid)
     pane = select_box(qtbot, window, before)

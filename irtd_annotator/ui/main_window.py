@@ -142,10 +142,9 @@ class MainWindow(QMainWindow):
         self.pair_view.status_message.connect(self.status.remark)
         for changed in (self.pair_view.display_changed, self.pair_view.layout_changed,
                         self.pair_view.blend_changed):
-            changed.connect(lambda _v: save_view_state(self.settings, self.pair_view))
+            changed.connect(lambda _: save_view_state(self.settings, self.pair_view, self.location))
         self.panel.escape_pressed.connect(self._focus_queue)
         self.guard = install_typing_guard(self, typing_room=self.panel, home=self.pair_view)
-        restore_view_state(self.settings, self.pair_view)
         self._set_project_actions(False)
 
         geometry, _state = settings.window_state()
@@ -177,6 +176,7 @@ class MainWindow(QMainWindow):
         saved_filter = self.settings.project_filter(key)
         wanted = self.settings.project_sample(key)
         self.project, self.location = project, key
+        restore_view_state(self.settings, self.pair_view, key)  # its palette, not the last one's
         self.session = ReviewSession(project, annotator=self.annotator)
         self.queue = QueueDock(self.session, self)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.queue)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from irtd_annotator.domain.model import Box, Point
 from irtd_annotator.domain.views import PairInfo
 from irtd_annotator.imaging.display import DisplaySettings
+from irtd_annotator.ui.pair.display_chip import DisplayChip
 from irtd_annotator.ui.pair.geometry_editor import GeometryEditor
 from irtd_annotator.ui.pair.image_cache import (
     DEFAULT_CACHE_BYTES,
@@ -73,6 +74,7 @@ class PairView(QWidget):
         self.ir_view = ImagePane("infrared-view", self)
         self.visible_view = ImagePane("visible-view", self)
         self._panes = (self.ir_view, self.visible_view)
+        self.chip = DisplayChip(self.ir_view)  # "Iron · stretch · CLAHE" over the image
 
         self.toolbar = QToolBar("Overlay", self)
         self.toolbar.addWidget(QLabel("Visible over infrared: "))
@@ -277,6 +279,7 @@ class PairView(QWidget):
             self._ir = image
             self._refresh_images()
             self._refresh_fitted()
+        self._show_chip()
         self._sync_actions()
         self.display_changed.emit(settings)
 
@@ -343,6 +346,7 @@ class PairView(QWidget):
                 pane.set_placeholder(None)
                 pane.set_image(None, size=size)
                 pane.set_overlay(None, size=size, opacity=self._blend)
+            self._show_chip()
             return
         show_loaded(self.ir_view, self._ir, size=size, text=lambda: ir_message(pair, self._ir))
         visible_pixmap = (to_pixmap(self._visible) if isinstance(self._visible, DecodedImage)
@@ -359,6 +363,10 @@ class PairView(QWidget):
             if not pair.aligned and self.visible_view.has_image():
                 self.visible_view.set_note(NOT_ALIGNED_NOTE)
         self.editor.images_refreshed()  # a hand alignment moves the overlay, names itself
+        self._show_chip()
+
+    def _show_chip(self) -> None:
+        self.chip.show_settings(self._settings, visible=self.ir_view.has_image())
 
     def _refresh_shapes(self) -> None:
         # Only over an image (on a placeholder a box would point at nothing); on the visible
