@@ -1,14 +1,20 @@
 """How the window shows the infrared image (issue 13): the chip that names the palette,
-stretch and CLAHE on the image, and a palette remembered per project, not for all."""
+stretch and CLAHE on the image, a palette remembered per project, not for all, and boxes
+that stay visible whatever the palette makes of the image under them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QAction, QColor, QPixmap
 
+from irtd_annotator.domain.model import Box
 from irtd_annotator.ui.main_window import MainWindow
+from irtd_annotator.ui.pair.edit_items import SOURCE_COLOUR, EditableBoxItem
+from irtd_annotator.ui.pair.image_pane import ImagePane
+from irtd_annotator.ui.pair.shape_items import BOX_COLOUR
 from pair_support import make_project, open_window
 
 
@@ -75,3 +81,27 @@ def test_the_palette_is_remembered_per_project(
     assert window.pair_view.display().palette == "white-hot"
     window.close()
     assert errors == []
+
+
+@pytest.mark.parametrize(("layer", "colour"), [("source", SOURCE_COLOUR), ("sample", BOX_COLOUR)])
+def test_a_box_shows_on_an_image_of_its_own_colour(qtbot, layer: str, colour: QColor) -> None:  # type: ignore[no-untyped-def]
+    """The worst palette for a box is one as bright as its stroke there (amber boxes on an
+    orange person in Iron): a dark outline keeps its edge visible."""
+    pane = ImagePane("halo-test")
+    qtbot.addWidget(pane)
+    pane.resize(300, 300)
+    image = QPixmap(200, 200)
+    image.fill(colour)
+    pane.set_image(image, size=(200, 200))
+    box = EditableBoxItem(Box(50, 50, 150, 150, ""), width=200, height=200, layer=layer,
+                          index=0, owner=None)
+    pane.set_shapes([box])
+    pane.set_scale(1.0)
+    pane.centerOn(100, 100)
+    pane.show()
+    qtbot.waitExposed(pane)
+    shot = pane.viewport().grab().toImage()
+    edge = pane.mapFromScene(QPointF(50, 100))
+    across = [shot.pixelColor(edge.x() + dx, edge.y()) for dx in range(-6, 7)]
+    assert any(c.lightness() < 60 for c in across), [c.name() for c in across]
+    assert shot.pixelColor(edge.x() - 20, edge.y()) == colour  # the image around it as it is

@@ -25,6 +25,11 @@ SHAPE_Z = 10.0
 BOX_COLOUR = QColor(0, 230, 118)        # green: readable over every palette but "jet"
 POINT_COLOUR = QColor(0, 200, 255)
 WARNING_COLOUR = QColor(255, 64, 64)    # a shape (partly) outside the image
+# Every shape is drawn over a dark outline (a halo) this many screen pixels wide on each side
+# of its stroke: a bright stroke alone vanishes where the palette is bright in that colour
+# (amber boxes on Iron, green on Jet); bright over dark shows on any palette.
+HALO_PX = 1.5
+HALO_COLOUR = QColor(0, 0, 0, 200)
 
 
 def cosmetic_pen(colour: QColor, width: float = 2.0, *, dashed: bool = False) -> QPen:
@@ -34,6 +39,27 @@ def cosmetic_pen(colour: QColor, width: float = 2.0, *, dashed: bool = False) ->
     if dashed:
         pen.setStyle(Qt.PenStyle.DashLine)
     return pen
+
+
+def under_halo(painter: QPainter, pen: QPen) -> QPainter:
+    """``painter`` set to draw the dark outline under a stroke of ``pen``: solid, wider by
+    ``HALO_PX`` on each side, unfilled (then the item paints itself over it)."""
+    halo = QPen(pen)
+    halo.setColor(HALO_COLOUR)
+    halo.setWidthF(pen.widthF() + 2 * HALO_PX)
+    halo.setStyle(Qt.PenStyle.SolidLine)
+    painter.setPen(halo)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    return painter
+
+
+def _screen_scale(item: QGraphicsItem) -> float:
+    """Screen pixels per item unit in the view showing ``item`` (1 when none does)."""
+    scene = item.scene()
+    views = scene.views() if scene is not None else []
+    if not views:
+        return 1.0
+    return abs(item.sceneTransform().m11() * views[0].transform().m11()) or 1.0
 
 
 class LabelItem(QGraphicsSimpleTextItem):
@@ -76,6 +102,16 @@ class BoxItem(QGraphicsRectItem):
             lift = self.label_item.boundingRect().height() + 2
             self.label_item.setTransform(QTransform.fromTranslate(1, -lift))
 
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+        # the pens are cosmetic: the stroke and its halo reach this many SCREEN pixels out
+        reach = (self.pen().widthF() / 2 + HALO_PX + 1) / _screen_scale(self)
+        return self.rect().normalized().adjusted(-reach, -reach, reach, reach)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        under_halo(painter, self.pen()).drawRect(self.rect())
+        super().paint(painter, option, widget)
+
 
 class PointItem(QGraphicsEllipseItem):
     """One Point drawn as a ring of constant screen size with its label beside it."""
@@ -100,6 +136,15 @@ class PointItem(QGraphicsEllipseItem):
         if point.label:
             self.label_item = LabelItem(point.label, colour, self)
             self.label_item.setPos(r + 2, -r - 14)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+        reach = self.pen().widthF() / 2 + HALO_PX + 1  # the item ignores the zoom: screen pixels
+        return self.rect().adjusted(-reach, -reach, reach, reach)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        under_halo(painter, self.pen()).drawEllipse(self.rect())
+        super().paint(painter, option, widget)
 
 
 def scaled_box(box: Box, *, width: int | None,
