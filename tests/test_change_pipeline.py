@@ -120,10 +120,10 @@ def test_every_kind_of_write_to_a_locked_store_says_not_saved_the_same_way(
         qtbot.keyClicks(editor, ", (9, 9)")
         qtbot.keyClick(editor, Qt.Key.Key_Escape)
 
-    def nudge() -> None:  # the selected box, one pixel right
+    def nudge() -> None:  # the selected box, one pixel right; another key ends the burst
         pane.setFocus()
-        qtbot.keyPress(pane, Qt.Key.Key_Right)
-        qtbot.keyRelease(pane, Qt.Key.Key_Right)
+        qtbot.keyClick(pane, Qt.Key.Key_Right)
+        qtbot.keyClick(pane, Qt.Key.Key_Escape)
 
     def count() -> None:  # the count typed into the answer editor
         spin = win.editing_ui.editors.count_spin

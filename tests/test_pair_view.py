@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.views import PairInfo
@@ -141,6 +141,28 @@ def test_hover_moves_the_crosshair_on_both_views_and_reports_the_ir_value(
     assert ir_cross is not None and ir_cross == visible_cross
     view.set_crosshair_enabled(False)
     assert view.ir_view.crosshair_pos() is None and view.visible_view.crosshair_pos() is None
+
+
+def test_the_crosshair_hides_when_the_pointer_leaves_the_image_in_either_view(
+        view: PairView, llvip_dir: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    view.show_pair(llvip_pair(llvip_dir, "190002"))
+    ir, visible = view.ir_view, view.visible_view
+    for pane in (ir, visible):
+        qtbot.mouseMove(pane.viewport(), pane.mapFromScene(QPointF(300.5, 500.5)))
+        assert ir.crosshair_pos() is not None and visible.crosshair_pos() is not None
+        # in the pane, beside the image (the fitted image leaves a band above and below)
+        beside = pane.mapFromScene(QPointF(300, 1024 + 20))
+        assert pane.viewport().rect().contains(beside)
+        qtbot.mouseMove(pane.viewport(), beside)
+        assert ir.crosshair_pos() is None and visible.crosshair_pos() is None
+    # onto what lies over the image (the banner of an unaligned pair): left too
+    view.show_pair(llvip_pair(llvip_dir, "190002", aligned=False))
+    qtbot.mouseMove(visible.viewport(), visible.mapFromScene(QPointF(300.5, 500.5)))
+    assert visible.crosshair_pos() is not None
+    note = visible.findChild(QLabel, "visible-view-note")
+    assert note is not None and note.isVisible()
+    qtbot.mouseMove(note, note.rect().center())
+    assert visible.crosshair_pos() is None and ir.crosshair_pos() is None
 
 
 def test_missing_visible_file_shows_a_placeholder_naming_it(

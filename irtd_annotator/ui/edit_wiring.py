@@ -32,6 +32,7 @@ class EditingUi:
     def __init__(self, window: QMainWindow, *, panel: SamplePanel, pair_view: PairView,
                  menus: dict[str, QMenu], on_error: Callable[[str], None]) -> None:
         self.window = window
+        self.panel = panel
         self.pair_view = pair_view
         self.on_error = on_error
         self.editors = AnswerEditors(panel)
@@ -68,6 +69,11 @@ class EditingUi:
         self.controller = controller
         self.set_enabled(True)
         return controller
+
+    def flush(self) -> None:
+        """Save what is typed or nudged and not saved yet (the project is about to close)."""
+        self.panel.flush()
+        self.pair_view.flush()
 
     def close(self) -> None:
         """The project closes: nothing left to edit."""

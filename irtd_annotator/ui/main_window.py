@@ -145,10 +145,9 @@ class MainWindow(QMainWindow):
         self.pair_view.status_message.connect(self.status.remark)
         for changed in (self.pair_view.display_changed, self.pair_view.layout_changed,
                         self.pair_view.blend_changed):
-            changed.connect(lambda _v: save_view_state(self.settings, self.pair_view))
+            changed.connect(lambda _: save_view_state(self.settings, self.pair_view, self.location))
         self.panel.escape_pressed.connect(self._focus_queue)
         self.guard = install_typing_guard(self, typing_room=self.panel, home=self.pair_view)
-        restore_view_state(self.settings, self.pair_view)
         self._set_project_actions(False)
 
         place_window(self, settings.window_state()[0])  # fits the screen it opens on
@@ -178,6 +177,7 @@ class MainWindow(QMainWindow):
         saved_filter = self.settings.project_filter(key)
         wanted = self.settings.project_sample(key)
         self.project, self.location = project, key
+        restore_view_state(self.settings, self.pair_view, key)  # its palette, not the last one's
         self.session = ReviewSession(project, annotator=self.annotator)
         self.queue = QueueDock(self.session, self)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.queue)
@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
         """Save what is pending, remember where the user was, and let the project go."""
         if self.project is None:
             return
-        self.panel.flush()
+        self.editing_ui.flush()  # typing and arrow-key nudges
         self._remember()
         self.team.close()  # its leases go before the store does
         self.undo_stack.clear()  # its steps belong to this project's session

@@ -58,6 +58,7 @@ class PairViewLike(Protocol):
     def show_shapes(self, boxes: Sequence[Box], points: Sequence[Point]) -> None: ...
     def prefetch(self, pairs: Sequence[PairInfo]) -> None: ...
     def shapes_held(self) -> AbstractContextManager[None]: ...
+    def flush(self) -> None: ...
 
 
 class ReviewController(QObject):
@@ -115,6 +116,7 @@ class ReviewController(QObject):
             self._switching = True
             try:
                 self.panel.flush()
+                self.pair_view.flush()  # arrow-key nudges not yet saved
             finally:
                 self._switching = False
         try:
@@ -257,6 +259,7 @@ class ReviewController(QObject):
             self.message.emit("No sample is shown")
             return False
         self.panel.flush()  # typing first: it is its own undo step
+        self.pair_view.flush()  # ... and so is a burst of nudges
         sid = self.view.id
         if status == ReviewStatus.APPROVED.value and self._typing_refused():
             self.error.emit(f"Sample {sid} is not approved: the answer typed is not saved "
@@ -308,6 +311,7 @@ class ReviewController(QObject):
     def flush_typing(self) -> None:
         """Save the panel's typing not yet saved (before another kind of change)."""
         self.panel.flush()
+        self.pair_view.flush()
 
     def text_not_saved(self, sample_id: int, idx: int, old: str, new: str,
                        reason: str | None = None) -> None:
@@ -357,6 +361,7 @@ class ReviewController(QObject):
 
     def undo(self) -> None:
         self.panel.flush()
+        self.pair_view.flush()
         if self.stack.canUndo():
             self.runner.undo()
         else:
@@ -364,6 +369,7 @@ class ReviewController(QObject):
 
     def redo(self) -> None:
         self.panel.flush()
+        self.pair_view.flush()
         if self.stack.canRedo():
             self.runner.redo()
         else:

@@ -1,5 +1,5 @@
 """The window's remembered settings: geometry, dock layout, recent projects, the annotator,
-and per project the queue filter and the current Sample.
+and per project the queue filter, the current Sample and how the images are shown.
 
 QSettings in IniFormat in ``services.folders.config_dir()`` so the environment override
 (``IRTD_ANNOTATOR_CONFIG_DIR``) isolates tests and portable installs.
@@ -114,11 +114,12 @@ class AppSettings:
         """Write the settings file now (QSettings otherwise writes lazily)."""
         self.qsettings.sync()
 
-    # ---- the pair view -----------------------------------------------------------------------
-    def view_state(self) -> dict[str, Any]:
-        """The pair view's display settings, layout and blend as saved ({} when none)."""
-        data = self._get_json("view/state")
+    # ---- the pair view, per project ------------------------------------------------------------
+    def view_state(self, location: str) -> dict[str, Any]:
+        """How the project's images were shown last (display settings, layout, blend; {}
+        when never). Per project: another project's images want their own palette."""
+        data = self._get_json(f"{_project_key(location)}/view")
         return data if isinstance(data, dict) else {}
 
-    def set_view_state(self, state: dict[str, Any]) -> None:
-        self.qsettings.setValue("view/state", json.dumps(state, sort_keys=True))
+    def set_view_state(self, location: str, state: dict[str, Any]) -> None:
+        self.qsettings.setValue(f"{_project_key(location)}/view", json.dumps(state, sort_keys=True))

@@ -1,5 +1,6 @@
 """What the main window remembers between runs besides its layout: the recent projects (the
-File > Open recent menu) and how the pair view shows images (display, layout, blend)."""
+File > Open recent menu) and, per project, how the pair view shows its images (display,
+layout, blend)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QMenu, QWidget
 
 from irtd_annotator.imaging.display import DisplaySettings
-from irtd_annotator.ui.pair.view import PairView
+from irtd_annotator.ui.pair.view import LAYOUTS, PairView
 from irtd_annotator.ui.settings import AppSettings
 
 __all__ = ["RecentMenu", "project_label", "restore_view_state", "save_view_state"]
@@ -50,22 +51,30 @@ class RecentMenu(QMenu):
         self.fill()
 
 
-def save_view_state(settings: AppSettings, pair_view: PairView) -> None:
-    """Remember how the pair view shows images."""
-    settings.set_view_state({
+def save_view_state(settings: AppSettings, pair_view: PairView, location: str | None) -> None:
+    """Remember how the pair view shows the images of the project at ``location`` (nothing
+    while no project is open)."""
+    if location is None:
+        return
+    settings.set_view_state(location, {
         "display": dataclasses.asdict(pair_view.display()),
         "layout": pair_view.layout_mode(), "blend": pair_view.blend()})
 
 
-def restore_view_state(settings: AppSettings, pair_view: PairView) -> None:
-    """Show images as remembered; settings of another version leave the defaults."""
-    state = settings.view_state()
+def restore_view_state(settings: AppSettings, pair_view: PairView, location: str) -> None:
+    """Show the images of the project at ``location`` as they were shown last; a project
+    never opened, or settings of another version, get the defaults (not the last project's)."""
+    state = settings.view_state(location)
+    display, layout, blend = DisplaySettings(), "side-by-side", 0.5
     try:
         if isinstance(state.get("display"), dict):
-            pair_view.set_display(DisplaySettings(**state["display"]))
-        if isinstance(state.get("layout"), str):
-            pair_view.set_layout(state["layout"])
-        if isinstance(state.get("blend"), (int, float)):
-            pair_view.set_blend(float(state["blend"]))
+            display = DisplaySettings(**state["display"])
+        if isinstance(state.get("layout"), str) and state["layout"] in LAYOUTS:
+            layout = state["layout"]
+        if isinstance(state.get("blend"), (int, float)) and 0 <= state["blend"] <= 1:
+            blend = float(state["blend"])
     except (TypeError, ValueError):
         pass  # settings from another version: the defaults will do
+    pair_view.set_display(display)
+    pair_view.set_layout(layout)
+    pair_view.set_blend(blend)

@@ -3,7 +3,7 @@
 Keys chosen not to clash with the review actions (A, R, F, P/U, J/K, H/L, N, E, Q) and the
 view's (C, X, 0-4): S select, B draw a box, D add a point ("dot"), M count with markers,
 Del delete the selected shape, Ctrl+Shift+C clamp to the image. Arrows nudge the selected
-shape while the image has the keyboard focus (Shift: 10 px).
+shape while the image has the keyboard focus (Shift: 10 px); a burst of them is one change.
 """
 
 from __future__ import annotations

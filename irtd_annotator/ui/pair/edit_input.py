@@ -3,6 +3,8 @@
 Watches both panes (keys) and their viewports (mouse) for the geometry editor: draws the
 rubber band of a new box, adds points and markers where clicked, nudges the selection with
 the arrow keys (Shift: 10 px) and leaves everything else to the panes (panning, zooming).
+A burst of nudges is reported by the editor after a pause; a mouse press, another key's
+shortcut or the focus leaving the image ends it at once, so it is saved before what follows.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ class EditTarget(Protocol):
     def set_mode(self, mode: str) -> None: ...
     def select(self, key: Key | None) -> None: ...
     def nudge(self, dx: float, dy: float) -> bool: ...
-    def finish_nudge(self) -> None: ...
+    def nudging(self) -> bool: ...
+    def end_nudges(self) -> None: ...
     def add_box(self, rect: QRectF) -> None: ...
     def add_point(self, pos: QPointF) -> None: ...
     def toggle_marker(self, pos: QPointF, marker: MarkerItem | None) -> None: ...
@@ -55,7 +58,6 @@ class EditInput(QObject):
         # (pane, its viewport): kept, since a pane being destroyed still sends events
         self._watched = tuple((pane, pane.viewport()) for pane in panes)
         self._rubber: tuple[ImagePane, QPointF, QGraphicsRectItem] | None = None
-        self._nudging = False
         for pane, viewport in self._watched:
             pane.installEventFilter(self)
             viewport.installEventFilter(self)
@@ -64,6 +66,8 @@ class EditInput(QObject):
         for pane, viewport in self._watched:
             if obj is pane and isinstance(event, QKeyEvent):
                 return self._key_event(event.type(), event)
+            if obj is pane and event.type() == QEvent.Type.FocusOut:
+                self._editor.end_nudges()  # a click elsewhere, a dialog, a menu: saved first
             if obj is viewport and isinstance(event, QMouseEvent):
                 return self._mouse_event(pane, event.type(), event)
         return False
@@ -72,6 +76,8 @@ class EditInput(QObject):
         editor = self._editor
         arrow = _ARROWS.get(event.key())  # type: ignore[call-overload]
         if kind == QEvent.Type.ShortcutOverride:
+            if not arrow and editor.nudging() and not _modifier_only(event):
+                editor.end_nudges()  # Ctrl+Z, A, J...: the burst is saved before they act
             # Arrows nudge the selection here; elsewhere they move through the queue.
             if (arrow and editor.selected is not None) or (
                     event.key() == Qt.Key.Key_Escape
@@ -83,7 +89,7 @@ class EditInput(QObject):
             if arrow and editor.selected is not None:
                 fast = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
                 step = NUDGE_FAST if fast else NUDGE
-                self._nudging = editor.nudge(arrow[0] * step, arrow[1] * step) or self._nudging
+                editor.nudge(arrow[0] * step, arrow[1] * step)
                 return True
             if event.key() == Qt.Key.Key_Escape:
                 if editor.mode != "select":
@@ -91,10 +97,6 @@ class EditInput(QObject):
                 else:
                     editor.select(None)
                 return True
-        if kind == QEvent.Type.KeyRelease and arrow and not event.isAutoRepeat() and self._nudging:
-            self._nudging = False  # one press-and-hold of an arrow is one edit
-            editor.finish_nudge()
-            return True
         return False
 
     def _mouse_event(self, pane: ImagePane, kind: QEvent.Type, event: QMouseEvent) -> bool:
@@ -104,6 +106,9 @@ class EditInput(QObject):
         left = event.button() == Qt.MouseButton.LeftButton
         at = event.position().toPoint()
         scene = pane.mapToScene(at)
+        if kind == QEvent.Type.MouseButtonPress:
+            # the nudged shape is saved (and drawn anew) before the press reaches any item
+            editor.end_nudges()
         if kind == QEvent.Type.MouseButtonPress and left:
             under = [i for i in pane.items(at) if getattr(i, "layer", None) is not None]
             if editor.mode == "select":
@@ -140,3 +145,9 @@ class EditInput(QObject):
         rubber.setZValue(30.0)
         pane.scene().addItem(rubber)
         self._rubber = (pane, start, rubber)
+
+
+def _modifier_only(event: QKeyEvent) -> bool:
+    """Shift, Ctrl, Alt or Meta pressed alone (Shift+arrow nudges 10 px: not the end)."""
+    return event.key() in (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt,
+                           Qt.Key.Key_Meta, Qt.Key.Key_AltGr)

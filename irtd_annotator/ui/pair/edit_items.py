@@ -140,6 +140,7 @@ class EditableBoxItem(BoxItem):
     def set_rect(self, rect: QRectF) -> None:
         """Show the box at ``rect`` (item coordinates), handles and label following."""
         self.setRect(rect.normalized())
+        self.halo.setRect(self.rect())
         self._place_children()
         self.outside = self.box().outside(*self._size)
         self._restyle()

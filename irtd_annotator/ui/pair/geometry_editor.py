@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Protocol
 
-from PySide6.QtCore import QObject, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -29,13 +29,19 @@ from irtd_annotator.ui.pair.alignment_tool import (
     to_qtransform,
 )
 from irtd_annotator.ui.pair.edit_input import EditInput
-from irtd_annotator.ui.pair.edit_items import Key, MarkerItem, item_key
+from irtd_annotator.ui.pair.edit_items import EditablePointItem, Key, MarkerItem, item_key
 from irtd_annotator.ui.pair.image_pane import ImagePane
 from irtd_annotator.ui.pair.pane_content import alignment_note
 from irtd_annotator.ui.pair.pane_items import PaneItems, sample_shapes, source_shapes
 
 MODES = ("select", "box", "point", "count")
 MIN_DRAWN = 2.0  # a drawn box smaller than this (pixels) is a slip of the mouse
+# Arrow-key nudges are reported (saved, one undo step) once the keys pause this long, like a
+# typing burst: ten presses of Right are one change, not ten revisions.
+NUDGE_PAUSE_MS = 700
+# A point saved is found again within this many pixels (of the answer's rounding: a 0-1000
+# answer keeps about 1.3 px of a 1280 px image) once the answer sorted the points again.
+FOLLOW_PX = 3.0
 
 
 class EditedView(Protocol):
@@ -79,6 +85,12 @@ class GeometryEditor(QObject):
         self._items = PaneItems()
         self._held = 0          # > 0 inside held(): rebuilds wait for its end
         self._stale = False     # a rebuild was asked for while held
+        self._nudged: Key | None = None  # the shape a burst of arrow keys moved, not yet reported
+        self._follow: QPointF | None = None  # where the selected point is saved (see rebuild)
+        self._nudge_pause = QTimer(self)
+        self._nudge_pause.setSingleShot(True)
+        self._nudge_pause.setInterval(NUDGE_PAUSE_MS)
+        self._nudge_pause.timeout.connect(self.end_nudges)
         self.input = EditInput(self, (view.ir_view, view.visible_view), parent=self)
         self.aligner = OverlayAligner(
             view.ir_view.overlay_item, view.ir_view.viewport(),
@@ -120,6 +132,19 @@ class GeometryEditor(QObject):
         for pane in self._panes():
             pane.drag_pans = mode == "select"  # else space+drag pans, a drag edits
         self.mode_changed.emit(mode)
+        if self.mode_hint():
+            self.message.emit(self.mode_hint())  # what the drag or click will do, before it
+
+    def mode_hint(self) -> str:
+        """What a drag or click does in the current mode (the status bar shows it while the
+        pointer is on the image); empty in select mode."""
+        if self.mode == "box" and self.task is Task.GROUNDING:
+            return ("B: the new box replaces box 1 (Grounding takes one box)"
+                    if self._view.shapes()[0] else "B: draw the box (Grounding takes one box)")
+        if self.mode == "box":  # the source dataset's boxes: as many as there are objects
+            return f"B: draw a box to add (a source box labelled {self.label})"
+        return {"point": "D: click to add a point (Location)",
+                "count": "M: click each object to count it, a marker to remove it"}.get(self.mode, "")
 
     # ----- drawing (the pair view calls these)
     @contextmanager
@@ -146,6 +171,10 @@ class GeometryEditor(QObject):
         ir.set_shapes(self._make_items(ir, QTransform()) if ir.has_image() else [])
         transform = self._visible_transform()
         visible.set_shapes(self._make_items(visible, transform) if transform is not None else [])
+        follow, self._follow = self._follow, None
+        if follow is not None and self.selected is not None and self.selected[0] == "point":
+            # points are saved left to right: the one selected may have another index now
+            self.selected = self._items.point_at(follow, within=FOLLOW_PX)
         if self.selected is not None and not self._items.holds(self.selected):
             self.selected = None
         self._items.show_selected(self.selected)
@@ -191,11 +220,14 @@ class GeometryEditor(QObject):
         if layer == "source":
             self.source_boxes_edited.emit(source_shapes(items, self.source_boxes))
         else:
+            if layer == "point" and isinstance(item, EditablePointItem):
+                self._follow = item.image_pos()
             self.geometry_edited.emit(*sample_shapes(items, *self._view.shapes()))
 
     # ----- commands (actions, keys, the label combo)
     def delete_selected(self) -> None:
         """Remove the selected source box, point or marker (a Grounding box must stay)."""
+        self.end_nudges()
         if self.selected is None:
             self.message.emit("Select a box or point first")
             return
@@ -223,6 +255,7 @@ class GeometryEditor(QObject):
         self.label = label
         if self.selected is None or self.selected[0] != "source":
             return
+        self.end_nudges()
         index = self.selected[1]
         old = self.source_boxes[index]
         if old.label != label:
@@ -259,19 +292,37 @@ class GeometryEditor(QObject):
         """Select the item ``(layer, index)`` in both panes, or nothing."""
         if key == self.selected:
             return
+        self.end_nudges()  # the burst belongs to the shape selected until now
         self.selected = key
         self._items.show_selected(key)
         self.selection_changed.emit(self.selected_shape())
 
     def nudge(self, dx: float, dy: float) -> bool:
-        """Move the selection by (dx, dy) pixels in both panes; False if it cannot move."""
-        return self.selected is not None and self._items.nudge(self.selected, dx, dy)
+        """Move the selection by (dx, dy) pixels in both panes; False if it cannot move.
 
-    def finish_nudge(self) -> None:
-        """The arrow key is released: report the nudged selection."""
-        if self.selected is None:
+        The move is reported once the keys pause (``NUDGE_PAUSE_MS``) or ``end_nudges`` is
+        called: a burst of nudges is one change, one revision, one undo step."""
+        if self.selected is None or not self._items.nudge(self.selected, dx, dy):
+            return False
+        self._nudged = self.selected
+        self._nudge_pause.start()
+        return True
+
+    def nudging(self) -> bool:
+        """Whether arrow keys moved a shape that is not reported yet."""
+        return self._nudged is not None
+
+    def end_nudges(self) -> None:
+        """Report the shape the arrow keys moved since the last pause, now (nothing when none).
+
+        Called after the pause and before anything else touches the shapes or the Sample: a
+        mouse press, another selection, a layout or Sample shown, a decision, an undo, closing.
+        """
+        self._nudge_pause.stop()
+        key, self._nudged = self._nudged, None
+        if key is None:
             return
-        item = self._items.first(self.selected, prefer=self._view.ir_view)
+        item = self._items.first(key, prefer=self._view.ir_view)
         if item is not None:
             self.item_finished(item)
 
@@ -280,6 +331,7 @@ class GeometryEditor(QObject):
         a new source box with the current label."""
         if rect.width() < MIN_DRAWN or rect.height() < MIN_DRAWN:
             return
+        self.end_nudges()
         boxes, points = self._view.shapes()
         if self.task is Task.GROUNDING:
             label = boxes[0].label if boxes else self.label
@@ -293,6 +345,7 @@ class GeometryEditor(QObject):
 
     def add_point(self, pos: QPointF) -> None:
         """A Location point added at ``pos`` (infrared pixels)."""
+        self.end_nudges()
         boxes, points = self._view.shapes()
         label = points[0].label if points else self.label
         space = points[0].space if points else CoordSpace.PIXEL
@@ -300,10 +353,13 @@ class GeometryEditor(QObject):
             new = Point(pos.x(), pos.y(), label, CoordSpace.NORM1000)  # the scene is 0-1000
         else:
             new = Point(pos.x(), pos.y(), label)
+        self.selected = ("point", len(points))  # like a drawn box: the arrows move it next
+        self._follow = QPointF(pos)
         self.geometry_edited.emit(tuple(boxes), (*points, new))
 
     def toggle_marker(self, pos: QPointF, marker: MarkerItem | None) -> None:
         """Remove the marker clicked, or add one at ``pos`` (infrared pixels)."""
+        self.end_nudges()
         if marker is not None:
             self.markers_edited.emit(tuple(m for i, m in enumerate(self.markers)
                                            if i != marker.index))

@@ -7,7 +7,7 @@ scroll position, and a Box in IR pixels lands on the same place in both.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QKeyEvent,
@@ -226,9 +226,13 @@ class ImagePane(QGraphicsView):
         super().mouseMoveEvent(event)
         self.hovered.emit(self.mapToScene(event.position().toPoint()))
 
-    def leaveEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
-        super().leaveEvent(event)  # type: ignore[arg-type]
-        self.hovered.emit(None)
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        # The image is the viewport: the pointer leaving it for a banner or button over it
+        # (which the pane itself does not see as a leave) or for anywhere else hides the
+        # crosshair of both panes.
+        if event.type() == QEvent.Type.Leave:
+            self.hovered.emit(None)
+        return super().viewportEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QLineF, QPointF, Qt
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -132,6 +132,14 @@ class PaneItems:
                 continue
             moved = True
         return moved
+
+    def point_at(self, at: QPointF, *, within: float) -> Key | None:
+        """The Sample's point nearest ``at`` (infrared pixels), if closer than ``within``."""
+        near = [(QLineF(item.image_pos(), at).length(), key)
+                for items in self._items.values() for key, item in items.items()
+                if isinstance(item, EditablePointItem) and key[0] == "point"]
+        best = min(near, default=None)
+        return best[1] if best is not None and best[0] <= within else None
 
     def to_image(self, pane: ImagePane, scene: QPointF) -> QPointF:
         """A scene position of ``pane`` in infrared pixels."""

@@ -25,6 +25,11 @@ SHAPE_Z = 10.0
 BOX_COLOUR = QColor(0, 230, 118)        # green: readable over every palette but "jet"
 POINT_COLOUR = QColor(0, 200, 255)
 WARNING_COLOUR = QColor(255, 64, 64)    # a shape (partly) outside the image
+# Every shape is drawn over a dark outline (a halo) this many screen pixels wide on each side
+# of its stroke: a bright stroke alone vanishes where the palette is bright in that colour
+# (amber boxes on Iron, green on Jet); bright over dark shows on any palette.
+HALO_PX = 1.0  # (Qt repaints 2 px around what moved: a wider halo could leave trails)
+HALO_COLOUR = QColor(0, 0, 0, 200)
 
 
 def cosmetic_pen(colour: QColor, width: float = 2.0, *, dashed: bool = False) -> QPen:
@@ -34,6 +39,30 @@ def cosmetic_pen(colour: QColor, width: float = 2.0, *, dashed: bool = False) ->
     if dashed:
         pen.setStyle(Qt.PenStyle.DashLine)
     return pen
+
+
+def halo_pen(pen: QPen) -> QPen:
+    """The dark outline's pen under a stroke of ``pen``: solid, wider by ``HALO_PX`` a side."""
+    halo = QPen(pen)
+    halo.setColor(HALO_COLOUR)
+    halo.setWidthF(pen.widthF() + 2 * HALO_PX)
+    halo.setStyle(Qt.PenStyle.SolidLine)
+    return halo
+
+
+Shaped = QGraphicsRectItem | QGraphicsEllipseItem
+
+
+def add_halo(item: Shaped) -> Shaped:
+    """A dark outline of ``item``'s shape drawn behind it: a child item (painted by Qt, not
+    by Python at every repaint) that the mouse goes through. The item's ``setPen`` keeps its
+    pen in step; a box's ``set_rect`` its rectangle."""
+    kind = QGraphicsRectItem if isinstance(item, QGraphicsRectItem) else QGraphicsEllipseItem
+    halo = kind(item.rect(), item)
+    halo.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
+    halo.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+    halo.setPen(halo_pen(item.pen()))
+    return halo
 
 
 class LabelItem(QGraphicsSimpleTextItem):
@@ -59,6 +88,7 @@ class BoxItem(QGraphicsRectItem):
     def __init__(self, box: Box, *, width: int | None, height: int | None) -> None:
         x1, y1, x2, y2 = scaled_box(box, width=width, height=height)
         super().__init__(QRectF(QPointF(x1, y1), QPointF(x2, y2)))
+        self.halo = add_halo(self)
         self.shape_data = box
         self.outside = box.outside(width, height)
         colour = WARNING_COLOUR if self.outside else BOX_COLOUR
@@ -76,6 +106,10 @@ class BoxItem(QGraphicsRectItem):
             lift = self.label_item.boundingRect().height() + 2
             self.label_item.setTransform(QTransform.fromTranslate(1, -lift))
 
+    def setPen(self, pen: QPen | Qt.PenStyle | QColor) -> None:  # noqa: N802 (Qt's name)
+        super().setPen(pen)
+        self.halo.setPen(halo_pen(self.pen()))  # wider when selected, say
+
 
 class PointItem(QGraphicsEllipseItem):
     """One Point drawn as a ring of constant screen size with its label beside it."""
@@ -85,6 +119,7 @@ class PointItem(QGraphicsEllipseItem):
     def __init__(self, point: Point, *, width: int | None, height: int | None) -> None:
         r = self.RADIUS
         super().__init__(QRectF(-r, -r, 2 * r, 2 * r))
+        self.halo = add_halo(self)
         self.shape_data = point
         self.outside = point.outside(width, height)
         x, y = scaled_point(point, width=width, height=height)
@@ -100,6 +135,10 @@ class PointItem(QGraphicsEllipseItem):
         if point.label:
             self.label_item = LabelItem(point.label, colour, self)
             self.label_item.setPos(r + 2, -r - 14)
+
+    def setPen(self, pen: QPen | Qt.PenStyle | QColor) -> None:  # noqa: N802 (Qt's name)
+        super().setPen(pen)
+        self.halo.setPen(halo_pen(self.pen()))  # wider when selected, say
 
 
 def scaled_box(box: Box, *, width: int | None,

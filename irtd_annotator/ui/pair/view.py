@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from irtd_annotator.domain.model import Box, Point
 from irtd_annotator.domain.views import PairInfo
 from irtd_annotator.imaging.display import DisplaySettings
+from irtd_annotator.ui.pair.display_chip import DisplayChip
 from irtd_annotator.ui.pair.geometry_editor import GeometryEditor
 from irtd_annotator.ui.pair.image_cache import (
     DEFAULT_CACHE_BYTES,
@@ -73,6 +74,7 @@ class PairView(QWidget):
         self.ir_view = ImagePane("infrared-view", self)
         self.visible_view = ImagePane("visible-view", self)
         self._panes = (self.ir_view, self.visible_view)
+        self.chip = DisplayChip(self.ir_view)  # "Iron · stretch · CLAHE" over the image
 
         self.toolbar = QToolBar("Overlay", self)
         self.toolbar.addWidget(QLabel("Visible over infrared: "))
@@ -163,6 +165,7 @@ class PairView(QWidget):
     # ----- the main window's API
     def show_pair(self, pair: PairInfo | None) -> None:
         """Show ``pair``'s images (decoded now unless read ahead); clears the shapes."""
+        self.flush()
         self._pair = pair
         self._boxes, self._points = (), ()
         self._ir = self._visible = None
@@ -183,8 +186,14 @@ class PairView(QWidget):
 
     def show_shapes(self, boxes: Sequence[Box], points: Sequence[Point]) -> None:
         """Draw the current Sample's boxes and points (IR pixels, or 0-1000 scaled)."""
+        self.flush()
         self._boxes, self._points = tuple(boxes), tuple(points)
         self._refresh_shapes()
+
+    def flush(self) -> None:
+        """Save the arrow-key nudges not yet saved (before another change, leaving the
+        Sample, an undo, closing): the burst is one change of its own."""
+        self.editor.end_nudges()
 
     def shapes_held(self) -> AbstractContextManager[None]:
         """Within it, the shape items are rebuilt once, at its end (see GeometryEditor.held)."""
@@ -228,6 +237,7 @@ class PairView(QWidget):
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {mode!r}")
         if mode == self._layout:
             return
+        self.flush()  # the items are made anew for the layout
         self._layout = mode
         if self._pair is not None and self._visible is None:
             request = self._visible_request(self._pair)
@@ -269,6 +279,7 @@ class PairView(QWidget):
             self._ir = image
             self._refresh_images()
             self._refresh_fitted()
+        self._show_chip()
         self._sync_actions()
         self.display_changed.emit(settings)
 
@@ -335,6 +346,7 @@ class PairView(QWidget):
                 pane.set_placeholder(None)
                 pane.set_image(None, size=size)
                 pane.set_overlay(None, size=size, opacity=self._blend)
+            self._show_chip()
             return
         show_loaded(self.ir_view, self._ir, size=size, text=lambda: ir_message(pair, self._ir))
         visible_pixmap = (to_pixmap(self._visible) if isinstance(self._visible, DecodedImage)
@@ -351,6 +363,10 @@ class PairView(QWidget):
             if not pair.aligned and self.visible_view.has_image():
                 self.visible_view.set_note(NOT_ALIGNED_NOTE)
         self.editor.images_refreshed()  # a hand alignment moves the overlay, names itself
+        self._show_chip()
+
+    def _show_chip(self) -> None:
+        self.chip.show_settings(self._settings, visible=self.ir_view.has_image())
 
     def _refresh_shapes(self) -> None:
         # Only over an image (on a placeholder a box would point at nothing); on the visible
@@ -384,6 +400,8 @@ class PairView(QWidget):
                 values = self._ir.values
                 if y < values.shape[0] and x < values.shape[1]:
                     message += f"   IR {values[y, x]}"
+        # in a drawing mode, what the drag or click will do stays in view (B on Grounding)
+        message = "   ".join(text for text in (self.editor.mode_hint(), message) if text)
         if message != self._last_status:
             self._last_status = message
             self.status_message.emit(message)

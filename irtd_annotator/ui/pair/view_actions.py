@@ -9,9 +9,8 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from irtd_annotator.imaging.display import PALETTES, DisplaySettings
+from irtd_annotator.ui.pair.display_chip import PALETTE_NAMES
 
-_PALETTE_NAMES = {"white-hot": "White hot", "black-hot": "Black hot", "iron": "Iron",
-                  "jet": "Jet"}
 _LAYOUT_NAMES = {"side-by-side": "Side by side", "overlay": "Overlay (visible over infrared)",
                  "infrared": "Infrared only"}
 
@@ -43,7 +42,7 @@ class PairViewActions:
         self.palette_group = QActionGroup(parent)
         self.palettes: dict[str, QAction] = {}
         for number, palette in enumerate(PALETTES, start=1):
-            action = _action(parent, f"view.palette.{palette}", f"Palette: {_PALETTE_NAMES[palette]}",
+            action = _action(parent, f"view.palette.{palette}", f"Palette: {PALETTE_NAMES[palette]}",
                              [str(number)], lambda _=False, p=palette: self._set_palette(p))
             action.setCheckable(True)
             self.palette_group.addAction(action)
