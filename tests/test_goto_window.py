@@ -8,13 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from irtd_annotator.services.review.session import QueueFilter
 from irtd_annotator.ui.goto import GoToDialog
 from irtd_annotator.ui.main_window import MainWindow
 from review_data import ReviewData
-from test_main_window import Errors, key, open_window, shown, store
+from test_main_window import Errors, activate, key, open_window, shown, store
 
 
 @pytest.fixture()
@@ -29,6 +30,9 @@ def _go_to(qtbot: QtBot, window: MainWindow, typed: str) -> GoToDialog:
     key(qtbot, window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
     dialog = window.findChild(GoToDialog)
     assert dialog is not None and dialog.isVisible()
+    # the dialog gets the keys, as a window manager makes it active (offscreen does not)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.edit)
     qtbot.keyClicks(dialog.edit, typed)
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
     return dialog
@@ -103,6 +107,7 @@ def test_a_sample_the_filter_hides_is_pinned_said_so_and_reviewable(
     _go_to(qtbot, window, "17")
     assert shown(window) == 17 and window.queue.current_id() == 17  # pinned in the queue
     assert "the queue's filter hides it" in _remark(window)
+    activate(qtbot, window)  # as the window manager does when the dialog closes
     window.queue.focus_table()
     qtbot.waitUntil(lambda: window.queue is not None and window.queue.table.hasFocus())
     key(qtbot, window, Qt.Key.Key_A)  # review keys act on the pinned sample
@@ -115,3 +120,18 @@ def test_go_to_is_in_the_go_menu_and_the_shortcuts_table(win: tuple[MainWindow, 
     action = window.actions_by_name["go_to"]
     assert action in window.menus["&Go"].actions() and action.isEnabled()
     assert [s.toString() for s in action.shortcuts()] == ["Ctrl+G"]
+
+
+def test_go_to_from_an_editor_gives_the_keys_back_to_the_window(
+        qtbot: QtBot, data: ReviewData, win: tuple[MainWindow, Errors]) -> None:
+    window, errors = win
+    before = store(data, "SELECT idx, text FROM turns WHERE sample_id=17 ORDER BY idx")
+    key(qtbot, window, Qt.Key.Key_E)
+    qtbot.waitUntil(lambda: window.panel.turn_editor(1).hasFocus())
+    dialog = _go_to(qtbot, window, "17")
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert shown(window) == 17
+    key(qtbot, window, Qt.Key.Key_A)  # approves; types nothing into sample 17's answer
+    assert store(data, "SELECT status FROM samples WHERE id=17") == [("approved",)]
+    assert store(data, "SELECT idx, text FROM turns WHERE sample_id=17 ORDER BY idx") == before
+    assert errors == []
