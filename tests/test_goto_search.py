@@ -13,6 +13,7 @@ from sqlalchemy import insert, text
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.goto import Found, SampleFinder
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
+from irtd_annotator.store import lookup
 from irtd_annotator.store.engine import current_revision, head_revision, open_store
 from irtd_annotator.store.schema import Pair, Sample, Turn
 from review_data import ReviewData, build_review_project
@@ -153,3 +154,47 @@ def test_an_existing_project_upgrades_and_finds_by_name(store_target: str) -> No
         assert session.query_ids(QueueFilter(text="FLIR_03641")) == [5]
         assert session.query_ids(QueueFilter(text="19750")) == [5]
         assert SampleFinder(project).find("Security 19750", QueueFilter()).sample_id == 5
+
+
+def _two_pairs(location: str) -> None:
+    """Two Pairs with non-ASCII file names and a Sample each (ids 1 and 2)."""
+    with Project.open(location) as project, project.engine.begin() as conn:
+        for n, rel in ((1, "97-X/Nacht/Straße_Ä.jpg"), (2, "97-X/Tag/ÄBC.JPG")):
+            conn.execute(insert(Pair).values(id=n, rel_path=rel, source="97-X",
+                                             ir_exists=False, visible_exists=False))
+            conn.execute(insert(Sample).values(
+                id=n, task="Caption", original_id=f"x{n}", source_file="Caption.json",
+                pair_id=n, image=rel, image_as_list=True, answer_space="pixel",
+                status="pending", edited=False))
+            conn.execute(insert(Turn).values(sample_id=n, idx=0, role="gpt",
+                                             original="warm", text="warm"))
+
+
+@pytest.mark.parametrize(("typed", "found"), [
+    ("straße_Ä.JPG", [1]), ("STRASSE_Ä", []),  # ASCII letters in any case, others as stored
+    ("straße_ä.jpg", []), ("nacht/STRAßE_Ä", [1]), ("tag/Straße_Ä", []), ("äbc", []),
+    ("Äbc", [2]),
+])
+def test_both_stores_find_the_same_non_ascii_names(store_target: str, typed: str,
+                                                   found: list[int]) -> None:
+    """SQLite's lower() lowers ASCII letters alone; the lookup does the same on PostgreSQL."""
+    _two_pairs(store_target)
+    with Project.open(store_target, create=False) as project:
+        assert ReviewSession(project, annotator="Ada").query_ids(QueueFilter(text=typed)) == found
+        assert SampleFinder(project).find(typed, QueueFilter()).sample_id == (
+            found[0] if found else None)
+
+
+def test_the_file_name_lookup_reads_the_index(store_target: str) -> None:
+    """The query spells the name as migration 0008's index does, so the planner uses it."""
+    _two_pairs(store_target)
+    with Project.open(store_target, create=False) as project, project.engine.connect() as conn:
+        sql = lookup._pairs_named(conn.dialect.name)
+        params = lookup.name_match("ÄBC").params()  # type: ignore[union-attr]
+        if conn.dialect.name == "sqlite":
+            plan = " ".join(str(row[-1]) for row in conn.execute(
+                text(f"EXPLAIN QUERY PLAN {sql}"), params))
+        else:
+            conn.execute(text("SET enable_seqscan = off"))  # two rows: it would scan them
+            plan = " ".join(row[0] for row in conn.execute(text(f"EXPLAIN {sql}"), params))
+        assert "ix_pairs_file_name" in plan, plan

@@ -9,13 +9,15 @@ every keystroke of a search costs tens of milliseconds; these indexes make both 
 index entries:
 
 - ``ix_samples_original_id``: samples (original_id).
-- ``ix_pairs_file_name``: pairs by the lowered last part of ``rel_path`` (what follows its
-  last "/"), an index on an expression. SQLite has no function for the last part of a path;
-  ``rtrim(p, replace(p, '/', ''))`` strips every character but "/" from the right, which
-  leaves the folder part, and what follows it is the name. PostgreSQL's is ``regexp_replace``
-  and it is compared in the "C" collation, byte by byte as SQLite's BINARY, so that a prefix
-  is one range of the index in both stores. A query must spell the expression exactly so
-  (``store/lookup.py``) for the planner to use the index.
+- ``ix_pairs_file_name``: pairs by the last part of ``rel_path`` (what follows its last
+  "/"), its ASCII letters lowered, an index on an expression. SQLite has no function for the
+  last part of a path; ``rtrim(p, replace(p, '/', ''))`` strips every character but "/" from
+  the right, which leaves the folder part, and what follows it is the name. PostgreSQL's is
+  ``regexp_replace``; its letters are lowered by ``translate`` because SQLite's ``lower``
+  lowers ASCII alone (PostgreSQL's would lower "Ä" too, and the stores would disagree), and
+  it is compared in the "C" collation, byte by byte as SQLite's BINARY, so that a name and
+  its stem are one range of the index in both stores. A query must spell the expression
+  exactly so (``store/lookup.py``) for the planner to use the index.
 
 Revision ID: 0008
 Revises: 0007
@@ -33,9 +35,11 @@ depends_on = None
 
 ORIGINAL_INDEX = "ix_samples_original_id"
 NAME_INDEX = "ix_pairs_file_name"
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 NAME_EXPRESSION = {
     "sqlite": "lower(substr(rel_path, length(rtrim(rel_path, replace(rel_path, '/', ''))) + 1))",
-    "postgresql": "(lower(regexp_replace(rel_path, '^.*/', '')) COLLATE \"C\")",
+    "postgresql": f"(translate(regexp_replace(rel_path, '^.*/', ''), '{_UPPER}',"
+                  f" '{_UPPER.lower()}') COLLATE \"C\")",
 }
 
 

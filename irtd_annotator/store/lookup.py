@@ -2,7 +2,8 @@
 name of their image. Go to's lookups, and the ids the queue's search adds to its text hits.
 
 Each lookup is a few entries of an index (migration 0008): the original id's, and the lowered
-file name of each Pair (the last part of ``rel_path``, an index on an expression, which a
+file name of each Pair (the last part of ``rel_path``, ASCII letters lowered, an index on
+an expression, which a
 query must spell exactly as the index does for the planner to use it). A file name is matched
 as a range of that index, the name and its stem (``FLIR_03641`` finds ``flir_03641.jpeg``),
 compared byte by byte (SQLite's BINARY, PostgreSQL's "C" collation), so that the two stores
@@ -17,18 +18,24 @@ from sqlalchemy import Connection, select, text
 
 from irtd_annotator.store.schema import Sample
 
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWERED = f"'{_UPPER}', '{_UPPER.lower()}'"
+_TO_LOWER = str.maketrans(_UPPER, _UPPER.lower())
+# ASCII letters lowered, and no other: SQLite's lower() does no more, so PostgreSQL's must not
+# either (it would lower "Ä"), or the two stores would find different Samples.
+_ASCII_LOWER = {"sqlite": "lower({})", "postgresql": "translate({}, " + _LOWERED + ")"}
 # The lowered file name of a Pair, as migration 0008 indexes it (per dialect; another
 # database gets SQLite's spelling, without an index).
 _FILE_NAME = {
     "sqlite": "lower(substr(rel_path, length(rtrim(rel_path, replace(rel_path, '/', ''))) + 1))",
-    "postgresql": "(lower(regexp_replace(rel_path, '^.*/', '')) COLLATE \"C\")",
+    "postgresql": f"(translate(regexp_replace(rel_path, '^.*/', ''), {_LOWERED}) COLLATE \"C\")",
 }
 _ID_LIMIT = 2**31 - 1  # samples.id is an INTEGER: a longer number names no Sample
 # Pairs whose file name lies in [:fn_lo, :fn_hi), not below :fn_min (a stem's "name." range
 # would also hold "name-copy"), and whose path ends in the folders typed (pattern, if any).
 _PAIRS_NAMED = ("SELECT id FROM pairs WHERE {name} >= :fn_lo AND {name} < :fn_hi"
                 " AND ({name} = :fn_lo OR {name} >= :fn_min)"
-                " AND ('/' || lower(rel_path)) LIKE :fn_path ESCAPE '\\'")
+                " AND ('/' || {path}) LIKE :fn_path ESCAPE '\\'")
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class NameMatch:
     path: str   # LIKE pattern for "/" + the lowered rel_path
 
     def params(self) -> dict[str, str]:
+        """The values by the names ``_PAIRS_NAMED`` binds them."""
         return {"fn_lo": self.lo, "fn_hi": self.hi, "fn_min": self.least, "fn_path": self.path}
 
 
@@ -48,7 +56,7 @@ def name_match(typed: str) -> NameMatch | None:
     """The file names ``typed`` names (a name, or a path tail ending in one; any case): the
     name itself, or its stem (``FLIR_03641`` finds ``FLIR_03641.jpeg``). None when it ends
     in a separator (no name typed)."""
-    path = typed.strip().replace("\\", "/").lower()
+    path = typed.strip().replace("\\", "/").translate(_TO_LOWER)
     name = path.rsplit("/", 1)[-1]
     if not name:
         return None
@@ -61,9 +69,11 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def file_name_sql(dialect: str) -> str:
-    """The SQL of a Pair's lowered file name, spelt as the dialect's index is."""
-    return _FILE_NAME.get(dialect, _FILE_NAME["sqlite"])
+def _pairs_named(dialect: str) -> str:
+    """SELECT of the Pairs a NameMatch names, its file name spelt as the dialect's index is."""
+    known = dialect if dialect in _FILE_NAME else "sqlite"
+    return _PAIRS_NAMED.format(name=_FILE_NAME[known],
+                               path=_ASCII_LOWER[known].format("rel_path"))
 
 
 def sample_exists(conn: Connection, sample_id: int) -> bool:
@@ -81,7 +91,7 @@ def sample_of_original(conn: Connection, task: str, original_id: str) -> int | N
 
 def samples_of_file(conn: Connection, match: NameMatch) -> list[int]:
     """The Samples of the Pairs whose file name ``match`` names, in id order."""
-    pairs = _PAIRS_NAMED.format(name=file_name_sql(conn.dialect.name))
+    pairs = _pairs_named(conn.dialect.name)
     return list(conn.execute(text(
         f"SELECT id FROM samples WHERE pair_id IN ({pairs}) ORDER BY id"), match.params())
         .scalars())
@@ -102,7 +112,7 @@ def named_ids(dialect: str, needle: str) -> tuple[str, dict[str, object]]:
         params["named_id"] = int(digits)
     match = name_match(needle)
     if match is not None:
-        pairs = _PAIRS_NAMED.format(name=file_name_sql(dialect))
+        pairs = _pairs_named(dialect)
         parts.append(f"SELECT id FROM samples WHERE pair_id IN ({pairs})")
         params.update(match.params())
     return " UNION ".join(parts), params
