@@ -156,10 +156,11 @@ def test_an_existing_project_upgrades_and_finds_by_name(store_target: str) -> No
         assert SampleFinder(project).find("Security 19750", QueueFilter()).sample_id == 5
 
 
-def _two_pairs(location: str) -> None:
-    """Two Pairs with non-ASCII file names and a Sample each (ids 1 and 2)."""
+def _two_pairs(location: str, *rel_paths: str) -> None:
+    """Pairs (by default two with non-ASCII file names) and a Sample each (ids 1, 2, ...)."""
     with Project.open(location) as project, project.engine.begin() as conn:
-        for n, rel in ((1, "97-X/Nacht/Straße_Ä.jpg"), (2, "97-X/Tag/ÄBC.JPG")):
+        for n, rel in enumerate(rel_paths or ("97-X/Nacht/Straße_Ä.jpg", "97-X/Tag/ÄBC.JPG"),
+                                start=1):
             conn.execute(insert(Pair).values(id=n, rel_path=rel, source="97-X",
                                              ir_exists=False, visible_exists=False))
             conn.execute(insert(Sample).values(
@@ -198,3 +199,12 @@ def test_the_file_name_lookup_reads_the_index(store_target: str) -> None:
             conn.execute(text("SET enable_seqscan = off"))  # two rows: it would scan them
             plan = " ".join(row[0] for row in conn.execute(text(f"EXPLAIN {sql}"), params))
         assert "ix_pairs_file_name" in plan, plan
+
+
+def test_a_file_named_like_a_task_and_id_is_found_after_the_task(store_target: str) -> None:
+    _two_pairs(store_target, "97-X/Scene 1.jpg")
+    with Project.open(store_target, create=False) as project:
+        finder = SampleFinder(project)
+        assert finder.find("Scene 1", QueueFilter()) == Found(1, matches=1)
+        assert finder.find("scene 2", QueueFilter()) == Found(
+            None, problem="No Scene sample with original id 2")

@@ -58,19 +58,20 @@ class SampleFinder:
                 return self._one(conn, int(number[2]), flt)
             if number is not None and number[1]:  # "#17" is a sample id, never a file
                 return Found(None, problem=f"No sample {number[2]}")
+            problem = f"No sample {typed}" if number is not None \
+                else f"No sample of an image named {typed}"
             task_and_id = _TASK_AND_ID.fullmatch(typed)
             task = _task(task_and_id[1]) if task_and_id is not None else None
             if task_and_id is not None and task is not None:
                 sid = sample_of_original(conn, task.value, task_and_id[2])
-                if sid is None:
-                    return Found(None, problem=f"No {task.value} sample with original id "
-                                               f"{task_and_id[2]}")
-                return self._one(conn, sid, flt)
+                if sid is not None:
+                    return self._one(conn, sid, flt)
+                # else perhaps a file named so ("Scene 1.jpg"); if not, this is what is missing
+                problem = f"No {task.value} sample with original id {task_and_id[2]}"
             match = name_match(typed)
             ids = samples_of_file(conn, match) if match is not None else []
             if not ids:
-                return Found(None, problem=f"No sample {typed}" if number is not None
-                             else f"No sample of an image named {typed}")
+                return Found(None, problem=problem)
             first = first_in_order(conn, flt, ids)
             return Found(first if first is not None else ids[0], matches=len(ids),
                          in_filter=first is not None)
