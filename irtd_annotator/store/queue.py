@@ -2,7 +2,8 @@
 
 The filter itself (what a reviewer chose) is ``domain.queue_filter``; this module turns it
 into SQL for the store's dialect (ADR 0012: windows of ids in id order; the text search by
-the FTS5 index on SQLite, by ``sample_search`` on PostgreSQL).
+the FTS5 index on SQLite, by ``sample_search`` on PostgreSQL, and the ids and file names a
+search names by the indexes of migration 0008).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from sqlalchemy import (
     select,
     table,
     text,
+    union_all,
 )
 
 from irtd_annotator.domain.queue_filter import QueueFilter, windowed
+from irtd_annotator.store.lookup import named_ids
 from irtd_annotator.store.schema import Assignment, Pair, Sample, Turn
 from irtd_annotator.store.search import FTS_TABLE, PG_SEARCH_TABLE, SearchKind
 
@@ -51,6 +54,7 @@ def needs_pairs(flt: QueueFilter) -> bool:
 
 
 _FTS_MIN = 3  # the trigram tokenizer finds substrings of three characters or more
+_DIALECTS: dict[SearchKind, str] = {"fts5": "sqlite", "table": "postgresql"}  # by search kind
 
 
 def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = None,
@@ -61,7 +65,9 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
     of counting the queue after every review decision. A source filter alone is a subquery
     on the (source, id) index of pairs, so no join is needed for it either. The text search
     uses the store's index (``search``, see ``search_kind``) instead of ``ILIKE`` over every
-    turn; all three find the same Samples.
+    turn; all three find the same Samples. Beside its text hits a search finds the Samples
+    its needle names by id, original id or image file name (``store/lookup.named_ids``:
+    index lookups, issue 13).
 
     ``dense_sources``: the sources hold a large share of the Samples, and the caller wants
     the first few in id order. Each Sample's Pair is then looked up as the Samples are
@@ -96,23 +102,27 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
     if flt.assigned_to is not None:  # a reviewer's batch: the (who, sample_id) index
         query = query.where(Sample.id.in_(
             select(Assignment.sample_id).where(Assignment.who == flt.assigned_to)))
+    if not needle:
+        return query
+    # what the text names by other means: an id, an original id, an image's file name
+    named, named_params = named_ids(_DIALECTS.get(search, "sqlite"), needle)
     if by_index:
         # one phrase: the trigram index matches it as a substring, ignoring case, as LIKE did
         phrase = '"' + needle.replace('"', '""') + '"'
-        query = query.where(Sample.id.in_(text(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase")
-            .bindparams(fts_phrase=phrase).columns(Sample.id)))
-    elif needle:
-        pattern = _like_pattern(needle)
-        if search == "table":
-            # lowered as the table's text is; backslash is LIKE's escape by default, and a
-            # trigram index serves the pattern from three characters on (migration 0007)
-            return query.where(Sample.id.in_(text(
-                f"SELECT sample_id FROM {PG_SEARCH_TABLE} WHERE text LIKE lower(:pg_pattern)")
-                .bindparams(pg_pattern=pattern).columns(Sample.id)))
-        query = query.where(exists().where(
-            Turn.sample_id == Sample.id, Turn.text.ilike(pattern, escape="\\")))
-    return query
+        return query.where(Sample.id.in_(text(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase UNION {named}")
+            .bindparams(fts_phrase=phrase, **named_params).columns(Sample.id)))
+    pattern = _like_pattern(needle)
+    if search == "table":
+        # lowered as the table's text is; backslash is LIKE's escape by default, and a
+        # trigram index serves the pattern from three characters on (migration 0007)
+        return query.where(Sample.id.in_(text(
+            f"SELECT sample_id FROM {PG_SEARCH_TABLE} WHERE text LIKE lower(:pg_pattern)"
+            f" UNION {named}").bindparams(pg_pattern=pattern, **named_params)
+            .columns(Sample.id)))
+    return query.where(or_(
+        exists().where(Turn.sample_id == Sample.id, Turn.text.ilike(pattern, escape="\\")),
+        Sample.id.in_(text(named).bindparams(**named_params).columns(Sample.id))))
 
 
 def _like_pattern(needle: str) -> str:
@@ -126,20 +136,31 @@ _SEARCH_ROWS = table(PG_SEARCH_TABLE, column("sample_id"), column("task"), colum
 
 def _search_rows(flt: QueueFilter, search: SearchKind, *columns: str) -> Select[Any] | None:
     """PostgreSQL: ``columns`` of ``sample_search`` for a search narrowed by statuses and
-    tasks alone (the table keeps both beside the text, migration 0007), without reading
-    ``samples``; None for any other filter or store."""
+    tasks alone (the table keeps both beside the text, migration 0007), reading ``samples``
+    only for the few Samples the needle names by id or file name (``store/lookup.py``);
+    None for any other filter or store."""
     if search != "table" or not flt.text.strip() or flt.sources or flt.edited is not None \
             or flt.missing_images is not None or flt.warnings is not None \
             or flt.assigned_to is not None:
         return None
     c = _SEARCH_ROWS.c
-    query = select(*(c[name] for name in columns)).where(
-        c.text.like(func.lower(bindparam("pg_pattern", _like_pattern(flt.text.strip())))))
+    needle = flt.text.strip()
+    matches = c.text.like(func.lower(bindparam("pg_pattern", _like_pattern(needle))))
+    by_text = select(c.sample_id, c.status).where(matches)
+    named, params = named_ids("postgresql", needle)
+    # the few Samples named by id or file name and not found by their text, with their
+    # task and status from samples: no UNION's de-duplication of every text hit
+    by_name = select(Sample.id.label("sample_id"), Sample.status).where(
+        Sample.id.in_(text(named).bindparams(**params).columns(Sample.id)),
+        not_(exists().where(c.sample_id == Sample.id, matches)))
     if flt.statuses:
-        query = query.where(c.status.in_(flt.statuses))
+        by_text = by_text.where(c.status.in_(flt.statuses))
+        by_name = by_name.where(Sample.status.in_(flt.statuses))
     if flt.tasks:
-        query = query.where(c.task.in_(flt.tasks))
-    return query
+        by_text = by_text.where(c.task.in_(flt.tasks))
+        by_name = by_name.where(Sample.task.in_(flt.tasks))
+    found = union_all(by_text, by_name).subquery("found")
+    return select(*(found.c[name] for name in columns))
 
 
 def _sort_key(key: str, *, descending: bool, dialect: str) -> ColumnElement[Any]:
@@ -184,13 +205,10 @@ def filtered_ids(conn: Connection, flt: QueueFilter, *,
     found = _search_rows(flt, search_kind(conn), *(("sample_id", "status") if with_status
                                                    else ("sample_id",)))
     if found is not None and flt.sort == "id":
-        sample_id = _SEARCH_ROWS.c.sample_id
+        sample_id = found.selected_columns.sample_id
         query = found.order_by(sample_id.desc() if flt.descending else sample_id)
-    elif flt.sort == "id":
-        query = query.order_by(Sample.id.desc() if flt.descending else Sample.id)
     else:
-        query = query.order_by(_sort_key(flt.sort, descending=flt.descending,
-                                         dialect=conn.dialect.name), Sample.id)
+        query = _in_order(conn, flt, query)
     if conn.dialect.name not in ("sqlite", "postgresql"):
         return [tuple(row) for row in conn.execute(query)]
     # Hundreds of thousands of ids: SQLAlchemy's row processing would cost more than the
@@ -203,6 +221,22 @@ def filtered_ids(conn: Connection, flt: QueueFilter, *,
     cursor = conn.connection.driver_connection.execute(str(compiled), bound)  # type: ignore[union-attr]
     rows: list[tuple[Any, ...]] = cursor.fetchall()
     return rows
+
+
+def _in_order(conn: Connection, flt: QueueFilter, query: AnySelect) -> AnySelect:
+    """``query`` in the filter's order, ties broken by id."""
+    if flt.sort == "id":
+        return query.order_by(Sample.id.desc() if flt.descending else Sample.id)
+    return query.order_by(_sort_key(flt.sort, descending=flt.descending,
+                                    dialect=conn.dialect.name), Sample.id)
+
+
+def first_in_order(conn: Connection, flt: QueueFilter, ids: Sequence[int]) -> int | None:
+    """The first of ``ids`` (a few) in the filter's order that the filter selects, or None."""
+    query = filtered_select(flt, select(Sample.id), search=search_kind(conn))
+    query = _in_order(conn, flt, query.where(Sample.id.in_(list(ids))))
+    found: int | None = conn.execute(query.limit(1)).scalar()
+    return found
 
 
 def _id_order(flt: QueueFilter, query: Select[Any]) -> Select[Any]:
@@ -262,7 +296,7 @@ def status_counts(conn: Connection, flt: QueueFilter) -> dict[str, int]:
     """Samples of the filter per status: SQLite answers from the status index, not the rows."""
     found = _search_rows(flt, search_kind(conn), "status")
     if found is not None:
-        status = _SEARCH_ROWS.c.status
+        status = found.selected_columns.status
         query = found.add_columns(func.count()).group_by(status)
     else:
         query = filtered_select(flt, select(Sample.status, func.count(Sample.id)),

@@ -32,7 +32,11 @@ class Setting(Base):
 
 
 class Pair(Base):
-    """One infrared image and, when known, its visible counterpart."""
+    """One infrared image and, when known, its visible counterpart.
+
+    Migration 0008 indexes the lowered file name (the last part of ``rel_path``), an index
+    on an expression per dialect, not mapped here (``store/lookup.py`` queries it).
+    """
 
     __tablename__ = "pairs"
     __table_args__ = (Index("ix_pairs_source_id", "source", "id"),)  # migration 0003
@@ -61,6 +65,7 @@ class Sample(Base):
         Index("ix_samples_task", "task"),
         Index("ix_samples_status", "status"),
         Index("ix_samples_decided_by_at", "decided_by", "decided_at"),  # migration 0006
+        Index("ix_samples_original_id", "original_id"),  # 0008: Go to and search by it
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task: Mapped[str] = mapped_column(String(40))

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from irtd_annotator.ui.goto import open_go_to
 from irtd_annotator.ui.sample.answer_editors import ANSWER_KEYS
 
 if TYPE_CHECKING:  # for the handlers' types only: the controller does not know its actions
@@ -39,7 +40,7 @@ MENUS = ("&File", "&Edit", "&Review", "&Go", "&View", "&Help")
 PROJECT_ACTIONS = ("import", "export", "releases", "undo", "redo", "edit_text", "focus_queue",
                    "history", "approve", "approve_next", "reject", "flag", "pending",
                    "next_sample", "prev_sample", "next_pair", "prev_pair", "next_pending",
-                   "assign")
+                   "assign", "go_to")
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "The first sample of the previous image (pair) in the queue"),
     ActionSpec("next_pending", "Next p&ending", "&Go", ("N",), "The next pending sample",
                "Next pending", "SP_MediaSkipForward", separator_before=True),
+    ActionSpec("go_to", "&Go to sample…", "&Go", ("Ctrl+G",),
+               "Go to a sample by id (17), task and original id (Location 1234) or image "
+               "file name", separator_before=True),
     ActionSpec("shortcuts", "&Keyboard shortcuts", "&Help", ("F1",), "Every shortcut of the window"),
     ActionSpec("about", "&About IRTD Annotator", "&Help"),
 )
@@ -135,6 +139,7 @@ def review_handlers(controller: Callable[[], ReviewController | None]
         "next_pair": review(lambda c: c.step_pair(1)),
         "prev_pair": review(lambda c: c.step_pair(-1)),
         "next_pending": review(lambda c: c.next_pending()),
+        "go_to": review(open_go_to),
     }
 
 

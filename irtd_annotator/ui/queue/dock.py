@@ -134,7 +134,9 @@ class QueueDock(QDockWidget):
         self._reviewer: str | None = None
         self.search_edit = QLineEdit(self)
         self.search_edit.setObjectName("queueSearch")
-        self.search_edit.setPlaceholderText("Search prompts and answers…")
+        self.search_edit.setPlaceholderText("Search text, sample ids, file names…")
+        self.search_edit.setToolTip("Prompts and answers (any part, any case), a sample id, "
+                                    "an original id, or an image's file name (whole)")
         self.search_edit.setClearButtonEnabled(True)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
