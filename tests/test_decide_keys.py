@@ -289,6 +289,7 @@ def test_the_prompt_box_keeps_one_height_rule_whatever_was_shown_before(
     panel.show_sample(short, ())
     height = laid_out()
     assert height[0] == height[1]  # fits its text: neither grows nor shrinks with the dock
+    assert panel.turn_editor(0).verticalScrollBar().maximum() == 0  # all of it is seen
     panel.show_sample(long, ())  # the same widgets, another Sample: the same rule
     tall = laid_out()
     editor = panel.turn_editor(0)

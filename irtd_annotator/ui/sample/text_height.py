@@ -33,7 +33,8 @@ def lines_needed(box: QPlainTextEdit | QTextEdit, text: str) -> int:
 def height_for(box: QPlainTextEdit | QTextEdit, lines: int) -> int:
     """The height of ``box`` showing ``lines`` lines, with its frame and margins."""
     margin = 2 * math.ceil(box.document().documentMargin())
-    return lines * box.fontMetrics().lineSpacing() + margin + 2 * box.frameWidth()
+    # +2: the plain text editor scrolls unless its last line has a pixel to spare
+    return lines * box.fontMetrics().lineSpacing() + margin + 2 * box.frameWidth() + 2
 
 
 class FitToText(QObject):
