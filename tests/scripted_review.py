@@ -44,6 +44,7 @@ def main() -> int:
         return 2
     controller = window.controller
     queue = window.queue
+    window.review_keys.approve_without_images = True  # its images are missing: never ask
     assert controller is not None and queue is not None
     counter = [0]
     last: dict[str, object] = {}
@@ -78,8 +79,11 @@ def main() -> int:
             status = STATUSES[n % len(STATUSES)]
             if view.status.value != status:
                 last.update(action="status", target="status", value=status)
-                window.actions_by_name[{"approved": "approve", "flagged": "flag",
-                                        "pending": "pending"}[status]].trigger()
+                if status == "flagged":  # F asks for a note in a dialog (issue 13)
+                    controller.set_status(status)
+                else:
+                    window.actions_by_name[{"approved": "approve",
+                                            "pending": "pending"}[status]].trigger()
             n += 1
             yield
         window.close()

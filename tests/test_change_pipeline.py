@@ -21,9 +21,11 @@ from irtd_annotator.services.importing.sources import import_source
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.editing import AnswerEditing
 from irtd_annotator.services.review.session import ReviewSession
+from irtd_annotator.ui.dialogs import FlagDialog
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.pair.image_pane import ImagePane
 from irtd_annotator.ui.settings import AppSettings
+from test_main_window import activate, when_modal
 
 GROUNDING = "llvip-190002-grounding-0"
 LOCATION = "llvip-190002-location-0"
@@ -223,7 +225,10 @@ def test_an_undo_that_cannot_be_saved_stays_to_be_tried_again(window: Window) ->
 
     table = win.queue.table
     table.setFocus()
-    window.key(table, Qt.Key.Key_F)  # flag
+    when_modal(FlagDialog, lambda dialog: window.qtbot.keyClick(dialog.note, Qt.Key.Key_Return))
+    window.key(table, Qt.Key.Key_F)  # flag, and on to the next pending sample
+    window.go_to(sid)
+    activate(window.qtbot, win)  # as a window manager does after a dialog closes
     window.key(table, Qt.Key.Key_A)  # approve
     assert status() == "approved" and win.undo_stack.index() == 2
 

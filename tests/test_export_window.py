@@ -12,19 +12,21 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPlainTextEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from export_support import read_release_file
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.release.export import ExportOptions, list_releases
+from irtd_annotator.ui.dialogs import FlagDialog
 from irtd_annotator.ui.jobs import export_worker
 from irtd_annotator.ui.jobs.export_dialog import ExportDialog, ReleasesDialog
 from irtd_annotator.ui.jobs.export_worker import ExportRunner
 from irtd_annotator.ui.jobs.report_box import ReportBox
 from irtd_annotator.ui.main_window import MainWindow
 from review_data import ReviewData, build_review_project
-from test_main_window import Errors, open_window, store
+from test_main_window import Errors, open_window, store, when_modal
 
 PREFIX = "/data/Data4MLLM/"
 
@@ -46,6 +48,8 @@ def review(win: MainWindow, sample_id: int, action: str) -> None:
     assert win.controller is not None
     win.controller.go_to(sample_id)
     assert win.controller.current_id == sample_id
+    if action == "flag":  # F asks an optional note first (issue 13): none, Return flags
+        when_modal(FlagDialog, lambda dialog: QTest.keyClick(dialog.note, Qt.Key.Key_Return))
     win.actions_by_name[action].trigger()
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from irtd_annotator.services.review.session import QueueFilter
-from irtd_annotator.ui.dialogs import RejectDialog, ShortcutsDialog
+from irtd_annotator.ui.dialogs import FlagDialog, RejectDialog, ShortcutsDialog
 from irtd_annotator.ui.jobs import import_worker
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.settings import AppSettings
@@ -72,6 +72,23 @@ def shown(window: MainWindow) -> int | None:
 def store(data: ReviewData, sql: str, *args: object) -> list[tuple]:
     with sqlite3.connect(data.path) as conn:
         return conn.execute(sql, args).fetchall()
+
+
+def when_modal(kind: type[QWidget], act: Callable[[Any], None]) -> list[QWidget]:
+    """Have ``act`` answer the next modal dialog of ``kind`` once it is shown (a key that
+    opens it blocks until it closes); the list gets the dialog answered."""
+    answered: list[QWidget] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, kind):
+            QTimer.singleShot(10, answer)  # not shown yet
+            return
+        answered.append(dialog)
+        act(dialog)
+
+    QTimer.singleShot(0, answer)
+    return answered
 
 
 def key(qtbot: QtBot, window: MainWindow, k: Qt.Key | str,
@@ -140,6 +157,7 @@ def test_keyboard_review_session_is_saved_and_undoable(qtbot: QtBot, data: Revie
             QTimer.singleShot(10, answer_dialog)  # not shown yet
             return
         qtbot.keyClick(dialog.reasons, Qt.Key.Key_3)  # "wrong count"
+        qtbot.keyClick(dialog.reasons, Qt.Key.Key_Tab)  # the note is one Tab away
         picked.append((dialog.focusWidget() is dialog.note, dialog.reasons.currentItem().text()))
         qtbot.keyClicks(dialog.note, "only one person")
         qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
@@ -148,10 +166,10 @@ def test_keyboard_review_session_is_saved_and_undoable(qtbot: QtBot, data: Revie
 
     QTimer.singleShot(0, answer_dialog)
     key(qtbot, win, Qt.Key.Key_R)
-    assert picked == [(True, "3  wrong count")]  # 3 picked the reason, the note has the cursor
+    assert picked == [(True, "3  wrong count")]  # 3 picked the reason, Tab: the note
     assert store(data, "SELECT status, reject_reason, note FROM samples WHERE id=?", g2) == [
         ("rejected", "wrong count", "only one person")]
-    assert "wrong count" in win.panel.status_label.text()
+    assert shown(win) == data.location["190002"]  # on to the next pending sample
 
     # undo the rejection, the approval and the edit; each undo shows its sample and is saved
     key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -176,7 +194,10 @@ def test_keyboard_review_session_is_saved_and_undoable(qtbot: QtBot, data: Revie
     win.controller.go_to(g1)
     key(qtbot, win, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
     assert shown(win) == l1
+    when_modal(FlagDialog, lambda dialog: qtbot.keyClick(dialog.note, Qt.Key.Key_Return))
     key(qtbot, win, Qt.Key.Key_F)
+    assert shown(win) != l1  # flagged, and on to the next pending sample
+    win.controller.go_to(l1)
     key(qtbot, win, Qt.Key.Key_U)
     assert errors == []
     win.close()

@@ -16,9 +16,10 @@ from editing_data import answer_of, first_of_kind, import_subset, released, samp
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import QueueFilter
 from irtd_annotator.ui.actions import shortcut_rows
+from irtd_annotator.ui.dialogs import FlagDialog
 from irtd_annotator.ui.main_window import MainWindow
 from review_data import ReviewData
-from test_main_window import Errors, key, open_window, shown, store
+from test_main_window import Errors, key, open_window, shown, store, when_modal
 
 
 @pytest.fixture()
@@ -85,6 +86,7 @@ def test_a_move_from_an_editor_gives_the_keys_back_to_the_window(
     target = shown(window)
     assert target is not None
     before = _turns(data, target)
+    when_modal(FlagDialog, lambda dialog: qtbot.keyClick(dialog.note, Qt.Key.Key_Return))
     key(qtbot, window, Qt.Key.Key_F)
     assert store(data, "SELECT status FROM samples WHERE id=?", target) == [("flagged",)]
     assert _turns(data, target) == before

@@ -16,8 +16,10 @@ from editing_data import sample_id, stored_answer
 from irtd_annotator.services.importing.sources import import_source
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
+from irtd_annotator.ui.dialogs import FlagDialog
 from irtd_annotator.ui.sample.panel import SamplePanel
 from test_change_pipeline import Window
+from test_main_window import activate, when_modal
 from versions_support import revisions
 
 LOCATION = "llvip-190002-location-0"
@@ -138,7 +140,9 @@ def test_ctrl_z_across_another_reviewers_change_is_refused_and_dropped(
     win.queue.focus_table()
     qtbot.waitUntil(lambda: win.queue.table.hasFocus())
     table = QApplication.focusWidget()
-    qtbot.keyClick(table, Qt.Key.Key_F)  # flagged: Ada's second change
+    when_modal(FlagDialog, lambda dialog: qtbot.keyClick(dialog.note, Qt.Key.Key_Return))
+    qtbot.keyClick(table, Qt.Key.Key_F)  # flagged: Ada's second change (and on to the next)
+    activate(qtbot, win)  # as a window manager does after a dialog closes
     assert scene.bea.sample(sid).status.value == "flagged"
     qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # own: undone
     qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # own: undone

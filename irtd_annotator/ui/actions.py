@@ -40,7 +40,7 @@ MENUS = ("&File", "&Edit", "&Review", "&Go", "&View", "&Help")
 PROJECT_ACTIONS = ("import", "export", "releases", "undo", "redo", "edit_text", "focus_queue",
                    "history", "approve", "approve_next", "reject", "flag", "pending",
                    "next_sample", "prev_sample", "next_pair", "prev_pair", "next_pending",
-                   "assign", "go_to")
+                   "assign", "go_to", "revert", "hints")
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Put the keyboard focus in the queue"),
     ActionSpec("history", "Sample &history…", "&Edit", ("Ctrl+H",),
                "Who changed this sample, when, and from what to what"),
+    ActionSpec("revert", "Re&vert to original", "&Edit", ("Ctrl+Shift+R",),
+               "Put the LLM's original text of the focused turn (or the answer) back"),
+    ActionSpec("hints", "&Infrared hints…", "&Edit", ("Ctrl+Shift+I",),
+               "The words of the focused turn (or the answer) infrared cannot show, with why; "
+               "Return goes to one"),
     ActionSpec("approve", "&Approve", "&Review", ("A",), "Approve this sample", "Approve",
                "SP_DialogApplyButton"),
     ActionSpec("approve_next", "Approve and &next pending", "&Review", ("Shift+A", "Ctrl+Return"),
@@ -120,7 +125,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
 def review_handlers(controller: Callable[[], ReviewController | None]
                     ) -> dict[str, Callable[[], None]]:
     """The handlers of the actions the review controller of the open project carries out
-    (each does nothing while no project is open)."""
+    (each does nothing while no project is open); the decisions that ask first (approve,
+    reject, flag) are ui/review_keys.py's."""
     def review(fn: Callable[[ReviewController], object]) -> Callable[[], None]:
         def run() -> None:
             c = controller()
@@ -130,9 +136,6 @@ def review_handlers(controller: Callable[[], ReviewController | None]
 
     return {
         "undo": review(lambda c: c.undo()), "redo": review(lambda c: c.redo()),
-        "approve": review(lambda c: c.set_status("approved")),
-        "approve_next": review(lambda c: c.approve_and_next()),
-        "flag": review(lambda c: c.set_status("flagged")),
         "pending": review(lambda c: c.set_status("pending")),
         "next_sample": review(lambda c: c.step_sample(1)),
         "prev_sample": review(lambda c: c.step_sample(-1)),

@@ -1,5 +1,5 @@
-"""The window's small dialogs: the annotator's name, a reject reason, opening a project,
-error messages and the keyboard-shortcuts table."""
+"""The window's small dialogs: the annotator's name, a reject reason, a flag's note, opening a
+project, error messages, a yes/no question and the keyboard-shortcuts table."""
 
 from __future__ import annotations
 
@@ -45,6 +45,16 @@ def ask_annotator(parent: QWidget | None, current: str | None = None) -> str | N
             return name.strip()
 
 
+def _ok_cancel(dialog: QDialog, ok: str) -> QDialogButtonBox:
+    """``ok`` (the default button: Return) and Cancel (Esc), wired to ``dialog``."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 @dataclass(frozen=True)
 class RejectChoice:
     """What the reject dialog returns."""
@@ -57,7 +67,8 @@ class RejectChoice:
 
 
 class RejectDialog(QDialog):
-    """Pick a reject reason (keys 1-7 or arrows + Enter) and add an optional note."""
+    """Pick a reject reason (keys 1-7 or arrows) and reject with Return; the optional note is
+    one Tab away (issue 13: R, a digit, Return rejects)."""
 
     def __init__(self, parent: QWidget | None = None, *, reason: str | None = None,
                  note: str | None = None) -> None:
@@ -80,13 +91,10 @@ class RejectDialog(QDialog):
         self.note.setObjectName("rejectNote")
         self.note.setPlaceholderText("Optional note (what is wrong)")
         self.note.setText(note or "")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Reject")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = _ok_cancel(self, "Reject")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Why is this sample wrong? (1-7)", self))
+        layout.addWidget(QLabel("Why is this sample wrong? 1-7 pick the reason, Return rejects, "
+                                "Tab goes to the note", self))
         layout.addWidget(self.reasons)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
@@ -97,9 +105,9 @@ class RejectDialog(QDialog):
                 isinstance(event, QKeyEvent):
             text = event.text()
             if text.isdigit() and 1 <= int(text) <= self.reasons.count():
-                # the reason is picked; the cursor goes to the note, Enter rejects
+                # the reason is picked and the focus stays here, where Return rejects at once
+                # (the list passes Return on to the dialog's default button); Tab: the note
                 self.reasons.setCurrentRow(int(text) - 1)
-                self.note.setFocus(Qt.FocusReason.ShortcutFocusReason)
                 return True
         return super().eventFilter(obj, event)
 
@@ -118,6 +126,59 @@ def ask_reject(parent: QWidget | None, *, reason: str | None = None,
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
     finally:
         dialog.deleteLater()
+
+
+@dataclass(frozen=True)
+class FlagChoice:
+    """What the flag dialog returns: the optional note."""
+
+    note: str | None
+
+
+class FlagDialog(QDialog):
+    """Flag a Sample for a second look with an optional note: the note has the cursor,
+    Return flags, Esc cancels."""
+
+    def __init__(self, parent: QWidget | None = None, *, note: str | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Flag sample")
+        self.setObjectName("flagDialog")
+        self.note = QLineEdit(self)
+        self.note.setObjectName("flagNote")
+        self.note.setPlaceholderText("Optional note (what to look at again)")
+        self.note.setText(note or "")
+        self.note.selectAll()  # typing replaces a note kept from before
+        buttons = _ok_cancel(self, "Flag")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Flag for a second look. Return flags, Esc cancels.", self))
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+        self.note.setFocus()
+
+    def choice(self) -> FlagChoice:
+        """The note typed (None when empty)."""
+        return FlagChoice(self.note.text().strip() or None)
+
+
+def ask_flag(parent: QWidget | None, *, note: str | None = None) -> FlagChoice | None:
+    """Ask for a flag's optional note; None when the user cancels."""
+    dialog = FlagDialog(parent, note=note)
+    try:
+        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()
+
+
+def ask_yes_no(parent: QWidget | None, title: str, question: str) -> bool:
+    """A yes/no question (Y or N, Return: No); True for Yes."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, question,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setObjectName("questionBox")
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    try:
+        return box.exec() == QMessageBox.StandardButton.Yes
+    finally:
+        box.deleteLater()
 
 
 def ask_project(parent: QWidget | None, start: str | None = None) -> str | None:

@@ -52,6 +52,7 @@ from irtd_annotator.ui.pair.view import PairView
 from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
 from irtd_annotator.ui.review_controller import ReviewController
+from irtd_annotator.ui.review_keys import ReviewKeys
 from irtd_annotator.ui.reviewers import ReviewersUi
 from irtd_annotator.ui.sample.history_dialog import HistoryDialog
 from irtd_annotator.ui.sample.panel import SamplePanel
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
 
+        self.review_keys = ReviewKeys(self, panel=self.panel, controller=lambda: self.controller)
         self.actions_by_name = build_actions(self, self._handlers())
         self.recent_menu = RecentMenu(settings, open_project=self.open_project, parent=self)
         view_actions = self.pair_view.view_actions(self)
@@ -297,11 +299,11 @@ class MainWindow(QMainWindow):
 
     def _handlers(self) -> dict[str, Callable[[], object]]:
         return {
-            **review_handlers(lambda: self.controller),
+            **review_handlers(lambda: self.controller), **self.review_keys.handlers(),
             "open": self._ask_open, "import": self._ask_import, "quit": self.close,
             "export": self._ask_export, "releases": self._show_releases,
             "edit_text": lambda: self.panel.focus_editor(), "focus_queue": self._focus_queue,
-            "history": self._history_of_current, "reject": self._reject,
+            "history": self._history_of_current,
             "shortcuts": self._show_shortcuts, "about": self._about,
         }
 
@@ -371,15 +373,6 @@ class MainWindow(QMainWindow):
         if self.controller is not None and self.controller.current_id is not None:
             self.panel.flush()
             self._show_history(self.controller.current_id)
-
-    def _reject(self) -> None:
-        c = self.controller
-        if c is None or c.view is None:
-            return
-        self.panel.flush()
-        choice = dialogs.ask_reject(self, reason=c.view.reject_reason, note=c.view.note)
-        if choice is not None:
-            c.set_status("rejected", reason=choice.reason, note=choice.note)
 
     def _show_shortcuts(self) -> None:
         dialogs.ShortcutsDialog(shortcut_rows(self.menus), self).exec()

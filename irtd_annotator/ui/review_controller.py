@@ -281,9 +281,14 @@ class ReviewController(QObject):
         return False
 
     def approve_and_next(self) -> None:
-        # The queue keeps the approved sample in its place even when it leaves the filter,
-        # so the next pending one is looked for from there.
-        if self.set_status(ReviewStatus.APPROVED.value):
+        self.decide_and_next(ReviewStatus.APPROVED.value)
+
+    def decide_and_next(self, status: str, *, reason: str | None = None,
+                        note: str | None = None) -> None:
+        """Record a decision on the sample shown, then go to the next pending one (approve,
+        reject and flag move on alike, issue 13). The queue keeps the decided sample in its
+        place even when it leaves the filter, so the next pending one is looked for from there."""
+        if self.set_status(status, reason=reason, note=note):
             self.next_pending()
 
     def commit_text(self, sample_id: int, idx: int, old: str, new: str) -> None:
@@ -304,6 +309,7 @@ class ReviewController(QObject):
             return
         turn = next((t for t in self.view.turns if t.idx == idx), None)
         if turn is None or turn.text == turn.original:
+            self.message.emit(f"Turn {idx + 1} is the original text already")
             return
         self.runner.run(Operation(f"revert turn {idx} of sample {sample_id}", sample_id,
                                   lambda: self.session.revert_turn(sample_id, idx)))

@@ -1,4 +1,4 @@
-"""Task-aware answer editors shown beside the answer text in the sample panel.
+"""Task-aware answer editors shown under the turns (the answer's text) in the sample panel.
 
 Recognition and Scene pick one option (radio buttons from the prompt's options), Security
 one or more (check boxes), Relationship yes or no, the countings a number (with the
@@ -278,4 +278,5 @@ def _free_text(task: Task) -> str:
         return "Drag the box or its handles on the image; B draws a new one."
     if task is Task.LOCATION:
         return "Drag the points on the image; D adds one, Del removes the selected one."
-    return "Free text: edit the answer below."
+    # the turns are above these editors (SamplePanel.set_answer_tools): no "below" (issue 13)
+    return "Free text: edit the answer's text above (E puts the cursor there)."

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -208,6 +209,22 @@ class SamplePanel(QWidget):
         if target is not None:
             target.editor.setFocus(Qt.FocusReason.OtherFocusReason)
             self.turn_scroll.ensureWidgetVisible(target)
+
+    def focused_turn(self) -> TurnWidget | None:
+        """The turn the keyboard focus is in; else the answer (as E picks it); None when no
+        Sample is shown. What the keys for a turn act on (revert, the infrared hints)."""
+        focus = QApplication.focusWidget()
+        for turn in self._turns:
+            if focus is not None and turn.isAncestorOf(focus):
+                return turn
+        return next((t for t in self._turns if t.role == "gpt"),
+                    self._turns[0] if self._turns else None)
+
+    def revert_focused(self) -> None:
+        """Revert to original the focused turn (or the answer): one undo step, like its button."""
+        turn = self.focused_turn()
+        if turn is not None:
+            self._on_revert(turn.idx)
 
     # ---- building ----------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 The editor commits a typing burst (one undo step for the window) when the user pauses
 (~400 ms), leaves the editor, or the panel is flushed before navigation. Words infrared cannot
-show are underlined with a hint in the tooltip.
+show are underlined with a hint in the tooltip (and listed by Ctrl+Shift+I, hints_popup.py).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from irtd_annotator.domain.infrared_words import Issue, find_infrared_issues
 from irtd_annotator.domain.views import TurnView
 from irtd_annotator.ui.sample.diff_view import MAX_DIFF_WORDS, DiffView
+from irtd_annotator.ui.sample.text_height import FitToText
 
 ISSUE_COLOUR = "#e65100"
 ISSUE_BACKGROUND = "#fff3e0"
@@ -284,18 +285,12 @@ class TurnWidget(QFrame):
         self.diff.setObjectName(f"turnOriginal{turn.idx}")
         self.diff.setToolTip("The LLM's original: deleted words red and struck out, inserted green")
         self.diff.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab goes editor to editor
-        height = 220 if large else 64
-        for box in (self.editor, self.diff):
-            box.setMinimumHeight(height)
-            box.setSizePolicy(QSizePolicy.Policy.Expanding,
-                              QSizePolicy.Policy.Expanding if large else QSizePolicy.Policy.Preferred)
-        if not large:
-            # A short prompt ("Describe this picture in detail.") needs three lines, not the
-            # room the caption under it could use.
-            short = len(turn.text) < 120 and turn.text.count("\n") < 3
-            limit = 72 if short else 140
-            self.editor.setMaximumHeight(limit)
-            self.diff.setMaximumHeight(limit)
+        # a large answer takes the free height; a prompt or a short answer fits its text, up
+        # to a few lines, on every Sample alike (text_height.py)
+        self._fit = None if large else FitToText(self.editor, self.diff, self)
+        for box in (self.editor, self.diff) if large else ():
+            box.setMinimumHeight(220)
+            box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
         top = QHBoxLayout()
         top.addWidget(self.title)
@@ -354,6 +349,8 @@ class TurnWidget(QFrame):
     def _refresh_difference(self) -> None:
         current = self.editor.text()
         self.diff.set_texts(self._original, current)
+        if self._fit is not None:
+            self._fit.fit(current, self._original)
         edited = current != self._original
         self.edited_label.setVisible(edited)
         self.revert_button.setEnabled(edited)
