@@ -120,6 +120,7 @@ class ImageFoldersDialog(QDialog):
             self.folders[key], self.counts[key] = folder, count
         self.folders[ALL_SOURCES].setPlaceholderText("the folder holding every <index>-<Source>")
         grid.setColumnStretch(1, 1)
+        grid.setRowStretch(len(rows) + 1, 1)  # few sources: the rows stay at the top
         table = QWidget()
         table.setLayout(grid)
         scroll = QScrollArea()

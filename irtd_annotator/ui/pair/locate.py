@@ -34,6 +34,7 @@ class LocateButtons(QObject):
         super().__init__(parent)
         self._source = ""
         self.buttons: dict[ImagePane, QPushButton] = {}
+        self._panes: dict[QObject, ImagePane] = {}
         for pane in panes:
             button = QPushButton("Locate…", pane)
             button.setObjectName(f"{pane.objectName()}-locate")
@@ -41,7 +42,9 @@ class LocateButtons(QObject):
             button.setCursor(Qt.CursorShape.PointingHandCursor)
             button.hide()
             button.clicked.connect(lambda: self.requested.emit(self._source))
-            pane.installEventFilter(self)
+            # the viewport's own resize: the pane's arrives before the viewport has its size
+            pane.viewport().installEventFilter(self)
+            self._panes[pane.viewport()] = pane
             self.buttons[pane] = button
 
     def follow(self, pair: PairInfo | None, missing: dict[ImagePane, bool]) -> None:
@@ -56,10 +59,9 @@ class LocateButtons(QObject):
             button.setVisible(wanted)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.Resize and isinstance(obj, ImagePane):
-            button = self.buttons.get(obj)
-            if button is not None and button.isVisibleTo(obj):
-                self._place(obj, button)
+        pane = self._panes.get(obj) if event.type() == QEvent.Type.Resize else None
+        if pane is not None and self.buttons[pane].isVisibleTo(pane):
+            self._place(pane, self.buttons[pane])
         return False
 
     @staticmethod
