@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from folders_support import NAMES, copy_llvip, irtd_file
 from irtd_annotator.cli import main
@@ -128,3 +128,22 @@ def test_folders_command_sets_roots_and_prints_found_and_missing(
     assert f"LLVIP: 6 of 6 images found, 0 missing ({images})" in out
     assert main(["folders", "--db", str(db), "--image-root", f"LLVIP={tmp_path}/none"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_pair_an_import_moved_meanwhile_keeps_what_the_import_wrote(
+        store_target: str, tmp_path: Path, images: Path) -> None:
+    with Project.open(store_target) as project:
+        import_files(project, [irtd_file(tmp_path / "in", NAMES)], options=ImportOptions())
+
+        def meanwhile(_done: int, _total: int, what: str) -> None:
+            if what == "saving the paths found":  # looked for already, not written yet
+                with project.engine.begin() as conn:
+                    conn.execute(update(Pair).where(Pair.rel_path.endswith("190002.jpg"))
+                                 .values(ir_path="/elsewhere/190002.jpg"))
+
+        report = apply_image_folders(project, roots={"LLVIP": str(images)}, progress=meanwhile)
+
+        assert (report.changed, report.skipped) == (2, 1)
+        assert "1 left as an import running meanwhile set them" in report.summary()
+        assert pairs(project)["190002.jpg"][:2] == ("/elsewhere/190002.jpg", False)
+        assert pairs(project)["190001.jpg"][1] is True

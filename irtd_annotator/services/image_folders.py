@@ -37,6 +37,7 @@ from irtd_annotator.services.project import Project
 from irtd_annotator.store.engine import describe_db_error
 from irtd_annotator.store.pair_paths import (
     SourceCounts,
+    ir_paths,
     pair_count,
     pair_paths,
     set_pair_paths,
@@ -103,10 +104,14 @@ class FoldersReport:
     looked: int = 0     # Pairs looked for
     changed: int = 0    # Pairs whose paths or found state changed
     roots: dict[str, str] = field(default_factory=dict)
+    skipped: int = 0    # Pairs an import moved while their files were looked for
 
     def summary(self) -> str:
         """A few lines for the CLI and the window."""
-        head = (f"looked for the images of {self.looked:,} pairs; {self.changed:,} changed")
+        head = f"looked for the images of {self.looked:,} pairs; {self.changed:,} changed"
+        if self.skipped:
+            head += (f"; {self.skipped:,} left as an import running meanwhile set them "
+                     "(apply again to look for them too)")
         return "\n".join([head, *(s.line() for s in self.sources)])
 
 
@@ -175,7 +180,7 @@ def apply_image_folders(project: Project, *, roots: Mapping[str, str] | None = N
         rules = list(stored_rules if pair_rules is None else pair_rules)
         mapping = PathMapping.build(strip_prefix=strip, image_roots=merged, pair_rules=rules)
         scope = None if sources is None else sorted(set(sources))
-        updates, looked = _look_again(project, mapping, scope, progress, cancel)
+        updates, seen, looked = _look_again(project, mapping, scope, progress, cancel)
         if cancel is not None and cancel():
             raise FoldersCancelled("image folders not applied: cancelled, nothing was changed")
         if progress is not None:
@@ -185,20 +190,27 @@ def apply_image_folders(project: Project, *, roots: Mapping[str, str] | None = N
                 set_setting(conn, ROOTS_KEY, merged)
             if rules != stored_rules:
                 set_setting(conn, RULES_KEY, rules)
-            set_pair_paths(conn, updates)
+            # an import that ran while the files were looked for wins for its Pairs
+            now = ir_paths(conn, [row["id"] for row in updates])
+            rows = [row for row in updates if row["id"] in now and now[row["id"]] == seen[row["id"]]]
+            set_pair_paths(conn, rows)
             add_revision(conn, who=who, action="image-folders", target=", ".join(scope or ["all"]),
                          new=json.dumps({"roots": given, "pair_rules": rules,
-                                         "pairs_changed": len(updates)}, sort_keys=True))
+                                         "pairs_changed": len(rows)}, sort_keys=True))
             counts = source_counts(conn, scope)
-    return FoldersReport(tuple(_images(c, merged) for c in counts), looked, len(updates), given)
+    return FoldersReport(tuple(_images(c, merged) for c in counts), looked, len(rows), given,
+                         skipped=len(updates) - len(rows))
 
 
 def _look_again(project: Project, mapping: PathMapping, scope: list[str] | None,
                 progress: Progress | None,
-                cancel: Cancel | None) -> tuple[list[dict[str, Any]], int]:
-    """The new state of every Pair of ``scope`` that changed, and how many were looked at."""
+                cancel: Cancel | None
+                ) -> tuple[list[dict[str, Any]], dict[int, str | None], int]:
+    """The new state of every Pair of ``scope`` that changed, the infrared path each of them
+    had when read, and how many Pairs were looked at."""
     look = FileLook()
     updates: list[dict[str, Any]] = []
+    seen: dict[int, str | None] = {}
     with project.engine.connect() as conn:
         total = pair_count(conn, scope)
     done, after = 0, 0
@@ -210,11 +222,12 @@ def _look_again(project: Project, mapping: PathMapping, scope: list[str] | None,
         with project.engine.connect() as conn:  # a short read: no lock held while looking
             batch = pair_paths(conn, after=after, limit=BATCH, sources=scope)
         if not batch:
-            return updates, done
+            return updates, seen, done
         for pair in batch:
             row = _located(pair, mapping, look)
             if row is not None:
                 updates.append(row)
+                seen[pair.id] = pair.ir_path
         done += len(batch)
         after = batch[-1].id
 

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, case, func, select
 
 from irtd_annotator.domain.views import PairInfo
-from irtd_annotator.store.bulk import bulk_update
+from irtd_annotator.store.bulk import bulk_update, chunks
 from irtd_annotator.store.schema import Pair
 
 
@@ -60,6 +60,16 @@ def pair_paths(conn: Connection, *, after: int, limit: int,
         query = query.where(Pair.source.in_(list(sources)))
     return [PairInfo(pid, rel, src, ir, vis, bool(ire), bool(vie), w, h, bool(al))
             for pid, rel, src, ir, vis, ire, vie, w, h, al in conn.execute(query)]
+
+
+def ir_paths(conn: Connection, ids: list[int]) -> dict[int, str | None]:
+    """The infrared path stored now of each Pair of ``ids`` (a Pair gone is left out)."""
+    found: dict[int, str | None] = {}
+    for chunk in chunks(ids):
+        for pair_id, ir_path in conn.execute(select(Pair.id, Pair.ir_path)
+                                             .where(Pair.id.in_(chunk))):
+            found[pair_id] = ir_path
+    return found
 
 
 def set_pair_paths(conn: Connection, rows: list[dict[str, Any]]) -> None:
