@@ -62,7 +62,7 @@ def test_image_folders_dialog_finds_the_images_of_a_typed_folder(
     qtbot.waitUntil(lambda: dialog.counts["LLVIP"].text() == "6 found · 0 missing")
     qtbot.waitUntil(lambda: not win.folders.busy())
     assert field.text() == str(images)
-    assert "LLVIP: 6 of 6 images found, 0 missing" in dialog.status.text()
+    assert dialog.status.text() == "looked for the images of 3 pairs; 3 changed"
     assert win.pair_view.ir_view.has_image() and win.pair_view.visible_view.has_image()
     assert ir_placeholder(win) == ""
     assert errors == []

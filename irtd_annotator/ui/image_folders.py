@@ -152,6 +152,7 @@ class ImageFoldersDialog(QDialog):
         layout.addWidget(buttons)
         self.show_state(state)
         self.resize(860, min(560, 260 + 34 * len(rows)))
+        self.folders[rows[-1][0] if len(rows) == 2 else ALL_SOURCES].setFocus()  # not Close
 
     def show_state(self, state: ImageFolders) -> None:
         """Fill the fields and counts from ``state`` (as stored now)."""
@@ -240,7 +241,7 @@ class ImageFoldersUi(QObject):
         project = self._w.project
         if project is None or not source or self.busy():
             return
-        folder = ask_folder(self._window, f"Where are the {source} images?")
+        folder = ask_folder(self._window, f"Where are the {source} images?", str(project.folder))
         if not folder:
             return
         try:
@@ -282,7 +283,9 @@ class ImageFoldersUi(QObject):
         job = self.job
         error = job.error if job is not None else None
         if self.dialog is not None:
-            self.dialog.set_busy(False, error or (report.summary() if report else ""))
+            # the head line: the table beside it has each source's counts
+            self.dialog.set_busy(False, error or (report.summary().splitlines()[0]
+                                                  if report else ""))
             if report is not None and self._w.project is not None:
                 try:
                     self.dialog.show_state(image_folders(self._w.project))
@@ -293,7 +296,9 @@ class ImageFoldersUi(QObject):
         if report is None:
             return
         if report.sources:
-            self._w.statusBar().showMessage("; ".join(s.line() for s in report.sources), 15000)
+            lines = [s.line() for s in report.sources]
+            self._w.statusBar().showMessage(
+                lines[0] if len(lines) == 1 else report.summary().splitlines()[0], 15000)
         self._w.runner.announce(Changes(queue=True))  # the missing-image filter reads again
         c, pairs = self._w.controller, self._w.pair_view
         if c is not None and c.view is not None and pairs.pair() != c.view.pair:
