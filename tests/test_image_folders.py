@@ -126,6 +126,9 @@ def test_folders_command_sets_roots_and_prints_found_and_missing(
     assert main(["folders", "--db", str(db), "--image-root", f"LLVIP={images}"]) == 0
     out = capsys.readouterr().out
     assert f"LLVIP: 6 of 6 images found, 0 missing ({images})" in out
+    (images / "visible" / "test" / "190003.jpg").unlink()
+    assert main(["folders", "--db", str(db), "--look-again"]) == 0
+    assert f"LLVIP: 5 of 6 images found, 1 missing ({images})" in capsys.readouterr().out
     assert main(["folders", "--db", str(db), "--image-root", f"LLVIP={tmp_path}/none"]) == 2
     assert "does not exist" in capsys.readouterr().err
 
