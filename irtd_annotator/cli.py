@@ -1,5 +1,5 @@
 """The ``irtd-annotator`` command: init, import, import-source, demo, stats, export, releases,
-check, assign, or a window.
+check, assign, folders, or a window.
 
 Composition root for the command line. GUI modules are imported only when a window opens, so
 the commands start fast and run where Qt cannot. Only ``init``, ``import``, ``import-source``
@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from irtd_annotator import __version__
+from irtd_annotator.cli_folders import add_folders_command
 from irtd_annotator.domain.errors import UserError
 
 if TYPE_CHECKING:
     from irtd_annotator.services.project import Project
 
 COMMANDS = ("init", "import", "import-source", "demo", "stats", "export", "releases", "check",
-            "assign")
+            "assign", "folders")
 
 
 def _parse_roots(values: list[str]) -> dict[str, str]:
@@ -289,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unassign", action="store_true", help="take samples back out of batches")
     p.add_argument("--from", dest="from_who", metavar="NAME",
                    help="whose batch to take back (with --to: give it to another reviewer)")
+    add_folders_command(add, parse_roots=_parse_roots, open_project=_open_project,
+                        progress=_progress_printer)
     return parser
 
 

@@ -213,15 +213,33 @@ class PathMapping:
     def locate(self, image: str) -> ImageLocation:
         """Map one image string (as in the file) to its Pair's paths; ImagePathError if unsafe."""
         prefix, rel = self.split(image)  # rel is relative: split refuses absolute paths
-        source = rel.partition("/")[0] if "/" in rel else ""
+        return self.locate_rel(rel, prefix=prefix, image=image)
+
+    def locate_rel(self, rel_path: str, *, prefix: str = "",
+                   image: str | None = None) -> ImageLocation:
+        """The paths of a Pair known by its (relative) ``rel_path``, found under the stripped
+        ``prefix`` when no image root applies; as ``locate``, which names ``image`` in its
+        errors. Image folders set after an import look for every Pair again with this."""
+        source = rel_path.partition("/")[0] if "/" in rel_path else ""
         plan = self._plan(source, prefix)
-        visible_rel, aligned = _visible(plan, rel)
+        visible_rel, aligned = _visible(plan, rel_path)
         visible = None
         if visible_rel is not None:
             if ".." in visible_rel.split("/"):
-                raise ImagePathError(f"the pair rule maps {image!r} outside the image root")
+                raise ImagePathError(
+                    f"the pair rule maps {image or rel_path!r} outside the image root")
             visible = visible_rel if _is_absolute(visible_rel) else plan.join(visible_rel)
-        return ImageLocation(rel, source, plan.join(rel), visible, aligned)
+        return ImageLocation(rel_path, source, plan.join(rel_path), visible, aligned)
+
+    def has_root(self, source: str) -> bool:
+        """Whether an image root (the source's own, or one for all) applies to ``source``."""
+        return ALL_SOURCES in (self.image_roots or {}) or self.source_root(source) is not None
+
+    def source_root(self, source: str) -> str | None:
+        """The image root given for ``source`` itself (by name, any case, with or without
+        its ``<index>-``), not the one for all sources; None when there is none."""
+        base, own = self._base(source, "")
+        return base if own else None
 
 
 def _visible(plan: _SourcePlan, rel_path: str) -> tuple[str | None, bool]:

@@ -40,7 +40,7 @@ MENUS = ("&File", "&Edit", "&Review", "&Go", "&View", "&Help")
 PROJECT_ACTIONS = ("import", "export", "releases", "undo", "redo", "edit_text", "focus_queue",
                    "history", "approve", "approve_next", "reject", "flag", "pending",
                    "next_sample", "prev_sample", "next_pair", "prev_pair", "next_pending",
-                   "assign", "go_to", "revert", "hints")
+                   "assign", "go_to", "revert", "hints", "image_folders")
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open", "&Open project…", "&File", ("Ctrl+O",), "Open a project file"),
     ActionSpec("import", "&Import IR-TD files…", "&File", ("Ctrl+I",),
                "Import IR-TD / LLaVA JSON files into this project"),
+    ActionSpec("image_folders", "Image &folders…", "&File", (),
+               "Where each source's images are: folders, pairing rules, images found and missing"),
     ActionSpec("export", "&Export release…", "&File", ("Ctrl+E",),
                "Export the approved samples in IR-TD's format, with a manifest",
                separator_before=True),

@@ -41,6 +41,7 @@ from irtd_annotator.ui.actions import (
     shortcut_rows,
 )
 from irtd_annotator.ui.edit_wiring import EditingUi
+from irtd_annotator.ui.image_folders import ImageFoldersUi
 from irtd_annotator.ui.jobs.export_dialog import (
     default_release_folder,
     open_export_dialog,
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         fit_toolbars((self.toolbar, self.editing_ui.toolbar))  # one row from 1366 px up
         self.recent_menu.fill()
         self.team = TeamUi(self, annotator=annotator, assign=self.actions_by_name["assign"])
+        self.folders = ImageFoldersUi(self, action=self.actions_by_name["image_folders"])
         self.status = WindowStatus(self, annotator=annotator)
         self.progress_label, self.save_label = self.status.progress_label, self.status.save_label
         self.reviewers = ReviewersUi(self, annotator=annotator, menu=self.menus["&View"])

@@ -42,17 +42,10 @@ class _StoredPair(NamedTuple):
                          self.visible_path is not None, self.visible_exists)
 
 
-class PairIndex:
-    """The project's Pairs by rel_path: read once per import (inside its transaction), kept
-    current across its files. Pairs the import inserts get ids from ``first_new`` on."""
+class FileLook:
+    """Looks for image files, each missing folder once (not once per image in it)."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.pairs: dict[str, _StoredPair] = {
-            rel: _StoredPair(pid, ir, vis, bool(al), bool(ire), bool(vie), w, h)
-            for rel, pid, ir, vis, al, ire, vie, w, h in store.pair_rows(conn)}
-        self.first_new = 1 + max((p.id for p in self.pairs.values()), default=0)
-        # rel_paths whose files were looked for in this import, and what was found
-        self.checked: dict[str, PairState] = {}
+    def __init__(self) -> None:
         self._folders: dict[str, bool] = {}
 
     def is_file(self, path: str) -> bool:
@@ -70,6 +63,20 @@ class PairIndex:
         if present is None:
             present = self._folders[folder] = os.path.isdir(folder)
         return present
+
+
+class PairIndex(FileLook):
+    """The project's Pairs by rel_path: read once per import (inside its transaction), kept
+    current across its files. Pairs the import inserts get ids from ``first_new`` on."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__()
+        self.pairs: dict[str, _StoredPair] = {
+            rel: _StoredPair(pid, ir, vis, bool(al), bool(ire), bool(vie), w, h)
+            for rel, pid, ir, vis, al, ire, vie, w, h in store.pair_rows(conn)}
+        self.first_new = 1 + max((p.id for p in self.pairs.values()), default=0)
+        # rel_paths whose files were looked for in this import, and what was found
+        self.checked: dict[str, PairState] = {}
 
 
 def resolve_pairs(conn: Connection, locations: dict[str, ImageLocation], index: PairIndex,

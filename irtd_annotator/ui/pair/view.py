@@ -36,6 +36,7 @@ from irtd_annotator.ui.pair.image_cache import (
     render,
 )
 from irtd_annotator.ui.pair.image_pane import ImagePane
+from irtd_annotator.ui.pair.locate import LocateButtons, not_found
 from irtd_annotator.ui.pair.pane_content import (
     NOT_ALIGNED_NOTE,
     Loaded,
@@ -118,6 +119,7 @@ class PairView(QWidget):
             pane.hovered.connect(lambda pos, pane=pane: self._on_hover(pos, pane))
         # Draws the shapes of both panes and turns finished gestures into signals.
         self.editor = GeometryEditor(self, parent=self)
+        self.locate = LocateButtons(self._panes, self)  # "Locate..." on an image not found
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
@@ -347,6 +349,7 @@ class PairView(QWidget):
                 pane.set_image(None, size=size)
                 pane.set_overlay(None, size=size, opacity=self._blend)
             self._show_chip()
+            self.locate.follow(None, {})
             return
         show_loaded(self.ir_view, self._ir, size=size, text=lambda: ir_message(pair, self._ir))
         visible_pixmap = (to_pixmap(self._visible) if isinstance(self._visible, DecodedImage)
@@ -364,6 +367,8 @@ class PairView(QWidget):
                 self.visible_view.set_note(NOT_ALIGNED_NOTE)
         self.editor.images_refreshed()  # a hand alignment moves the overlay, names itself
         self._show_chip()
+        self.locate.follow(pair, {self.ir_view: not_found(pair.ir_path, self._ir),
+                                  self.visible_view: not_found(pair.visible_path, self._visible)})
 
     def _show_chip(self) -> None:
         self.chip.show_settings(self._settings, visible=self.ir_view.has_image())
