@@ -13,10 +13,11 @@ from irtd_annotator.cli import main
 from irtd_annotator.services.changes import replaying, split_step
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
+from irtd_annotator.ui.dialogs import FlagDialog
 from irtd_annotator.ui.sample.history_dialog import HistoryDialog
 from irtd_annotator.ui.sample.history_words import what_changed
 from review_data import ReviewData
-from test_main_window import key, open_window, shown
+from test_main_window import key, open_window, shown, when_modal
 
 BOX = "The target bounding box is <box>[[{}, {}, {}, {}]]</box>."
 
@@ -59,6 +60,7 @@ def test_the_history_names_decisions_and_marks_undo_and_redo(
     key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo
     key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier
         | Qt.KeyboardModifier.ShiftModifier)                        # redo
+    when_modal(FlagDialog, lambda dialog: dialog.accept())  # F asks for an optional note
     key(qtbot, win, Qt.Key.Key_F)                                   # flag
     assert errors == [] and win.session is not None
     dialog = HistoryDialog(win.session.history(sid), win)
