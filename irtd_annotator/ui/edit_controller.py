@@ -143,8 +143,8 @@ class EditController(QObject):
         The answer of a single-turn Sample whose task has markup is saved only when it parses
         (the reason shown in red otherwise, the typing kept pending in its editor); other
         turns, free-text answers and multi-turn Samples go to the review session as typed.
-        Leaving the Sample with unparsable typing saves it as typed rather than lose it (the
-        bad-markup warning then says why).
+        Unparsable typing is never stored: leaving the Sample with it puts it in the unsaved
+        bar (Apply again / Discard) with why, and the status bar says so (issue 13).
         """
         view, review = self.view, self.review
         markup = (view is not None and view.id == sample_id and view.task not in FREE_TEXT
@@ -152,7 +152,7 @@ class EditController(QObject):
                   and idx == 1)
         if review is None:
             return
-        if not markup or review.leaving_sample:
+        if not markup:
             review.commit_text(sample_id, idx, old, new)
         else:
             saved, why = self._answer_text(new)

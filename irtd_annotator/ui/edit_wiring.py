@@ -74,6 +74,9 @@ class EditingUi:
         """Save what is typed or nudged and not saved yet (the project is about to close)."""
         self.panel.flush()
         self.pair_view.flush()
+        # what the store refused as typed (an answer not in its form) is never stored, not
+        # even on the way out: the project clears the panel next, which would save it
+        self.panel.discard_pending()
 
     def close(self) -> None:
         """The project closes: nothing left to edit."""

@@ -103,6 +103,10 @@ class ChangeRunner(QObject):
         writes must not stay on the status bar)."""
         self._set_state(SAVED, False)
 
+    def hold_back(self, reason: str) -> None:
+        """Something typed was not saved and is kept aside (the unsaved bar): say so."""
+        self._set_state(not_saved(reason), True)
+
     def announce(self, changes: Changes) -> None:
         """A change saved by a job off the GUI thread (an import): shown like any other."""
         self._set_state(SAVED, False)

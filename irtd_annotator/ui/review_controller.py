@@ -43,6 +43,7 @@ class PanelLike(Protocol):
     def clear(self) -> None: ...
     def turn_editor(self, idx: int) -> TurnEditorLike: ...
     def offer_unsaved(self, sample_id: int, idx: int, text: str, reason: str = ...) -> None: ...
+    def discard_pending(self) -> list[int]: ...
     @property
     def sample_id(self) -> int | None: ...
 
@@ -182,7 +183,11 @@ class ReviewController(QObject):
         cannot see in the queue (issue 13)."""
         if self.view is None or self.queue.current_id() is not None:
             return
-        self.panel.clear()  # saves the typing of the Sample left first
+        self._switching = True  # typing refused goes to the unsaved bar, as on any move
+        try:
+            self.panel.clear()  # saves the typing of the Sample left first
+        finally:
+            self._switching = False
         self.view = None
         self.pair_view.show_pair(None)
         self.view_changed.emit(None)
@@ -308,6 +313,12 @@ class ReviewController(QObject):
         if self.view is None or self.view.id != sample_id:
             return
         turn = next((t for t in self.view.turns if t.idx == idx), None)
+        # typing the store refused (an answer not in its form) is dropped first (issue 13)
+        if self.panel.discard_pending() and turn is not None and turn.text == turn.original:
+            self.runner.reset()
+            self.message.emit(f"Turn {idx + 1} shows its original text again (the typing "
+                              "not saved was dropped)")
+            return
         if turn is None or turn.text == turn.original:
             self.message.emit(f"Turn {idx + 1} is the original text already")
             return
@@ -332,6 +343,9 @@ class ReviewController(QObject):
         elif not self.keep_pending(sample_id, idx, old, new):
             why = reason or (str(refusal) if refusal is not None else "it could not be saved")
             self.panel.offer_unsaved(sample_id, idx, new, why)
+            if reason is not None:  # refused as typed (its form): never stored, kept aside
+                self.runner.hold_back(f"the answer of sample {sample_id} was invalid; kept "
+                                      "in the bar above the turns")
 
     def reload_stale(self, _sample_id: int) -> None:
         """A change was refused because someone changed a Sample meanwhile: show the Sample
@@ -366,9 +380,16 @@ class ReviewController(QObject):
             self._reshow(changes)
 
     def undo(self) -> None:
+        """Undo the last change; typing the store refused and the editor still holds is
+        what the reviewer did last: Ctrl+Z drops it, never a saved change (issue 13)."""
         self.panel.flush()
         self.pair_view.flush()
-        if self.stack.canUndo():
+        dropped = self.panel.discard_pending()
+        if dropped:
+            self.runner.reset()
+            turns = ", ".join(str(idx + 1) for idx in dropped)
+            self.message.emit(f"Undid the typing not saved in turn {turns}")
+        elif self.stack.canUndo():
             self.runner.undo()
         else:
             self.message.emit("Nothing to undo")

@@ -105,6 +105,7 @@ class AnswerEditors(QWidget):
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(COUNT_PAUSE_MS)
         self._count_timer.timeout.connect(self.commit_count)
+        self._committing = False  # a count being saved: saving flushes pending edits first
         self.count_spin.valueChanged.connect(lambda _v: self._count_timer.start())
         self.count_spin.editingFinished.connect(self.commit_count)
         self.stack.addWidget(self.count_page)
@@ -208,11 +209,20 @@ class AnswerEditors(QWidget):
         return self.error_label.text() if self.error_label.isVisibleTo(self) else ""
 
     def commit_count(self) -> None:
-        """Report the spin box's count if it differs from the answer's."""
+        """Report the spin box's count if it differs from the answer's (also before any
+        decision, undo or move: SamplePanel.flush, so a count typed within the pause is
+        never dropped, issue 13)."""
         self._count_timer.stop()
         view = self._view
-        if view is not None and view.task in COUNTING and self.count_spin.value() != view.count:
+        if self._committing or view is None or view.task not in COUNTING or \
+                self.count_spin.value() == view.count:
+            return
+        # the save flushes the panel's pending edits first, which comes back here
+        self._committing = True
+        try:
             self.count_chosen.emit(self.count_spin.value())
+        finally:
+            self._committing = False
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         """A digit pressed on the focused Re-ID grid picks that position; the window's digit

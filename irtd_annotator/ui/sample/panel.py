@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from irtd_annotator.domain.model import ReviewStatus, status_label
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import SampleView
+from irtd_annotator.ui.sample.answer_editors import AnswerEditors
 from irtd_annotator.ui.sample.turn_editor import TurnEditor, TurnWidget
 from irtd_annotator.ui.sample.unsaved_bar import STALE_REASON, UnsavedTextBar
 
@@ -64,6 +65,7 @@ class SamplePanel(QWidget):
         self._idle_ms = idle_ms
         self._view: SampleView | None = None
         self._turns: list[TurnWidget] = []
+        self._answer_tools: AnswerEditors | None = None
 
         self.task_label = self._value_label("task")
         self.original_label = self._value_label("originalId")
@@ -170,9 +172,22 @@ class SamplePanel(QWidget):
             self._set_empty(True)
 
     def flush(self) -> None:
-        """Commit what was typed and not yet committed (call before navigation or a status change)."""
+        """Commit what was typed and not yet committed (call before navigation or a status
+        change): the turns' typing, then a count typed in the answer editors' pause."""
         for turn in list(self._turns):
             turn.editor.commit()
+        if self._answer_tools is not None:
+            self._answer_tools.commit_count()
+
+    def discard_pending(self) -> list[int]:
+        """Drop the typing the store refused and the editors still hold (an answer not in its
+        task's form, say): each such turn shows its stored text again. The turns' indexes.
+
+        Call after ``flush``: what is pending then was refused, it is never stored (issue 13)."""
+        dropped = [turn.idx for turn in self._turns if turn.discard_typing()]
+        if dropped and self._answer_tools is not None:
+            self._answer_tools.show_error(None)
+        return dropped
 
     def offer_unsaved(self, sample_id: int, idx: int, text: str,
                       reason: str = STALE_REASON) -> None:
@@ -180,8 +195,10 @@ class SamplePanel(QWidget):
         again, on top of any kept before."""
         self.unsaved_bar.offer(sample_id, idx, text, reason)
 
-    def set_answer_tools(self, widget: QWidget) -> None:
-        """Show ``widget`` (the task-aware answer editors) right under the turns."""
+    def set_answer_tools(self, widget: AnswerEditors) -> None:
+        """Show ``widget`` (the task-aware answer editors) right under the turns; ``flush``
+        saves its count typed and not saved yet too."""
+        self._answer_tools = widget
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
         layout.insertWidget(layout.indexOf(self.turn_scroll) + 1, widget)

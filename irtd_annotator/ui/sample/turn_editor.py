@@ -346,6 +346,14 @@ class TurnWidget(QFrame):
         self._refresh_difference()
         return displaced
 
+    def discard_typing(self) -> bool:
+        """Show the stored text again over typing not saved; True when there was some."""
+        if not self.editor.has_pending():
+            return False
+        self.editor.load(self.editor.saved_text(), keep_cursor=True)
+        self._refresh_difference()
+        return True
+
     def _refresh_difference(self) -> None:
         current = self.editor.text()
         self.diff.set_texts(self._original, current)
