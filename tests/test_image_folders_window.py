@@ -4,6 +4,8 @@ shown once their folder is given, and the queue's missing-image filter follows (
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,15 @@ def test_typing_after_the_dialog_applied_and_closed_is_saved_at_close(
         texts = [t for (t,) in conn.execute("SELECT text FROM turns WHERE idx=1")]
     assert sum(" checked" in t for t in texts) == 1, texts
     assert errors == []
+
+
+def test_a_session_that_applied_folders_exits_cleanly(missing: Path, tmp_path: Path,
+                                                      llvip_dir: Path) -> None:
+    """H4 in its own process: Apply, Close, quit exits with 0 (it was a segfault)."""
+    images = copy_llvip(llvip_dir, tmp_path / "disk" / "LLVIP")
+    script = Path(__file__).with_name("folders_quit.py")
+    done = subprocess.run([sys.executable, str(script), str(missing), str(images.parent)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with sqlite3.connect(missing) as conn:
+        assert conn.execute("SELECT count(*) FROM pairs WHERE ir_exists").fetchone() == (3,)
