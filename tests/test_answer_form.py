@@ -14,18 +14,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
 
 from export_support import read_release_file
 from import_support import PREFIX, sample, write_samples
 from irtd_annotator.domain.errors import UnapprovableError
 from irtd_annotator.domain.markup import form_problem, released_form
 from irtd_annotator.domain.tasks import Task
+from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS, ZERO_AREA, hint
 from irtd_annotator.importers.irtd_json import read_samples
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.release.export import ExportOptions, export_release
 from irtd_annotator.services.review.editing import AnswerEditing, InvalidAnswerError
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
+from irtd_annotator.ui.queue.model import COLUMN_OF
+from test_main_window import key, open_window
 
 PROMPT = "<image>\nCalculate the number of pedestrians in the picture."
 TASK_OF_FILE = {
@@ -144,3 +151,39 @@ def test_typed_answer_with_trailing_text_is_refused_and_not_stored(
             editing.set_answer_text(first, "<num>1</num> (checked)")
         view = session.sample(first)
         assert (view.turns[1].text, view.status, view.warnings) == ("<num>3</num>", "approved", ())
+
+
+# ---- the stored warning names the form (M6) -------------------------------------------------
+
+def test_the_bad_markup_warning_names_the_tasks_released_form() -> None:
+    assert hint(BAD_MARKUP, Task.PEDESTRIAN_COUNTING).endswith(
+        ": a Pedestrian Counting answer reads exactly like <num>N</num>")
+    assert hint(BAD_MARKUP, Task.CAPTION) == HINTS[BAD_MARKUP]  # free text: no form
+    assert hint(BAD_MARKUP) == HINTS[BAD_MARKUP]
+    assert hint(ZERO_AREA, Task.GROUNDING) == HINTS[ZERO_AREA]
+
+
+def test_the_panel_and_the_queue_say_which_form_a_bad_answer_needs(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    """A Sample whose answer was saved as "<num>4</num> (checked)": its warning in the panel
+    and in the queue's tooltip says the answer must read exactly like <num>N</num>."""
+    with _counting_project(str(tmp_path / "p.db"), tmp_path) as project:
+        session = ReviewSession(project, annotator="Ada")
+        session.edit_turn(session.query_ids(QueueFilter())[1], 1, "<num>4</num> (checked)")
+    win, errors = open_window(qtbot, str(tmp_path / "p.db"))
+    try:
+        key(qtbot, win, Qt.Key.Key_J)  # the second sample, by the keys
+        qtbot.waitUntil(lambda: win.controller is not None and win.controller.current_id == 2)
+        label = win.findChild(QLabel, "warningHints")
+        assert label is not None and not label.isHidden()
+        document = QTextDocument()
+        document.setHtml(label.text())
+        assert "bad-markup: the answer does not parse, or is not exactly in the released " \
+               "form: a Pedestrian Counting answer reads exactly like <num>N</num>" \
+               in document.toPlainText()
+        assert win.queue is not None
+        tip = win.queue.model.index(1, COLUMN_OF["warnings"]).data(Qt.ItemDataRole.ToolTipRole)
+        assert tip.endswith("reads exactly like <num>N</num>")
+        assert errors == []
+    finally:
+        win.close()

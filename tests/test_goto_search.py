@@ -208,3 +208,28 @@ def test_a_file_named_like_a_task_and_id_is_found_after_the_task(store_target: s
         assert finder.find("Scene 1", QueueFilter()) == Found(1, matches=1)
         assert finder.find("scene 2", QueueFilter()) == Found(
             None, problem="No Scene sample with original id 2")
+
+
+NUMBERED = ("53-LLCM/train/0002.jpg", "53-LLCM/train/1.jpg",
+            "63-FLIR_ADAS/training/PreviewData/FLIR_03641.jpeg")
+
+
+@pytest.mark.parametrize(("typed", "found"), [
+    ("0002", Found(1, matches=1)),  # a leading zero: LLCM's file, not sample 2
+    ("0001", Found(None, problem="No sample of an image named 0001")),
+    ("1", Found(1, matches=1, remark="an image 1.jpg exists too: type 1.jpg")),
+    ("2", Found(2, matches=1)),
+    ("#1", Found(1, matches=1)),  # "#": the id, said plainly
+    ("/0002.jpg", Found(1, matches=1)),
+    ("train/0002.jpg", Found(1, matches=1)),
+    ("FLIR_03641.jpg", Found(3, matches=1, remark="no image is named FLIR_03641.jpg; "
+                                                    "showing its pair FLIR_03641.jpeg")),
+    ("RGB/FLIR_03641.jpg", Found(None, problem="No sample of an image named RGB/FLIR_03641.jpg")),
+    ("٣", Found(None, problem="No sample of an image named ٣")),  # no sample id
+    ("３", Found(None, problem="No sample of an image named ３")),
+])
+def test_numeric_file_names_and_sample_ids(store_target: str, typed: str, found: Found) -> None:
+    """M5: many images are named by numbers; a leading zero makes digits a file name."""
+    _two_pairs(store_target, *NUMBERED)
+    with Project.open(store_target, create=False) as project:
+        assert SampleFinder(project).find(typed, QueueFilter()) == found

@@ -5,6 +5,7 @@ open with one line saying so. Driven by key clicks on the window and the dialog'
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,6 +16,7 @@ from irtd_annotator.services.review.session import QueueFilter
 from irtd_annotator.ui.goto import GoToDialog
 from irtd_annotator.ui.main_window import MainWindow
 from review_data import ReviewData
+from test_goto_search import NUMBERED, _two_pairs
 from test_main_window import Errors, activate, key, open_window, shown, store
 
 
@@ -138,3 +140,31 @@ def test_go_to_from_an_editor_gives_the_keys_back_to_the_window(
     assert store(data, "SELECT status FROM samples WHERE id=17") == [("approved",)]
     assert store(data, "SELECT idx, text FROM turns WHERE sample_id=17 ORDER BY idx") == before
     assert errors == []
+
+
+def test_numbered_file_names_go_to_the_file_and_ids_say_an_image_is_named_so(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    """M5: "0002" is LLCM's 0002.jpg (not sample 2); "1" is sample 1, and the status bar
+    says an image 1.jpg exists too."""
+    location = str(tmp_path / "numbered.db")
+    _two_pairs(location, *NUMBERED)
+    window, errors = open_window(qtbot, location)
+    try:
+        window.review_keys.approve_without_images = True
+        key(qtbot, window, Qt.Key.Key_J)
+        qtbot.waitUntil(lambda: shown(window) == 2)
+        dialog = _go_to(qtbot, window, "0002")
+        qtbot.waitUntil(lambda: not dialog.isVisible())
+        assert shown(window) == 1 and _remark(window) == "Sample 1"
+        _go_to(qtbot, window, "3")
+        qtbot.waitUntil(lambda: not dialog.isVisible())
+        _go_to(qtbot, window, "1")
+        qtbot.waitUntil(lambda: not dialog.isVisible())
+        assert shown(window) == 1
+        assert _remark(window) == "Sample 1; an image 1.jpg exists too: type 1.jpg"
+        _go_to(qtbot, window, "FLIR_03641.jpg")
+        qtbot.waitUntil(lambda: not dialog.isVisible())
+        assert shown(window) == 3
+        assert errors == []
+    finally:
+        window.close()

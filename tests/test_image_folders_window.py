@@ -3,13 +3,17 @@ shown once their folder is given, and the queue's missing-image filter follows (
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThread
 from pytestqt.qtbot import QtBot
 
 from folders_support import NAMES, copy_llvip, irtd_file
+from irtd_annotator.importers.paths import ALL_SOURCES
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import QueueFilter
@@ -142,3 +146,47 @@ def test_locate_in_a_folder_without_the_images_changes_nothing(
                      Qt.MouseButton.LeftButton)
     assert len(errors) == 1 and errors[0].startswith(f"no LLVIP image is in {tmp_path}")
     assert win.folders.job is None and ir_placeholder(win) != ""
+
+
+def test_typing_after_the_dialog_applied_and_closed_is_saved_at_close(
+        qtbot: QtBot, missing: Path, tmp_path: Path, llvip_dir: Path) -> None:
+    """H4: quitting after Apply and Close crashed (the job's thread and progress dialog died
+    with the dialog; the window's close then used them) and lost the last typing."""
+    win, errors = open_window(qtbot, str(missing))
+    images = copy_llvip(llvip_dir, tmp_path / "disk" / "LLVIP")
+    win.actions_by_name["image_folders"].trigger()
+    qtbot.waitUntil(lambda: win.folders.dialog is not None and win.folders.dialog.isVisible())
+    dialog = win.folders.dialog
+    assert dialog is not None
+    field = dialog.folders[ALL_SOURCES]
+    field.setFocus()
+    qtbot.keyClicks(field, str(images.parent))
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.counts["LLVIP"].text() == "6 found · 0 missing")
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Close
+    qtbot.waitUntil(lambda: win.folders.dialog is None)
+    key(qtbot, win, Qt.Key.Key_E)
+    editor = win.panel.turn_editor(1)
+    qtbot.waitUntil(editor.hasFocus)
+    qtbot.keyClicks(editor, " checked")
+    key(qtbot, win, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # quit
+
+    assert not win.isVisible()
+    assert [t.isRunning() for t in win.findChildren(QThread)] == [False] * len(
+        win.findChildren(QThread))
+    with sqlite3.connect(missing) as conn:
+        texts = [t for (t,) in conn.execute("SELECT text FROM turns WHERE idx=1")]
+    assert sum(" checked" in t for t in texts) == 1, texts
+    assert errors == []
+
+
+def test_a_session_that_applied_folders_exits_cleanly(missing: Path, tmp_path: Path,
+                                                      llvip_dir: Path) -> None:
+    """H4 in its own process: Apply, Close, quit exits with 0 (it was a segfault)."""
+    images = copy_llvip(llvip_dir, tmp_path / "disk" / "LLVIP")
+    script = Path(__file__).with_name("folders_quit.py")
+    done = subprocess.run([sys.executable, str(script), str(missing), str(images.parent)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with sqlite3.connect(missing) as conn:
+        assert conn.execute("SELECT count(*) FROM pairs WHERE ir_exists").fetchone() == (3,)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from irtd_annotator.domain.markup import prompt_options
+from irtd_annotator.domain.markup import prompt_options, released_form
 from irtd_annotator.domain.model import Box, Point
 from irtd_annotator.domain.tasks import Task
 
@@ -37,6 +37,17 @@ HINTS: dict[str, str] = {
                        "the review was kept: compare with the original (the new text), "
                        "then decide again",
 }
+
+
+def hint(code: str, task: Task | None = None) -> str:
+    """What warning ``code`` means for a Sample of ``task``: the bad-markup one names the
+    released form the answer needs ("... reads exactly like <num>N</num>"), as the message
+    when such an answer is saved does, so that the reviewer knows what to type."""
+    text = HINTS.get(code, "")
+    form = released_form(task) if code == BAD_MARKUP and task is not None else None
+    if form is None or task is None:
+        return text
+    return f"{text}: a {task.value} answer reads exactly like {form}"
 
 
 def keep_codes(computed: str | None, stored: str | None) -> str | None:

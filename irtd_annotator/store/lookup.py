@@ -30,6 +30,7 @@ _FILE_NAME = {
     "sqlite": "lower(substr(rel_path, length(rtrim(rel_path, replace(rel_path, '/', ''))) + 1))",
     "postgresql": f"(translate(regexp_replace(rel_path, '^.*/', ''), {_LOWERED}) COLLATE \"C\")",
 }
+_IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "tif", "tiff", "bmp")
 _ID_LIMIT = 2**31 - 1  # samples.id is an INTEGER: a longer number names no Sample
 # Pairs whose file name lies in [:fn_lo, :fn_hi), not below :fn_min (a stem's "name." range
 # would also hold "name-copy"), and whose path ends in the folders typed (pattern, if any).
@@ -60,9 +61,23 @@ def name_match(typed: str) -> NameMatch | None:
     name = path.rsplit("/", 1)[-1]
     if not name:
         return None
-    folders = "/" + path if "/" in path else ""
+    # "/0778.jpg": the name is whole (a leading "/" is not one more folder)
+    folders = path if path.startswith("/") else "/" + path if "/" in path else ""
     # "name" < "name." (the stem's names) < "name/"; "name-copy" falls between, left out
     return NameMatch(name, name + "/", name + ".", "%" + _escape(folders) + "%")
+
+
+def stem_match(typed: str) -> NameMatch | None:
+    """The names sharing the stem of the image file name ``typed`` (any extension):
+    ``FLIR_03641.jpg``, a visible image's name (under ``RGB/``), finds its infrared pair
+    ``FLIR_03641.jpeg``. None for a path (its folders are the visible image's, which the
+    index does not hold) or a name that is not of an image (``190002.jp`` is no name)."""
+    name = typed.strip()
+    stem, dot, extension = name.rpartition(".")
+    if "/" in name or "\\" in name or not (dot and stem) \
+            or extension.translate(_TO_LOWER) not in _IMAGE_EXTENSIONS:
+        return None
+    return name_match(stem)
 
 
 def _escape(value: str) -> str:
@@ -95,6 +110,13 @@ def samples_of_file(conn: Connection, match: NameMatch) -> list[int]:
     return list(conn.execute(text(
         f"SELECT id FROM samples WHERE pair_id IN ({pairs}) ORDER BY id"), match.params())
         .scalars())
+
+
+def file_name_of(conn: Connection, match: NameMatch) -> str | None:
+    """The file name (as stored) of one Pair ``match`` names, or None."""
+    pairs = _pairs_named(conn.dialect.name).replace("SELECT id", "SELECT rel_path", 1)
+    rel = conn.execute(text(f"{pairs} LIMIT 1"), match.params()).scalar()
+    return None if rel is None else str(rel).rsplit("/", 1)[-1]
 
 
 def named_ids(dialect: str, needle: str) -> tuple[str, dict[str, object]]:

@@ -65,6 +65,8 @@ def found_remark(found: Found) -> str:
     """What the status bar says after a Go to that showed ``found``."""
     parts = [f"{found.matches} samples match; showing the first" if found.matches > 1
              else f"Sample {found.sample_id}"]
+    if found.remark:
+        parts.append(found.remark)
     if not found.in_filter:
         parts.append("the queue's filter hides it: pinned in the queue until the filter changes")
     return "; ".join(parts)

@@ -264,8 +264,10 @@ class ImageFoldersUi(QObject):
         who = self._w.annotator
         wanted = dict(roots), None if rules is None else list(rules)
         scope = None if sources is None else list(sources)
+        # The window owns the job (its thread and progress dialog), never the dialog: the
+        # dialog is deleted when closed, and the window's close then used a dead job (H4).
         self.job = ServiceRunner(
-            self.dialog or self._window, location=project.location, texts=FOLDERS_TEXTS,
+            self._window, location=project.location, texts=FOLDERS_TEXTS,
             show_report=False,
             job=lambda p, progress, cancel: apply_image_folders(
                 p, roots=wanted[0], pair_rules=wanted[1], sources=scope, who=who,

@@ -9,6 +9,8 @@ decide how a cell is painted.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
@@ -19,18 +21,50 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
+from irtd_annotator.domain.tasks import Task
 from irtd_annotator.ui.queue.model import COLUMN_OF
 
-__all__ = ["COUNT_ROLE", "CountDelegate", "QueueDelegate", "elide_path", "set_counts",
-           "setup_columns"]
+__all__ = ["COUNT_ROLE", "SOURCE_SHORT", "TASK_SHORT", "CountDelegate", "QueueDelegate",
+           "elide_path", "set_counts", "setup_columns", "short_source", "short_task",
+           "warning_marks"]
 
 Index = QModelIndex | QPersistentModelIndex
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 1  # a filter entry's number of Samples (None: unknown)
 
-# What each fixed column must show whole, beside its header: longer cells are elided and
-# read in full in their tooltip. The image column takes what is left (it stretches).
-_WIDEST = {"id": "260000", "status": "", "held": "", "task": "Relationship", "source": "63-FLIR",
-           "edited": "", "warnings": ""}
+# The queue's short names, so that every cell is read whole in a queue about 490 px wide (a
+# 1366 px screen); the full name is in the cell's tooltip and in the filters.
+TASK_SHORT = {"Aerial Counting": "Aer. counting", "Pedestrian Counting": "Ped. counting"}
+# IR-TD's sources, shown without their "<index>-" prefix ("63-FLIR_ADAS" -> "FLIR_ADAS");
+# the one still longer than "ThermalWorld" is abbreviated here.
+SOURCE_SHORT = {"RGBTCrowdCounting": "RGBT-Crowd"}
+_SOURCE_INDEX = re.compile(r"[0-9]+-(?=.)")
+_WARNING_MARK = "⚠"
+
+# What each fixed column must show whole, beside its header: longer cells (a source of
+# another dataset) are elided and read in full in their tooltip. "task" is measured over the
+# short task names. The image column takes what is left (it stretches).
+_WIDEST = {"id": "260000", "status": "", "held": "", "task": "", "source": "ThermalWorld",
+           "edited": "", "warnings": f"{_WARNING_MARK}9"}
+
+
+def short_task(task: str) -> str:
+    """The Task column's name of ``task`` ("Ped. counting")."""
+    return TASK_SHORT.get(task, task)
+
+
+def short_source(source: str) -> str:
+    """The Source column's name of ``source``: without the index ("FLIR_ADAS")."""
+    name = _SOURCE_INDEX.sub("", source, count=1)
+    return SOURCE_SHORT.get(name, name)
+
+
+def warning_marks(warnings: str) -> str:
+    """The Warnings column's mark of ``warnings`` ("; "-joined codes): "⚠", or "⚠2" for two;
+    the codes and what they mean are in the tooltip."""
+    codes = [code for code in warnings.split("; ") if code]
+    if not codes:
+        return ""
+    return _WARNING_MARK if len(codes) == 1 else f"{_WARNING_MARK}{len(codes)}"
 _PAD = 8  # the cell's and the header's margins
 _MARGIN = 4  # a cell's text margin on each side (the style's focus frame and its pixel)
 
@@ -50,6 +84,14 @@ class QueueDelegate(QStyledItemDelegate):
             option.displayAlignment = Qt.AlignmentFlag.AlignCenter
             option.decorationPosition = QStyleOptionViewItem.Position.Top
         option.textElideMode = Qt.TextElideMode.ElideRight
+        if column == COLUMN_OF["task"]:
+            option.text = short_task(option.text)
+        elif column == COLUMN_OF["source"]:
+            option.text = short_source(option.text)
+            option.textElideMode = Qt.TextElideMode.ElideMiddle
+        elif column == COLUMN_OF["warnings"]:
+            option.text = warning_marks(option.text)
+            option.displayAlignment = Qt.AlignmentFlag.AlignCenter
         if column == COLUMN_OF["image"] and option.rect.width() > 0:
             room = option.rect.width() - 2 * _MARGIN
             if not option.icon.isNull():
@@ -92,7 +134,9 @@ def setup_columns(table: QTableView) -> None:
     for key, widest in _WIDEST.items():
         column = COLUMN_OF[key]
         title = str(model.headerData(column, Qt.Orientation.Horizontal)) if model else key
-        width = max(cells.horizontalAdvance(widest), titles.horizontalAdvance(title)) + _PAD
+        texts = [short_task(t.value) for t in Task] if key == "task" else [widest]
+        width = max(*(cells.horizontalAdvance(t) for t in texts),
+                    titles.horizontalAdvance(title)) + _PAD
         header.resizeSection(column, width)
     # the stretched last column never shrinks below the size it had: start it small
     header.resizeSection(COLUMN_OF["image"], titles.horizontalAdvance("Image") + _PAD)

@@ -24,6 +24,8 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
 from irtd_annotator.domain.queue_filter import SORT_KEYS
+from irtd_annotator.domain.tasks import Task
+from irtd_annotator.domain.warnings import hint
 from irtd_annotator.services.review.session import Changes, QueueFilter, QueueRow
 from irtd_annotator.ui.queue.id_windows import IdWindows, QueueIds, QueueSource
 from irtd_annotator.ui.queue.row_cache import RowCache
@@ -348,8 +350,11 @@ def _tooltip(row: QueueRow, key: str) -> str:
     if key == "image":
         return row.image + ("\nIR or visible image missing: the sample can still be reviewed"
                             if row.missing else "")
-    if key == "warnings":
-        return row.warnings or "no warnings"
+    if key == "warnings":  # the column shows a mark: each warning and what it means here
+        codes = [code for code in row.warnings.split("; ") if code]
+        task = next((t for t in Task if t.value == row.task), None)
+        return "\n".join(f"{code}: {hint(code, task)}".rstrip(": ") for code in codes) \
+            or "no warnings"
     if key == "edited":
         return "edited by a person" if row.edited else "as imported"
     if key == "status":  # the column shows only its mark: the word is here

@@ -10,6 +10,8 @@ the Sample's consistency warnings with their hints, and why typed markup was not
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -30,7 +32,7 @@ from PySide6.QtWidgets import (
 from irtd_annotator.domain.markup import prompt_options
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import SampleView
-from irtd_annotator.domain.warnings import HINTS
+from irtd_annotator.domain.warnings import hint
 
 ONE_OPTION = (Task.RECOGNITION, Task.SCENE)
 COUNTING = (Task.AERIAL_COUNTING, Task.PEDESTRIAN_COUNTING)
@@ -274,7 +276,8 @@ class AnswerEditors(QWidget):
             self.warnings_label.setText("")
             self.warnings_label.hide()
             return
-        rows = "".join(f"<li><b>{code}</b>: {HINTS.get(code, '')}</li>" for code in codes)
+        task = self._view.task if self._view is not None else None
+        rows = "".join(f"<li><b>{code}</b>: {html.escape(hint(code, task))}</li>" for code in codes)
         self.warnings_label.setText(f"<span style='color:#e65100'>Warnings</span><ul>{rows}</ul>")
         self.warnings_label.show()
 
