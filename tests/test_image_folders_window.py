@@ -168,7 +168,9 @@ def test_typing_after_the_dialog_applied_and_closed_is_saved_at_close(
     key(qtbot, win, Qt.Key.Key_E)
     editor = win.panel.turn_editor(1)
     qtbot.waitUntil(editor.hasFocus)
-    qtbot.keyClicks(editor, " checked")
+    # a valid answer: typing that makes an answer invalid is never stored (test_pending_edits)
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, "The target bounding box is <box>[[11, 20, 30, 40]]</box>.")
     key(qtbot, win, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # quit
 
     assert not win.isVisible()
@@ -176,7 +178,7 @@ def test_typing_after_the_dialog_applied_and_closed_is_saved_at_close(
         win.findChildren(QThread))
     with sqlite3.connect(missing) as conn:
         texts = [t for (t,) in conn.execute("SELECT text FROM turns WHERE idx=1")]
-    assert sum(" checked" in t for t in texts) == 1, texts
+    assert sum("[[11, 20, 30, 40]]" in t for t in texts) == 1, texts
     assert errors == []
 
 
