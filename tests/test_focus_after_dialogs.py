@@ -135,3 +135,33 @@ def test_the_count_box_does_not_get_the_arrows_back_on_the_next_sample(
     finally:
         modals.timer.stop()
         window.close()
+
+
+def test_e_puts_the_keys_on_the_reid_grid_and_tab_stays_in_the_panel(
+        qtbot: QtBot, tmp_path: Path, irtd_files: Path) -> None:
+    db, ids, answers = _project(tmp_path, irtd_files, "ReID.json")
+    window, errors = open_window(qtbot, str(db))
+    try:
+        assert window.queue is not None and shown(window) == ids[0]
+        grid = window.editing_ui.editors
+        window.queue.focus_table()
+        key(qtbot, window, Qt.Key.Key_E)  # on Re-ID the answer is the grid's
+        assert grid.reid_page.isAncestorOf(QApplication.focusWidget())
+        wanted = "3" if answers[0] != "3" else "4"
+        key(qtbot, window, wanted)
+        with Project.open(db, create=False) as project:
+            assert stored_answer(project, ids[0]) == wanted  # not "3" typed into the text
+        assert grid.reid_buttons[wanted].hasFocus()
+
+        prompt, answer = window.panel.turn_editor(0), window.panel.turn_editor(1)
+        where = []
+        for tab in (Qt.Key.Key_Tab, Qt.Key.Key_Tab, Qt.Key.Key_Tab, Qt.Key.Key_Backtab,
+                    Qt.Key.Key_Backtab, Qt.Key.Key_Backtab):
+            key(qtbot, window, tab)
+            focus = QApplication.focusWidget()
+            where.append("prompt" if focus is prompt else "answer" if focus is answer else
+                         "grid" if grid.reid_page.isAncestorOf(focus) else type(focus).__name__)
+        assert where == ["prompt", "answer", "grid", "answer", "prompt", "grid"]
+        assert errors == []
+    finally:
+        window.close()

@@ -82,7 +82,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("redo", "&Redo", "&Edit", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo the change undone",
                "Redo", "SP_ArrowForward"),
     ActionSpec("edit_text", "&Edit the answer", "&Edit", ("E",),
-               "Put the cursor in the answer's editor (Esc goes back to the queue)",
+               "Put the cursor in the answer's editor, on Re-ID the answer grid (Esc goes back "
+               "to the queue)",
                separator_before=True),
     ActionSpec("focus_queue", "Go to the &queue", "&Edit", ("Q",),
                "Put the keyboard focus in the queue"),

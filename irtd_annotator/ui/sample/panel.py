@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from irtd_annotator.domain.model import ReviewStatus, status_label
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import SampleView
+from irtd_annotator.ui.sample.answer_editors import AnswerEditors
 from irtd_annotator.ui.sample.turn_editor import TurnEditor, TurnWidget
 from irtd_annotator.ui.sample.unsaved_bar import STALE_REASON, UnsavedTextBar
 
@@ -64,6 +65,7 @@ class SamplePanel(QWidget):
         self._idle_ms = idle_ms
         self._view: SampleView | None = None
         self._turns: list[TurnWidget] = []
+        self._answer_tools: AnswerEditors | None = None  # set_answer_tools
 
         self.task_label = self._value_label("task")
         self.original_label = self._value_label("originalId")
@@ -181,7 +183,11 @@ class SamplePanel(QWidget):
         self.unsaved_bar.offer(sample_id, idx, text, reason)
 
     def set_answer_tools(self, widget: QWidget) -> None:
-        """Show ``widget`` (the task-aware answer editors) right under the turns."""
+        """Show ``widget`` (the task-aware answer editors) right under the turns; Tab goes
+        from the turns into it and from it back to the turns."""
+        if isinstance(widget, AnswerEditors):
+            self._answer_tools = widget
+            widget.tab_out.connect(self._tab_from_tools)
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
         layout.insertWidget(layout.indexOf(self.turn_scroll) + 1, widget)
@@ -201,7 +207,13 @@ class SamplePanel(QWidget):
         raise KeyError(f"the sample shown has no turn {idx}")
 
     def focus_editor(self, idx: int | None = None) -> None:
-        """Put the keyboard focus into turn ``idx``'s editor (default: the first answer)."""
+        """Put the keyboard focus into turn ``idx``'s editor (default: the first answer, or
+        the answer editor that owns the answer, Re-ID's grid)."""
+        tools = self._answer_tools
+        if idx is None and tools is not None and tools.owns_answer() and \
+                (target := tools.keyboard_target()) is not None:
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
         if not self._turns:
             return
         target = next((t for t in self._turns if t.idx == idx), None) if idx is not None else \
@@ -351,8 +363,19 @@ class SamplePanel(QWidget):
         order = [t.idx for t in self._turns]
         if idx not in order:
             return
-        step = 1 if forward else -1
-        self.focus_editor(order[(order.index(idx) + step) % len(order)])
+        at = order.index(idx) + (1 if forward else -1)
+        tools = self._answer_tools
+        if not 0 <= at < len(order) and tools is not None and \
+                (target := tools.keyboard_target(first=forward)) is not None:
+            # prompt -> answer -> the answer's tools (Re-ID grid, count, options), and back
+            target.setFocus(Qt.FocusReason.TabFocusReason if forward
+                            else Qt.FocusReason.BacktabFocusReason)
+            return
+        self.focus_editor(order[at % len(order)])
+
+    def _tab_from_tools(self, forward: bool) -> None:
+        if self._turns:
+            self.focus_editor(self._turns[0 if forward else -1].idx)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         if event.key() == Qt.Key.Key_Escape:
