@@ -1,7 +1,8 @@
 """After a dialog on the way to another sample, the keys are the window's (issue 13, H3): when
 a question, the reject or flag dialog closes, Qt gives the focus back to the widget that had
-it, an editor that now shows the NEXT sample; it must not keep it. Driven by keys on the real
-window, each with a dialog in between."""
+it, an editor that now shows the NEXT sample; it must not keep it. Also: E and Tab reach the
+Re-ID grid (M2), and a move into an editor from the hints popup is visible (M4). Driven by keys
+on the real window."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from editing_data import answer_of, first_of_kind, import_subset, released, samp
 from irtd_annotator.services.project import Project
 from irtd_annotator.ui.dialogs import RejectDialog
 from irtd_annotator.ui.main_window import MainWindow
+from irtd_annotator.ui.sample.hints_popup import HintsPopup
 from review_data import ReviewData
 from test_decide_keys import Modals
-from test_main_window import key, open_window, shown, store
+from test_main_window import activate, key, open_window, shown, store
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -164,4 +166,30 @@ def test_e_puts_the_keys_on_the_reid_grid_and_tab_stays_in_the_panel(
         assert where == ["prompt", "answer", "grid", "answer", "prompt", "grid"]
         assert errors == []
     finally:
+        window.close()
+
+
+def test_going_to_a_hinted_word_says_the_keys_type_there_and_the_editor_shows_it(
+        qtbot: QtBot, data: ReviewData) -> None:
+    window, errors = open_window(qtbot, str(data.path))
+    modals = Modals(qtbot)
+    try:
+        assert window.controller is not None and window.queue is not None
+        window.controller.go_to(data.caption["190001"])  # its answer says "glow red"
+        window.queue.focus_table()
+        prompt, answer = window.panel.turn_editor(0), window.panel.turn_editor(1)
+        frame = prompt.grab().toImage().pixelColor(0, prompt.height() // 2)  # not focused
+        modals.expect(HintsPopup, modals.keys(Qt.Key.Key_Return))
+        key(qtbot, window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier
+            | Qt.KeyboardModifier.ShiftModifier)
+        assert modals.seen == ["HintsPopup"]
+        activate(qtbot, window)
+        qtbot.waitUntil(answer.hasFocus)
+        assert window.statusBar().currentMessage() == "Editing turn 2: Esc gives the keys back"
+        # the focused editor's frame is the palette's highlight, the others' is not
+        focused = answer.grab().toImage().pixelColor(0, answer.height() // 2)
+        assert focused == answer.palette().highlight().color() and focused != frame
+        assert errors == []
+    finally:
+        modals.timer.stop()
         window.close()

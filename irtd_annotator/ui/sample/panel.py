@@ -47,6 +47,10 @@ STATUS_COLOURS = {
 # Tasks whose answers are free text and deserve a large editor.
 _LARGE_TASKS = (Task.CAPTION, Task.INSTRUCTION)
 _LARGE_TEXT = 240  # characters: a long answer of any task gets the large editor too
+# The turn editor with the keyboard focus shows it, on every style and palette: the keys type
+# there, not into the review (issue 13). Every editor has the frame, so none moves on focus.
+FOCUS_FRAME = ("QPlainTextEdit { border: 2px solid palette(mid); }"
+               "QPlainTextEdit:focus { border: 2px solid palette(highlight); }")
 
 
 class SamplePanel(QWidget):
@@ -100,6 +104,7 @@ class SamplePanel(QWidget):
         self.siblings.itemActivated.connect(self._on_sibling)
 
         self._turn_box = QWidget(self)
+        self._turn_box.setStyleSheet(FOCUS_FRAME)
         self._turn_layout = QVBoxLayout(self._turn_box)
         self._turn_layout.setContentsMargins(0, 0, 0, 0)
         self._turn_layout.addStretch(1)
