@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -193,3 +194,27 @@ def test_going_to_a_hinted_word_says_the_keys_type_there_and_the_editor_shows_it
     finally:
         modals.timer.stop()
         window.close()
+
+
+def test_the_focused_editor_is_framed_in_the_highlight_of_a_dark_palette_too(
+        qtbot: QtBot, data: ReviewData) -> None:
+    light = QApplication.palette()
+    dark = QPalette(QColor("#202020"))  # a dark theme: its own highlight frames the editor
+    dark.setColor(QPalette.ColorRole.Highlight, QColor("#ff8800"))
+    QApplication.setPalette(dark)
+    try:
+        window, errors = open_window(qtbot, str(data.path))
+        try:
+            assert window.controller is not None and window.queue is not None
+            window.controller.go_to(data.caption["190001"])
+            window.queue.focus_table()
+            key(qtbot, window, Qt.Key.Key_E)
+            answer = window.panel.turn_editor(1)
+            qtbot.waitUntil(answer.hasFocus)
+            assert answer.grab().toImage().pixelColor(0, answer.height() // 2) == \
+                QColor("#ff8800")
+            assert errors == []
+        finally:
+            window.close()
+    finally:
+        QApplication.setPalette(light)
