@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QFocusEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
@@ -82,7 +82,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("redo", "&Redo", "&Edit", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo the change undone",
                "Redo", "SP_ArrowForward"),
     ActionSpec("edit_text", "&Edit the answer", "&Edit", ("E",),
-               "Put the cursor in the answer's editor (Esc goes back to the queue)",
+               "Put the cursor in the answer's editor, on Re-ID the answer grid (Esc goes back "
+               "to the queue)",
                separator_before=True),
     ActionSpec("focus_queue", "Go to the &queue", "&Edit", ("Q",),
                "Put the keyboard focus in the queue"),
@@ -255,6 +256,9 @@ _TYPING = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
 _LISTS = (QComboBox, QAbstractItemView)
 _PLAIN_MODS = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier,
                Qt.KeyboardModifier.KeypadModifier)
+# the focus Qt gives back on its own: to the window's last focus widget when the window is
+# active again (a dialog closed), and to the widget a popup menu was opened from
+_RESTORED = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason)
 
 
 class TypingGuard(QObject):
@@ -264,13 +268,31 @@ class TypingGuard(QObject):
     widget before any shortcut fires: a plain key (letter, digit, arrow) in a text editor, and
     an arrow in a list, table or combo box, goes to that widget. Undo/redo in the window's
     text editors go to the window instead, so one typing burst is one undo step everywhere.
+
+    With a typing room (``watch``), it also refuses the focus Qt gives back to an editor of the
+    room when a dialog or popup closes if the room shows another Sample than when it opened:
+    that focus goes to the home widget instead (issue 13).
     """
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self._window = window
+        self._room: SamplePanel | None = None
+        self._home: QWidget | None = None
+        # the Sample the room showed when a dialog or popup took the focus out of it; None:
+        # the focus was elsewhere then
+        self._left_on: int | None = None
+
+    def watch(self, typing_room: SamplePanel, home: QWidget) -> None:
+        """Give the keys back to ``home`` after each move of ``typing_room`` to another
+        Sample, and whenever Qt would restore the focus into it on another Sample."""
+        self._room, self._home = typing_room, home
+        typing_room.shown_other.connect(lambda _sid: self.keys_back(typing_room, home))
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut) and \
+                isinstance(event, QFocusEvent):
+            return self._focus_event(obj, event)
         if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
             return False
         if not isinstance(obj, QWidget) or obj.window() is not self._window:
@@ -293,15 +315,35 @@ class TypingGuard(QObject):
             return True
         return False
 
+    def _focus_event(self, obj: QObject, event: QFocusEvent) -> bool:
+        room, home = self._room, self._home
+        if room is None or home is None or not isinstance(obj, QWidget) or \
+                obj.window() is not self._window or event.reason() not in _RESTORED:
+            return False  # E, a click, Tab, a shortcut, code: where the reviewer means
+        in_room = room.isAncestorOf(obj)
+        if event.type() == QEvent.Type.FocusOut:  # a dialog or popup takes the keys away
+            self._left_on = room.sample_id if in_room else None
+            return False
+        if not in_room or self._left_on is None or self._left_on == room.sample_id:
+            return False  # back on the Sample it was typed on, or put there meanwhile
+        # Qt gives back the focus the window had before the dialog, but the editor shows
+        # another Sample now: a review key must not type into it (issue 13, defect 1)
+        home.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
 
     def keys_back(self, typing_room: QWidget, home: QWidget) -> None:
         """After a move to another Sample: when the focus is in ``typing_room`` (the sample
         panel's editors), give it to ``home`` (the pair view), where the review keys work. The
         editors are filled anew for the next Sample, and a review key must never type into a
-        text the reviewer did not enter with E or a click (issue 13)."""
-        focus = QApplication.focusWidget()
-        if focus is not None and focus.window() is self._window and typing_room.isAncestorOf(focus):
-            home.setFocus(Qt.FocusReason.OtherFocusReason)
+        text the reviewer did not enter with E or a click (issue 13).
+
+        While a dialog is open the window's own focus widget is the one it gets back when the
+        dialog closes, so that one is moved too."""
+        for focus in (QApplication.focusWidget(), self._window.focusWidget()):
+            if focus is not None and focus.window() is self._window and \
+                    typing_room.isAncestorOf(focus):
+                home.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
 
 
 def _read_only(widget: QWidget) -> bool:
@@ -315,8 +357,7 @@ def install_typing_guard(window: QWidget, *, typing_room: SamplePanel | None = N
     ``home``, each move of the panel to another Sample gives the keys back to ``home``."""
     guard = TypingGuard(window)
     if typing_room is not None and home is not None:
-        room = typing_room
-        room.shown_other.connect(lambda _sid: guard.keys_back(room, home))
+        guard.watch(typing_room, home)
     app = QApplication.instance()
     if app is not None:
         app.installEventFilter(guard)

@@ -27,6 +27,7 @@ from irtd_annotator.ui.sample.panel import SamplePanel
 
 NO_IMAGES_TITLE = "Approve without images?"
 NO_IMAGES_QUESTION = "Approve samples without images?"
+EDITING = "Editing turn {turn}: Esc gives the keys back"
 
 
 class ReviewKeys(QObject):
@@ -104,3 +105,6 @@ class ReviewKeys(QObject):
         name = f"{'the prompt' if turn.role == 'human' else 'the answer'} (turn {turn.idx + 1})"
         if not pick_hint(self._window, turn.editor, name):
             c.message.emit(f"No underlined words in {name}")
+        elif self._window.focusWidget() is turn.editor:
+            # the keys type into the text now (the word is selected): say so, and the way out
+            c.message.emit(EDITING.format(turn=turn.idx + 1))

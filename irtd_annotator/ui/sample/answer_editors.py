@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QGridLayout,
@@ -54,6 +55,7 @@ class AnswerEditors(QWidget):
     count_chosen = Signal(int)
     yes_no_chosen = Signal(str)      # "yes" / "no"
     reid_chosen = Signal(str)        # "2".."8"
+    tab_out = Signal(bool)           # Tab (True) / Shift+Tab left the answer page: the panel's
     count_from_markers = Signal()    # "use the number of markers as the count"
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -210,6 +212,31 @@ class AnswerEditors(QWidget):
     def error_text(self) -> str:
         return self.error_label.text() if self.error_label.isVisibleTo(self) else ""
 
+    def keyboard_target(self, *, first: bool = True) -> QWidget | None:
+        """Where Tab into the answer page lands (the first of its widgets, or the last with
+        ``first=False``): on Re-ID the grid, as one stop (its chosen button, else 2); None
+        when the page takes no keys (free text: the answer is the turn above)."""
+        chain = self._tab_chain()
+        return (chain[0] if first else chain[-1]) if chain else None
+
+    def owns_answer(self) -> bool:
+        """The answer is the page's, not the turn's text: E goes here (Re-ID's grid)."""
+        return self.stack.currentWidget() is self.reid_page
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802 (Qt's name)
+        """Tab walks the answer page, then leaves it for the panel's turns (``tab_out``),
+        never for the window's toolbar (issue 13)."""
+        chain = self._tab_chain()
+        focus = QApplication.focusWidget()
+        if focus in chain:
+            at = chain.index(focus) + (1 if next else -1)
+            if 0 <= at < len(chain):
+                reason = Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason
+                chain[at].setFocus(reason)
+                return True
+        self.tab_out.emit(next)
+        return True
+
     def commit_count(self) -> None:
         """Report the spin box's count if it differs from the answer's (also before any
         decision, undo or move: SamplePanel.flush, so a count typed within the pause is
@@ -242,6 +269,16 @@ class AnswerEditors(QWidget):
         return True
 
     # ---- internals ---------------------------------------------------------------------------
+
+    def _tab_chain(self) -> list[QWidget]:
+        page = self.stack.currentWidget()
+        if page is self.reid_page:  # the grid is one stop; the digits pick in it
+            checked = self.reid_group.checkedButton()
+            return [checked if checked is not None else self.reid_buttons["2"]]
+        if page is None or page is self.free_page:
+            return []
+        return [w for w in page.findChildren(QWidget)
+                if w.isVisibleTo(self) and w.isEnabled() and w.focusPolicy() & Qt.FocusPolicy.TabFocus]
 
     def _page(self, page: QWidget, title: str) -> None:
         self.stack.setCurrentWidget(page)

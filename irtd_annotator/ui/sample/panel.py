@@ -47,6 +47,10 @@ STATUS_COLOURS = {
 # Tasks whose answers are free text and deserve a large editor.
 _LARGE_TASKS = (Task.CAPTION, Task.INSTRUCTION)
 _LARGE_TEXT = 240  # characters: a long answer of any task gets the large editor too
+# The turn editor with the keyboard focus shows it, on every style and palette: the keys type
+# there, not into the review (issue 13). Every editor has the frame, so none moves on focus.
+FOCUS_FRAME = ("QPlainTextEdit { border: 2px solid palette(mid); }"
+               "QPlainTextEdit:focus { border: 2px solid palette(highlight); }")
 
 
 class SamplePanel(QWidget):
@@ -65,7 +69,7 @@ class SamplePanel(QWidget):
         self._idle_ms = idle_ms
         self._view: SampleView | None = None
         self._turns: list[TurnWidget] = []
-        self._answer_tools: AnswerEditors | None = None
+        self._answer_tools: AnswerEditors | None = None  # set_answer_tools
 
         self.task_label = self._value_label("task")
         self.original_label = self._value_label("originalId")
@@ -100,6 +104,7 @@ class SamplePanel(QWidget):
         self.siblings.itemActivated.connect(self._on_sibling)
 
         self._turn_box = QWidget(self)
+        self._turn_box.setStyleSheet(FOCUS_FRAME)
         self._turn_layout = QVBoxLayout(self._turn_box)
         self._turn_layout.setContentsMargins(0, 0, 0, 0)
         self._turn_layout.addStretch(1)
@@ -197,8 +202,10 @@ class SamplePanel(QWidget):
 
     def set_answer_tools(self, widget: AnswerEditors) -> None:
         """Show ``widget`` (the task-aware answer editors) right under the turns; ``flush``
-        saves its count typed and not saved yet too."""
+        saves its count typed and not saved yet too; Tab goes from the turns into it and
+        from it back to the turns."""
         self._answer_tools = widget
+        widget.tab_out.connect(self._tab_from_tools)
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
         layout.insertWidget(layout.indexOf(self.turn_scroll) + 1, widget)
@@ -218,7 +225,13 @@ class SamplePanel(QWidget):
         raise KeyError(f"the sample shown has no turn {idx}")
 
     def focus_editor(self, idx: int | None = None) -> None:
-        """Put the keyboard focus into turn ``idx``'s editor (default: the first answer)."""
+        """Put the keyboard focus into turn ``idx``'s editor (default: the first answer, or
+        the answer editor that owns the answer, Re-ID's grid)."""
+        tools = self._answer_tools
+        if idx is None and tools is not None and tools.owns_answer() and \
+                (target := tools.keyboard_target()) is not None:
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
         if not self._turns:
             return
         target = next((t for t in self._turns if t.idx == idx), None) if idx is not None else \
@@ -368,8 +381,19 @@ class SamplePanel(QWidget):
         order = [t.idx for t in self._turns]
         if idx not in order:
             return
-        step = 1 if forward else -1
-        self.focus_editor(order[(order.index(idx) + step) % len(order)])
+        at = order.index(idx) + (1 if forward else -1)
+        tools = self._answer_tools
+        if not 0 <= at < len(order) and tools is not None and \
+                (target := tools.keyboard_target(first=forward)) is not None:
+            # prompt -> answer -> the answer's tools (Re-ID grid, count, options), and back
+            target.setFocus(Qt.FocusReason.TabFocusReason if forward
+                            else Qt.FocusReason.BacktabFocusReason)
+            return
+        self.focus_editor(order[at % len(order)])
+
+    def _tab_from_tools(self, forward: bool) -> None:
+        if self._turns:
+            self.focus_editor(self._turns[0 if forward else -1].idx)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         if event.key() == Qt.Key.Key_Escape:
