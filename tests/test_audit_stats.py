@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from irtd_annotator.domain.audit_stats import (
+    binomial_cdf,
     clopper_pearson,
     lower_bound,
     plan_for_errors,
@@ -186,6 +187,23 @@ def test_the_upper_bound_covers_the_true_rate(n: int, rate: float, confidence: f
     missed = sum(math.comb(n, x) * p ** x * (1 - p) ** (n - x)
                  for x in range(n + 1) if upper_bound(x, n, confidence) < rate)
     assert missed <= Fraction(1 - confidence) + Fraction(1, 10**9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 60), data=st.data(), rate=st.floats(0.001, 0.999))
+def test_binomial_cdf_is_the_exact_sum(n: int, data: st.DataObject, rate: float) -> None:
+    x = data.draw(st.integers(-1, n))
+    p = Fraction(rate)
+    exact = sum(math.comb(n, k) * p ** k * (1 - p) ** (n - k) for k in range(x + 1))
+    assert binomial_cdf(x, n, rate) == pytest.approx(float(exact), abs=1e-12)
+
+
+@pytest.mark.parametrize(("errors", "n"), [(100, 260_000), (5_000, 10_000), (259_000, 260_000)])
+def test_bounds_at_the_dataset_size_solve_their_definitions(errors: int, n: int) -> None:
+    """Large n sums only the short tail: the bounds must still meet their equations."""
+    high, low = upper_bound(errors, n, 0.95), lower_bound(errors, n, 0.95)
+    assert binomial_cdf(errors, n, high) == pytest.approx(0.05, abs=1e-9)
+    assert 1 - binomial_cdf(errors - 1, n, low) == pytest.approx(0.05, abs=1e-9)
 
 
 STRATA = {("Location", "FLIR"): list(range(1, 500)), ("Counting", "LLVIP"): [7, 3, 5, 3],
