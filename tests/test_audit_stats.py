@@ -145,6 +145,10 @@ def test_a_small_stratum_reviewed_to_its_corrected_plan_is_accepted() -> None:
     assert verdict(0, planned, 0.05, 0.95) == "continue"  # without the correction: 59
     # 4 errors in all of a stratum of 100 is 4%, known exactly
     assert verdict(4, 100, 0.05, 0.95, population=100) == "accept"
+    # 5 and 6 in all of it reach 5%: nothing is left to draw, so no "continue"
+    assert verdict(5, 100, 0.05, 0.95, population=100) == "reject"
+    assert verdict(6, 100, 0.05, 0.95) == "continue"
+    assert verdict(6, 100, 0.05, 0.95, population=100) == "reject"
 
 
 @pytest.mark.parametrize("bad", [

@@ -227,7 +227,8 @@ def verdict(errors: int, reviewed: int, max_error: float, confidence: float,
     With the stratum's population, accept uses the same hypergeometric test as
     zero_failure_plan, so a small stratum reviewed to its corrected plan with no error is
     accepted (the binomial bound would ask for the uncorrected size). Reject keeps the
-    binomial lower bound, which is the more cautious one for a draw without replacement.
+    binomial lower bound, which is the more cautious one for a draw without replacement,
+    except that a stratum reviewed whole and not accepted is rejected: nothing is left to draw.
     """
     _check_rate("max_error", max_error)
     _check_confidence(confidence)
@@ -240,6 +241,8 @@ def verdict(errors: int, reviewed: int, max_error: float, confidence: float,
         return "accept"
     if lower_bound(errors, reviewed, confidence) > max_error:
         return "reject"
+    if reviewed == population:
+        return "reject"  # all of it seen and not accepted: the rate is known to reach max_error
     return "continue"
 
 
