@@ -15,13 +15,17 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, exists, select, update
 
 from irtd_annotator.domain.queue_filter import QueueFilter
-from irtd_annotator.store.bulk import CHUNK
 from irtd_annotator.store.imports import insert_revisions
 from irtd_annotator.store.leases import server_time
 from irtd_annotator.store.queue import filtered_select, search_kind
 from irtd_annotator.store.schema import Lease, Pair, Sample
 
-__all__ = ["Decided", "Target", "apply_decision", "read_targets", "restore_decisions"]
+# ids per UPDATE: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters, and few
+# statements (each compiled anew for its list's length) for 100,000 Samples
+WRITE_CHUNK = 5000
+
+__all__ = ["Decided", "Target", "apply_decision", "clock", "read_targets", "restore_decisions",
+           "versions_of"]
 
 Decided = tuple[str, str | None, str | None, str | None, str | None]
 """(status, reason, note, decided_by, decided_at): what a decision sets and an undo restores."""
@@ -38,23 +42,29 @@ class Target:
     warnings: str | None
     before: Decided
     leased: bool  # held by a live lease of another session (ADR 0020)
+    version: int  # as read: the decision's write moves it on by one (ADR 0019)
 
 
 def read_targets(conn: Connection, flt: QueueFilter, *, session: str | None,
                  now: float) -> list[Target]:
     """Every Sample ``flt`` selects, in id order, with its decision and whether another
-    session's lease holds it now (``session`` None: any live lease is another's)."""
+    session's lease holds it now (``session`` None: any live lease is another's).
+
+    The rows are locked for the rest of the transaction (PostgreSQL: ``FOR UPDATE``; SQLite
+    refuses the later write of a transaction whose reads another writer has overtaken), so
+    what is read is what the decision replaces and the revisions name."""
     ids = filtered_select(flt, select(Sample.id), search=search_kind(conn))
     held = exists().where(Lease.sample_id == Sample.id, Lease.until >= now)
     if session is not None:
         held = held.where(Lease.session != session)
     query = (select(Sample.id, Sample.pair_id, Sample.task, Pair.source, Sample.warnings,
                     Sample.status, Sample.reject_reason, Sample.note, Sample.decided_by,
-                    Sample.decided_at, held)
+                    Sample.decided_at, held, Sample.version)
              .join(Pair, Pair.id == Sample.pair_id)
-             .where(Sample.id.in_(ids.scalar_subquery())).order_by(Sample.id))
+             .where(Sample.id.in_(ids.scalar_subquery())).order_by(Sample.id)
+             .with_for_update(of=Sample))
     return [Target(int(r[0]), int(r[1]), str(r[2]), str(r[3]), r[4], tuple(r[5:10]),  # type: ignore[arg-type]
-                   bool(r[10])) for r in conn.execute(query)]
+                   bool(r[10]), int(r[11])) for r in conn.execute(query).all()]
 
 
 def clock(conn: Connection) -> float:
@@ -71,8 +81,8 @@ def apply_decision(conn: Connection, ids: Sequence[int], new: Decided, *, labels
     """Give every Sample of ``ids`` the decision ``new`` (moving its version on, ADR 0019)
     and a revision from ``labels(id)`` (its old status in words) to ``new_label``."""
     status, reason, note, by, when = new
-    for start in range(0, len(ids), CHUNK):
-        chunk = list(ids[start:start + CHUNK])
+    for start in range(0, len(ids), WRITE_CHUNK):
+        chunk = list(ids[start:start + WRITE_CHUNK])
         conn.execute(update(Sample).where(Sample.id.in_(chunk)).values(
             status=status, reject_reason=reason, note=note, decided_by=by, decided_at=when,
             updated_at=at, updated_by=who, version=Sample.version + 1))
@@ -83,12 +93,14 @@ def apply_decision(conn: Connection, ids: Sequence[int], new: Decided, *, labels
 
 
 def versions_of(conn: Connection, ids: Sequence[int]) -> dict[int, int]:
-    """Sample id -> its version now, for ``ids`` (missing: deleted since)."""
+    """Sample id -> its version now, for ``ids`` (missing: deleted since); the rows are
+    locked for the rest of the transaction, as ``read_targets`` locks them."""
     found: dict[int, int] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = list(ids[start:start + CHUNK])
+    for start in range(0, len(ids), WRITE_CHUNK):
+        chunk = list(ids[start:start + WRITE_CHUNK])
         found.update((int(i), int(v)) for i, v in conn.execute(
-            select(Sample.id, Sample.version).where(Sample.id.in_(chunk))))
+            select(Sample.id, Sample.version).where(Sample.id.in_(chunk))
+            .order_by(Sample.id).with_for_update()).all())
     return found
 
 

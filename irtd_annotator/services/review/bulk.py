@@ -129,7 +129,7 @@ def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: 
                        new_label=decision.label, pair_of=lambda sid: by_id[sid].pair_id,
                        who=who, at=at, progress=None if progress is None
                        else (lambda done: progress(done, len(ids))))
-        made = versions_of(conn, ids)
+    made = {t.id: t.version + 1 for t in chosen}  # each claimed and moved on by one
     result.undo = lambda: _undo(project, chosen, made, decision.label, who=who)
     return result
 
