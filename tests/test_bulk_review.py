@@ -182,3 +182,16 @@ def test_the_real_40200_samples_location_approve_and_undo(
         assert result.total == 14_979 and result.undo is not None
         assert result.undo().total == 14_979
     assert _statuses(db) == {"approved": 14_979, "pending": 40_200 - 14_979}
+
+
+@pytest.mark.parametrize(("answer", "code", "flagged"), [("y", 0, True), ("", 1, False)])
+def test_on_a_terminal_it_asks_before_deciding(
+        small: ReviewData, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        answer: str, code: int, flagged: bool) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or answer)
+    assert _review(small.path, "--task", "Location", "--flag", "--note", "why") == code
+    assert asked == ["Proceed? [y/N] "]
+    assert _statuses(small.path).get("flagged", 0) == (len(small.location) if flagged else 0)
+    assert ("nothing changed" in capsys.readouterr().out) is not flagged
