@@ -195,3 +195,24 @@ def test_on_a_terminal_it_asks_before_deciding(
     assert asked == ["Proceed? [y/N] "]
     assert _statuses(small.path).get("flagged", 0) == (len(small.location) if flagged else 0)
     assert ("nothing changed" in capsys.readouterr().out) is not flagged
+
+
+def test_a_new_note_keeps_who_decided_and_a_decision_settles_a_reimport_conflict(
+        project_data: ReviewData) -> None:
+    ids = sorted(project_data.location.values())
+    with Project.open(str(project_data.path), create=False) as project:
+        bulk_decide(project, LOCATION, Decision("flagged", note="a"), who="ann")
+        with project.engine.begin() as conn:
+            conn.execute(update(Sample).where(Sample.id == ids[0]).values(
+                warnings="reimport-conflict"))
+        again = bulk_decide(project, LOCATION, Decision("flagged", note="a"), who="bo")
+        assert (again.total, again.unchanged) == (1, len(ids) - 1)  # settles the conflict
+        renoted = bulk_decide(project, LOCATION, Decision("flagged", note="b"), who="bo")
+        assert renoted.total == len(ids)
+        assert {r[:4] for r in _rows(project, ids).values()} == {("flagged", None, "b", "ann")}
+        with project.engine.connect() as conn:
+            assert conn.execute(select(Sample.warnings).where(Sample.id == ids[0])
+                                ).scalar_one() is None
+            assert conn.execute(select(Revision.target).where(
+                Revision.sample_id == ids[0], Revision.who == "bo").order_by(Revision.id)
+            ).scalars().all() == ["reimport-conflict", "status"]

@@ -8,11 +8,11 @@ follows by the triggers of migrations 0004 and 0007, as for a one-Sample decisio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, select, update
+from sqlalchemy import Connection, String, bindparam, case, exists, literal, select, update
 
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.store.imports import insert_revisions
@@ -75,21 +75,35 @@ def clock(conn: Connection) -> float:
     return time.time() if at is None else at
 
 
-def apply_decision(conn: Connection, ids: Sequence[int], new: Decided, *, labels: Callable[[int], str],
-                   new_label: str, pair_of: Callable[[int], int], who: str, at: str,
+def apply_decision(conn: Connection, ids: Sequence[int], new: Decided, *,
+                   revision: Callable[[int], tuple[int, str, str]], new_label: str, who: str,
+                   at: str, warnings: Mapping[int, str | None],
                    progress: Callable[[int], None] | None = None) -> None:
     """Give every Sample of ``ids`` the decision ``new`` (moving its version on, ADR 0019)
-    and a revision from ``labels(id)`` (its old status in words) to ``new_label``."""
+    and a revision: ``revision(id)`` is its (pair id, target, old status in words).
+
+    Who decided and when change only with the status, as for one Sample: a new note on a
+    flagged Sample keeps who flagged it. ``warnings``: the new warnings of Samples whose
+    re-import conflict the decision settles (ADR 0014)."""
     status, reason, note, by, when = new
+    same = Sample.status == status  # the row's value before this UPDATE
     for start in range(0, len(ids), WRITE_CHUNK):
         chunk = list(ids[start:start + WRITE_CHUNK])
         conn.execute(update(Sample).where(Sample.id.in_(chunk)).values(
-            status=status, reject_reason=reason, note=note, decided_by=by, decided_at=when,
+            status=status, reject_reason=reason, note=note,
+            decided_by=case((same, Sample.decided_by), else_=literal(by, String)),
+            decided_at=case((same, Sample.decided_at), else_=literal(when, String)),
             updated_at=at, updated_by=who, version=Sample.version + 1))
-        insert_revisions(conn, [(sid, pair_of(sid), at, who, "status", "status", labels(sid),
-                                 new_label) for sid in chunk])
+        rows = []
+        for sid in chunk:
+            pair_id, target, old = revision(sid)
+            rows.append((sid, pair_id, at, who, "status", target, old, new_label))
+        insert_revisions(conn, rows)
         if progress is not None:
             progress(start + len(chunk))
+    if warnings:
+        conn.execute(update(Sample).where(Sample.id == bindparam("sid")).values(
+            warnings=bindparam("w")), [{"sid": k, "w": v} for k, v in warnings.items()])
 
 
 def versions_of(conn: Connection, ids: Sequence[int]) -> dict[int, int]:

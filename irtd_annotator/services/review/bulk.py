@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import RejectReason, ReviewStatus, status_label
 from irtd_annotator.domain.queue_filter import QueueFilter
-from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS
+from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS, REIMPORT_CONFLICT, drop_code
 from irtd_annotator.services.project import Project
 from irtd_annotator.store.bulk_decide import (
     Decided,
@@ -109,7 +109,8 @@ def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: 
         targets = read_targets(conn, flt, session=session, now=clock(conn))
         chosen: list[Target] = []
         for t in targets:
-            if t.before[:3] == new_cmp:
+            settles = REIMPORT_CONFLICT in (t.warnings or "").split("; ")
+            if t.before[:3] == new_cmp and not settles:
                 result.unchanged += 1
             elif t.leased:
                 result.leased += 1
@@ -125,9 +126,16 @@ def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: 
         new: Decided = (*new_cmp, who if deciding else None, at if deciding else None)
         by_id = {t.id: t for t in chosen}
         ids = [t.id for t in chosen]
-        apply_decision(conn, ids, new, labels=lambda sid: status_label(*by_id[sid].before[:3]),
-                       new_label=decision.label, pair_of=lambda sid: by_id[sid].pair_id,
-                       who=who, at=at, progress=None if progress is None
+
+        def revision(sid: int) -> tuple[int, str, str]:
+            t = by_id[sid]  # a decision that repeats the status settles a conflict (ADR 0014)
+            target = REIMPORT_CONFLICT if t.before[:3] == new_cmp else "status"
+            return t.pair_id, target, status_label(*t.before[:3])
+
+        settled = {t.id: drop_code(t.warnings, REIMPORT_CONFLICT) for t in chosen
+                   if REIMPORT_CONFLICT in (t.warnings or "").split("; ")}
+        apply_decision(conn, ids, new, revision=revision, new_label=decision.label, who=who,
+                       at=at, warnings=settled, progress=None if progress is None
                        else (lambda done: progress(done, len(ids))))
     made = {t.id: t.version + 1 for t in chosen}  # each claimed and moved on by one
     result.undo = lambda: _undo(project, chosen, made, decision.label, who=who)
