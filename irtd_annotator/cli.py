@@ -1,5 +1,5 @@
 """The ``irtd-annotator`` command: init, import, import-source, demo, stats, export, releases,
-check, assign, folders, or a window.
+check, assign, folders, review, or a window.
 
 Composition root for the command line. GUI modules are imported only when a window opens, so
 the commands start fast and run where Qt cannot. Only ``init``, ``import``, ``import-source``
@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 
 from irtd_annotator import __version__
 from irtd_annotator.cli_folders import add_folders_command
+from irtd_annotator.cli_review import add_review_command
 from irtd_annotator.domain.errors import UserError
 
 if TYPE_CHECKING:
     from irtd_annotator.services.project import Project
 
 COMMANDS = ("init", "import", "import-source", "demo", "stats", "export", "releases", "check",
-            "assign", "folders")
+            "assign", "folders", "review")
 
 
 def _parse_roots(values: list[str]) -> dict[str, str]:
@@ -270,8 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("releases", "list the releases exported from a project", _cmd_releases)
     p.add_argument("--db", required=True, metavar="PROJECT")
 
-    p = add("check", "check a project's file, tally and search index; say if it is damaged",
-            _cmd_check)
+    p = add("check", "check a project's file, tally and search index; say if it is damaged", _cmd_check)
     p.add_argument("--db", required=True, metavar="PROJECT")
     p.add_argument("--quick", action="store_true",
                    help="quick_check, and no text compare of the search index")
@@ -279,8 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild a wrong tally or search index (derived data) in one transaction")
     p.add_argument("--json", action="store_true")
 
-    p = add("assign", "give a reviewer a batch of pending samples (lead), or take one back",
-            _cmd_assign)
+    p = add("assign", "give a reviewer a batch of pending samples (lead), or take one back", _cmd_assign)
     p.add_argument("--db", required=True, metavar="PROJECT")
     p.add_argument("--to", metavar="NAME", help="the reviewer who gets the batch")
     p.add_argument("--count", type=_count, metavar="N", help="how many samples (in id order)")
@@ -292,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="whose batch to take back (with --to: give it to another reviewer)")
     add_folders_command(add, parse_roots=_parse_roots, open_project=_open_project,
                         progress=_progress_printer)
+    add_review_command(add, open_project=_open_project, progress=_progress_printer)
     return parser
 
 

@@ -1,0 +1,82 @@
+"""``irtd-annotator review``: one review decision for every sample a filter selects (issue 14).
+
+Without ``--yes`` it prints what it would do and asks on a terminal; anywhere else it stops
+there (exit 1), so a script never decides thousands of samples by accident. Kept apart from
+``cli.py`` (at its size limit); ``cli.build_parser`` adds it with one call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from irtd_annotator.domain.errors import UserError
+
+if TYPE_CHECKING:
+    from irtd_annotator.services.project import Project
+
+Progress = Callable[[int, int, str], None]
+AddCommand = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
+_YES_NO = {"yes": True, "no": False}
+
+
+def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project],
+                       progress: Callable[[bool], Progress | None]) -> None:
+    """Add the ``review`` command with ``add`` (cli.build_parser's helper)."""
+
+    def run(args: argparse.Namespace) -> int:
+        from irtd_annotator.services.review.bulk import Decision, bulk_decide
+        from irtd_annotator.services.review.team import batch_filter
+
+        if args.note is not None and (args.approve or args.pending):
+            raise UserError("--note goes with --reject or --flag")
+        status = ("approved" if args.approve else "pending" if args.pending
+                  else "flagged" if args.flag else "rejected")
+        decision = Decision(status, reason=args.reject, note=args.note)
+        who = args.annotator or "review"
+        show = progress(args.quiet)
+        with open_project(args.db) as project:
+            flt = dataclasses.replace(
+                batch_filter(project, statuses=[args.status] if args.status else [],
+                             tasks=[args.task] if args.task else [],
+                             sources=[args.source] if args.source else []),
+                warnings=_YES_NO.get(args.warnings), edited=_YES_NO.get(args.edited),
+                text=args.search or "")
+            if not args.yes:
+                plan = bulk_decide(project, flt, decision, who=who, dry_run=True)
+                print(f"would set {plan.total:,} samples to {decision.label}:")
+                print("\n".join(plan.lines()))
+                if not plan.total:
+                    return 0
+                if not sys.stdin.isatty():
+                    print("irtd-annotator: error: not a terminal; add --yes to do it",
+                          file=sys.stderr)
+                    return 1
+                if input("Proceed? [y/N] ").strip().lower() not in ("y", "yes"):
+                    print("nothing changed")
+                    return 1
+            result = bulk_decide(project, flt, decision, who=who, progress=None if show is None
+                                 else (lambda done, total: show(done, total, "deciding")))
+        print(f"set {result.total:,} samples to {decision.label}:")
+        print("\n".join(result.lines()))
+        return 0
+
+    p = add("review", "approve, reject, flag or set back to pending every sample a filter "
+                      "selects (one revision each); without --yes, show the counts and ask", run)
+    p.add_argument("--db", required=True, metavar="PROJECT")
+    p.add_argument("--task", metavar="TASK")
+    p.add_argument("--source", metavar="SOURCE")
+    p.add_argument("--status", metavar="STATUS", help="only samples with this review status")
+    p.add_argument("--warnings", choices=sorted(_YES_NO), help="only samples with (or without) warnings")
+    p.add_argument("--edited", choices=sorted(_YES_NO), help="only edited (or unedited) samples")
+    p.add_argument("--search", metavar="TEXT", help="only samples whose text or name holds TEXT")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--approve", action="store_true")
+    what.add_argument("--reject", metavar="REASON", help="reject with this reason")
+    what.add_argument("--flag", action="store_true")
+    what.add_argument("--pending", action="store_true", help="back to pending")
+    p.add_argument("--note", metavar="NOTE", help="with --reject or --flag")
+    p.add_argument("--yes", action="store_true", help="do it without asking")

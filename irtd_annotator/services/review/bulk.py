@@ -1,0 +1,159 @@
+"""Bulk review decisions (issue 14): approve, reject, flag or set back to pending every Sample
+a queue filter selects, in one transaction, with one revision per Sample and one undo.
+
+The rules of the one-Sample path (``ReviewSession.set_status``) hold: a Sample whose answer
+carries bad markup is not approved (refused, counted), a Sample another session holds by a
+live lease is left alone (ADR 0020, counted), and one that already has the decision is not
+written again. Who decided and when are set as a one-Sample decision sets them, and cleared
+by "pending".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.model import RejectReason, ReviewStatus, status_label
+from irtd_annotator.domain.queue_filter import QueueFilter
+from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS, REIMPORT_CONFLICT, drop_code
+from irtd_annotator.services.project import Project
+from irtd_annotator.store.bulk_decide import (
+    Decided,
+    Target,
+    apply_decision,
+    clock,
+    read_targets,
+    restore_decisions,
+    versions_of,
+)
+from irtd_annotator.store.imports import insert_revisions
+from irtd_annotator.store.revisions import now_iso
+
+__all__ = ["BulkResult", "Decision", "bulk_decide"]
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a bulk decision sets: a status, with a reject reason and a note where allowed."""
+
+    status: str
+    reason: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        valid = ", ".join(s.value for s in ReviewStatus)
+        if self.status not in {s.value for s in ReviewStatus}:
+            raise UserError(f"unknown status {self.status!r}; one of {valid}")
+        reasons = [r.value for r in RejectReason]
+        if self.status == ReviewStatus.REJECTED.value and self.reason not in reasons:
+            raise UserError(f"unknown reject reason {self.reason!r}; one of {', '.join(reasons)}")
+        if self.status != ReviewStatus.REJECTED.value and self.reason is not None:
+            raise UserError(f"a reject reason needs the status rejected, not {self.status}")
+
+    @property
+    def label(self) -> str:
+        """The decision in words, as the history shows it."""
+        return status_label(self.status, self.reason, self.note)
+
+
+@dataclass
+class BulkResult:
+    """What a bulk decision did (or, planned, would do)."""
+
+    decision: str
+    changed: Counter[tuple[str, str]] = field(default_factory=Counter)  # (task, source) -> n
+    unchanged: int = 0  # already had this decision
+    refused: int = 0    # approval refused: the answer carries bad markup
+    leased: int = 0     # held by another reviewer's live lease
+    stale: int = 0      # undo only: changed by someone since, left as it is
+    undo: Callable[[], BulkResult] | None = None
+
+    @property
+    def total(self) -> int:
+        """Samples changed (or to change)."""
+        return sum(self.changed.values())
+
+    def lines(self) -> list[str]:
+        """The counts per task and source, the total and every Sample left alone, in words."""
+        out = [f"  {task:<22} {source:<28} {n:>8,}"
+               for (task, source), n in sorted(self.changed.items())]
+        out.append(f"  {'total':<51} {self.total:>8,}")
+        if self.unchanged:
+            out.append(f"{self.unchanged:,} already {self.decision}: left as they are")
+        if self.refused:
+            out.append(f"{self.refused:,} not approved: {HINTS[BAD_MARKUP]}")
+        if self.leased:
+            out.append(f"{self.leased:,} skipped: another reviewer is working on them now")
+        if self.stale:
+            out.append(f"{self.stale:,} not undone: changed by someone since")
+        return out
+
+
+def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: str,
+                session: str | None = None, dry_run: bool = False,
+                progress: Progress | None = None) -> BulkResult:
+    """Give ``decision`` to every Sample ``flt`` selects (``dry_run``: only count them).
+
+    ``session`` is the caller's lease session (its own leases do not stop it). Returns the
+    counts per task and source and, unless nothing changed or ``dry_run``, an undo that puts
+    back each Sample's earlier decision (one revision each) as one step.
+    """
+    approve = decision.status == ReviewStatus.APPROVED.value
+    new_cmp = (decision.status, decision.reason, decision.note or None)
+    result = BulkResult(decision.label)
+    with project.engine.begin() as conn:
+        targets = read_targets(conn, flt, session=session, now=clock(conn))
+        chosen: list[Target] = []
+        for t in targets:
+            settles = REIMPORT_CONFLICT in (t.warnings or "").split("; ")
+            if t.before[:3] == new_cmp and not settles:
+                result.unchanged += 1
+            elif t.leased:
+                result.leased += 1
+            elif approve and BAD_MARKUP in (t.warnings or "").split("; "):
+                result.refused += 1
+            else:
+                chosen.append(t)
+                result.changed[(t.task, t.source)] += 1
+        if dry_run or not chosen:
+            return result
+        at = now_iso()
+        deciding = decision.status != ReviewStatus.PENDING.value
+        new: Decided = (*new_cmp, who if deciding else None, at if deciding else None)
+        by_id = {t.id: t for t in chosen}
+        ids = [t.id for t in chosen]
+
+        def revision(sid: int) -> tuple[int, str, str]:
+            t = by_id[sid]  # a decision that repeats the status settles a conflict (ADR 0014)
+            target = REIMPORT_CONFLICT if t.before[:3] == new_cmp else "status"
+            return t.pair_id, target, status_label(*t.before[:3])
+
+        settled = {t.id: drop_code(t.warnings, REIMPORT_CONFLICT) for t in chosen
+                   if REIMPORT_CONFLICT in (t.warnings or "").split("; ")}
+        apply_decision(conn, ids, new, revision=revision, new_label=decision.label, who=who,
+                       at=at, warnings=settled, progress=None if progress is None
+                       else (lambda done: progress(done, len(ids))))
+    made = {t.id: t.version + 1 for t in chosen}  # each claimed and moved on by one
+    result.undo = lambda: _undo(project, chosen, made, decision.label, who=who)
+    return result
+
+
+def _undo(project: Project, chosen: list[Target], made: dict[int, int], label: str, *,
+          who: str) -> BulkResult:
+    """Put back the decision of each Sample of ``chosen`` still at the version the bulk
+    decision left it at (``made``); one changed by anyone since is left alone (ADR 0019)."""
+    result = BulkResult(f"undo {label}")
+    at = now_iso()
+    with project.engine.begin() as conn:
+        now = versions_of(conn, [t.id for t in chosen])
+        back = [t for t in chosen if now.get(t.id) == made[t.id]]
+        result.stale = len(chosen) - len(back)
+        restore_decisions(conn, [(t.id, t.before) for t in back], who=who, at=at)
+        insert_revisions(conn, [(t.id, t.pair_id, at, who, "status", "status (undo)", label,
+                                 status_label(*t.before[:3])) for t in back])
+    result.changed.update((t.task, t.source) for t in back)
+    return result

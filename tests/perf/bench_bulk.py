@@ -1,0 +1,81 @@
+"""Benchmark: one bulk review decision (issue 14) of 100,000 samples on SQLite; goal <= 5 s.
+
+    .venv/bin/python -m tests.perf.bench_bulk [--samples 100000] [--json]
+
+Generates an IR-TD-shaped project of ``--samples`` samples (tests/perf/generate.py) in a
+temporary folder, imports it, and copies the project file. On the copy, the baseline: one
+plain ``UPDATE samples SET status = 'approved'`` of the same pending rows (the tally trigger
+fires as for any status change). On the original, ``bulk_decide`` approves every pending
+sample: reading them, one revision each, versions, who and when. Prints both times and their
+ratio; exit status 0 either way: the figures are the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if __package__ in (None, ""):  # run as a script path
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from irtd_annotator.cli import main as cli  # noqa: E402
+from irtd_annotator.domain.queue_filter import QueueFilter  # noqa: E402
+from irtd_annotator.services.project import Project  # noqa: E402
+from irtd_annotator.services.review.bulk import Decision, bulk_decide  # noqa: E402
+from tests.perf.generate import generate  # noqa: E402
+
+GOAL_S = 5.0
+
+
+def run(samples: int) -> dict[str, float | int]:
+    """Import ``samples`` generated samples, then time the baseline and the bulk approve."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = generate(Path(tmp), samples=samples)
+        db, copy = Path(tmp) / "bulk.db", Path(tmp) / "baseline.db"
+        with contextlib.redirect_stdout(sys.stderr):
+            code = cli(["import", *map(str, files), "--db", str(db), "--quiet",
+                        "--image-root", str(Path(tmp) / "images" / "Data4MLLM")])
+        if code != 0:
+            raise SystemExit(f"the import failed (exit status {code})")
+        shutil.copyfile(db, copy)  # the import's engine is closed: the WAL is checkpointed
+        with Project.open(copy, create=False) as project:
+            began = time.perf_counter()
+            with project.engine.begin() as conn:
+                rows = conn.execute(text("UPDATE samples SET status = 'approved'"
+                                         " WHERE status = 'pending'")).rowcount
+            baseline = time.perf_counter() - began
+        with Project.open(db, create=False) as project:
+            began = time.perf_counter()
+            result = bulk_decide(project, QueueFilter(statuses=("pending",)),
+                                 Decision("approved"), who="bench")
+            bulk = time.perf_counter() - began
+    return {"samples": samples, "decided": result.total, "baseline_rows": rows,
+            "baseline_s": round(baseline, 3), "bulk_s": round(bulk, 3),
+            "ratio": round(bulk / baseline, 1) if baseline else 0.0, "goal_s": GOAL_S}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=100_000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    figures = run(args.samples)
+    if args.json:
+        print(json.dumps(figures))
+        return
+    print(f"bulk approve of {figures['decided']:,} samples: {figures['bulk_s']:.2f} s "
+          f"(goal <= {GOAL_S:.0f} s); plain UPDATE of {figures['baseline_rows']:,} rows: "
+          f"{figures['baseline_s']:.2f} s; ratio {figures['ratio']}x")
+
+
+if __name__ == "__main__":
+    main()

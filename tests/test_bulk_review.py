@@ -1,0 +1,218 @@
+"""Bulk review decisions (issue 14): the service on both stores (counts per task and source,
+one revision per sample, the tally, refused and leased samples, the undo) and the ``review``
+command (its plan, its clear errors, and the 40,200 real samples)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, insert, select, text, update
+
+from irtd_annotator import cli
+from irtd_annotator.domain.queue_filter import QueueFilter
+from irtd_annotator.services.importing.files import ImportOptions, import_files
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.bulk import Decision, bulk_decide
+from irtd_annotator.store.schema import Lease, Revision, Sample
+from irtd_annotator.store.tally import tally_by_status
+from review_data import ReviewData, build_review_project
+
+LOCATION = QueueFilter(tasks=("Location",))
+
+
+@pytest.fixture()
+def project_data(store_target: str, llvip_dir: Path, irtd_files: Path) -> ReviewData:
+    return build_review_project(store_target, llvip_dir=llvip_dir,  # type: ignore[arg-type]
+                                irtd_files=irtd_files)
+
+
+def _rows(project: Project, ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    with project.engine.connect() as conn:
+        return {r[0]: tuple(r[1:]) for r in conn.execute(
+            select(Sample.id, Sample.status, Sample.reject_reason, Sample.note,
+                   Sample.decided_by, Sample.version).where(Sample.id.in_(ids)))}
+
+
+def _revisions(project: Project, ids: list[int]) -> list[tuple[Any, ...]]:
+    with project.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(
+            select(Revision.sample_id, Revision.who, Revision.old, Revision.new)
+            .where(Revision.sample_id.in_(ids), Revision.action == "status")
+            .order_by(Revision.id))]
+
+
+def _tally_matches(project: Project) -> None:
+    """The kept tally (and on PostgreSQL the search table's statuses) agree with the samples."""
+    with project.engine.connect() as conn:
+        kept = tally_by_status(conn, statuses=(), tasks=("Location",), sources=())
+        real = dict(conn.execute(select(Sample.status, func.count()).where(
+            Sample.task == "Location").group_by(Sample.status)).all())
+        if conn.dialect.name == "postgresql":  # the search table's copy of the status
+            assert conn.execute(text("SELECT count(*) FROM sample_search x JOIN samples s ON"
+                                     " s.id = x.sample_id WHERE x.status <> s.status")
+                                ).scalar_one() == 0
+    assert kept == real
+
+
+def test_bulk_approve_skips_bad_markup_and_leases_and_undoes_in_one_step(
+        project_data: ReviewData) -> None:
+    ids = sorted(project_data.location.values())
+    bad, held, *free = ids
+    with Project.open(str(project_data.path), create=False) as project:
+        with project.engine.begin() as conn:
+            conn.execute(update(Sample).where(Sample.id == bad).values(warnings="bad-markup"))
+            conn.execute(insert(Lease).values(sample_id=held, who="bo", session="other",
+                                              since="2026-01-01", until=4e9))
+        before = _rows(project, ids)
+        plan = bulk_decide(project, LOCATION, Decision("approved"), who="ann", dry_run=True)
+        assert (plan.total, plan.refused, plan.leased, plan.undo) == (len(free), 1, 1, None)
+        assert _rows(project, ids) == before  # a plan writes nothing
+
+        done = bulk_decide(project, LOCATION, Decision("approved"), who="ann")
+        assert dict(done.changed) == {("Location", "LLVIP"): len(free)}
+        assert (done.refused, done.leased) == (1, 1)
+        after = _rows(project, ids)
+        assert after[bad] == before[bad] and after[held] == before[held]
+        for sid in free:
+            assert after[sid] == ("approved", None, None, "ann", before[sid][4] + 1)
+        assert _revisions(project, ids) == [(sid, "ann", "pending", "approved") for sid in free]
+        _tally_matches(project)
+
+        assert done.undo is not None
+        undone = done.undo()
+        assert undone.total == len(free) and undone.stale == 0
+        back = _rows(project, ids)
+        assert {sid: back[sid][:4] for sid in ids} == {sid: before[sid][:4] for sid in ids}
+        assert _revisions(project, free)[len(free):] == [
+            (sid, "ann", "approved", "pending") for sid in free]
+        _tally_matches(project)
+
+
+def test_bulk_reject_and_flag_keep_reason_and_note_and_the_undo_spares_later_changes(
+        project_data: ReviewData) -> None:
+    ids = sorted(project_data.location.values())
+    with Project.open(str(project_data.path), create=False) as project:
+        bulk_decide(project, LOCATION, Decision("flagged", note="look again"), who="ann")
+        rejected = bulk_decide(project, LOCATION, Decision("rejected", "wrong count", "n"),
+                               who="bo")
+        assert rejected.total == len(ids)
+        assert set(_rows(project, ids).values()) == {
+            ("rejected", "wrong count", "n", "bo", v) for *_s, v in _rows(project, ids).values()}
+        with project.engine.begin() as conn:  # someone changes one afterwards
+            conn.execute(update(Sample).where(Sample.id == ids[0]).values(
+                status="approved", version=Sample.version + 1))
+        assert rejected.undo is not None
+        undone = rejected.undo()
+        assert (undone.total, undone.stale) == (len(ids) - 1, 1)
+        rows = _rows(project, ids)
+        assert rows[ids[0]][0] == "approved"
+        assert {rows[sid][:4] for sid in ids[1:]} == {("flagged", None, "look again", "ann")}
+        again = bulk_decide(project, LOCATION, Decision("flagged", note="look again"), who="ann")
+        assert (again.total, again.unchanged) == (1, len(ids) - 1)
+        pending = bulk_decide(project, LOCATION, Decision("pending"), who="ann")
+        assert {r[:4] for r in _rows(project, ids).values()} == {("pending", None, None, None)}
+        assert pending.total == len(ids)
+        _tally_matches(project)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _review(db: Path | str, *args: str) -> int:
+    return cli.main(["review", "--db", str(db), *args])
+
+
+@pytest.fixture()
+def small(tmp_path: Path, llvip_dir: Path, irtd_files: Path) -> ReviewData:
+    return build_review_project(tmp_path / "p.db", llvip_dir=llvip_dir, irtd_files=irtd_files)
+
+
+def _statuses(db: Path) -> dict[str, int]:
+    with Project.open(db, create=False) as project, project.engine.connect() as conn:
+        return {str(k): int(v) for k, v in conn.execute(
+            text("SELECT status, count(*) FROM samples GROUP BY status")).all()}
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--task", "Locaton", "--approve"], "unknown task 'Locaton'; one of Caption,"),
+    (["--source", "FLIR", "--approve"], "unknown source 'FLIR'; the project's samples come from"),
+    (["--status", "done", "--approve"], "unknown status 'done'; one of pending,"),
+    (["--reject", "ugly"], "unknown reject reason 'ugly'; one of hallucination,"),
+    (["--approve", "--note", "x"], "--note goes with --reject or --flag"),
+])
+def test_bad_arguments_are_one_line_and_change_nothing(
+        small: ReviewData, capsys: pytest.CaptureFixture[str], args: list[str], says: str) -> None:
+    before = _statuses(small.path)
+    assert _review(small.path, *args, "--yes") == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1 and "Traceback" not in err
+    assert _statuses(small.path) == before
+
+
+def test_without_yes_it_prints_the_plan_and_stops_off_a_terminal(
+        small: ReviewData, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _statuses(small.path)
+    assert _review(small.path, "--task", "Location", "--flag") == 1
+    out, err = capsys.readouterr()
+    n = len(small.location)
+    assert f"would set {n} samples to flagged:" in out and "Location" in out and "LLVIP" in out
+    assert "add --yes" in err
+    assert _statuses(small.path) == before
+    assert _review(small.path, "--task", "Location", "--flag", "--yes") == 0
+    assert _statuses(small.path)["flagged"] == n
+
+
+def test_the_real_40200_samples_location_approve_and_undo(
+        tmp_path: Path, irtd_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "irtd.db"
+    with Project.open(db) as project:
+        assert import_files(project, sorted(irtd_files.glob("*.json")),
+                            options=ImportOptions()).total("added") == 40_200
+    assert _review(db, "--task", "Location", "--approve", "--yes", "--annotator", "lead") == 0
+    assert "set 14,979 samples to approved:" in capsys.readouterr().out
+    assert _statuses(db) == {"approved": 14_979, "pending": 40_200 - 14_979}
+    with Project.open(db, create=False) as project, project.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(DISTINCT r.sample_id), count(*) FROM revisions r"
+                                 " JOIN samples s ON s.id = r.sample_id WHERE r.action ="
+                                 " 'status' AND s.task = 'Location'")).one() == (14_979, 14_979)
+    with Project.open(db, create=False) as project:
+        result = bulk_decide(project, LOCATION, Decision("rejected", "other"), who="bo")
+        assert result.total == 14_979 and result.undo is not None
+        assert result.undo().total == 14_979
+    assert _statuses(db) == {"approved": 14_979, "pending": 40_200 - 14_979}
+
+
+@pytest.mark.parametrize(("answer", "code", "flagged"), [("y", 0, True), ("", 1, False)])
+def test_on_a_terminal_it_asks_before_deciding(
+        small: ReviewData, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        answer: str, code: int, flagged: bool) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or answer)
+    assert _review(small.path, "--task", "Location", "--flag", "--note", "why") == code
+    assert asked == ["Proceed? [y/N] "]
+    assert _statuses(small.path).get("flagged", 0) == (len(small.location) if flagged else 0)
+    assert ("nothing changed" in capsys.readouterr().out) is not flagged
+
+
+def test_a_new_note_keeps_who_decided_and_a_decision_settles_a_reimport_conflict(
+        project_data: ReviewData) -> None:
+    ids = sorted(project_data.location.values())
+    with Project.open(str(project_data.path), create=False) as project:
+        bulk_decide(project, LOCATION, Decision("flagged", note="a"), who="ann")
+        with project.engine.begin() as conn:
+            conn.execute(update(Sample).where(Sample.id == ids[0]).values(
+                warnings="reimport-conflict"))
+        again = bulk_decide(project, LOCATION, Decision("flagged", note="a"), who="bo")
+        assert (again.total, again.unchanged) == (1, len(ids) - 1)  # settles the conflict
+        renoted = bulk_decide(project, LOCATION, Decision("flagged", note="b"), who="bo")
+        assert renoted.total == len(ids)
+        assert {r[:4] for r in _rows(project, ids).values()} == {("flagged", None, "b", "ann")}
+        with project.engine.connect() as conn:
+            assert conn.execute(select(Sample.warnings).where(Sample.id == ids[0])
+                                ).scalar_one() is None
+            assert conn.execute(select(Revision.target).where(
+                Revision.sample_id == ids[0], Revision.who == "bo").order_by(Revision.id)
+            ).scalars().all() == ["reimport-conflict", "status"]
