@@ -6,7 +6,8 @@ on the real window."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.sample.hints_popup import HintsPopup
 from review_data import ReviewData
 from test_decide_keys import Modals
-from test_main_window import activate, key, open_window, shown, store
+from test_main_window import Errors, activate, key, open_window, shown, store
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -30,6 +31,18 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 def _in_panel(window: MainWindow) -> bool:
     focus = QApplication.focusWidget()
     return focus is not None and window.panel.isAncestorOf(focus)
+
+
+@contextmanager
+def _answering(qtbot: QtBot, db: Path) -> Iterator[tuple[MainWindow, Errors, Modals]]:
+    """The window on ``db`` with its dialogs answered by ``Modals``; both ended after."""
+    window, errors = open_window(qtbot, str(db))
+    modals = Modals(qtbot)
+    try:
+        yield window, errors, modals
+    finally:
+        modals.timer.stop()
+        window.close()
 
 
 def _decide(qtbot: QtBot, window: MainWindow, modals: Modals, how: str) -> None:
@@ -49,9 +62,7 @@ def _decide(qtbot: QtBot, window: MainWindow, modals: Modals, how: str) -> None:
 @pytest.mark.parametrize("how", ["approve", "reject_button"])
 def test_a_text_editor_does_not_get_the_keys_back_on_the_next_sample(
         qtbot: QtBot, data: ReviewData, how: str) -> None:
-    window, errors = open_window(qtbot, str(data.path))
-    modals = Modals(qtbot)
-    try:
+    with _answering(qtbot, data.path) as (window, errors, modals):
         assert window.controller is not None and window.queue is not None
         first, second, _third = data.flir  # both images missing
         window.controller.go_to(first)
@@ -70,9 +81,6 @@ def test_a_text_editor_does_not_get_the_keys_back_on_the_next_sample(
         assert store(data, "SELECT count(*) FROM revisions WHERE sample_id=? AND action='text'",
                      second) == [(0,)]
         assert errors == []
-    finally:
-        modals.timer.stop()
-        window.close()
 
 
 def _project(tmp_path: Path, irtd_files: Path, name: str,
@@ -90,9 +98,7 @@ def _project(tmp_path: Path, irtd_files: Path, name: str,
 def test_the_reid_grid_does_not_get_the_digits_back_on_the_next_sample(
         qtbot: QtBot, tmp_path: Path, irtd_files: Path, how: str) -> None:
     db, ids, _answers = _project(tmp_path, irtd_files, "ReID.json")
-    window, errors = open_window(qtbot, str(db))
-    modals = Modals(qtbot)
-    try:
+    with _answering(qtbot, db) as (window, errors, modals):
         assert shown(window) == ids[0]
         grid = window.editing_ui.editors
         qtbot.mouseClick(grid.reid_buttons["5"], Qt.MouseButton.LeftButton)  # answers 5
@@ -108,17 +114,12 @@ def test_the_reid_grid_does_not_get_the_digits_back_on_the_next_sample(
             assert stored_answer(project, ids[1]) == second
         assert not grid.reid_page.isAncestorOf(QApplication.focusWidget())
         assert errors == []
-    finally:
-        modals.timer.stop()
-        window.close()
 
 
 def test_the_count_box_does_not_get_the_arrows_back_on_the_next_sample(
         qtbot: QtBot, tmp_path: Path, irtd_files: Path) -> None:
     db, ids, _answers = _project(tmp_path, irtd_files, "PedestrianCounting.json")
-    window, errors = open_window(qtbot, str(db))
-    modals = Modals(qtbot)
-    try:
+    with _answering(qtbot, db) as (window, errors, modals):
         assert shown(window) == ids[0]
         spin = window.editing_ui.editors.count_spin
         qtbot.mouseClick(spin, Qt.MouseButton.LeftButton)
@@ -135,9 +136,6 @@ def test_the_count_box_does_not_get_the_arrows_back_on_the_next_sample(
         with Project.open(db, create=False) as project:
             assert stored_answer(project, ids[1]) == second
         assert errors == []
-    finally:
-        modals.timer.stop()
-        window.close()
 
 
 def test_e_puts_the_keys_on_the_reid_grid_and_tab_stays_in_the_panel(
@@ -172,9 +170,7 @@ def test_e_puts_the_keys_on_the_reid_grid_and_tab_stays_in_the_panel(
 
 def test_going_to_a_hinted_word_says_the_keys_type_there_and_the_editor_shows_it(
         qtbot: QtBot, data: ReviewData) -> None:
-    window, errors = open_window(qtbot, str(data.path))
-    modals = Modals(qtbot)
-    try:
+    with _answering(qtbot, data.path) as (window, errors, modals):
         assert window.controller is not None and window.queue is not None
         window.controller.go_to(data.caption["190001"])  # its answer says "glow red"
         window.queue.focus_table()
@@ -191,9 +187,6 @@ def test_going_to_a_hinted_word_says_the_keys_type_there_and_the_editor_shows_it
         focused = answer.grab().toImage().pixelColor(0, answer.height() // 2)
         assert focused == answer.palette().highlight().color() and focused != frame
         assert errors == []
-    finally:
-        modals.timer.stop()
-        window.close()
 
 
 def test_the_focused_editor_is_framed_in_the_highlight_of_a_dark_palette_too(
