@@ -106,7 +106,7 @@ def test_keyboard_review_session_is_saved_and_undoable(qtbot: QtBot, data: Revie
     g1, l1, c1 = data.grounding["190001"], data.location["190001"], data.caption["190001"]
     g2 = data.grounding["190002"]
     assert shown(win) == g1 and win.panel.sample_id == g1
-    assert win.progress_label.text() == "0 / 18 approved"
+    assert win.progress_label.text() == "0 / 18 decided"
     win.queue.focus_table()
     qtbot.waitUntil(lambda: win.queue.table.hasFocus())
 
@@ -145,7 +145,7 @@ def test_keyboard_review_session_is_saved_and_undoable(qtbot: QtBot, data: Revie
     # approve, then reject the next image's Grounding sample with a reason and a note
     key(qtbot, win, Qt.Key.Key_A)
     assert store(data, "SELECT status, updated_by FROM samples WHERE id=?", c1) == [("approved", "Ada")]
-    assert win.progress_label.text() == "1 / 18 approved"
+    assert win.progress_label.text() == "1 / 18 decided"
     key(qtbot, win, Qt.Key.Key_J)
     assert shown(win) == g2
 
@@ -181,7 +181,7 @@ def test_keyboard_review_session_is_saved_and_undoable(qtbot: QtBot, data: Revie
     key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert store(data, "SELECT text FROM turns WHERE sample_id=? AND idx=1", c1) == [(original,)]
     assert win.panel.turn_editor(1).toPlainText() == original
-    assert win.progress_label.text() == "0 / 18 approved"
+    assert win.progress_label.text() == "0 / 18 decided"
     # redo the edit (Ctrl+Shift+Z) and the approval (Ctrl+Y)
     key(qtbot, win, Qt.Key.Key_Z,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
@@ -281,7 +281,7 @@ def test_filter_and_current_sample_are_remembered_per_project(
     combo.setCurrentIndex(combo.findText("Caption"))
     qtbot.waitUntil(lambda: win.queue.current_filter().tasks == ("Caption",))
     assert win.queue.current_ids() == sorted(data.caption.values())
-    assert win.progress_label.text() == "0 / 5 approved"
+    assert win.progress_label.text() == "0 / 5 decided"
     win.controller.go_to(data.caption["190004"])
     win.close()
 
@@ -337,7 +337,7 @@ def test_import_runs_on_a_worker_with_a_report(qtbot: QtBot, data: ReviewData, i
     assert len(win.queue.current_ids()) == 18 + 900
     assert "Aerial Counting" in [win.queue.task_combo.itemText(i)
                                  for i in range(win.queue.task_combo.count())]
-    assert win.progress_label.text() == "0 / 918 approved"
+    assert win.progress_label.text() == "0 / 918 decided"
 
 
 def test_a_cancelled_import_leaves_the_store_as_it_was(qtbot: QtBot, data: ReviewData,

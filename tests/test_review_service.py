@@ -102,14 +102,14 @@ def test_rows_fetch_batches_and_skip_unknown_ids(session: ReviewSession, data: R
     assert all(r.missing and r.source == "63-FLIR_ADAS" and r.status == "pending" for r in flir.values())
 
 
-def test_counts_are_approved_and_total_in_the_filter(session: ReviewSession, data: ReviewData) -> None:
+def test_counts_are_decided_and_total_in_the_filter(session: ReviewSession, data: ReviewData) -> None:
     assert session.counts(QueueFilter()) == (0, 18)
     for sid in list(data.caption.values())[:2] + [data.location["190001"]]:
         session.set_status(sid, "approved")
     session.set_status(data.caption["190005"], "rejected", reason="hallucination")
-    assert session.counts(QueueFilter()) == (3, 18)
-    assert session.counts(QueueFilter(tasks=("Caption",))) == (2, 5)
-    assert session.counts(QueueFilter(statuses=("rejected",))) == (0, 1)
+    assert session.counts(QueueFilter()) == (4, 18)  # decided: approved, accepted, rejected
+    assert session.counts(QueueFilter(tasks=("Caption",))) == (3, 5)
+    assert session.counts(QueueFilter(statuses=("rejected",))) == (1, 1)
     assert session.counts(QueueFilter(text="no such words")) == (0, 0)
 
 
@@ -117,7 +117,7 @@ def test_choices_list_present_tasks_and_sources_and_every_status(session: Review
     choices = session.choices()
     assert choices["task"] == ["Caption", "Grounding", "Location"]  # in Task order
     assert choices["source"] == ["63-FLIR_ADAS", "LLVIP"]
-    assert choices["status"] == ["pending", "approved", "rejected", "flagged"]
+    assert choices["status"] == ["pending", "approved", "rejected", "flagged", "accepted"]
 
 
 def test_sample_view_has_turns_pair_and_geometry_in_pixels(session: ReviewSession,

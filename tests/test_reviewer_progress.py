@@ -108,7 +108,7 @@ def test_stats_lists_the_reviewers(store_target: str, tmp_path: Path,
     table = capsys.readouterr().out
     assert "Reviewers" in table
     assert [line.split() for line in table.splitlines() if line.startswith("Ada")] == [
-        ["Ada", "2", "2", "1", "1", "0"]]
+        ["Ada", "2", "2", "1", "1", "0", "0"]]
 
 
 @pytest.fixture()
@@ -168,9 +168,10 @@ def test_window_shows_own_progress_and_every_reviewer(qtbot: QtBot, tmp_path: Pa
     action.trigger()
     dialog = win.reviewers.dialog
     assert dialog is not None and dialog.isVisible()
-    assert dialog.rows() == [("Ada", "1", "1", "1", "0", "0"), ("Bob", "1", "1", "1", "0", "0")]
+    assert dialog.rows() == [("Ada", "1", "1", "1", "0", "0", "0"),
+                             ("Bob", "1", "1", "1", "0", "0", "0")]
     key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # open: it follows
-    qtbot.waitUntil(lambda: dialog.rows() == [("Bob", "1", "1", "1", "0", "0")])
+    qtbot.waitUntil(lambda: dialog.rows() == [("Bob", "1", "1", "1", "0", "0", "0")])
     assert label.text() == "You: 0 today · 0 in all"
     assert errors == []
     win.close()

@@ -6,6 +6,10 @@ import enum
 import math
 from dataclasses import dataclass
 
+from irtd_annotator.domain.errors import UserError
+
+AUDIT_DECIDER = "audit:"  # ``decided_by`` of a Sample an audit accepted: this + the audit's name
+
 
 class ReviewStatus(str, enum.Enum):
     """Where a Sample stands in review."""
@@ -14,6 +18,37 @@ class ReviewStatus(str, enum.Enum):
     APPROVED = "approved"
     REJECTED = "rejected"
     FLAGGED = "flagged"
+    ACCEPTED = "accepted"  # decided by an audit (``audit accept``), not seen by a person
+
+    @classmethod
+    def by_hand(cls, value: str) -> ReviewStatus:
+        """The status ``value`` when a reviewer may set it: any but accepted, which only an
+        audit gives (UserError, naming the statuses a reviewer can set)."""
+        status = cls(value)
+        if status is cls.ACCEPTED:
+            hand = ", ".join(s.value for s in cls if s is not cls.ACCEPTED)
+            raise UserError(f"a reviewer cannot set {value!r}: only 'audit accept' gives it; "
+                            f"set one of {hand}")
+        return status
+
+    @staticmethod
+    def decided(by_status: dict[str, int]) -> int:
+        """The Samples of ``by_status`` (status -> count) that are decided, as the progress
+        counts them: approved, accepted (by an audit) or rejected."""
+        return sum(by_status.get(s, 0) for s in ("approved", "accepted", "rejected"))
+
+
+def audit_of(decided_by: str | None) -> str | None:
+    """The audit's name when ``decided_by`` names one ("audit:NAME"), else None."""
+    if decided_by and decided_by.startswith(AUDIT_DECIDER):
+        return decided_by[len(AUDIT_DECIDER):]
+    return None
+
+
+def decided_words(status: str, decided_by: str | None) -> str:
+    """A status with the audit that decided it, if one did: "accepted (by audit NAME)"."""
+    audit = audit_of(decided_by)
+    return f"{status} (by audit {audit})" if audit is not None else status
 
 
 def status_label(status: str, reason: str | None = None, note: str | None = None) -> str:

@@ -58,3 +58,4 @@ class SampleView:
     count: int | None = None
     options: tuple[str, ...] = field(default=())
     version: int = 0  # the store's version of the Sample when read (ADR 0019)
+    decided_by: str | None = None  # who set the status last ("audit:NAME": an audit accepted it)

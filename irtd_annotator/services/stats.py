@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
+from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.services.changes import store_errors
 from irtd_annotator.services.project import Project
 from irtd_annotator.store.stats import ReviewerCounts, decisions_of, project_counts, reviewer_counts
 
 __all__ = ["ProjectStats", "ReviewerCounts", "ReviewerProgress", "day_bounds", "project_stats"]
 
-_STATUSES = ("approved", "rejected", "flagged")  # the decisions; pending is none
+_STATUSES = ("approved", "rejected", "flagged", "accepted")  # the decisions; pending is none
 
 
 def day_bounds(now: datetime | None = None) -> tuple[str, str]:
@@ -56,8 +57,10 @@ class ProjectStats:
         """A plain-text table, one section per grouping."""
         lines = [f"{'samples':<32}{self.samples:>10,}", f"{'pairs':<32}{self.pairs:>10,}",
                  f"{'edited samples':<32}{self.edited:>10,}"]
+        # every status has its line, 0 included: "accepted 0" says no audit accepted any yet
+        statuses = {**{s.value: 0 for s in ReviewStatus}, **self.by_status}
         for title, counts in (("task", self.by_task), ("source", self.by_source),
-                              ("status", self.by_status), ("images", self.by_image)):
+                              ("status", statuses), ("images", self.by_image)):
             lines.append("")
             lines.append(f"{title:<32}{'samples':>10}")
             lines.append("-" * 42)

@@ -275,9 +275,10 @@ def selects(conn: Connection, flt: QueueFilter, sample_id: int) -> bool:
 
 def row_select() -> AnySelect:
     """The queue's columns of Samples (id, status, task, source, rel_path, edited, warnings,
-    missing), with their Pairs."""
+    missing, decided_by), with their Pairs."""
     return (select(Sample.id, Sample.status, Sample.task, Pair.source, Pair.rel_path,
-                   Sample.edited, Sample.warnings, missing_clause().label("missing"))
+                   Sample.edited, Sample.warnings, missing_clause().label("missing"),
+                   Sample.decided_by)
             .join(Pair, Pair.id == Sample.pair_id))
 
 

@@ -24,7 +24,8 @@ PAIR_COLUMNS = (Pair.id, Pair.rel_path, Pair.source, Pair.ir_path, Pair.visible_
                 Pair.ir_exists, Pair.visible_exists, Pair.width, Pair.height, Pair.aligned)
 SAMPLE_COLUMNS = (Sample.id, Sample.task, Sample.original_id, Sample.source_file,
                   Sample.status, Sample.reject_reason, Sample.note, Sample.edited,
-                  Sample.warnings, Sample.count, Sample.options, Sample.version)
+                  Sample.warnings, Sample.count, Sample.options, Sample.version,
+                  Sample.decided_by)
 
 
 if TYPE_CHECKING:

@@ -67,7 +67,7 @@ class ReviewController(QObject):
 
     error = Signal(str)             # a problem the user must read (shown in a message box)
     message = Signal(str)           # a passing remark for the status bar
-    progress = Signal(int, int)     # (approved, total) in the queue's filter
+    progress = Signal(int, int)     # (decided, total) in the queue's filter
     sample_shown = Signal(int)
     view_changed = Signal(object)   # the SampleView shown (after navigation or a change)
 
@@ -410,8 +410,8 @@ class ReviewController(QObject):
                                         or flt.edited is not None or flt.warnings is not None):
             return
         try:
-            approved, total = self.session.counts(flt)
+            decided, total = self.session.counts(flt)
         except UserError as exc:
             self.message.emit(str(exc))
             return
-        self.progress.emit(approved, total)
+        self.progress.emit(decided, total)

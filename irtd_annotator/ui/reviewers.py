@@ -36,7 +36,7 @@ from irtd_annotator.services.stats import ReviewerCounts, ReviewerProgress
 __all__ = ["ReviewersDialog", "ReviewersUi"]
 
 REFRESH_DELAY_MS = 300  # a run of decisions is counted once, after it
-_STATUSES = ("approved", "rejected", "flagged")
+_STATUSES = ("approved", "rejected", "flagged", "accepted")
 _OWN_TIP = "Samples whose review status you set last: today, and in all"
 _COLUMNS = ("Reviewer", "Today", "In all", *(s.capitalize() for s in _STATUSES))
 

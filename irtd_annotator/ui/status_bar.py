@@ -12,6 +12,8 @@ __all__ = ["WindowStatus"]
 
 REMARK_MS = 4000  # how long a passing remark stays
 _MAX_STATE = 80   # characters of the save state shown; the whole of it is the tooltip
+DECIDED_TIP = ("Samples of the queue's filter that are approved, accepted (by an audit) or "
+               "rejected, of all it selects; flagged and pending are still to decide")
 
 
 class WindowStatus:
@@ -32,8 +34,10 @@ class WindowStatus:
         """A passing remark on the left."""
         self.bar.showMessage(text, ms)
 
-    def show_progress(self, approved: int, total: int) -> None:
-        self.progress_label.setText(f"{approved:,} / {total:,} approved")
+    def show_progress(self, decided: int, total: int) -> None:
+        """The queue filter's progress: decided (approved, accepted or rejected) of all."""
+        self.progress_label.setText(f"{decided:,} / {total:,} decided")
+        self.progress_label.setToolTip(DECIDED_TIP)
 
     def show_save_state(self, text: str, is_error: bool) -> None:
         """The one place the save state is set (the runner's ``save_state``)."""

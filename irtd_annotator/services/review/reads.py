@@ -65,7 +65,7 @@ def read_sample(reads: Statements, conn: Connection, sample_id: int) -> SampleVi
     if row is None:
         raise LookupError(f"sample {sample_id} is not in the project")
     (sid, task, original_id, source_file, status, reject_reason, note, edited, warnings,
-     count, options, version) = row[:_N_SAMPLE]
+     count, options, version, decided_by) = row[:_N_SAMPLE]
     info = pair_info(row[_N_SAMPLE:])
     turns = tuple(TurnView(idx, role, text, original) for idx, role, text, original
                   in store.turn_rows(reads, conn, sample_id))
@@ -77,6 +77,7 @@ def read_sample(reads: Statements, conn: Connection, sample_id: int) -> SampleVi
         edited=bool(edited), pair=info, turns=turns, boxes=boxes, points=points,
         warnings=tuple(w for w in (warnings or "").split("; ") if w),
         count=count, options=tuple(options or ""), version=int(version or 0),
+        decided_by=decided_by,
     )
 
 

@@ -47,9 +47,7 @@ from irtd_annotator.store.samples import (
     statuses_of,
     tasks_present,
 )
-from irtd_annotator.store.samples import (
-    stamp as _stamp,
-)
+from irtd_annotator.store.samples import stamp as _stamp
 from irtd_annotator.store.tally import has_tally, tally_by_status
 
 if TYPE_CHECKING:  # Python 3.11 has it at run time; 3.10 does not
@@ -74,6 +72,7 @@ class QueueRow:
     edited: bool
     warnings: str
     missing: bool  # IR or visible file missing
+    decided_by: str | None = None  # who set the status last ("audit:NAME" for accepted)
 
     def __post_init__(self) -> None:
         if self.id < 1:
@@ -169,7 +168,7 @@ class ReviewSession:
 
     @store_errors
     def counts(self, flt: QueueFilter) -> tuple[int, int]:
-        """(approved, total) Samples in the filter.
+        """(decided, total) Samples in the filter; decided: approved, accepted or rejected.
 
         Counting 260,000 rows after every decision costs more than the decision itself, so
         the counts of the last few filters are kept and moved along by ``set_status``. They
@@ -180,7 +179,7 @@ class ReviewSession:
             if self._tallied(conn, flt):  # a few rows of sample_tally (migration 0004)
                 by_status = tally_by_status(conn, statuses=flt.statuses, tasks=flt.tasks,
                                             sources=flt.sources)
-                return by_status.get(ReviewStatus.APPROVED.value, 0), sum(by_status.values())
+                return ReviewStatus.decided(by_status), sum(by_status.values())
             stamp = _stamp(conn)
             cached = self._counts.get(flt)
             if cached is not None and cached[0] == stamp:
@@ -188,7 +187,7 @@ class ReviewSession:
             else:
                 by_status = status_counts(conn, flt)
                 self._keep_counts(flt, stamp, by_status)
-        return by_status.get(ReviewStatus.APPROVED.value, 0), sum(by_status.values())
+        return ReviewStatus.decided(by_status), sum(by_status.values())
 
     def _keep_counts(self, flt: QueueFilter, stamp: tuple[int, int],
                      by_status: dict[str, int]) -> None:
@@ -253,8 +252,9 @@ class ReviewSession:
         with self.project.engine.connect() as conn:
             rows = self._reads.rows(conn, siblings_select, pair_id=pair_id)
         return [QueueRow(id=sid, status=status, task=task, source=source, image=rel_path,
-                         edited=bool(edited), warnings=warnings or "", missing=bool(missing))
-                for sid, status, task, source, rel_path, edited, warnings, missing in rows]
+                         edited=bool(edited), warnings=warnings or "", missing=bool(missing),
+                         decided_by=by)
+                for sid, status, task, source, rel_path, edited, warnings, missing, by in rows]
 
     @store_errors
     def next_pending(self, after_id: int | None, ids: Sequence[int]) -> int | None:
@@ -292,7 +292,7 @@ class ReviewSession:
         ``decided`` (who, when) is for the undo alone: the decision it puts back keeps its
         author and time, so the per-reviewer progress moves back too.
         """
-        new_status = ReviewStatus(status)
+        new_status = ReviewStatus(status) if decided is not None else ReviewStatus.by_hand(status)
         if reason is not None:
             reason = RejectReason(reason).value
             if new_status is not ReviewStatus.REJECTED:
@@ -408,7 +408,7 @@ def _queue_row(row: Row[Any]) -> QueueRow:
     return QueueRow(
         id=row.id, status=row.status, task=row.task, source=row.source,
         image=row.rel_path, edited=bool(row.edited),
-        warnings=row.warnings or "", missing=bool(row.missing),
+        warnings=row.warnings or "", missing=bool(row.missing), decided_by=row.decided_by,
     )
 
 

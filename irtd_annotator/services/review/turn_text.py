@@ -96,17 +96,17 @@ def write_turn_text(conn: Connection, sample_id: int, idx: int, text: str, *,
 
 def _unapprove_if_invalid(conn: Connection, sample_id: int, *, who: str,
                           at: str) -> Decision | None:
-    """An approved Sample whose answer now has the bad-markup warning goes back to pending,
-    with a note saying why: else it would stay approved and the export would leave it out
-    without a word. Returns the decision taken back (for the undo)."""
+    """An approved (or accepted) Sample whose answer now has the bad-markup warning goes back
+    to pending, with a note saying why: else it would stay approved and the export would leave
+    it out without a word. Returns the decision taken back (for the undo)."""
     sample = get_sample(conn, sample_id)
-    if (sample.status != ReviewStatus.APPROVED.value
+    if (sample.status not in (ReviewStatus.APPROVED.value, ReviewStatus.ACCEPTED.value)
             or BAD_MARKUP not in (sample.warnings or "").split("; ")):
         return None
     was = Decision(sample.status, sample.reject_reason, sample.note, sample.decided_by,
                    sample.decided_at)
     why = (f"back to pending: the answer was edited to text not in the released form after "
-           f"{sample.decided_by or 'someone'} approved it")
+           f"{sample.decided_by or 'someone'} {sample.status} it")
     note = f"{sample.note}; {why}" if sample.note else why
     update_sample(conn, sample_id, status=ReviewStatus.PENDING.value, reject_reason=None,
                   note=note, decided_by=None, decided_at=None, updated_at=at, updated_by=who)

@@ -41,7 +41,7 @@ from irtd_annotator.services.project import Project
 from irtd_annotator.services.release.export import FORMATS, ExportOptions
 from irtd_annotator.services.release.listing import ReleaseSummary, release_summaries
 
-STATUSES = ("approved", "pending", "rejected", "flagged")
+STATUSES = ("approved", "accepted", "pending", "rejected", "flagged")
 _RELEASE_COLUMNS = ("Date", "Folder", "Samples", "Who")
 
 

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
+from irtd_annotator.domain.model import decided_words
 from irtd_annotator.domain.queue_filter import SORT_KEYS
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import hint
@@ -46,9 +47,11 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 COLUMN_OF = {key: n for n, (key, _title) in enumerate(COLUMNS)}
 STATUS_COLOURS = {
     "pending": "#9e9e9e", "approved": "#2e7d32", "rejected": "#c62828", "flagged": "#ef6c00",
+    "accepted": "#66bb6a",  # the approved green, lighter: decided by an audit, not by a person
 }
 # drawn on the status mark, so the statuses differ by more than their colour
-_STATUS_GLYPHS = {"pending": "", "approved": "✓", "rejected": "✕", "flagged": "!"}
+_STATUS_GLYPHS = {"pending": "", "approved": "✓", "rejected": "✕", "flagged": "!",
+                  "accepted": "◎"}
 MISSING_COLOUR = "#b71c1c"
 ID_ROLE = Qt.ItemDataRole.UserRole  # data(index, ID_ROLE) is the row's Sample id
 
@@ -358,7 +361,7 @@ def _tooltip(row: QueueRow, key: str) -> str:
     if key == "edited":
         return "edited by a person" if row.edited else "as imported"
     if key == "status":  # the column shows only its mark: the word is here
-        return f"{row.status} (sample {row.id}, {row.task})"
+        return f"{decided_words(row.status, row.decided_by)} (sample {row.id}, {row.task})"
     if key in ("task", "source"):  # a narrow column may cut the word
         return f"{getattr(row, key)} (sample {row.id})"
     return f"sample {row.id}: {row.task}, {row.status}"

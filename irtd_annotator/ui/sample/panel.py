@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from irtd_annotator.domain.model import ReviewStatus, status_label
+from irtd_annotator.domain.model import ReviewStatus, decided_words, status_label
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import SampleView
 from irtd_annotator.ui.sample.answer_editors import AnswerEditors
@@ -43,6 +43,7 @@ STATUS_COLOURS = {
     ReviewStatus.APPROVED.value: "#2e7d32",
     ReviewStatus.REJECTED.value: "#c62828",
     ReviewStatus.FLAGGED.value: "#ef6c00",
+    ReviewStatus.ACCEPTED.value: "#66bb6a",  # the approved green, lighter: an audit decided it
 }
 # Tasks whose answers are free text and deserve a large editor.
 _LARGE_TASKS = (Task.CAPTION, Task.INSTRUCTION)
@@ -285,7 +286,8 @@ class SamplePanel(QWidget):
         image = view.pair.rel_path + (f"  ({', '.join(missing)})" if missing else "")
         self.image_label.setText(image)
         self.image_label.setToolTip(view.pair.ir_path or view.pair.rel_path)
-        self.status_label.setText(status_label(view.status.value, view.reject_reason, view.note))
+        self.status_label.setText(status_label(decided_words(view.status.value, view.decided_by),
+                                               view.reject_reason, view.note))
         colour = STATUS_COLOURS.get(view.status.value, "#000000")
         style = f"color: {colour}; font-weight: bold;"
         if self.status_label.styleSheet() != style:  # a new style sheet restyles the label
