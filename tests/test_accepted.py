@@ -112,3 +112,19 @@ def test_a_reviewer_decides_an_accepted_sample_as_usual_and_the_undo_gives_it_ba
         changes.undo.write()
         assert _decision(project, sid) == ("accepted", "audit:loc", ACCEPTED_AT)
         assert ada.counts(ACCEPTED) == (1, 1)
+
+
+def test_an_accepted_answer_edited_into_bad_markup_goes_back_to_pending(
+        project_data: ReviewData) -> None:
+    sid = project_data.grounding["190003"]
+    with Project.open(str(project_data.path), create=False) as project:
+        accept_by_audit(project, [sid], "boxes")
+        ada = ReviewSession(project, annotator="Ada")
+        changes = ada.edit_turn(sid, 1, "The target bounding box is <box>[[1, 2, 3")
+        view = ada.sample(sid)
+        assert (view.status.value, "bad-markup" in view.warnings) == ("pending", True)
+        assert view.note == ("back to pending: the answer was edited to text not in the "
+                             "released form after audit:boxes accepted it")
+        assert changes.undo is not None
+        changes.undo.write()
+        assert _decision(project, sid) == ("accepted", "audit:boxes", ACCEPTED_AT)
