@@ -259,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", required=True, metavar="PROJECT")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--status", action="append", metavar="STATUS",
-                   help="approved (default), pending, rejected, flagged or all; repeatable")
+                   help="approved (default), accepted, pending, rejected, flagged, all; repeatable")
     p.add_argument("--task", action="append", metavar="TASK")
     p.add_argument("--source", action="append", metavar="SOURCE")
     p.add_argument("--by", action="append", metavar="ANNOTATOR", help="only samples last changed by")

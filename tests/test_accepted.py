@@ -5,12 +5,15 @@ approves, rejects or flags the Sample after all. On both kinds of store."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
 from accepted_support import ACCEPTED_AT, accept_by_audit
+from export_support import read_release_file
 from irtd_annotator.cli import main
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.project import Project
@@ -128,3 +131,44 @@ def test_an_accepted_answer_edited_into_bad_markup_goes_back_to_pending(
         assert changes.undo is not None
         changes.undo.write()
         assert _decision(project, sid) == ("accepted", "audit:boxes", ACCEPTED_AT)
+
+
+def test_an_export_of_approved_and_accepted_holds_both_with_counts_and_who_decided(
+        project_data: ReviewData, tmp_path: Path) -> None:
+    location = sorted(project_data.location.values())
+    approved = [project_data.caption["190001"], project_data.caption["190002"]]
+    with Project.open(str(project_data.path), create=False) as project:
+        ada = ReviewSession(project, annotator="Ada")
+        for sid in approved:
+            ada.set_status(sid, "approved")
+        ada.set_status(project_data.caption["190003"], "rejected", reason="hallucination")
+        accept_by_audit(project, location, "loc-1")
+    out = tmp_path / "release"
+    assert main(["export", "--db", str(project_data.path), "--out", str(out), "--status",
+                 "approved", "--status", "accepted", "--annotator", "Lead", "--quiet"]) == 0
+
+    assert [s["id"] for s in read_release_file(out / "Caption.json")] == ["190001", "190002"]
+    assert sorted(s["id"] for s in read_release_file(out / "Location.json")) == [
+        "190001", "190002", "190003", "190004", "190005"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["filters"]["statuses"] == ["approved", "accepted"]
+    assert manifest["samples"] == 7
+    assert manifest["by_status"] == {"accepted": 5, "approved": 2}
+    assert manifest["by_task"] == {"Caption": 2, "Location": 5}
+    for frame in (pd.read_csv(out / "review_report.csv", dtype={"id": str}),
+                  pd.read_parquet(out / "review_report.parquet")):
+        decided = {(t, i): (s, d) for t, i, s, d in zip(
+            frame["task"], frame["id"], frame["status"], frame["decided_by"])}
+        assert decided == {**{("Caption", i): ("approved", "Ada") for i in ("190001", "190002")},
+                           **{("Location", f"19000{n}"): ("accepted", "audit:loc-1")
+                              for n in range(1, 6)}}
+
+
+def test_export_of_an_unknown_status_names_accepted_among_the_valid_ones(
+        project_data: ReviewData, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "--db", str(project_data.path), "--out", str(tmp_path / "r"),
+                 "--status", "acepted"]) != 0
+    err = capsys.readouterr().err
+    assert "unknown status acepted; use pending, approved, rejected, flagged, accepted or all" \
+        in err
+    assert not (tmp_path / "r").exists()

@@ -224,10 +224,10 @@ def test_report_by_rows_or_by_columns_is_the_same_file(tmp_path: Path) -> None:
             by_rows.add(row)
     with ReviewReportWriter(tmp_path / "columns", chunk_rows=3) as by_columns:
         by_columns.add_columns([list(values) for values in zip(*rows[:5])])
-        by_columns.add_rows([tuple(r[:7]) + (int(r.edited), r.edit_distance, r.problems)
-                             for r in rows[5:]])
+        by_columns.add_rows([tuple(r[:7]) + (int(r.edited), r.edit_distance, r.problems,
+                                             r.decided_by) for r in rows[5:]])
         with pytest.raises(ValueError, match="differ in length"):
-            by_columns.add_columns([[1]] * 9 + [[]])
+            by_columns.add_columns([[1]] * 10 + [[]])
     assert by_columns.rows == by_rows.rows == 7
     assert by_columns.csv_path.read_bytes() == by_rows.csv_path.read_bytes()
     assert pd.read_parquet(by_columns.parquet_path).equals(pd.read_parquet(by_rows.parquet_path))

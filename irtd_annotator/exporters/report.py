@@ -34,6 +34,7 @@ class ReportRow(NamedTuple):
     edited: bool
     edit_distance: int  # Levenshtein distance, originals -> exported text, all turns
     problems: str  # validation problems when exported with include_invalid, else ""
+    decided_by: str | None = None  # who decided its status: a reviewer, or "audit:NAME"
 
 
 COLUMNS: tuple[str, ...] = ReportRow._fields
@@ -46,7 +47,7 @@ def report_schema() -> Any:
         ("task", pa.string()), ("source", pa.string()), ("id", pa.string()),
         ("sample_id", pa.int64()), ("status", pa.string()), ("reason", pa.string()),
         ("annotator", pa.string()), ("edited", pa.bool_()), ("edit_distance", pa.int64()),
-        ("problems", pa.string()),
+        ("problems", pa.string()), ("decided_by", pa.string()),
     ])
 
 

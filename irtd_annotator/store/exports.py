@@ -37,9 +37,9 @@ from irtd_annotator.store.schema import Pair, Sample, Shape, Turn
 # The columns of a Sample row, in this order; the first eight are the review report's.
 SAMPLE_COLUMNS: tuple[str, ...] = (
     "task", "source", "original_id", "sample_id", "status", "reject_reason", "updated_by",
-    "edited", "image", "image_as_list", "rel_path")
+    "edited", "image", "image_as_list", "rel_path", "decided_by")
 TASK, SOURCE, ORIGINAL_ID, SAMPLE_ID, STATUS = 0, 1, 2, 3, 4
-EDITED, IMAGE, IMAGE_AS_LIST, REL_PATH = 7, 8, 9, 10
+EDITED, IMAGE, IMAGE_AS_LIST, REL_PATH, DECIDED_BY = 7, 8, 9, 10, 11
 REPORT_WIDTH = 8  # the leading Sample columns the report takes as they are
 # A Turn row: (role, text, original when it differs from text else None, sample id).
 
@@ -114,7 +114,7 @@ def export_read(engine: Engine, *, statuses: Sequence[str] | None, tasks: Sequen
         samples = (select(Sample.task, pairs.c.source, Sample.original_id, Sample.id,
                           Sample.status, Sample.reject_reason, Sample.updated_by, Sample.edited,
                           Sample.image, Sample.image_as_list,
-                          pairs.c.rel_path if rel_paths else null())
+                          pairs.c.rel_path if rel_paths else null(), Sample.decided_by)
                    .join(pairs, pairs.c.id == Sample.pair_id).where(*where).order_by(*order))
         # The same Samples' Turns in the same order; the original only where it differs. A
         # Sample without Turns has one row of NULLs (outer join): one group per Sample, always.

@@ -391,6 +391,7 @@ def _manifest(project: Project, options: ExportOptions, *, who: str, at: str, st
         "samples": sum(stream.by_task.values()),
         "by_task": dict(sorted(stream.by_task.items())),
         "by_source": dict(sorted(stream.by_source.items())),
+        "by_status": dict(sorted(stream.by_status.items())),
         "files": [{"name": f.name, "task": f.task, "samples": f.samples, "bytes": f.bytes,
                    "sha256": f.sha256} for f in files],
         "left_out": [{"task": s.task, "id": s.id, "problems": list(s.problems)}

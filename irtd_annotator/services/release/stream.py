@@ -24,6 +24,7 @@ from irtd_annotator.exporters.irtd_json import (
 from irtd_annotator.exporters.report import ReviewReportWriter, edit_distance
 from irtd_annotator.services.release.query import Checked, ExportChunk
 from irtd_annotator.store.exports import (
+    DECIDED_BY,
     IMAGE,
     IMAGE_AS_LIST,
     ORIGINAL_ID,
@@ -31,6 +32,7 @@ from irtd_annotator.store.exports import (
     REPORT_WIDTH,
     SAMPLE_ID,
     SOURCE,
+    STATUS,
     TASK,
 )
 
@@ -78,6 +80,7 @@ class ReleaseStream:
         self.writer: ReleaseFileWriter | None = None
         self.by_task: dict[str, int] = {}
         self.by_source: dict[str, int] = {}
+        self.by_status: Counter[str] = Counter()  # accepted (by an audit) apart from approved
         self.files: list[ReleaseFile] = []  # the closed task files
         self.left_out: list[InvalidSample] = []
         self.included_invalid: list[InvalidSample] = []
@@ -152,6 +155,7 @@ class ReleaseStream:
         self.by_task[task] = self.by_task.get(task, 0) + len(chosen)
         for source, count in Counter(map(itemgetter(SOURCE), chosen)).items():
             self.by_source[source] = self.by_source.get(source, 0) + count
+        self.by_status.update(map(itemgetter(STATUS), chosen))
         # The report takes the leading Sample columns as they are, by column (in C).
         columns: list[Any] = [list(map(itemgetter(k), chosen)) for k in range(REPORT_WIDTH)]
         if tails:
@@ -159,6 +163,7 @@ class ReleaseStream:
             columns.append([tails[i][1] if i in tails else "" for i in kept])
         else:
             columns += [repeat(0, len(chosen)), repeat("", len(chosen))]
+        columns.append(list(map(itemgetter(DECIDED_BY), chosen)))
         self.report.add_columns(columns)
 
     def _close_writer(self) -> None:

@@ -167,7 +167,8 @@ class ExportDialog(QDialog):
             self._refuse("Choose the output folder of the release.")
             return
         if not any(check.isChecked() for check in self.statuses.values()):
-            self._refuse("Tick at least one status: approved samples are what a release is for.")
+            self._refuse("Tick at least one status: approved and accepted samples are what a release "
+                         "is for.")
             return
         try:
             self._options = self.options()
