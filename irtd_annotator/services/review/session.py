@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row
 
 from irtd_annotator.domain.errors import UnapprovableError
-from irtd_annotator.domain.model import RejectReason, ReviewStatus, status_label
+from irtd_annotator.domain.model import RejectReason, ReviewStatus, decided_words, status_label
 from irtd_annotator.domain.queue_filter import QueueFilter, windowed
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import PairInfo, SampleView
@@ -330,7 +330,8 @@ class ReviewSession:
             add_revision(conn, who=self.annotator, action="status", sample_id=sample_id,
                          pair_id=sample.pair_id,
                          target=REIMPORT_CONFLICT if old == new else "status",
-                         old=status_label(*old), new=status_label(*new), at=at)
+                         old=status_label(decided_words(old[0], decider[0]), *old[1:]),
+                         new=status_label(*new), at=at)
             moved = {flt: (was, self._in_filter(conn, flt, sample_id))
                      for flt, was in counted.items()}
             after = _stamp(conn) if moved else (0, 0)

@@ -16,6 +16,7 @@ from irtd_annotator.domain.model import Box, Point
 __all__ = ["Wording", "what_changed"]
 
 _TURN = re.compile(r"turn (\d+)")
+_BY_AUDIT = re.compile(r"(\w+) \(by audit (.+)\)$")  # decided_words: "accepted (by audit R1)"
 _SHAPES_UP_TO = 20_000  # characters of an answer looked at for its boxes and points
 _STEP_WORDS = {"undo": "Undo", "redo": "Redo"}
 _IMPORTS = {"import": "imported", "import-source": "imported from the source dataset",
@@ -58,14 +59,18 @@ def what_changed(action: str, target: str | None, old: str | None, new: str | No
 
 
 def _status(target: str | None, old: str | None, new: str | None) -> str:
-    was, now = _first_word(old), _first_word(new)
+    was, now = _status_words(old), _status_words(new)
     if target == "reimport-conflict":
         return f"decided again after a re-import: {now}"
     return f"status: {was} → {now}"
 
 
-def _first_word(label: str | None) -> str:
-    """The status of a status label ("rejected (wrong count): note" -> "rejected")."""
+def _status_words(label: str | None) -> str:
+    """The status of a status label ("rejected (wrong count): note" -> "rejected"), with the
+    audit that decided it ("accepted (by audit R1)" -> "accepted (audit R1)")."""
+    audit = _BY_AUDIT.match(label or "")
+    if audit is not None:
+        return f"{audit.group(1)} (audit {audit.group(2)})"
     return (label or "—").split(" ", 1)[0].split(":", 1)[0]
 
 
