@@ -17,6 +17,7 @@ from export_support import read_release_file
 from irtd_annotator.cli import main
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.bulk import Decision
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
 from irtd_annotator.services.stats import project_stats
 from irtd_annotator.store.schema import Revision, Sample
@@ -172,3 +173,18 @@ def test_export_of_an_unknown_status_names_accepted_among_the_valid_ones(
     assert "unknown status acepted; use pending, approved, rejected, flagged, accepted or all" \
         in err
     assert not (tmp_path / "r").exists()
+
+
+def test_a_bulk_decision_cannot_accept_and_review_decides_accepted_samples_again(
+        project_data: ReviewData, capsys: pytest.CaptureFixture[str]) -> None:
+    location = sorted(project_data.location.values())
+    with Project.open(str(project_data.path), create=False) as project:
+        with pytest.raises(UserError, match="a reviewer cannot set 'accepted'"):
+            Decision("accepted")
+        accept_by_audit(project, location[:3], "loc")
+    db = str(project_data.path)
+    assert main(["review", "--db", db, "--status", "accepted", "--reject", "wrong count",
+                 "--yes", "--annotator", "Bo"]) == 0
+    assert "set 3 samples to rejected (wrong count)" in capsys.readouterr().out
+    with Project.open(db, create=False) as project:
+        assert {_decision(project, sid)[:2] for sid in location[:3]} == {("rejected", "Bo")}

@@ -45,9 +45,10 @@ class Decision:
     note: str | None = None
 
     def __post_init__(self) -> None:
-        valid = ", ".join(s.value for s in ReviewStatus)
         if self.status not in {s.value for s in ReviewStatus}:
-            raise UserError(f"unknown status {self.status!r}; one of {valid}")
+            hand = ", ".join(s.value for s in ReviewStatus if s is not ReviewStatus.ACCEPTED)
+            raise UserError(f"unknown status {self.status!r}; one of {hand}")
+        ReviewStatus.by_hand(self.status)  # accepted is refused: only an audit gives it
         reasons = [r.value for r in RejectReason]
         if self.status == ReviewStatus.REJECTED.value and self.reason not in reasons:
             raise UserError(f"unknown reject reason {self.reason!r}; one of {', '.join(reasons)}")
