@@ -62,7 +62,7 @@ def test_kept_counts_follow_decisions_here_and_elsewhere(
     # another annotator's decision (another session, another process) is seen too
     with Project.open(data.path, create=False) as project:
         ReviewSession(project, annotator="Bo").set_status(data.grounding["190002"], "approved")
-    assert session.counts(everything) == (2, total)
+    assert session.counts(everything) == (3, total)  # decided: 2 approved, 1 rejected
     assert session.counts(pending) == (0, total - 3)
 
 
