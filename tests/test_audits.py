@@ -14,12 +14,13 @@ from audit_data import build_audit_project, drawn, set_status
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review.audit_accept import accept_audit, undo_accept
 from irtd_annotator.services.review.audits import (
+    accept_audit,
     audit_statuses,
     create_audit,
     extend_audit,
     find_audit,
+    undo_accept,
 )
 from irtd_annotator.store.schema import Audit, AuditSample, Lease, Revision, Sample
 from irtd_annotator.store.tally import tally_by_status

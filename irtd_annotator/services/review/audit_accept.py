@@ -20,7 +20,7 @@ from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import status_label
 from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.review.audits import (
+from irtd_annotator.services.review.audit_core import (
     AuditStatus,
     StratumStatus,
     find_audit,
@@ -37,7 +37,7 @@ from irtd_annotator.store.bulk_decide import (
 from irtd_annotator.store.imports import insert_revisions
 from irtd_annotator.store.revisions import now_iso
 
-__all__ = ["ACCEPTED", "AcceptResult", "accept_audit", "accepted_label", "undo_accept"]
+__all__ = ["ACCEPTED", "AcceptResult", "accept_audit", "accepted_label", "refusal", "undo_accept"]
 
 ACCEPTED = "accepted"  # ReviewStatus.ACCEPTED: decided by an audit, not seen by a person
 
