@@ -28,6 +28,7 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
     """Add the ``review`` command with ``add`` (cli.build_parser's helper)."""
 
     def run(args: argparse.Namespace) -> int:
+        from irtd_annotator.services.review.audits import check_audit_name
         from irtd_annotator.services.review.bulk import Decision, bulk_decide
         from irtd_annotator.services.review.team import batch_filter
 
@@ -44,7 +45,9 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
                              tasks=[args.task] if args.task else [],
                              sources=[args.source] if args.source else []),
                 warnings=_YES_NO.get(args.warnings), edited=_YES_NO.get(args.edited),
-                text=args.search or "")
+                text=args.search or "", audit=args.audit)
+            if args.audit is not None:
+                check_audit_name(project, args.audit)
             if not args.yes:
                 plan = bulk_decide(project, flt, decision, who=who, dry_run=True)
                 print(f"would set {plan.total:,} samples to {decision.label}:")
@@ -73,6 +76,7 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
     p.add_argument("--warnings", choices=sorted(_YES_NO), help="only samples with (or without) warnings")
     p.add_argument("--edited", choices=sorted(_YES_NO), help="only edited (or unedited) samples")
     p.add_argument("--search", metavar="TEXT", help="only samples whose text or name holds TEXT")
+    p.add_argument("--audit", metavar="NAME", help="only the samples the audit NAME drew")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--approve", action="store_true")
     what.add_argument("--reject", metavar="REASON", help="reject with this reason")

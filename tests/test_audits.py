@@ -201,3 +201,44 @@ def test_errors_call_for_extend_and_rejected_samples_end_in_reject(made: Any) ->
         assert no.total == 0
         assert no.refused["Location / 63-FLIR_ADAS"].startswith(
             "verdict reject: 10 error(s) in 10 reviewed of 10 drawn; the error rate is above 5.0%")
+
+
+def test_the_queue_filter_audit_selects_the_drawn_samples_and_round_trips(made: Any) -> None:
+    from irtd_annotator.services.review.session import ReviewSession
+
+    target, _ids = made
+    with Project.open(target, create=False) as project:
+        _create(project)
+        picked = drawn(project, "a1")
+        session = ReviewSession(project, annotator="ann")
+        flt = QueueFilter(audit="a1")
+        assert session.query_ids(flt) == sorted(picked[REL] + picked[LOC])
+        set_status(project, picked[LOC][:3], "approved")
+        assert session.counts(flt) == (3, 61)
+        narrowed = QueueFilter(audit="a1", tasks=("Location",), statuses=("pending",))
+        assert session.query_ids(narrowed) == picked[LOC][3:]
+        assert session.query_ids(QueueFilter(audit="zz")) == []
+    assert QueueFilter.from_json(flt.to_json()) == flt
+    assert QueueFilter.from_json(QueueFilter().to_json()).audit is None
+
+
+def test_review_audit_decides_the_drawn_samples_and_an_unknown_audit_is_an_error(
+        tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from irtd_annotator import cli
+
+    db = str(tmp_path / "p.db")
+    build_audit_project(db)
+    with Project.open(db, create=False) as project:
+        _create(project)
+        picked = drawn(project, "a1")
+    assert cli.main(["review", "--db", db, "--audit", "a1", "--task", "Location",
+                     "--approve", "--yes"]) == 0
+    assert "set 10 samples to approved" in capsys.readouterr().out
+    with Project.open(db, create=False) as project:
+        assert {r[0] for r in _rows(project, picked[LOC]).values()} == {"approved"}
+        with project.engine.connect() as conn:
+            assert conn.execute(select(func.count()).where(Sample.status == "approved")
+                                ).scalar_one() == 10
+    assert cli.main(["review", "--db", db, "--audit", "nope", "--approve", "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert err == "irtd-annotator: error: no audit named 'nope'; the project's audits: a1\n"

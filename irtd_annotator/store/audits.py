@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
 
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.store.bulk import insert_rows
@@ -24,7 +24,7 @@ from irtd_annotator.store.schema import (
     Sample,
 )
 
-__all__ = ["ACCEPTED_COLUMNS", "AuditRow", "accepted_counts", "accepted_rows", "audit_ids_of",
+__all__ = ["ACCEPTED_COLUMNS", "AuditRow", "accepted_counts", "accepted_rows",
            "audit_rows", "candidates", "drawn_ids", "forget_accepted", "insert_audit",
            "insert_drawn", "last_round", "mark_accepted", "max_sample_id", "review_counts",
            "set_planned", "still_accepted", "strata_of"]
@@ -124,12 +124,6 @@ def last_round(conn: Connection, audit_id: int) -> int:
     """The round of the audit's latest draw (0: only the draw at creation)."""
     return int(conn.execute(select(func.coalesce(func.max(AuditSample.drawn_round), 0))
                             .where(AuditSample.audit_id == audit_id)).scalar_one())
-
-
-def audit_ids_of(name: str) -> Select[Any]:
-    """The ids of the Samples the audit ``name`` drew, as a subquery (the queue's filter)."""
-    return (select(AuditSample.sample_id).join(Audit, Audit.id == AuditSample.audit_id)
-            .where(Audit.name == name))
 
 
 def still_accepted(audit_id: int, name: str) -> Any:

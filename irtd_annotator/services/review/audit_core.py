@@ -214,11 +214,12 @@ def find_audit(project: Project, name: str) -> AuditStatus:
     return audit_statuses(project, name)[0]
 
 
-def check_audit_name(conn: Connection, name: str) -> None:
-    """A UserError naming the project's audits unless ``name`` is one (the queue filter's
-    check, within the caller's connection)."""
-    if not store.audit_rows(conn, name):
-        raise UserError(_unknown(conn, name))
+def check_audit_name(project: Project, name: str) -> None:
+    """A UserError naming the project's audits unless ``name`` is one (for a queue filter
+    or a ``review --audit`` that names it)."""
+    with project.engine.connect() as conn:
+        if not store.audit_rows(conn, name):
+            raise UserError(_unknown(conn, name))
 
 
 def extend_audit(project: Project, name: str, *, who: str) -> tuple[AuditStatus, int]:
