@@ -24,7 +24,7 @@ from irtd_annotator.store.schema import (
     Sample,
 )
 
-__all__ = ["ACCEPTED_COLUMNS", "AuditRow", "accepted_counts", "accepted_rows",
+__all__ = ["ACCEPTED_COLUMNS", "AuditRow", "accepted_counts", "accepted_rows", "accepted_samples",
            "audit_rows", "candidates", "drawn_ids", "forget_accepted", "insert_audit",
            "insert_drawn", "last_round", "mark_accepted", "max_sample_id", "review_counts",
            "set_planned", "still_accepted", "strata_of"]
@@ -188,3 +188,14 @@ def forget_accepted(conn: Connection, audit_id: int, ids: Sequence[int]) -> None
     if not left:
         conn.execute(update(Audit).where(Audit.id == audit_id).values(accepted_by=None,
                                                                        accepted_at=None))
+
+
+def accepted_samples(conn: Connection) -> list[tuple[str, str, int, str, str]]:
+    """(audit name, stratum key, Sample id, task, original id) of every Sample an audit's
+    accept gave ``accepted`` that still has it, by audit and id."""
+    return [(str(n), str(k), int(i), str(t), str(o)) for n, k, i, t, o in conn.execute(
+        select(Audit.name, AuditAccepted.stratum, Sample.id, Sample.task, Sample.original_id)
+        .join(AuditAccepted, AuditAccepted.audit_id == Audit.id)
+        .join(Sample, Sample.id == AuditAccepted.sample_id)
+        .where(Sample.status == "accepted", Sample.decided_by == "audit:" + Audit.name)
+        .order_by(Audit.id, Sample.id))]
