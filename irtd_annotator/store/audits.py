@@ -144,12 +144,17 @@ def mark_accepted(conn: Connection, audit_id: int, rows: Sequence[tuple[Any, ...
                   by: str, at: str) -> None:
     """Record what an accept gave ``accepted`` (ACCEPTED_COLUMNS rows; a Sample accepted
     before and undone since is replaced) and who accepted when."""
-    for start in range(0, len(rows), _CHUNK):
-        chunk = list(rows[start:start + _CHUNK])
+    # the records of Samples a reviewer decided after an earlier accept and set back to
+    # pending since: few, so found once rather than deleted chunk by chunk
+    kept = {int(i) for i, in conn.execute(
+        select(AuditAccepted.sample_id).where(AuditAccepted.audit_id == audit_id))}
+    again = [r[1] for r in rows if r[1] in kept]
+    for start in range(0, len(again), _CHUNK):
         conn.execute(delete(AuditAccepted).where(
             AuditAccepted.audit_id == audit_id,
-            AuditAccepted.sample_id.in_([r[1] for r in chunk])))
-        insert_rows(conn, AuditAccepted.__table__, ACCEPTED_COLUMNS, chunk)
+            AuditAccepted.sample_id.in_(again[start:start + _CHUNK])))
+    for start in range(0, len(rows), _CHUNK):
+        insert_rows(conn, AuditAccepted.__table__, ACCEPTED_COLUMNS, list(rows[start:start + _CHUNK]))
     conn.execute(update(Audit).where(Audit.id == audit_id).values(accepted_by=by,
                                                                    accepted_at=at))
 
