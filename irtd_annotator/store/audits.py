@@ -25,7 +25,7 @@ from irtd_annotator.store.schema import (
 )
 
 __all__ = ["ACCEPTED_COLUMNS", "AuditRow", "accepted_counts", "accepted_rows", "accepted_samples",
-           "audit_rows", "candidates", "drawn_ids", "forget_accepted", "insert_audit",
+           "audit_names", "audit_rows", "candidates", "drawn_ids", "forget_accepted", "insert_audit",
            "insert_drawn", "last_round", "mark_accepted", "max_sample_id", "review_counts",
            "set_planned", "still_accepted", "strata_of"]
 
@@ -63,6 +63,11 @@ def audit_rows(conn: Connection, name: str | None = None) -> list[AuditRow]:
     if name is not None:
         query = query.where(Audit.name == name)
     return list(conn.execute(query.with_only_columns(*Audit.__table__.columns)).all())
+
+
+def audit_names(conn: Connection) -> list[str]:
+    """The audits' names, in the order they were made."""
+    return [str(n) for n, in conn.execute(select(Audit.name).order_by(Audit.id))]
 
 
 def insert_audit(conn: Connection, values: dict[str, Any],
