@@ -25,8 +25,8 @@ from irtd_annotator.store.schema import (
 )
 
 __all__ = ["ACCEPTED_COLUMNS", "AuditRow", "accepted_counts", "accepted_rows", "accepted_samples",
-           "audit_names", "audit_rows", "candidates", "drawn_ids", "forget_accepted", "insert_audit",
-           "insert_drawn", "last_round", "mark_accepted", "max_sample_id", "review_counts",
+           "audit_names", "audit_rows", "candidates", "forget_accepted", "insert_audit",
+           "insert_drawn", "last_round", "mark_accepted", "review_counts",
            "set_planned", "still_accepted", "strata_of"]
 
 AuditRow = Any  # a Row of the audits table (Audit's columns)
@@ -50,11 +50,6 @@ def candidates(conn: Connection, flt: QueueFilter, *, up_to: int | None = None,
         query = query.where(Sample.id.not_in(
             select(AuditSample.sample_id).where(AuditSample.audit_id == not_in_audit)))
     return [(int(i), str(t), str(s)) for i, t, s in conn.execute(query)]
-
-
-def max_sample_id(conn: Connection) -> int:
-    """The highest Sample id now (0 in an empty project)."""
-    return int(conn.execute(select(func.coalesce(func.max(Sample.id), 0))).scalar_one())
 
 
 def audit_rows(conn: Connection, name: str | None = None) -> list[AuditRow]:
@@ -117,12 +112,6 @@ def review_counts(conn: Connection, audit_id: int) -> dict[str, tuple[int, int, 
         .join(Sample, Sample.id == AuditSample.sample_id)
         .where(AuditSample.audit_id == audit_id).group_by(AuditSample.stratum))
     return {str(k): (int(n), int(r or 0), int(e or 0)) for k, n, r, e in rows}
-
-
-def drawn_ids(conn: Connection, audit_id: int) -> set[int]:
-    """The ids of the Samples the audit drew."""
-    return {int(i) for i, in conn.execute(
-        select(AuditSample.sample_id).where(AuditSample.audit_id == audit_id))}
 
 
 def last_round(conn: Connection, audit_id: int) -> int:
