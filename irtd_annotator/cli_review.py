@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from irtd_annotator.cli_audit import add_audit_command, confirmed
 from irtd_annotator.domain.errors import UserError
 
 if TYPE_CHECKING:
@@ -25,9 +25,11 @@ _YES_NO = {"yes": True, "no": False}
 
 def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project],
                        progress: Callable[[bool], Progress | None]) -> None:
-    """Add the ``review`` command with ``add`` (cli.build_parser's helper)."""
+    """Add the ``review`` command with ``add`` (cli.build_parser's helper), and ``audit``
+    (whose samples ``review --audit`` decides)."""
 
     def run(args: argparse.Namespace) -> int:
+        from irtd_annotator.services.review.audits import check_audit_name
         from irtd_annotator.services.review.bulk import Decision, bulk_decide
         from irtd_annotator.services.review.team import batch_filter
 
@@ -44,19 +46,16 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
                              tasks=[args.task] if args.task else [],
                              sources=[args.source] if args.source else []),
                 warnings=_YES_NO.get(args.warnings), edited=_YES_NO.get(args.edited),
-                text=args.search or "")
+                text=args.search or "", audit=args.audit)
+            if args.audit is not None:
+                check_audit_name(project, args.audit)
             if not args.yes:
                 plan = bulk_decide(project, flt, decision, who=who, dry_run=True)
                 print(f"would set {plan.total:,} samples to {decision.label}:")
                 print("\n".join(plan.lines()))
                 if not plan.total:
                     return 0
-                if not sys.stdin.isatty():
-                    print("irtd-annotator: error: not a terminal; add --yes to do it",
-                          file=sys.stderr)
-                    return 1
-                if input("Proceed? [y/N] ").strip().lower() not in ("y", "yes"):
-                    print("nothing changed")
+                if not confirmed():
                     return 1
             result = bulk_decide(project, flt, decision, who=who, progress=None if show is None
                                  else (lambda done, total: show(done, total, "deciding")))
@@ -73,6 +72,7 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
     p.add_argument("--warnings", choices=sorted(_YES_NO), help="only samples with (or without) warnings")
     p.add_argument("--edited", choices=sorted(_YES_NO), help="only edited (or unedited) samples")
     p.add_argument("--search", metavar="TEXT", help="only samples whose text or name holds TEXT")
+    p.add_argument("--audit", metavar="NAME", help="only the samples the audit NAME drew")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--approve", action="store_true")
     what.add_argument("--reject", metavar="REASON", help="reject with this reason")
@@ -80,3 +80,4 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
     what.add_argument("--pending", action="store_true", help="back to pending")
     p.add_argument("--note", metavar="NOTE", help="with --reject or --flag")
     p.add_argument("--yes", action="store_true", help="do it without asking")
+    add_audit_command(add, open_project=open_project)

@@ -23,6 +23,7 @@ class QueueFilter:
     warnings: bool | None = None        # True: Samples with warnings
     text: str = ""                      # in prompts and answers, case-insensitive
     assigned_to: str | None = None      # only the batch a lead gave this reviewer
+    audit: str | None = None            # only the Samples the audit of this name drew
     sort: str = "id"
     descending: bool = False
 
@@ -45,6 +46,7 @@ class QueueFilter:
             "sources": list(self.sources), "missing_images": self.missing_images,
             "edited": self.edited, "warnings": self.warnings, "text": self.text,
             "sort": self.sort, "descending": self.descending, "assigned_to": self.assigned_to,
+            "audit": self.audit,
         }
 
     @classmethod
@@ -60,6 +62,7 @@ class QueueFilter:
                 warnings=data.get("warnings"), text=str(data.get("text") or ""),
                 sort=str(data.get("sort") or "id"), descending=bool(data.get("descending")),
                 assigned_to=str(data["assigned_to"]) if data.get("assigned_to") else None,
+                audit=str(data["audit"]) if data.get("audit") else None,
             )
         except (TypeError, ValueError):
             return cls()

@@ -31,7 +31,7 @@ from sqlalchemy import (
 
 from irtd_annotator.domain.queue_filter import QueueFilter, windowed
 from irtd_annotator.store.lookup import named_ids
-from irtd_annotator.store.schema import Assignment, Pair, Sample, Turn
+from irtd_annotator.store.schema import Assignment, Audit, AuditSample, Pair, Sample, Turn
 from irtd_annotator.store.search import FTS_TABLE, PG_SEARCH_TABLE, SearchKind
 
 if TYPE_CHECKING:
@@ -102,6 +102,10 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
     if flt.assigned_to is not None:  # a reviewer's batch: the (who, sample_id) index
         query = query.where(Sample.id.in_(
             select(Assignment.sample_id).where(Assignment.who == flt.assigned_to)))
+    if flt.audit is not None:  # an audit's drawn Samples: its primary key (audit, sample)
+        query = query.where(Sample.id.in_(
+            select(AuditSample.sample_id).join(Audit, Audit.id == AuditSample.audit_id)
+            .where(Audit.name == flt.audit)))
     if not needle:
         return query
     # what the text names by other means: an id, an original id, an image's file name
@@ -141,7 +145,7 @@ def _search_rows(flt: QueueFilter, search: SearchKind, *columns: str) -> Select[
     None for any other filter or store."""
     if search != "table" or not flt.text.strip() or flt.sources or flt.edited is not None \
             or flt.missing_images is not None or flt.warnings is not None \
-            or flt.assigned_to is not None:
+            or flt.assigned_to is not None or flt.audit is not None:
         return None
     c = _SEARCH_ROWS.c
     needle = flt.text.strip()

@@ -7,6 +7,7 @@ migration in ``db/versions``; a released migration is never edited.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -195,3 +196,62 @@ class ReleaseSample(Base):
         ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
     sample_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     digest: Mapped[str] = mapped_column(String(64))
+
+
+class Audit(Base):
+    """A seeded, stratified sample of pending Samples and what it must show (migration 0009)."""
+
+    __tablename__ = "audits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    filters: Mapped[str] = mapped_column(Text)  # QueueFilter.to_json, statuses ["pending"]
+    max_error: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    strata_by: Mapped[str] = mapped_column(String(200))  # "task,source", "task", "" (one)
+    max_sample_id: Mapped[int] = mapped_column(Integer)  # accept reaches no later import
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40))
+    accepted_by: Mapped[str | None] = mapped_column(String(200))
+    accepted_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class AuditStratum(Base):
+    """One stratum of an audit: its pending Samples at creation and the planned draw."""
+
+    __tablename__ = "audit_strata"
+    audit_id: Mapped[int] = mapped_column(
+        ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(500), primary_key=True)  # "Relationship|97-LLVIP"
+    population: Mapped[int] = mapped_column(Integer)
+    planned: Mapped[int] = mapped_column(Integer)
+
+
+class AuditSample(Base):
+    """A Sample drawn into an audit, in the round that drew it (0: at creation)."""
+
+    __tablename__ = "audit_samples"
+    __table_args__ = (Index("ix_audit_samples_sample", "sample_id"),)
+    audit_id: Mapped[int] = mapped_column(
+        ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True)
+    sample_id: Mapped[int] = mapped_column(
+        ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True)
+    stratum: Mapped[str] = mapped_column(String(500))
+    drawn_round: Mapped[int] = mapped_column(Integer)
+
+
+class AuditAccepted(Base):
+    """A Sample an audit's accept made ``accepted``, with the decision it had before."""
+
+    __tablename__ = "audit_accepted"
+    __table_args__ = (Index("ix_audit_accepted_sample", "sample_id"),)
+    audit_id: Mapped[int] = mapped_column(
+        ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True)
+    sample_id: Mapped[int] = mapped_column(
+        ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True)
+    stratum: Mapped[str] = mapped_column(String(500))
+    old_status: Mapped[str] = mapped_column(String(20))
+    old_note: Mapped[str | None] = mapped_column(Text)
+    old_decided_by: Mapped[str | None] = mapped_column(String(200))
+    old_decided_at: Mapped[str | None] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)  # the Sample's, as the accept left it

@@ -1,0 +1,122 @@
+"""``irtd-annotator audit`` (issue 14): create prints the plan, status the table and JSON,
+extend, accept (asks, refuses with reasons, accepts with --yes), undo-accept, and bad
+arguments as one line with exit 2 that change nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from audit_data import build_audit_project, drawn, set_status
+from irtd_annotator import cli
+from irtd_annotator.services.project import Project
+from irtd_annotator.store.schema import Audit, Sample
+
+REL = "Relationship|97-LLVIP"
+MADE = ["--max-error", "0.05", "--confidence", "0.95", "--seed", "3"]
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> str:
+    path = str(tmp_path / "p.db")
+    build_audit_project(path)
+    return path
+
+
+def _audit(db: str, *args: str) -> int:
+    return cli.main(["audit", *args[:1], "--db", db, *args[1:]])
+
+
+def _statuses(db: str) -> dict[str, int]:
+    with Project.open(db, create=False) as project, project.engine.connect() as conn:
+        return {str(k): int(v) for k, v in conn.execute(
+            select(Sample.status, func.count()).group_by(Sample.status))}
+
+
+def test_create_prints_the_plan_and_status_the_counts_as_table_and_json(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _audit(db, "create", "--name", "a1", *MADE, "--annotator", "lead") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("audit a1: max error 5.0% at 95% confidence, seed 3, by "
+                             "task,source; made by lead at ")
+    assert out[2].split() == ["Location", "/", "63-FLIR_ADAS", "10", "10"]
+    assert out[3].split() == ["Relationship", "/", "97-LLVIP", "200", "51"]
+    assert out[4].split() == ["total", "210", "61"]
+
+    with Project.open(db, create=False) as project:
+        set_status(project, drawn(project, "a1")[REL][:50], "approved")
+        set_status(project, drawn(project, "a1")[REL][50:], "rejected", reason="other")
+    assert _audit(db, "status") == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[3].split() == ["Relationship", "/", "97-LLVIP", "200", "51", "51", "51", "1",
+                               "2.0%", "0.0%-10.4%", "continue", "0"]
+    assert _audit(db, "status", "--name", "a1", "--json") == 0
+    [status] = json.loads(capsys.readouterr().out)
+    rel = status["strata"][1]
+    assert (status["name"], status["seed"], status["by"]) == ("a1", 3, ["task", "source"])
+    assert (rel["key"], rel["drawn"], rel["reviewed"], rel["errors"], rel["verdict"]) == (
+        ["Relationship", "97-LLVIP"], 51, 51, 1, "continue")
+    assert rel["low"] == pytest.approx(0.000496, abs=1e-6)
+
+    assert _audit(db, "extend", "--name", "a1") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "drew 27 more samples"  # to 78, the plan for one error in 200
+    assert out[4].split()[3:7] == ["200", "78", "78", "51"]  # population, plan, drawn, reviewed
+
+
+def test_accept_asks_refuses_with_reasons_accepts_with_yes_and_undo_puts_back(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _audit(db, "create", "--name", "a1", *MADE) == 0
+    assert _audit(db, "accept", "--name", "a1") == 1  # nothing accepted yet: refused
+    out = capsys.readouterr().out
+    assert ("refused Relationship / 97-LLVIP: verdict continue: 0 error(s) in 0 reviewed of 51 "
+            "drawn; review the drawn samples") in out
+    assert cli.main(["review", "--db", db, "--audit", "a1", "--task", "Relationship",
+                     "--approve", "--yes"]) == 0
+    capsys.readouterr()
+    assert _audit(db, "accept", "--name", "a1") == 1  # not a terminal: asks for --yes
+    captured = capsys.readouterr()
+    assert "would accept 149 samples by audit a1:" in captured.out
+    assert captured.err == "irtd-annotator: error: not a terminal; add --yes to do it\n"
+    assert _statuses(db) == {"approved": 51, "pending": 159}
+
+    assert _audit(db, "accept", "--name", "a1", "--yes", "--annotator", "lead") == 0
+    assert "accepted 149 samples by audit a1:" in capsys.readouterr().out
+    assert _statuses(db) == {"approved": 51, "accepted": 149, "pending": 10}
+    assert _audit(db, "undo-accept", "--name", "a1") == 0
+    assert "put back 149 samples accepted by audit a1:" in capsys.readouterr().out
+    assert _statuses(db) == {"approved": 51, "pending": 159}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["create", "--name", "a1", *MADE], "an audit named 'a1' exists already; choose another name"),
+    (["create", "--name", "b", "--max-error", "5", "--confidence", "0.95"],
+     "--max-error '5': give a fraction between 0 and 1, e.g. 0.05"),
+    (["create", "--name", "b", "--max-error", "0.05", "--confidence", "x"],
+     "--confidence 'x': give a fraction between 0 and 1, e.g. 0.05"),
+    (["create", "--name", "b", *MADE[:4], "--seed", "-4"],
+     "--seed '-4': give a whole number from 0 to 999,999,999,999,999,999"),
+    (["create", "--name", "b", *MADE, "--by", "colour"],
+     "cannot stratify by 'colour'; give each of task, source at most once, comma-separated"),
+    (["create", "--name", "b", *MADE, "--task", "Nope"], "unknown task 'Nope'; one of "),
+    (["create", "--name", "b", *MADE, "--source", "Nope"], "unknown source 'Nope'; the "),
+    (["create", "--name", "b", *MADE, "--task", "Caption"],
+     "the filter selects no pending sample; nothing to audit"),
+    (["status", "--name", "zz"], "no audit named 'zz'; the project's audits: a1"),
+    (["extend", "--name", "zz"], "no audit named 'zz'; the project's audits: a1"),
+    (["accept", "--name", "zz", "--yes"], "no audit named 'zz'; the project's audits: a1"),
+    (["undo-accept", "--name", "a1"], "audit 'a1' has no accepted sample to put back"),
+])
+def test_bad_arguments_are_one_line_exit_2_and_change_nothing(
+        db: str, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    assert _audit(db, "create", "--name", "a1", *MADE) == 0
+    capsys.readouterr()
+    assert _audit(db, *args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"irtd-annotator: error: {message}") and err.count("\n") == 1
+    with Project.open(db, create=False) as project, project.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Audit)).scalar_one() == 1
+    assert _statuses(db) == {"pending": 210}
