@@ -8,7 +8,7 @@ from typing import Any
 from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.domain.tasks import Task
 
-SORT_KEYS = ("id", "status", "task", "source", "image", "edited", "warnings")
+SORT_KEYS = ("id", "status", "task", "source", "image", "edited", "warnings", "risk")
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class QueueFilter:
     warnings: bool | None = None        # True: Samples with warnings
     text: str = ""                      # in prompts and answers, case-insensitive
     assigned_to: str | None = None      # only the batch a lead gave this reviewer
-    sort: str = "id"
+    sort: str = "id"  # "risk" puts the riskiest first (ties by id); descending reverses it
     descending: bool = False
 
     def __post_init__(self) -> None:

@@ -227,6 +227,12 @@ def _in_order(conn: Connection, flt: QueueFilter, query: AnySelect) -> AnySelect
     """``query`` in the filter's order, ties broken by id."""
     if flt.sort == "id":
         return query.order_by(Sample.id.desc() if flt.descending else Sample.id)
+    if flt.sort == "risk":
+        # riskiest first, ties in id order: the order of ix_samples_risk_id (risk DESC, id),
+        # read forwards, or backwards for the exact reverse (migration 0010)
+        if flt.descending:
+            return query.order_by(Sample.risk.asc(), Sample.id.desc())
+        return query.order_by(Sample.risk.desc(), Sample.id)
     return query.order_by(_sort_key(flt.sort, descending=flt.descending,
                                     dialect=conn.dialect.name), Sample.id)
 
@@ -275,9 +281,10 @@ def selects(conn: Connection, flt: QueueFilter, sample_id: int) -> bool:
 
 def row_select() -> AnySelect:
     """The queue's columns of Samples (id, status, task, source, rel_path, edited, warnings,
-    missing), with their Pairs."""
+    missing, risk), with their Pairs."""
     return (select(Sample.id, Sample.status, Sample.task, Pair.source, Pair.rel_path,
-                   Sample.edited, Sample.warnings, missing_clause().label("missing"))
+                   Sample.edited, Sample.warnings, missing_clause().label("missing"),
+                   Sample.risk)
             .join(Pair, Pair.id == Sample.pair_id))
 
 

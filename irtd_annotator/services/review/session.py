@@ -74,6 +74,7 @@ class QueueRow:
     edited: bool
     warnings: str
     missing: bool  # IR or visible file missing
+    risk: int = 0  # the stored risk score (docs/risk.md)
 
     def __post_init__(self) -> None:
         if self.id < 1:
@@ -253,8 +254,9 @@ class ReviewSession:
         with self.project.engine.connect() as conn:
             rows = self._reads.rows(conn, siblings_select, pair_id=pair_id)
         return [QueueRow(id=sid, status=status, task=task, source=source, image=rel_path,
-                         edited=bool(edited), warnings=warnings or "", missing=bool(missing))
-                for sid, status, task, source, rel_path, edited, warnings, missing in rows]
+                         edited=bool(edited), warnings=warnings or "", missing=bool(missing),
+                         risk=int(risk or 0)) for sid, status, task, source, rel_path, edited,
+                warnings, missing, risk in rows]
 
     @store_errors
     def next_pending(self, after_id: int | None, ids: Sequence[int]) -> int | None:
@@ -300,7 +302,7 @@ class ReviewSession:
         note = note.strip() or None if note is not None else None
         at = now_iso()
         with self.seen.writing(self.project.engine, [sample_id], undoing=undoing) as claim:
-            conn = claim.conn
+            conn, claim.rescore = claim.conn, False  # a decision does not move the risk
             sample = get_sample(conn, sample_id)
             if (new_status is ReviewStatus.APPROVED and decided is None
                     and BAD_MARKUP in (sample.warnings or "").split("; ")):
@@ -408,8 +410,7 @@ def _queue_row(row: Row[Any]) -> QueueRow:
     return QueueRow(
         id=row.id, status=row.status, task=row.task, source=row.source,
         image=row.rel_path, edited=bool(row.edited),
-        warnings=row.warnings or "", missing=bool(row.missing),
-    )
+        warnings=row.warnings or "", missing=bool(row.missing), risk=int(row.risk or 0))
 
 
 def _natural_key(text: str) -> tuple[int, str]:

@@ -41,7 +41,8 @@ Index = QModelIndex | QPersistentModelIndex
 # in view in a narrow queue (issue 13).
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "ID"), ("status", "Status"), ("task", "Task"), ("source", "Source"),
-    ("edited", "Edited"), ("warnings", "Warnings"), ("held", "Held by"), ("image", "Image"),
+    ("edited", "Edited"), ("warnings", "Warnings"), ("risk", "Risk"), ("held", "Held by"),
+    ("image", "Image"),
 )
 COLUMN_OF = {key: n for n, (key, _title) in enumerate(COLUMNS)}
 STATUS_COLOURS = {
@@ -185,7 +186,7 @@ class QueueModel(QAbstractTableModel):
         if changes.status:
             touched.add("status")
         if changes.text or changes.geometry:
-            touched.update(("edited", "warnings", "text"))
+            touched.update(("edited", "warnings", "text", "risk"))
         criteria = {
             "status": bool(flt.statuses), "edited": flt.edited is not None,
             "warnings": flt.warnings is not None, "text": bool(flt.text.strip()),
@@ -343,6 +344,8 @@ def _display(row: QueueRow, key: str) -> str:
         return "✓" if row.edited else ""
     if key == "warnings":
         return row.warnings
+    if key == "risk":
+        return str(row.risk) if row.risk else ""
     return str(getattr(row, key))
 
 
@@ -357,6 +360,8 @@ def _tooltip(row: QueueRow, key: str) -> str:
             or "no warnings"
     if key == "edited":
         return "edited by a person" if row.edited else "as imported"
+    if key == "risk":  # why: the sample panel says in words
+        return f"risk {row.risk}: the higher, the likelier wrong (sample {row.id})"
     if key == "status":  # the column shows only its mark: the word is here
         return f"{row.status} (sample {row.id}, {row.task})"
     if key in ("task", "source"):  # a narrow column may cut the word
