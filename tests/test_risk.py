@@ -103,18 +103,21 @@ def test_median() -> None:
 
 
 def test_the_quick_infrared_check_finds_what_the_full_rules_find() -> None:
-    """Rules are skipped when none of their pieces is in the text: never one that matches."""
+    """Patterns are skipped when none of their words is in the text: never one that matches."""
     from irtd_annotator.domain.infrared_words import _COLOURS, RULES, find_infrared_issues
-    from irtd_annotator.domain.risk import RULE_PIECES, infrared_words
+    from irtd_annotator.domain.risk import PATTERN_WORDS, infrared_words
     from test_infrared_words import ADAPTED as ADAPTED_DRAFT
     from test_infrared_words import CAR_PARK, NIGHT_STREET, PARK
 
-    assert {rule.category for rule in RULES} == set(RULE_PIECES)
+    assert {r.category: len(r.patterns) for r in RULES} == {
+        k: len(v) for k, v in PATTERN_WORDS.items()}
     texts = [NIGHT_STREET, PARK, CAR_PARK, ADAPTED_DRAFT, *_COLOURS,
              "Traffic lights are RED", "sunrise", "a label printed", "Spelled it", "the TEXT",
              "moonlit", "illumination", "Glowing", "NEON", "gleaming", "luminous",
              "lights are off", "Mirrored", "through the windscreen", "brightly coloured",
-             "in vivid colours", "golden hour", "saying 'stop'"]
+             "in vivid colours", "golden hour", "saying 'stop'", "lit up", "well-lit",
+             "brightly lit", "sunlit", "cloudy skies", "a sign with 'EXIT'", "multi-coloured",
+             "the traffic light shows green", "a mirror-like lake", "written", "Illuminates"]
     for text in texts:
         full = list(dict.fromkeys(i.word.lower() for i in find_infrared_issues(text)))
         assert full or text == ADAPTED_DRAFT, text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from irtd_annotator.domain.model import Box, Point, ReviewStatus
+from irtd_annotator.domain.risk import NO_RISK, Risk
 from irtd_annotator.domain.tasks import Task
 
 
@@ -58,3 +59,4 @@ class SampleView:
     count: int | None = None
     options: tuple[str, ...] = field(default=())
     version: int = 0  # the store's version of the Sample when read (ADR 0019)
+    risk: Risk = NO_RISK  # its risk score and the parts, in words (docs/risk.md)
