@@ -121,3 +121,19 @@ def test_migration_scores_an_existing_project(store_target: str) -> None:
         with project.engine.connect() as conn:
             assert conn.execute(text("SELECT id, risk, risk_parts FROM samples ORDER BY id")
                                 ).all() == [(1, 4, "contradiction"), (2, 4, "contradiction")]
+
+
+def test_the_risk_order_is_read_in_windows(store_target: str, tmp_path: Path) -> None:
+    """A window after a known Sample, and the rows before one, follow the risk order both
+    ways, as the whole read does: the queue need not read 260,000 ids to sort by risk."""
+    with Project.open(store_target) as project:
+        import_files(project, project_files(tmp_path), options=ImportOptions())
+        session = ReviewSession(project, annotator="Ada")
+        for flt in (QueueFilter(sort="risk"), QueueFilter(sort="risk", descending=True)):
+            assert session.windowed(flt)
+            whole = session.query_ids(flt)
+            assert session.window_ids(flt, after=None, limit=2) == whole[:2]
+            for n, sid in enumerate(whole):
+                assert session.window_ids(flt, after=sid, limit=2) == whole[n + 1:n + 3]
+                assert session.rows_before(flt, sid) == n
+            assert session.window_ids(flt, after=None, offset=3, limit=5) == whole[3:]

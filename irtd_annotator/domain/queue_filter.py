@@ -69,7 +69,9 @@ def windowed(flt: QueueFilter) -> bool:
     """Whether the queue reads this filter's ids a window at a time (else all at once).
 
     Windows follow the id order (the primary key), so a window after a known id is one
-    index range. A text search reads all its ids at once: each window would repeat the
-    search, and the search is what costs, not the ids it finds.
+    index range; or the risk order, whose index (risk DESC, id) makes a window after a
+    known Sample one range too (after its risk and id). A text search reads all its ids at
+    once: each window would repeat the search, and the search is what costs, not the ids it
+    finds.
     """
-    return flt.sort == "id" and not flt.text.strip()
+    return flt.sort in ("id", "risk") and not flt.text.strip()

@@ -55,8 +55,8 @@ def refresh_risk(conn: Connection, *, pair_ids: Sequence[int] | None = None,
     rows = store.sample_rows(conn, pair_ids)
     if not rows:
         return 0
-    risks = _score_rows(rows, store.turn_rows(conn, pair_ids),
-                        store.counted_shapes(conn, pair_ids), usual)
+    turns = store.turn_rows(conn, None if pair_ids is None else [r[0] for r in rows])
+    risks = _score_rows(rows, turns, store.counted_shapes(conn, pair_ids), usual)
     changed = [{"p_id": sid, "p_risk": risk.score, "p_parts": risk.codes}
                for sid, _t, _p, _c, _w, old, old_parts in rows
                if (risk := risks[sid]).score != (old or 0) or risk.codes != old_parts]
@@ -76,7 +76,7 @@ def sample_risk(conn: Connection, sample_id: int) -> Risk:
     if pair_id is None:
         raise LookupError(f"sample {sample_id} is not in the project")
     rows = store.sample_rows(conn, [pair_id])
-    risks = _score_rows(rows, store.turn_rows(conn, [pair_id]),
+    risks = _score_rows(rows, store.turn_rows(conn, [r[0] for r in rows]),
                         store.counted_shapes(conn, [pair_id]), _kept_medians(conn))
     return risks[sample_id]
 

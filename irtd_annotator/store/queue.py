@@ -245,8 +245,16 @@ def first_in_order(conn: Connection, flt: QueueFilter, ids: Sequence[int]) -> in
     return found
 
 
-def _id_order(flt: QueueFilter, query: Select[Any]) -> Select[Any]:
-    return query.order_by(Sample.id.desc() if flt.descending else Sample.id)
+def _after(flt: QueueFilter, sample_id: int, *, before: bool = False) -> ColumnElement[bool]:
+    """The Samples after ``sample_id`` in a windowed filter's order (``before``: before it):
+    by id, or by risk then id (the Sample's risk read in the same statement)."""
+    # the side wanted of the ascending order (by id; by risk: riskiest first, then by id)
+    first = flt.descending != before
+    if flt.sort != "risk":
+        return Sample.id < sample_id if first else Sample.id > sample_id
+    risk = select(Sample.risk).where(Sample.id == sample_id).scalar_subquery()
+    return or_(Sample.risk > risk if first else Sample.risk < risk,
+               and_(Sample.risk == risk, Sample.id < sample_id if first else Sample.id > sample_id))
 
 
 def window_ids(conn: Connection, flt: QueueFilter, *, after: int | None, offset: int,
@@ -258,8 +266,8 @@ def window_ids(conn: Connection, flt: QueueFilter, *, after: int | None, offset:
     query = filtered_select(flt, select(Sample.id), search=search_kind(conn),
                             dense_sources=dense_sources)
     if after is not None:
-        query = query.where(Sample.id < after if flt.descending else Sample.id > after)
-    query = _id_order(flt, query).limit(limit).offset(offset)
+        query = query.where(_after(flt, after))
+    query = _in_order(conn, flt, query).limit(limit).offset(offset)
     return list(conn.execute(query).scalars())
 
 
@@ -269,7 +277,7 @@ def rows_before(conn: Connection, flt: QueueFilter, sample_id: int) -> int:
     if not windowed(flt):
         raise ValueError(f"the filter is not read in windows: {flt}")
     query = filtered_select(flt, select(func.count(Sample.id)), search=search_kind(conn))
-    query = query.where(Sample.id > sample_id if flt.descending else Sample.id < sample_id)
+    query = query.where(_after(flt, sample_id, before=True))
     return int(conn.execute(query).scalar() or 0)
 
 

@@ -28,14 +28,13 @@ def sample_rows(conn: Connection, pair_ids: Sequence[int] | None) -> list[Row]:
     return pair_rows(conn, select(*SAMPLE_ROW), Sample.pair_id, pair_ids)
 
 
-def turn_rows(conn: Connection, pair_ids: Sequence[int] | None) -> list[Row]:
-    """(sample id, idx, role, text) of every turn of the Samples on ``pair_ids`` (all when
-    None), in idx order per Sample."""
-    query = select(Turn.sample_id, Turn.idx, Turn.role, Turn.text)
-    if pair_ids is None:
-        return pair_rows(conn, query.order_by(Turn.sample_id, Turn.idx), None, None)
-    query = query.join(Sample, Sample.id == Turn.sample_id).order_by(Turn.sample_id, Turn.idx)
-    return pair_rows(conn, query, Sample.pair_id, pair_ids)
+def turn_rows(conn: Connection, sample_ids: Sequence[int] | None) -> list[Row]:
+    """(sample id, idx, role, text) of every turn of ``sample_ids`` (all when None), in idx
+    order per Sample. By the Samples' ids, not their Pairs: a join on the Pairs lets SQLite
+    walk every turn in the order asked for (6 ms for one Pair of 20,000 Samples)."""
+    query = select(Turn.sample_id, Turn.idx, Turn.role, Turn.text).order_by(Turn.sample_id,
+                                                                              Turn.idx)
+    return pair_rows(conn, query, Turn.sample_id, sample_ids)
 
 
 def counted_shapes(conn: Connection, pair_ids: Sequence[int] | None) -> list[Row]:
