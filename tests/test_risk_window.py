@@ -60,3 +60,34 @@ def test_the_risk_header_puts_the_riskiest_first_and_the_panel_says_why(
     assert window.panel.risk_line.text() == "Risk 0: nothing suspicious found"
     assert errors == []
     window.close()
+
+
+def test_a_count_typed_in_the_window_rescores_the_sample_and_its_sibling(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    with Project.open(str(db)) as project:
+        import_files(project, project_files(tmp_path), options=ImportOptions())
+        by_key = ids(project)
+    window, errors = open_window(qtbot, str(db))
+    click_header(qtbot, window, "risk")
+    click_row(qtbot, window, 0)
+    five, three = by_key[(PED, "1")], by_key[(PED, "0")]
+    qtbot.waitUntil(lambda: window.panel.sample_id == five, timeout=2000)
+    spin = window.editing_ui.editors.count_spin
+    qtbot.mouseClick(spin.lineEdit(), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(spin.hasFocus)
+    qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(spin.lineEdit(), "3")  # as the other count of the image, and its 3 people
+    qtbot.waitUntil(lambda: window.panel.risk_line.text() == "Risk 0: nothing suspicious found",
+                    timeout=5000)
+    model = window.queue.model
+
+    def risk_cell(sid: int) -> str:
+        row = model.row_of(sid)
+        assert row is not None
+        return str(model.index(row, COLUMN_OF["risk"]).data())
+
+    qtbot.waitUntil(lambda: risk_cell(three) == "", timeout=2000)  # no longer contradicted
+    assert risk_cell(five) == ""
+    assert errors == []
+    window.close()

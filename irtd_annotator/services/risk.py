@@ -70,12 +70,14 @@ def refresh_risk_of(conn: Connection, sample_ids: Iterable[int]) -> int:
     return refresh_risk(conn, pair_ids=sorted(pairs), medians=False) if pairs else 0
 
 
-def sample_risk(conn: Connection, sample_id: int) -> Risk:
-    """The risk of one Sample with its parts in words, as it would be stored now."""
-    pair_id = store.pair_of(conn, sample_id)
+def sample_risk(conn: Connection, sample_id: int, *, pair_id: int | None = None) -> Risk:
+    """The risk of one Sample with its parts in words, as it would be stored now.
+    ``pair_id``: its Pair, when the caller has read it."""
     if pair_id is None:
+        pair_id = store.pair_of(conn, sample_id)
+    rows = store.sample_rows(conn, [pair_id]) if pair_id is not None else []
+    if pair_id is None or not any(row[0] == sample_id for row in rows):
         raise LookupError(f"sample {sample_id} is not in the project")
-    rows = store.sample_rows(conn, [pair_id])
     risks = _score_rows(rows, store.turn_rows(conn, [r[0] for r in rows]),
                         store.counted_shapes(conn, [pair_id]), _kept_medians(conn))
     return risks[sample_id]
@@ -97,6 +99,7 @@ def _score_rows(rows: list[tuple[Any, ...]], turns: list[tuple[Any, ...]],
             answers[sid].append(text)
         elif sid not in prompts:
             prompts[sid] = text
+    said = {sid: "\n".join(texts) for sid, texts in answers.items()}
     tasks = {row[0]: row[1] for row in rows}
     source: dict[int, dict[str, int]] = defaultdict(dict)  # pair -> label -> source boxes
     points: dict[int, dict[int, dict[str, int]]] = defaultdict(dict)  # pair -> Location -> ...
@@ -109,7 +112,7 @@ def _score_rows(rows: list[tuple[Any, ...]], turns: list[tuple[Any, ...]],
     keys: dict[int, str | None] = {}
     asked: dict[tuple[int, str, str], list[int]] = defaultdict(list)
     for sid, task, pair_id, count, *_rest in rows:
-        keys[sid] = answer_key(task, "\n".join(answers.get(sid, ())), count)
+        keys[sid] = answer_key(task, said.get(sid, ""), count)
         if task in CLOSED_TASKS and keys[sid] is not None:
             asked[(pair_id, task, " ".join(prompts.get(sid, "").split()).lower())].append(sid)
     siblings: dict[int, tuple[str, ...]] = {}
@@ -120,7 +123,7 @@ def _score_rows(rows: list[tuple[Any, ...]], turns: list[tuple[Any, ...]],
     risks: dict[int, Risk] = {}
     for sid, task, pair_id, count, warnings, *_rest in rows:
         risks[sid] = score(RiskFacts(
-            task=task, prompt=prompts.get(sid, ""), answer="\n".join(answers.get(sid, ())),
+            task=task, prompt=prompts.get(sid, ""), answer=said.get(sid, ""),
             warnings=tuple(w for w in (warnings or "").split("; ") if w), count=count,
             counted_boxes=_counted(task, source.get(pair_id), points.get(pair_id)),
             sibling_answers=siblings.get(sid, ()), usual_length=usual.get(task)))

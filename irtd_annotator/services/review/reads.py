@@ -78,7 +78,7 @@ def read_sample(reads: Statements, conn: Connection, sample_id: int) -> SampleVi
         edited=bool(edited), pair=info, turns=turns, boxes=boxes, points=points,
         warnings=tuple(w for w in (warnings or "").split("; ") if w),
         count=count, options=tuple(options or ""), version=int(version or 0),
-        risk=sample_risk(conn, sid),
+        risk=sample_risk(conn, sid, pair_id=info.id),
     )
 
 

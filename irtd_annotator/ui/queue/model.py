@@ -178,7 +178,10 @@ class QueueModel(QAbstractTableModel):
             return
         if self._may_move(changes):
             self._relayout(changes, keep)
-        self._update_rows(changes.sample_ids)
+        ids = changes.sample_ids
+        if changes.text or changes.geometry:  # the siblings' risk follows (docs/risk.md)
+            ids = ids | self._rows.same_image(ids)
+        self._update_rows(ids)
 
     def _may_move(self, changes: Changes) -> bool:
         flt = self._ids.filter
