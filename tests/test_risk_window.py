@@ -12,7 +12,7 @@ from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 from irtd_annotator.ui.main_window import MainWindow
 from irtd_annotator.ui.queue.model import COLUMN_OF
-from test_main_window import open_window
+from test_main_window import Errors, open_window
 from test_risk_store import PED, ids, project_files
 
 
@@ -31,14 +31,21 @@ def click_row(qtbot: QtBot, window: MainWindow, row: int) -> None:
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
-def test_the_risk_header_puts_the_riskiest_first_and_the_panel_says_why(
-        qtbot: QtBot, tmp_path: Path) -> None:
+def sorted_by_risk(qtbot: QtBot, tmp_path: Path) -> tuple[MainWindow, Errors,
+                                                          dict[tuple[str, str], int]]:
+    """The window on a project of ``project_files``, its queue sorted by a click on Risk."""
     db = tmp_path / "p.db"
     with Project.open(str(db)) as project:
         import_files(project, project_files(tmp_path), options=ImportOptions())
         by_key = ids(project)
     window, errors = open_window(qtbot, str(db))
     click_header(qtbot, window, "risk")
+    return window, errors, by_key
+
+
+def test_the_risk_header_puts_the_riskiest_first_and_the_panel_says_why(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    window, errors, by_key = sorted_by_risk(qtbot, tmp_path)
     assert window.queue.current_filter().sort == "risk"
     model = window.queue.model
     shown = [model.index(r, COLUMN_OF["risk"]).data() for r in range(model.rowCount())]
@@ -64,12 +71,7 @@ def test_the_risk_header_puts_the_riskiest_first_and_the_panel_says_why(
 
 def test_a_count_typed_in_the_window_rescores_the_sample_and_its_sibling(
         qtbot: QtBot, tmp_path: Path) -> None:
-    db = tmp_path / "p.db"
-    with Project.open(str(db)) as project:
-        import_files(project, project_files(tmp_path), options=ImportOptions())
-        by_key = ids(project)
-    window, errors = open_window(qtbot, str(db))
-    click_header(qtbot, window, "risk")
+    window, errors, by_key = sorted_by_risk(qtbot, tmp_path)
     click_row(qtbot, window, 0)
     five, three = by_key[(PED, "1")], by_key[(PED, "0")]
     qtbot.waitUntil(lambda: window.panel.sample_id == five, timeout=2000)
