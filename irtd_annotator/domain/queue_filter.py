@@ -8,7 +8,7 @@ from typing import Any
 from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.domain.tasks import Task
 
-SORT_KEYS = ("id", "status", "task", "source", "image", "edited", "warnings")
+SORT_KEYS = ("id", "status", "task", "source", "image", "edited", "warnings", "risk")
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class QueueFilter:
     text: str = ""                      # in prompts and answers, case-insensitive
     assigned_to: str | None = None      # only the batch a lead gave this reviewer
     audit: str | None = None            # only the Samples the audit of this name drew
-    sort: str = "id"
+    sort: str = "id"  # "risk" puts the riskiest first (ties by id); descending reverses it
     descending: bool = False
 
     def __post_init__(self) -> None:
@@ -72,7 +72,9 @@ def windowed(flt: QueueFilter) -> bool:
     """Whether the queue reads this filter's ids a window at a time (else all at once).
 
     Windows follow the id order (the primary key), so a window after a known id is one
-    index range. A text search reads all its ids at once: each window would repeat the
-    search, and the search is what costs, not the ids it finds.
+    index range; or the risk order, whose index (risk DESC, id) makes a window after a
+    known Sample one range too (after its risk and id). A text search reads all its ids at
+    once: each window would repeat the search, and the search is what costs, not the ids it
+    finds.
     """
-    return flt.sort == "id" and not flt.text.strip()
+    return flt.sort in ("id", "risk") and not flt.text.strip()

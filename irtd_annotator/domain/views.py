@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from irtd_annotator.domain.model import Box, Point, ReviewStatus
+from irtd_annotator.domain.risk import NO_RISK, Risk
 from irtd_annotator.domain.tasks import Task
 
 
@@ -59,3 +60,4 @@ class SampleView:
     options: tuple[str, ...] = field(default=())
     version: int = 0  # the store's version of the Sample when read (ADR 0019)
     decided_by: str | None = None  # who set the status last ("audit:NAME": an audit accepted it)
+    risk: Risk = NO_RISK  # its risk score and the parts, in words (docs/risk.md)

@@ -231,6 +231,12 @@ def _in_order(conn: Connection, flt: QueueFilter, query: AnySelect) -> AnySelect
     """``query`` in the filter's order, ties broken by id."""
     if flt.sort == "id":
         return query.order_by(Sample.id.desc() if flt.descending else Sample.id)
+    if flt.sort == "risk":
+        # riskiest first, ties in id order: the order of ix_samples_risk_id (risk DESC, id),
+        # read forwards, or backwards for the exact reverse (migration 0010)
+        if flt.descending:
+            return query.order_by(Sample.risk.asc(), Sample.id.desc())
+        return query.order_by(Sample.risk.desc(), Sample.id)
     return query.order_by(_sort_key(flt.sort, descending=flt.descending,
                                     dialect=conn.dialect.name), Sample.id)
 
@@ -243,8 +249,16 @@ def first_in_order(conn: Connection, flt: QueueFilter, ids: Sequence[int]) -> in
     return found
 
 
-def _id_order(flt: QueueFilter, query: Select[Any]) -> Select[Any]:
-    return query.order_by(Sample.id.desc() if flt.descending else Sample.id)
+def _after(flt: QueueFilter, sample_id: int, *, before: bool = False) -> ColumnElement[bool]:
+    """The Samples after ``sample_id`` in a windowed filter's order (``before``: before it):
+    by id, or by risk then id (the Sample's risk read in the same statement)."""
+    # the side wanted of the ascending order (by id; by risk: riskiest first, then by id)
+    first = flt.descending != before
+    if flt.sort != "risk":
+        return Sample.id < sample_id if first else Sample.id > sample_id
+    risk = select(Sample.risk).where(Sample.id == sample_id).scalar_subquery()
+    return or_(Sample.risk > risk if first else Sample.risk < risk,
+               and_(Sample.risk == risk, Sample.id < sample_id if first else Sample.id > sample_id))
 
 
 def window_ids(conn: Connection, flt: QueueFilter, *, after: int | None, offset: int,
@@ -256,8 +270,8 @@ def window_ids(conn: Connection, flt: QueueFilter, *, after: int | None, offset:
     query = filtered_select(flt, select(Sample.id), search=search_kind(conn),
                             dense_sources=dense_sources)
     if after is not None:
-        query = query.where(Sample.id < after if flt.descending else Sample.id > after)
-    query = _id_order(flt, query).limit(limit).offset(offset)
+        query = query.where(_after(flt, after))
+    query = _in_order(conn, flt, query).limit(limit).offset(offset)
     return list(conn.execute(query).scalars())
 
 
@@ -267,7 +281,7 @@ def rows_before(conn: Connection, flt: QueueFilter, sample_id: int) -> int:
     if not windowed(flt):
         raise ValueError(f"the filter is not read in windows: {flt}")
     query = filtered_select(flt, select(func.count(Sample.id)), search=search_kind(conn))
-    query = query.where(Sample.id > sample_id if flt.descending else Sample.id < sample_id)
+    query = query.where(_after(flt, sample_id, before=True))
     return int(conn.execute(query).scalar() or 0)
 
 
@@ -279,10 +293,10 @@ def selects(conn: Connection, flt: QueueFilter, sample_id: int) -> bool:
 
 def row_select() -> AnySelect:
     """The queue's columns of Samples (id, status, task, source, rel_path, edited, warnings,
-    missing, decided_by), with their Pairs."""
+    missing, decided_by, risk), with their Pairs."""
     return (select(Sample.id, Sample.status, Sample.task, Pair.source, Pair.rel_path,
                    Sample.edited, Sample.warnings, missing_clause().label("missing"),
-                   Sample.decided_by)
+                   Sample.decided_by, Sample.risk)
             .join(Pair, Pair.id == Sample.pair_id))
 
 

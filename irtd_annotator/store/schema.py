@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -67,6 +68,8 @@ class Sample(Base):
         Index("ix_samples_status", "status"),
         Index("ix_samples_decided_by_at", "decided_by", "decided_at"),  # migration 0006
         Index("ix_samples_original_id", "original_id"),  # 0008: Go to and search by it
+        # 0010: the queue's "riskiest first" (risk DESC, id ASC) as one forward index scan
+        Index("ix_samples_risk_id", text("risk DESC"), "id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task: Mapped[str] = mapped_column(String(40))
@@ -89,6 +92,9 @@ class Sample(Base):
     version: Mapped[int] = mapped_column(Integer, server_default="0")
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[str | None] = mapped_column(String(40))
+    # migration 0010 (docs/risk.md): how likely the Sample is wrong, and the codes of the parts
+    risk: Mapped[int] = mapped_column(Integer, server_default="0")
+    risk_parts: Mapped[str | None] = mapped_column(String(200))
 
 
 class Turn(Base):

@@ -32,7 +32,7 @@ def sample_rows(conn: Connection, *, pair_ids: Sequence[int] | None,
     query = select(*SAMPLE_ROW).join(Pair, Pair.id == Sample.pair_id)
     if below is not None:
         query = query.where(Sample.pair_id < below)
-    return _rows(conn, query, Sample.pair_id, pair_ids)
+    return pair_rows(conn, query, Sample.pair_id, pair_ids)
 
 
 def shape_rows(conn: Connection, *, pair_ids: Sequence[int] | None,
@@ -42,7 +42,7 @@ def shape_rows(conn: Connection, *, pair_ids: Sequence[int] | None,
     query = select(*SHAPE_ROW)
     if below is not None:
         query = query.where(Shape.pair_id < below)
-    return _rows(conn, query, Shape.pair_id, pair_ids)
+    return pair_rows(conn, query, Shape.pair_id, pair_ids)
 
 
 def turn_rows(conn: Connection, *, first_of: list[int], all_of: list[int]) -> list[Row]:
@@ -76,7 +76,7 @@ def warned_samples(conn: Connection) -> Sequence[Any]:
                         .where(Sample.warnings.is_not(None))).all()
 
 
-def _rows(conn: Connection, query: Any, column: Any,
+def pair_rows(conn: Connection, query: Any, column: Any,
           ids: Sequence[int] | None) -> list[Row]:
     """The rows of ``query`` as plain tuples: for the Pairs ``ids``, or all when None.
 

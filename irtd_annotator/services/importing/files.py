@@ -40,6 +40,7 @@ from irtd_annotator.services.importing.report import FileReport, ImportReport, w
 from irtd_annotator.services.importing.write import WriteResult, write_plan
 from irtd_annotator.services.output_paths import check_output_file
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.risk import refresh_risk
 from irtd_annotator.services.warnings_refresh import (
     KnownRows,
     WarningUpdates,
@@ -241,6 +242,8 @@ def _import_files(project: Project, conn: Connection, files: Sequence[Path], *,
         if deciding is not None:
             apply_warnings(conn, deciding.result())
             report.warnings = _warning_counts(conn, touched)
+            # the risk follows the warnings; the task medians are measured again
+            refresh_risk(conn, pair_ids=None if everything else sorted(touched))
     return report, rejected, report_target
 
 

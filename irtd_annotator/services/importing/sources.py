@@ -29,6 +29,7 @@ from irtd_annotator.importers.llvip import LLVIP_SOURCE, LlvipPair, scan_llvip
 from irtd_annotator.services.folders import data_dir
 from irtd_annotator.services.importing.lock import IMPORT_WAIT, import_transaction
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.risk import refresh_risk
 from irtd_annotator.store.project_file import fold_wal
 from irtd_annotator.store.revisions import add_revision
 from irtd_annotator.store.sources import (
@@ -220,6 +221,7 @@ def import_source(project: Project, kind: str, directory: Path, *,
                                   if key.startswith("task:")),
             orphan_annotations=scan.orphan_annotations)
         if report.added_anything:
+            refresh_risk(conn)  # new source boxes: the counts of their images compare anew
             add_revision(conn, who=_who(annotator), action="import-source",
                          target=f"{LLVIP_SOURCE} {scan.root}",
                          new=json.dumps(report.as_dict(), ensure_ascii=False))

@@ -19,6 +19,7 @@ from irtd_annotator.domain.model import ReviewStatus
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import PairInfo, SampleView, TurnView
 from irtd_annotator.services.review.shapes import view_shapes
+from irtd_annotator.services.risk import sample_risk
 from irtd_annotator.store import sample_view as store
 from irtd_annotator.store.fast_reads import Statements
 
@@ -78,6 +79,7 @@ def read_sample(reads: Statements, conn: Connection, sample_id: int) -> SampleVi
         warnings=tuple(w for w in (warnings or "").split("; ") if w),
         count=count, options=tuple(options or ""), version=int(version or 0),
         decided_by=decided_by,
+        risk=sample_risk(conn, sid, pair_id=info.id),
     )
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine
 
 from irtd_annotator.domain.errors import StaleSampleError
 from irtd_annotator.services.changes import Changes
+from irtd_annotator.services.risk import refresh_risk_of
 from irtd_annotator.store.sample_writes import claim_sample, last_change
 
 __all__ = ["Claim", "SeenVersions", "Versions"]
@@ -42,6 +43,10 @@ class Claim:
     conn: Connection
     versions: dict[int, int]
     undoing: Versions | None = None
+    # Score the claimed Samples' Pairs again before committing (docs/risk.md): every write of
+    # text, geometry, markers or source boxes comes through here. A status change alone
+    # leaves the score as it was and turns this off.
+    rescore: bool = True
     _unchanged: bool = field(default=False, init=False)
 
     def unchanged(self) -> Changes:
@@ -90,6 +95,8 @@ class SeenVersions:
             if claim._unchanged:
                 tx.rollback()
                 return
+            if claim.rescore:
+                refresh_risk_of(conn, claim.versions)
             tx.commit()
         self._wrote(claim)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from irtd_annotator.domain.errors import UnapprovableError
 from irtd_annotator.domain.model import RejectReason, ReviewStatus, decided_words, status_label
@@ -74,6 +74,7 @@ class QueueRow:
     warnings: str
     missing: bool  # IR or visible file missing
     decided_by: str | None = None  # who set the status last ("audit:NAME" for accepted)
+    risk: int = 0  # the stored risk score (docs/risk.md)
 
     def __post_init__(self) -> None:
         if self.id < 1:
@@ -254,10 +255,7 @@ class ReviewSession:
         """Every Sample of the Pair (siblings across tasks), by id."""
         with self.project.engine.connect() as conn:
             rows = self._reads.rows(conn, siblings_select, pair_id=pair_id)
-        return [QueueRow(id=sid, status=status, task=task, source=source, image=rel_path,
-                         edited=bool(edited), warnings=warnings or "", missing=bool(missing),
-                         decided_by=by)
-                for sid, status, task, source, rel_path, edited, warnings, missing, by in rows]
+        return [_queue_row(row) for row in rows]
 
     @store_errors
     def next_pending(self, after_id: int | None, ids: Sequence[int]) -> int | None:
@@ -303,7 +301,7 @@ class ReviewSession:
         note = note.strip() or None if note is not None else None
         at = now_iso()
         with self.seen.writing(self.project.engine, [sample_id], undoing=undoing) as claim:
-            conn = claim.conn
+            conn, claim.rescore = claim.conn, False  # a decision does not move the risk
             sample = get_sample(conn, sample_id)
             if (new_status is ReviewStatus.APPROVED and decided is None
                     and BAD_MARKUP in (sample.warnings or "").split("; ")):
@@ -408,12 +406,12 @@ class ReviewSession:
         self._counts = kept  # the others are read again when next asked
 
 
-def _queue_row(row: Row[Any]) -> QueueRow:
-    return QueueRow(
-        id=row.id, status=row.status, task=row.task, source=row.source,
-        image=row.rel_path, edited=bool(row.edited),
-        warnings=row.warnings or "", missing=bool(row.missing), decided_by=row.decided_by,
-    )
+def _queue_row(row: Sequence[Any]) -> QueueRow:
+    """A queue row from ``row_select``'s columns, in their order."""
+    sid, status, task, source, rel_path, edited, warnings, missing, by, risk = row
+    return QueueRow(id=sid, status=status, task=task, source=source, image=rel_path,
+                    edited=bool(edited), warnings=warnings or "", missing=bool(missing),
+                    decided_by=by, risk=int(risk or 0))
 
 
 def _natural_key(text: str) -> tuple[int, str]:

@@ -44,7 +44,7 @@ _WARNING_MARK = "⚠"
 # another dataset) are elided and read in full in their tooltip. "task" is measured over the
 # short task names. The image column takes what is left (it stretches).
 _WIDEST = {"id": "260000", "status": "", "held": "", "task": "", "source": "ThermalWorld",
-           "edited": "", "warnings": f"{_WARNING_MARK}9"}
+           "edited": "", "warnings": f"{_WARNING_MARK}9", "risk": "99"}
 
 
 def short_task(task: str) -> str:

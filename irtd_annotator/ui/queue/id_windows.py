@@ -149,8 +149,8 @@ class IdWindows:
         (shown at ``kept_at`` before) stays where it was, pinned if the filter dropped it."""
         flt = self.filter
         pinned, kept_frow = self._split(kept_at) if kept_at is not None else (None, -1)
-        if self._session.windowed(flt) and keep is not None and changed == {keep} \
-                and kept_at is not None and pinned is None:
+        if self._session.windowed(flt) and flt.sort == "id" and keep is not None \
+                and changed == {keep} and kept_at is not None and pinned is None:
             # Only the Sample looked at changed, in a filter in id order: the rows before it
             # stay, and it stays at its row, pinned there if the filter no longer selects it.
             inside = self._session.selects(flt, keep)

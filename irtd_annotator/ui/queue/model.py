@@ -42,7 +42,8 @@ Index = QModelIndex | QPersistentModelIndex
 # in view in a narrow queue (issue 13).
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "ID"), ("status", "Status"), ("task", "Task"), ("source", "Source"),
-    ("edited", "Edited"), ("warnings", "Warnings"), ("held", "Held by"), ("image", "Image"),
+    ("edited", "Edited"), ("warnings", "Warnings"), ("risk", "Risk"), ("held", "Held by"),
+    ("image", "Image"),
 )
 COLUMN_OF = {key: n for n, (key, _title) in enumerate(COLUMNS)}
 STATUS_COLOURS = {
@@ -180,7 +181,10 @@ class QueueModel(QAbstractTableModel):
             return
         if self._may_move(changes):
             self._relayout(changes, keep)
-        self._update_rows(changes.sample_ids)
+        ids = changes.sample_ids
+        if changes.text or changes.geometry:  # the siblings' risk follows (docs/risk.md)
+            ids = ids | self._rows.same_image(ids)
+        self._update_rows(ids)
 
     def _may_move(self, changes: Changes) -> bool:
         flt = self._ids.filter
@@ -188,7 +192,7 @@ class QueueModel(QAbstractTableModel):
         if changes.status:
             touched.add("status")
         if changes.text or changes.geometry:
-            touched.update(("edited", "warnings", "text"))
+            touched.update(("edited", "warnings", "text", "risk"))
         criteria = {
             "status": bool(flt.statuses), "edited": flt.edited is not None,
             "warnings": flt.warnings is not None, "text": bool(flt.text.strip()),
@@ -346,6 +350,8 @@ def _display(row: QueueRow, key: str) -> str:
         return "✓" if row.edited else ""
     if key == "warnings":
         return row.warnings
+    if key == "risk":
+        return str(row.risk) if row.risk else ""
     return str(getattr(row, key))
 
 
@@ -360,6 +366,8 @@ def _tooltip(row: QueueRow, key: str) -> str:
             or "no warnings"
     if key == "edited":
         return "edited by a person" if row.edited else "as imported"
+    if key == "risk":  # why: the sample panel says in words
+        return f"risk {row.risk}: the higher, the likelier wrong (sample {row.id})"
     if key == "status":  # the column shows only its mark: the word is here
         return f"{decided_words(row.status, row.decided_by)} (sample {row.id}, {row.task})"
     if key in ("task", "source"):  # a narrow column may cut the word

@@ -51,5 +51,11 @@ class RowCache:
         for sid in held:
             self._rows[sid] = fresh.get(sid)
 
+    def same_image(self, sample_ids: frozenset[int]) -> frozenset[int]:
+        """The ids held of Samples on the images of ``sample_ids`` (their siblings)."""
+        images = {row.image for sid in sample_ids if (row := self._rows.get(sid)) is not None}
+        return frozenset(sid for sid, row in self._rows.items()
+                         if row is not None and row.image in images)
+
     def clear(self) -> None:
         self._rows.clear()

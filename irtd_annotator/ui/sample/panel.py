@@ -32,6 +32,7 @@ from irtd_annotator.domain.model import ReviewStatus, decided_words, status_labe
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import SampleView
 from irtd_annotator.ui.sample.answer_editors import AnswerEditors
+from irtd_annotator.ui.sample.risk_line import RiskLine
 from irtd_annotator.ui.sample.turn_editor import TurnEditor, TurnWidget
 from irtd_annotator.ui.sample.unsaved_bar import STALE_REASON, UnsavedTextBar
 
@@ -78,6 +79,7 @@ class SamplePanel(QWidget):
         self.image_label = self._value_label("image")
         self.status_label = self._value_label("status")
         self.warnings_label = self._value_label("warnings")
+        self.risk_line = RiskLine(self)  # why this Sample may be wrong (docs/risk.md)
         self.history_button = QPushButton("History…", self)
         self.history_button.setToolTip("Who changed this sample, when, and from what to what")
         self.history_button.clicked.connect(self._on_history)
@@ -91,6 +93,7 @@ class SamplePanel(QWidget):
         form.addRow("Image:", self.image_label)
         form.addRow("Status:", self.status_label)
         form.addRow("Warnings:", self.warnings_label)
+        form.addRow(self.risk_line)
         history_row = QHBoxLayout()
         history_row.addWidget(self.history_button)
         history_row.addStretch(1)
@@ -173,7 +176,8 @@ class SamplePanel(QWidget):
             self._clear_turns()
             self.siblings.clear()
             for label in (self.task_label, self.original_label, self.source_label,
-                          self.image_label, self.status_label, self.warnings_label):
+                          self.image_label, self.status_label, self.warnings_label,
+                          self.risk_line):
                 label.clear()
             self._set_empty(True)
 
@@ -276,6 +280,7 @@ class SamplePanel(QWidget):
 
     def _show_header(self, view: SampleView) -> None:
         self.task_label.setText(view.task.value)
+        self.risk_line.show_risk(view.risk)
         self.original_label.setText(f"{view.original_id}  (sample {view.id})")
         self.source_label.setText(view.source_file)
         missing = []
