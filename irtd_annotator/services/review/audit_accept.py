@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from irtd_annotator.domain.errors import UserError
-from irtd_annotator.domain.model import status_label
+from irtd_annotator.domain.model import AUDIT_DECIDER, ReviewStatus, decided_words, status_label
 from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.audit_core import (
@@ -39,12 +39,12 @@ from irtd_annotator.store.revisions import now_iso
 
 __all__ = ["ACCEPTED", "AcceptResult", "accept_audit", "accepted_label", "refusal", "undo_accept"]
 
-ACCEPTED = "accepted"  # ReviewStatus.ACCEPTED: decided by an audit, not seen by a person
+ACCEPTED = ReviewStatus.ACCEPTED.value  # decided by an audit, not seen by a person
 
 
 def accepted_label(name: str) -> str:
     """How an accept reads in a revision and the history: it names the audit."""
-    return f"accepted (by audit {name})"
+    return decided_words(ACCEPTED, f"{AUDIT_DECIDER}{name}")
 
 
 @dataclass
@@ -125,7 +125,7 @@ def accept_audit(project: Project, name: str, *, who: str, session: str | None =
         if dry_run or not chosen:
             return result
         by_id = {c[0]: c for c in chosen}
-        new: Decided = (ACCEPTED, None, None, f"audit:{status.name}", at)
+        new: Decided = (ACCEPTED, None, None, f"{AUDIT_DECIDER}{status.name}", at)
         apply_decision(conn, [c[0] for c in chosen], new,
                        revision=lambda sid: (by_id[sid][1], "status", by_id[sid][2]),
                        new_label=accepted_label(status.name), who=who, at=at, warnings={})
