@@ -103,6 +103,9 @@ def status_lines(status: AuditStatus) -> list[str]:
         out.append(f"  {s.label:<36} {s.population:>8,} {s.planned:>5,} {s.drawn:>6,} "
                    f"{s.reviewed:>8,} {s.errors:>6,} {_pct(s.estimate):>8} {interval:>15}  "
                    f"{s.verdict:<8} {s.accepted:>8,}")
+    # the two can look at odds (59 clean: 0-6.1% two-sided, yet accept at 5%): say why
+    out.append(f"  interval: two-sided at {status.confidence:.0%}; accept and reject each test "
+               f"one side at {status.confidence:.0%} (docs/audits.md)")
     return out
 
 
