@@ -117,6 +117,28 @@ def test_bulk_reject_and_flag_keep_reason_and_note_and_the_undo_spares_later_cha
         _tally_matches(project)
 
 
+def test_selected_ids_narrow_the_filter_to_those_samples(project_data: ReviewData) -> None:
+    ids = sorted(project_data.location.values())
+    chosen = ids[1:3]
+    elsewhere = sorted(project_data.caption.values())[:1]
+    with Project.open(str(project_data.path), create=False) as project:
+        before = _rows(project, ids + elsewhere)
+        plan = bulk_decide(project, LOCATION, Decision("rejected", "other"), who="ann",
+                           dry_run=True, ids=chosen + elsewhere)
+        assert plan.total == len(chosen)  # a selected row the filter leaves out is not decided
+        assert _rows(project, ids + elsewhere) == before
+        done = bulk_decide(project, LOCATION, Decision("rejected", "other"), who="ann",
+                           ids=chosen + elsewhere)
+        after = _rows(project, ids + elsewhere)
+        assert {sid for sid in ids + elsewhere if after[sid] != before[sid]} == set(chosen)
+        assert _revisions(project, ids + elsewhere) == [
+            (sid, "ann", "pending", "rejected (other)") for sid in chosen]
+        assert bulk_decide(project, QueueFilter(), Decision("flagged"), who="ann",
+                           ids=[]).total == 0  # an empty selection decides nothing
+        assert done.undo is not None and done.undo().total == len(chosen)
+        _tally_matches(project)
+
+
 # ---------------------------------------------------------------- the command
 
 

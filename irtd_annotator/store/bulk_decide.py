@@ -46,14 +46,16 @@ class Target:
 
 
 def read_targets(conn: Connection, flt: QueueFilter, *, session: str | None,
-                 now: float) -> list[Target]:
+                 now: float, ids: Sequence[int] | None = None) -> list[Target]:
     """Every Sample ``flt`` selects, in id order, with its decision and whether another
     session's lease holds it now (``session`` None: any live lease is another's).
+    ``ids`` (the rows a reviewer selected) narrows the filter to those Samples: read a
+    chunk at a time, so a selection of any size stays within the parameter limits.
 
     The rows are locked for the rest of the transaction (PostgreSQL: ``FOR UPDATE``; SQLite
     refuses the later write of a transaction whose reads another writer has overtaken), so
     what is read is what the decision replaces and the revisions name."""
-    ids = filtered_select(flt, select(Sample.id), search=search_kind(conn))
+    chosen = filtered_select(flt, select(Sample.id), search=search_kind(conn))
     held = exists().where(Lease.sample_id == Sample.id, Lease.until >= now)
     if session is not None:
         held = held.where(Lease.session != session)
@@ -61,10 +63,16 @@ def read_targets(conn: Connection, flt: QueueFilter, *, session: str | None,
                     Sample.status, Sample.reject_reason, Sample.note, Sample.decided_by,
                     Sample.decided_at, held, Sample.version)
              .join(Pair, Pair.id == Sample.pair_id)
-             .where(Sample.id.in_(ids.scalar_subquery())).order_by(Sample.id)
+             .where(Sample.id.in_(chosen.scalar_subquery())).order_by(Sample.id)
              .with_for_update(of=Sample))
+    if ids is None:
+        rows = list(conn.execute(query).all())
+    else:
+        wanted = sorted(set(ids))
+        rows = [r for start in range(0, len(wanted), WRITE_CHUNK) for r in conn.execute(
+            query.where(Sample.id.in_(wanted[start:start + WRITE_CHUNK]))).all()]
     return [Target(int(r[0]), int(r[1]), str(r[2]), str(r[3]), r[4], tuple(r[5:10]),  # type: ignore[arg-type]
-                   bool(r[10]), int(r[11])) for r in conn.execute(query).all()]
+                   bool(r[10]), int(r[11])) for r in rows]
 
 
 def clock(conn: Connection) -> float:
