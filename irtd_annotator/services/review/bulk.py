@@ -93,6 +93,15 @@ class BulkResult:
         """Samples changed (or to change)."""
         return sum(self.changed.values())
 
+    def summary(self) -> str:
+        """What was done in one line, with how many were left alone and why."""
+        n = self.total
+        line = f"Set {n:,} sample{'' if n == 1 else 's'} to {self.decision}"
+        skipped = [f"{k:,} {why}" for k, why in (
+            (self.unchanged, f"already {self.decision}"), (self.refused, "with bad markup"),
+            (self.leased, "held by another reviewer"), (self.stale, "changed since")) if k]
+        return line + (f"; left alone: {', '.join(skipped)}" if skipped else "")
+
     def lines(self) -> list[str]:
         """The counts per task and source, the total and every Sample left alone, in words."""
         out = [f"  {task:<22} {source:<28} {n:>8,}"

@@ -149,7 +149,9 @@ class QueueDock(QDockWidget):
         self.table.setObjectName("queueTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Shift/Ctrl click and Shift+arrows select rows for a bulk decision (issue 14); the
+        # current row stays the Sample shown, and the review keys act on it alone
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
@@ -232,6 +234,14 @@ class QueueDock(QDockWidget):
         """Every Sample id in the queue, in its order (reads them all: see ``id_view``)."""
         self._ensure_loaded()
         return self.model.ids()
+
+    def selected_ids(self) -> list[int]:
+        """The ids of the selected rows, in the queue's order (by ranges: a selection of
+        every row of a large queue is a few ranges, not a list of indexes)."""
+        spans = self.table.selectionModel().selection()
+        rows = sorted({row for n in range(spans.size())
+                       for row in range(spans.at(n).top(), spans.at(n).bottom() + 1)})
+        return [sid for sid in (self.model.id_at(row) for row in rows) if sid is not None]
 
     def id_view(self) -> QueueIds:
         """The ids in the queue, in its order, read a window at a time as they are asked."""

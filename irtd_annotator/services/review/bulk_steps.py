@@ -1,0 +1,52 @@
+"""A bulk decision as one step of the change pipeline (issue 14, ADR 0018).
+
+The window writes a bulk decision on a worker thread (it takes seconds for 260,000
+Samples); the finished ``BulkResult`` becomes a ``Changes`` here, whose undo puts every
+Sample back in one step and whose redo decides the same Samples again, both on the
+window's own project.
+"""
+
+from __future__ import annotations
+
+from irtd_annotator.domain.queue_filter import QueueFilter
+from irtd_annotator.services.changes import Changes, Operation, store_errors
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.bulk import BulkResult, Decision, bulk_decide
+
+__all__ = ["BulkSteps"]
+
+
+class BulkSteps:
+    """Turns finished bulk decisions of ``project`` into undoable pipeline steps."""
+
+    def __init__(self, project: Project, *, session: str | None = None) -> None:
+        self.project = project
+        self.session = session  # the window's lease session: its own leases do not stop a redo
+
+    def step(self, result: BulkResult, decision: Decision) -> tuple[Operation, Changes]:
+        """(the operation that redoes ``result``, its Changes with the undo) for
+        ``ChangeRunner.adopt``; the Changes are empty when nothing was written."""
+        label = f"{decision.label} of {result.total:,} samples"
+        ids = result.ids
+
+        @store_errors
+        def redo(self: BulkSteps) -> Changes:
+            again = bulk_decide(self.project, QueueFilter(), decision, who=result.who,
+                                session=self.session, ids=ids)
+            return _changes(again, Operation(label, None, lambda: back(self, again)))
+
+        @store_errors
+        def back(self: BulkSteps, done: BulkResult) -> Changes:
+            undone = done.undo_on(self.project)
+            return _changes(undone, Operation(label, None, lambda: redo(self)))
+
+        return (Operation(label, None, lambda: redo(self)),
+                _changes(result, Operation(label, None, lambda: back(self, result))))
+
+
+def _changes(result: BulkResult, undo: Operation) -> Changes:
+    """What the queue, the panel and the tally refresh from: every Sample written, and the
+    queue read again (a status filter or sort may move thousands of rows at once)."""
+    if not result.ids:
+        return Changes()
+    return Changes(sample_ids=frozenset(result.ids), status=True, queue=True, undo=undo)
