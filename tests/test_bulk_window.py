@@ -83,6 +83,7 @@ def test_three_rows_selected_with_shift_down_are_rejected_and_one_ctrl_z_puts_th
     assert shown(win) == ids[-1]  # the current row stays the Sample shown
     before = statuses(data, rows)  # type: ignore[arg-type]
 
+    assert win.actions_by_name["decide_selected"] in win.queue.table.actions()  # context menu
     dialog = open_dialog(qtbot, win)
     what = dialog.findChild(QLabel, "bulkWhat")
     assert what is not None and "The 3 selected samples" in what.text()
@@ -123,20 +124,30 @@ def test_the_review_keys_act_on_the_shown_sample_only_not_on_the_selection(
     assert f"Decided sample {ids[-1]} only" in win.statusBar().currentMessage()
 
 
-def test_all_matching_the_filter_are_flagged_and_others_left_alone(
+def test_all_matching_the_filter_are_approved_from_the_review_menu_and_others_left_alone(
         qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
     win, _errors = window
     assert win.queue is not None
     win.queue.set_filter(QueueFilter(tasks=("Location",)))
     location = sorted(data.location.values())
     others = sorted(data.caption.values())
-    dialog = open_dialog(qtbot, win, every=True)
-    qtbot.mouseClick(dialog.buttons_by_value["flagged"], Qt.MouseButton.LeftButton)
-    box = confirmation(qtbot, win, dialog)
-    assert f"Set {len(location)} samples to" in box.text()
+    n = len(location)
+    assert win.progress_label.text() == f"0 / {n} approved"
+    menu = win.menus["&Review"]
+    menu.popup(win.mapToGlobal(win.rect().center()))
+    qtbot.waitUntil(menu.isVisible)
+    every = win.actions_by_name["decide_matching"]
+    assert every.text() == f"Decide all {n} &matching the filter…"  # the count, in the menu
+    menu.setActiveAction(every)
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.bulk.dialog is not None and win.bulk.dialog.isVisible())
+    assert win.bulk.dialog is not None
+    box = confirmation(qtbot, win, win.bulk.dialog)  # approve is the first choice
+    assert f"Set {n} samples to <b>approved</b>" in box.text()
     press(qtbot, box, "bulkGo")
-    qtbot.waitUntil(lambda: {s[0] for s in statuses(data, location).values()} == {"flagged"})
+    qtbot.waitUntil(lambda: {s[0] for s in statuses(data, location).values()} == {"approved"})
     assert {s[0] for s in statuses(data, others).values()} == {"pending"}
+    qtbot.waitUntil(lambda: win.progress_label.text() == f"{n} / {n} approved")
 
 
 def test_cancel_in_the_dialog_or_the_confirmation_changes_nothing(

@@ -128,14 +128,27 @@ def versions_of(conn: Connection, ids: Sequence[int]) -> dict[int, int]:
 
 def restore_decisions(conn: Connection, rows: Sequence[tuple[int, Decided]], *, who: str,
                       at: str) -> None:
-    """Put each Sample's own earlier decision back (one executemany: they differ per row)."""
-    if not rows:
-        return
-    stmt = update(Sample).where(Sample.id == bindparam("sid")).values(
-        status=bindparam("st"), reject_reason=bindparam("re"), note=bindparam("no"),
-        decided_by=bindparam("by"), decided_at=bindparam("wh"), updated_at=at, updated_by=who,
-        version=Sample.version + 1)
-    params: list[dict[str, Any]] = [
-        {"sid": sid, "st": d[0], "re": d[1], "no": d[2], "by": d[3], "wh": d[4]}
-        for sid, d in rows]
-    conn.execute(stmt, params)
+    """Put each Sample's own earlier decision back.
+
+    The Samples that had the same decision (all pending, say: the usual undo) are set by
+    one UPDATE per chunk of ids; only a decision no other Sample shares (one reviewer's
+    approval at its own time) is a row of one executemany. One UPDATE a Sample took 24 s
+    for 100,000 undone (tests/perf/bench_bulk.py)."""
+    groups: dict[Decided, list[int]] = {}
+    for sid, decided in rows:
+        groups.setdefault(decided, []).append(sid)
+    alone: list[dict[str, Any]] = []
+    for (st, re, no, by, wh), ids in groups.items():
+        if len(ids) == 1:
+            alone.append({"sid": ids[0], "st": st, "re": re, "no": no, "by": by, "wh": wh})
+            continue
+        for start in range(0, len(ids), WRITE_CHUNK):
+            conn.execute(update(Sample).where(Sample.id.in_(ids[start:start + WRITE_CHUNK]))
+                         .values(status=st, reject_reason=re, note=no, decided_by=by,
+                                 decided_at=wh, updated_at=at, updated_by=who,
+                                 version=Sample.version + 1))
+    if alone:
+        conn.execute(update(Sample).where(Sample.id == bindparam("sid")).values(
+            status=bindparam("st"), reject_reason=bindparam("re"), note=bindparam("no"),
+            decided_by=bindparam("by"), decided_at=bindparam("wh"), updated_at=at,
+            updated_by=who, version=Sample.version + 1), alone)

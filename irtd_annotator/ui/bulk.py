@@ -184,9 +184,13 @@ class BulkUi(QObject):
     def _written(self, decision: Decision, result: BulkResult) -> None:
         project = self.win.project
         if project is not None and result.total:
-            op, changes = BulkSteps(project, session=self._session()).step(result, decision)
+            op, changes = BulkSteps(project, session=self._session(),
+                                 note=self._say).step(result, decision)
             self.win.runner.adopt(op, changes)  # one undo step; the queue etc. refresh
         self._done_saying(result)
+
+    def _say(self, line: str) -> None:
+        self.win.status.remark(line, 15000)
 
     def _done_saying(self, result: BulkResult, *, first: str = "") -> None:
         line = f"{first}: {result.summary()}" if first else result.summary()

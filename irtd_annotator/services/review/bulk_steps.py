@@ -8,6 +8,8 @@ window's own project.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.services.changes import Changes, Operation, store_errors
 from irtd_annotator.services.project import Project
@@ -19,9 +21,11 @@ __all__ = ["BulkSteps"]
 class BulkSteps:
     """Turns finished bulk decisions of ``project`` into undoable pipeline steps."""
 
-    def __init__(self, project: Project, *, session: str | None = None) -> None:
+    def __init__(self, project: Project, *, session: str | None = None,
+                 note: Callable[[str], None] | None = None) -> None:
         self.project = project
         self.session = session  # the window's lease session: its own leases do not stop a redo
+        self.note = note  # told what an undo or redo did, in one line (it may skip Samples)
 
     def step(self, result: BulkResult, decision: Decision) -> tuple[Operation, Changes]:
         """(the operation that redoes ``result``, its Changes with the undo) for
@@ -33,15 +37,23 @@ class BulkSteps:
         def redo(self: BulkSteps) -> Changes:
             again = bulk_decide(self.project, QueueFilter(), decision, who=result.who,
                                 session=self.session, ids=ids)
+            self._say(f"Redid: {again.summary()}")
             return _changes(again, Operation(label, None, lambda: back(self, again)))
 
         @store_errors
         def back(self: BulkSteps, done: BulkResult) -> Changes:
             undone = done.undo_on(self.project)
+            stale = (f"; {undone.stale:,} left as they are: changed by someone since"
+                     if undone.stale else "")
+            self._say(f"Undid {label}: {undone.total:,} put back{stale}")
             return _changes(undone, Operation(label, None, lambda: redo(self)))
 
         return (Operation(label, None, lambda: redo(self)),
                 _changes(result, Operation(label, None, lambda: back(self, result))))
+
+    def _say(self, line: str) -> None:
+        if self.note is not None:
+            self.note(line)
 
 
 def _changes(result: BulkResult, undo: Operation) -> Changes:
