@@ -180,12 +180,12 @@ def test_a_decision_written_elsewhere_is_one_pipeline_step_undone_and_redone_her
         redo, changes = BulkSteps(project, note=said.append).step(done, reject)
         assert changes.sample_ids == frozenset(chosen) and changes.status and changes.queue
         assert changes.undo is not None and redo.label == changes.undo.label == \
-            "rejected (other): n of 3 samples"
+            "set 3 samples to rejected (other): n"
         back = changes.undo.write()
         assert {sid: r[:4] for sid, r in _rows(project, ids).items()} == {
             sid: r[:4] for sid, r in before.items()}
         assert back.sample_ids == frozenset(chosen) and back.undo is not None
-        assert said == ["Undid rejected (other): n of 3 samples: 3 put back"]
+        assert said == ["Undid: set 3 samples to rejected (other): n; 3 put back"]
         again = back.undo.write()  # the redo
         assert {_rows(project, chosen)[sid][:4] for sid in chosen} == {
             ("rejected", "other", "n", "ann")}

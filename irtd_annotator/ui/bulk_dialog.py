@@ -77,7 +77,7 @@ class DecideDialog(QDialog):
                 form.addRow(button)
             else:
                 form.addRow(button, field)
-        form.addRow("Note:", self.note)
+        form.addRow("&Note:", self.note)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -90,6 +90,7 @@ class DecideDialog(QDialog):
         layout.addWidget(about)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 70)  # room for a note
         self.group.buttonToggled.connect(lambda *_args: self._enable())
         self.reviewer.textChanged.connect(lambda _text: self._enable())
         self.buttons_by_value[ReviewStatus.APPROVED.value].setChecked(True)
@@ -122,8 +123,8 @@ def confirm_box(parent: QWidget, plan: BulkResult) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Question, "Confirm the decision", "", parent=parent)
     box.setObjectName("bulkConfirm")
     box.setTextFormat(Qt.TextFormat.RichText)
-    table = html.escape("\n".join(["  task                   source                         "
-                                   "samples", *plan.lines()]))
+    head = f"  {'task':<22} {'source':<28} {'samples':>8}"  # as BulkResult.lines() aligns
+    table = html.escape("\n".join([head, *plan.lines()]))
     box.setText(f"<p>Set {n:,} sample{'' if n == 1 else 's'} to "
                 f"<b>{html.escape(plan.decision)}</b>? Each gets a revision; Ctrl+Z undoes "
                 f"them all.</p><pre>{table}</pre>")

@@ -30,7 +30,7 @@ class BulkSteps:
     def step(self, result: BulkResult, decision: Decision) -> tuple[Operation, Changes]:
         """(the operation that redoes ``result``, its Changes with the undo) for
         ``ChangeRunner.adopt``; the Changes are empty when nothing was written."""
-        label = f"{decision.label} of {result.total:,} samples"
+        label = f"set {result.total:,} samples to {decision.label}"  # the Edit menu's Undo …
         ids = result.ids
 
         @store_errors
@@ -45,7 +45,7 @@ class BulkSteps:
             undone = done.undo_on(self.project)
             stale = (f"; {undone.stale:,} left as they are: changed by someone since"
                      if undone.stale else "")
-            self._say(f"Undid {label}: {undone.total:,} put back{stale}")
+            self._say(f"Undid: {label}; {undone.total:,} put back{stale}")
             return _changes(undone, Operation(label, None, lambda: redo(self)))
 
         return (Operation(label, None, lambda: redo(self)),
