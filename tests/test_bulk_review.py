@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, insert, select, text, update
 
 from irtd_annotator import cli
+from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
@@ -140,6 +141,24 @@ def test_the_undo_puts_back_each_sample_own_earlier_decision(project_data: Revie
         with project.engine.connect() as conn:
             assert conn.execute(select(Sample.id, *cols).where(Sample.id.in_(ids))
                                 .order_by(Sample.id)).all() == before
+        _tally_matches(project)
+
+
+def test_a_decision_stopped_from_its_progress_changes_nothing(project_data: ReviewData) -> None:
+    """The window's Cancel raises from the progress callback, inside the transaction."""
+    ids = sorted(project_data.location.values())
+    seen: list[tuple[int, int]] = []
+
+    def stop(done: int, total: int) -> None:
+        seen.append((done, total))
+        raise UserError("Cancelled: nothing was changed")
+
+    with Project.open(str(project_data.path), create=False) as project:
+        before = _rows(project, ids)
+        with pytest.raises(UserError):
+            bulk_decide(project, LOCATION, Decision("approved"), who="ann", progress=stop)
+        assert seen == [(len(ids), len(ids))]
+        assert _rows(project, ids) == before and _revisions(project, ids) == []
         _tally_matches(project)
 
 

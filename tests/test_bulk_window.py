@@ -111,6 +111,11 @@ def test_three_rows_selected_with_shift_down_are_rejected_and_one_ctrl_z_puts_th
     qtbot.waitUntil(lambda: statuses(data, rows) == before)
     assert revisions(data, ids) == 6
     assert not win.undo_stack.canUndo()
+    assert "Undid: set 3 samples to rejected" in win.statusBar().currentMessage()
+
+    key(qtbot, win, Qt.Key.Key_Z, CTRL | SHIFT)  # and one redo
+    qtbot.waitUntil(lambda: {statuses(data, ids)[sid][0] for sid in ids} == {"rejected"})
+    assert revisions(data, ids) == 9 and win.undo_stack.canUndo()
 
 
 def test_the_review_keys_act_on_the_shown_sample_only_not_on_the_selection(

@@ -15,17 +15,25 @@ from irtd_annotator.services.changes import Changes, Operation, store_errors
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.bulk import BulkResult, Decision, bulk_decide
 
-__all__ = ["BulkSteps"]
+__all__ = ["BulkSteps", "Elsewhere"]
+
+Elsewhere = Callable[[str, Callable[[Project], BulkResult]], BulkResult]
+"""Runs ``work(project)`` where the caller wants (the window: on a thread of its own, with a
+busy dialog, as 260,000 Samples take seconds) and hands back its result; ``str`` says what
+runs ("Undoing …")."""
 
 
 class BulkSteps:
     """Turns finished bulk decisions of ``project`` into undoable pipeline steps."""
 
     def __init__(self, project: Project, *, session: str | None = None,
-                 note: Callable[[str], None] | None = None) -> None:
+                 note: Callable[[str], None] | None = None,
+                 elsewhere: Elsewhere | None = None) -> None:
         self.project = project
         self.session = session  # the window's lease session: its own leases do not stop a redo
         self.note = note  # told what an undo or redo did, in one line (it may skip Samples)
+        # where an undo or redo is written: by default here, on ``project``
+        self.run: Elsewhere = elsewhere or (lambda _what, work: work(self.project))
 
     def step(self, result: BulkResult, decision: Decision) -> tuple[Operation, Changes]:
         """(the operation that redoes ``result``, its Changes with the undo) for
@@ -35,14 +43,15 @@ class BulkSteps:
 
         @store_errors
         def redo(self: BulkSteps) -> Changes:
-            again = bulk_decide(self.project, QueueFilter(), decision, who=result.who,
-                                session=self.session, ids=ids)
+            again = self.run(f"Redoing: {label}…", lambda project: bulk_decide(
+                project, QueueFilter(), decision, who=result.who, session=self.session,
+                ids=ids))
             self._say(f"Redid: {again.summary()}")
             return _changes(again, Operation(label, None, lambda: back(self, again)))
 
         @store_errors
         def back(self: BulkSteps, done: BulkResult) -> Changes:
-            undone = done.undo_on(self.project)
+            undone = self.run(f"Undoing: {label}…", done.undo_on)
             stale = (f"; {undone.stale:,} left as they are: changed by someone since"
                      if undone.stale else "")
             self._say(f"Undid: {label}; {undone.total:,} put back{stale}")
