@@ -181,7 +181,10 @@ def test_selected_rows_are_assigned_to_a_reviewer(
     qtbot.mouseClick(dialog.buttons_by_value["assign"], Qt.MouseButton.LeftButton)
     assert not dialog.ok.isEnabled()  # a name first
     qtbot.keyClicks(dialog.reviewer, "bo")
-    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    box = confirmation(qtbot, win, dialog)
+    assert "Give bo the 2 selected samples" in box.text()
+    assert store(data, "SELECT count(*) FROM assignments") == [(0,)]
+    press(qtbot, box, "bulkGo")
     qtbot.waitUntil(lambda: "Assigned 2 samples to bo" in win.statusBar().currentMessage())
     assert sorted(r[0] for r in store(data, "SELECT sample_id FROM assignments WHERE who = 'bo'")
                   ) == sorted(ids)

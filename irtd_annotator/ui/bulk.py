@@ -124,8 +124,8 @@ class BulkUi(QObject):
         flt = queue.current_filter()
         ids = queue.selected_ids() if selected_only else None
         if ids is not None and not ids:
-            self.win.status.remark("Select rows in the queue first (Shift/Ctrl click, "
-                                      "Shift+arrows)", 10000)
+            self.win.status.remark(
+                "Select rows in the queue first (Shift/Ctrl click, Shift+arrows)", 10000)
             return None
         what = (f"The {len(ids):,} selected sample{'' if len(ids) == 1 else 's'} of the queue."
                 if ids is not None else f"All {queue.model.rowCount():,} samples matching "
@@ -240,7 +240,27 @@ class BulkUi(QObject):
     def _assign(self, flt: QueueFilter, ids: Sequence[int] | None, to: str) -> None:
         queue = self.win.queue
         count = len(ids) if ids is not None else (queue.model.rowCount() if queue else 0)
-        self.win.team.assign(flt, to=to, count=max(count, 1), ids=ids)
+        which = "selected" if ids is not None else "matching"
+        box = QMessageBox(QMessageBox.Icon.Question, "Confirm the batch",
+                          f"Give {to} the {count:,} {which} samples that are in no batch yet "
+                          f"({', '.join(flt.statuses) if flt.statuses else 'pending'} ones)?",
+                          parent=self.host)
+        box.setObjectName("bulkConfirm")
+        go = box.addButton("Assign", QMessageBox.ButtonRole.AcceptRole)
+        go.setObjectName("bulkGo")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(_code: int) -> None:
+            if box.clickedButton() is go:
+                self.win.team.assign(flt, to=to, count=max(count, 1), ids=ids)
+            else:
+                self.win.status.remark(CANCELLED, 10000)
+
+        box.finished.connect(answered)
+        self.confirm = box
+        box.open()
 
     # ---- the worker -------------------------------------------------------------------------
 
