@@ -118,6 +118,26 @@ def test_three_rows_selected_with_shift_down_are_rejected_and_one_ctrl_z_puts_th
     assert revisions(data, ids) == 9 and win.undo_stack.canUndo()
 
 
+def test_ctrl_and_shift_clicks_select_rows_and_the_clicked_one_is_shown(
+        qtbot: QtBot, window: tuple[MainWindow, Errors]) -> None:
+    win = window[0]
+    assert win.queue is not None
+    table, model = win.queue.table, win.queue.model
+    rows = [model.id_at(n) for n in range(6)]
+
+    def click(row: int, mods: Qt.KeyboardModifier) -> None:
+        spot = table.visualRect(model.index(row, 0)).center()
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, mods, spot)
+
+    click(3, CTRL)
+    assert win.queue.selected_ids() == [rows[0], rows[3]] and shown(win) == rows[3]
+    click(5, SHIFT)  # from the row clicked last, the rows selected before kept (Qt's way)
+    assert win.queue.selected_ids() == [rows[0], *rows[3:6]] and shown(win) == rows[5]
+    assert win.queue.selected_count() == 4
+    click(1, Qt.KeyboardModifier.NoModifier)  # a plain click: that row alone
+    assert win.queue.selected_ids() == [rows[1]] and shown(win) == rows[1]
+
+
 def test_the_review_keys_act_on_the_shown_sample_only_not_on_the_selection(
         qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
     ids = select_rows(qtbot, window[0], 3)

@@ -96,7 +96,7 @@ class BulkUi(QObject):
         queue = self.win.queue
         n = queue.model.rowCount() if queue is not None else 0
         self.matching_action.setText(f"Decide all {n:,} &matching the filter…")
-        chosen = len(queue.selected_ids()) if queue is not None else 0
+        chosen = queue.selected_count() if queue is not None else 0
         self.selected_action.setText(f"&Decide {chosen:,} selected…" if chosen > 1
                                      else "&Decide selected…")
 
@@ -106,7 +106,7 @@ class BulkUi(QObject):
         queue = self.win.queue
         if not changes.status or changes.queue or len(changes.sample_ids) != 1 or queue is None:
             return
-        chosen = len(queue.selected_ids())
+        chosen = queue.selected_count()
         if chosen > 1:
             (sid,) = changes.sample_ids
             self.win.status.remark(

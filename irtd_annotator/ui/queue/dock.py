@@ -236,12 +236,19 @@ class QueueDock(QDockWidget):
         return self.model.ids()
 
     def selected_ids(self) -> list[int]:
-        """The ids of the selected rows, in the queue's order (by ranges: a selection of
-        every row of a large queue is a few ranges, not a list of indexes)."""
+        """The ids of the selected rows, in the queue's order."""
+        return [sid for sid in map(self.model.id_at, self._selected_rows()) if sid is not None]
+
+    def selected_count(self) -> int:
+        """How many rows are selected (no id is read)."""
+        return len(self._selected_rows())
+
+    def _selected_rows(self) -> list[int]:
+        # by ranges: a selection of every row of a large queue is a few ranges, not a list
+        # of indexes (selectedRows() would make one a row)
         spans = self.table.selectionModel().selection()
-        rows = sorted({row for n in range(spans.size())
+        return sorted({row for n in range(spans.size())
                        for row in range(spans.at(n).top(), spans.at(n).bottom() + 1)})
-        return [sid for sid in (self.model.id_at(row) for row in rows) if sid is not None]
 
     def id_view(self) -> QueueIds:
         """The ids in the queue, in its order, read a window at a time as they are asked."""
