@@ -11,11 +11,14 @@ import pytest
 from sqlalchemy import func, insert, select, text, update
 
 from irtd_annotator import cli
+from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.bulk import Decision, bulk_decide
-from irtd_annotator.store.schema import Lease, Revision, Sample
+from irtd_annotator.services.review.bulk_steps import BulkSteps
+from irtd_annotator.services.review.team import TeamWork
+from irtd_annotator.store.schema import Assignment, Lease, Revision, Sample
 from irtd_annotator.store.tally import tally_by_status
 from review_data import ReviewData, build_review_project
 
@@ -115,6 +118,115 @@ def test_bulk_reject_and_flag_keep_reason_and_note_and_the_undo_spares_later_cha
         assert {r[:4] for r in _rows(project, ids).values()} == {("pending", None, None, None)}
         assert pending.total == len(ids)
         _tally_matches(project)
+
+
+def test_the_undo_puts_back_each_sample_own_earlier_decision(project_data: ReviewData) -> None:
+    """Samples that shared a decision are put back together, one of their own alone: each
+    gets back exactly what it had, who and when included."""
+    ids = sorted(project_data.location.values())
+    cols = (Sample.status, Sample.reject_reason, Sample.note, Sample.decided_by,
+            Sample.decided_at)
+    with Project.open(str(project_data.path), create=False) as project:
+        with project.engine.begin() as conn:
+            for n, sid in enumerate(ids[:3]):  # each decided by a person at its own time
+                conn.execute(update(Sample).where(Sample.id == sid).values(
+                    status="rejected", reject_reason="other", note=f"n{n}",
+                    decided_by=f"r{n}", decided_at=f"2026-01-0{n + 1}T00:00:00Z"))
+        with project.engine.connect() as conn:
+            before = conn.execute(select(Sample.id, *cols).where(Sample.id.in_(ids))
+                                  .order_by(Sample.id)).all()
+        done = bulk_decide(project, LOCATION, Decision("flagged", note="all"), who="ann")
+        assert done.total == len(ids) and done.undo is not None
+        assert done.undo().total == len(ids)
+        with project.engine.connect() as conn:
+            assert conn.execute(select(Sample.id, *cols).where(Sample.id.in_(ids))
+                                .order_by(Sample.id)).all() == before
+        _tally_matches(project)
+
+
+def test_a_decision_stopped_from_its_progress_changes_nothing(project_data: ReviewData) -> None:
+    """The window's Cancel raises from the progress callback, inside the transaction."""
+    ids = sorted(project_data.location.values())
+    seen: list[tuple[int, int]] = []
+
+    def stop(done: int, total: int) -> None:
+        seen.append((done, total))
+        raise UserError("Cancelled: nothing was changed")
+
+    with Project.open(str(project_data.path), create=False) as project:
+        before = _rows(project, ids)
+        with pytest.raises(UserError):
+            bulk_decide(project, LOCATION, Decision("approved"), who="ann", progress=stop)
+        assert seen == [(len(ids), len(ids))]
+        assert _rows(project, ids) == before and _revisions(project, ids) == []
+        _tally_matches(project)
+
+
+def test_selected_ids_narrow_the_filter_to_those_samples(project_data: ReviewData) -> None:
+    ids = sorted(project_data.location.values())
+    chosen = ids[1:3]
+    elsewhere = sorted(project_data.caption.values())[:1]
+    with Project.open(str(project_data.path), create=False) as project:
+        before = _rows(project, ids + elsewhere)
+        plan = bulk_decide(project, LOCATION, Decision("rejected", "other"), who="ann",
+                           dry_run=True, ids=chosen + elsewhere)
+        assert plan.total == len(chosen)  # a selected row the filter leaves out is not decided
+        assert _rows(project, ids + elsewhere) == before
+        done = bulk_decide(project, LOCATION, Decision("rejected", "other"), who="ann",
+                           ids=chosen + elsewhere)
+        after = _rows(project, ids + elsewhere)
+        assert {sid for sid in ids + elsewhere if after[sid] != before[sid]} == set(chosen)
+        assert _revisions(project, ids + elsewhere) == [
+            (sid, "ann", "pending", "rejected (other)") for sid in chosen]
+        assert bulk_decide(project, QueueFilter(), Decision("flagged"), who="ann",
+                           ids=[]).total == 0  # an empty selection decides nothing
+        assert done.undo is not None and done.undo().total == len(chosen)
+        _tally_matches(project)
+
+
+def test_a_decision_written_elsewhere_is_one_pipeline_step_undone_and_redone_here(
+        project_data: ReviewData) -> None:
+    """The window's worker decides on a project of its own; the window's project undoes and
+    redoes it as one step of the change pipeline, and says what it did."""
+    ids = sorted(project_data.location.values())
+    chosen = ids[:3]
+    reject = Decision("rejected", "other", "n")
+    with Project.open(str(project_data.path), create=False) as worker:
+        before = _rows(worker, ids)
+        done = bulk_decide(worker, LOCATION, reject, who="ann", ids=chosen)
+    said: list[str] = []
+    with Project.open(str(project_data.path), create=False) as project:
+        redo, changes = BulkSteps(project, note=said.append).step(done, reject)
+        assert changes.sample_ids == frozenset(chosen) and changes.status and changes.queue
+        assert changes.undo is not None and redo.label == changes.undo.label == \
+            "set 3 samples to rejected (other): n"
+        back = changes.undo.write()
+        assert {sid: r[:4] for sid, r in _rows(project, ids).items()} == {
+            sid: r[:4] for sid, r in before.items()}
+        assert back.sample_ids == frozenset(chosen) and back.undo is not None
+        assert said == ["Undid: set 3 samples to rejected (other): n; 3 put back"]
+        again = back.undo.write()  # the redo
+        assert {_rows(project, chosen)[sid][:4] for sid in chosen} == {
+            ("rejected", "other", "n", "ann")}
+        assert said[-1] == "Redid: Set 3 samples to rejected (other): n"
+        with project.engine.begin() as conn:  # someone changes one meanwhile
+            conn.execute(update(Sample).where(Sample.id == chosen[0]).values(
+                status="approved", version=Sample.version + 1))
+        assert again.undo is not None
+        assert again.undo.write().sample_ids == frozenset(chosen[1:])
+        assert said[-1].endswith("2 put back; 1 left as they are: changed by someone since")
+        assert len(_revisions(project, chosen)) == 3 + 3 + 3 + 2  # the last undo skips one
+        _tally_matches(project)
+
+
+def test_selected_ids_are_assigned_to_a_reviewer(project_data: ReviewData) -> None:
+    ids = sorted(project_data.location.values())
+    with Project.open(str(project_data.path), create=False) as project:
+        team = TeamWork(project, annotator="lead", clock=lambda: 0.0)
+        assert team.assign(LOCATION, to="bo", count=10, ids=[ids[1], ids[3], 10**9]) == 2
+        with project.engine.connect() as conn:
+            assert sorted(conn.execute(select(Assignment.sample_id).where(
+                Assignment.who == "bo")).scalars()) == [ids[1], ids[3]]
 
 
 # ---------------------------------------------------------------- the command

@@ -7,6 +7,7 @@ two reviewers: the second insert skips what the first took.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select, delete, exists, literal, select, true, update
@@ -16,26 +17,44 @@ from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.store.queue import filtered_select, search_kind
 from irtd_annotator.store.schema import Assignment, Sample
 
+# ids per statement: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters
+_ID_CHUNK = 5000
+
 __all__ = ["assign_batch", "assigned_ids", "move_batch", "take_back_batch"]
 
 
-def _unassigned_ids(conn: Connection, flt: QueueFilter, count: int) -> Select[Any]:
+def _unassigned_ids(conn: Connection, flt: QueueFilter, count: int,
+                    ids: Sequence[int] | None = None) -> Select[Any]:
     query = filtered_select(flt, select(Sample.id), search=search_kind(conn))
+    if ids is not None:
+        query = query.where(Sample.id.in_(ids))
     return (query.where(~exists().where(Assignment.sample_id == Sample.id))
             .order_by(Sample.id).limit(count))
 
 
 def assign_batch(conn: Connection, flt: QueueFilter, *, to: str, by: str, at: str,
-                 count: int) -> int:
+                 count: int, ids: Sequence[int] | None = None) -> int:
     """Give ``to`` the first ``count`` Samples of the filter that are in no batch yet (in id
-    order, whatever the filter's sort); how many were given.
+    order, whatever the filter's sort); how many were given. ``ids`` (the queue's selected
+    rows) narrows the filter to those Samples, a chunk of ids per statement.
 
     One INSERT ... SELECT: the rows are chosen and written in the same statement, and a
     Sample another lead assigned meanwhile is skipped, not an error.
     """
+    if ids is None:
+        return _insert_batch(conn, flt, to=to, by=by, at=at, count=count)
+    wanted, given = sorted(set(ids)), 0
+    for start in range(0, len(wanted), _ID_CHUNK):
+        given += _insert_batch(conn, flt, to=to, by=by, at=at, count=count - given,
+                               ids=wanted[start:start + _ID_CHUNK])
+    return given
+
+
+def _insert_batch(conn: Connection, flt: QueueFilter, *, to: str, by: str, at: str,
+                  count: int, ids: Sequence[int] | None = None) -> int:
     if count <= 0:
         return 0
-    chosen = _unassigned_ids(conn, flt, count).subquery()
+    chosen = _unassigned_ids(conn, flt, count, ids).subquery()
     # "WHERE true": SQLite's parser needs a WHERE before ON CONFLICT in INSERT ... SELECT
     rows = select(chosen.c.id, literal(to), literal(by), literal(at)).where(true())
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

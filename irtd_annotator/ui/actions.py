@@ -40,7 +40,7 @@ MENUS = ("&File", "&Edit", "&Review", "&Go", "&View", "&Help")
 PROJECT_ACTIONS = ("import", "export", "releases", "undo", "redo", "edit_text", "focus_queue",
                    "history", "approve", "approve_next", "reject", "flag", "pending",
                    "next_sample", "prev_sample", "next_pair", "prev_pair", "next_pending",
-                   "assign", "go_to", "revert", "hints", "image_folders")
+                   "assign", "decide_selected", "decide_matching", "go_to", "revert", "hints", "image_folders")
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "SP_MessageBoxWarning"),
     ActionSpec("pending", "Back to &pending", "&Review", ("P", "U"), "Undecide: back to pending",
                "To pending", "SP_DialogResetButton"),
+    ActionSpec("decide_selected", "&Decide selected…", "&Review", ("Ctrl+D",),
+               "Approve, reject, flag, set back to pending or assign the queue's selected rows "
+               "(Shift/Ctrl click, Shift+arrows), after a count to confirm",
+               separator_before=True),
+    ActionSpec("decide_matching", "Decide all &matching the filter…", "&Review",
+               ("Ctrl+Shift+D",),
+               "Decide every sample the queue's filter selects, after a count to confirm"),
     ActionSpec("assign", "A&ssign batch…", "&Review", (),
                "Give a reviewer a batch of the queue's samples (lead)", separator_before=True),
     ActionSpec("next_sample", "&Next sample", "&Go", ("J", "Down"), "The next sample in the queue",

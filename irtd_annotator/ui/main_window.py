@@ -40,6 +40,7 @@ from irtd_annotator.ui.actions import (
     review_handlers,
     shortcut_rows,
 )
+from irtd_annotator.ui.bulk import BulkUi
 from irtd_annotator.ui.edit_wiring import EditingUi
 from irtd_annotator.ui.image_folders import ImageFoldersUi
 from irtd_annotator.ui.jobs.export_dialog import (
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
         self.status = WindowStatus(self, annotator=annotator)
         self.progress_label, self.save_label = self.status.progress_label, self.status.save_label
         self.reviewers = ReviewersUi(self, annotator=annotator, menu=self.menus["&View"])
+        self.bulk = BulkUi(self, actions=self.actions_by_name)  # Decide selected / all matching
         self.runner.save_state.connect(self.status.show_save_state)
         self.runner.failed.connect(self._not_saved)
         self.pair_view.status_message.connect(self.status.remark)

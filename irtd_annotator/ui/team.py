@@ -190,12 +190,14 @@ class TeamUi(QObject):
             dialog.deleteLater()
         self.assign(flt, to=to, count=count)
 
-    def assign(self, flt: QueueFilter, *, to: str, count: int) -> int | None:
-        """Assign and say how many; None when it failed (the message says why)."""
+    def assign(self, flt: QueueFilter, *, to: str, count: int,
+               ids: Sequence[int] | None = None) -> int | None:
+        """Assign (``ids``: only of those Samples) and say how many; None when it failed
+        (the message says why)."""
         if self.team is None:
             return None
         try:
-            given = self.team.assign(flt, to=to, count=count)
+            given = self.team.assign(flt, to=to, count=count, ids=ids)
         except UserError as exc:
             self.window.statusBar().showMessage(f"Nothing assigned: {exc}", 10000)
             return None

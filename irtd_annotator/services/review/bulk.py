@@ -11,7 +11,7 @@ by "pending".
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from irtd_annotator.domain.errors import UserError
@@ -72,11 +72,36 @@ class BulkResult:
     leased: int = 0     # held by another reviewer's live lease
     stale: int = 0      # undo only: changed by someone since, left as it is
     undo: Callable[[], BulkResult] | None = None
+    who: str = ""
+    # the Samples written (planned) and the version each was left at, for ``undo_on``
+    chosen: list[Target] = field(default_factory=list, repr=False)
+    made: dict[int, int] = field(default_factory=dict, repr=False)
+
+    @property
+    def ids(self) -> list[int]:
+        """The ids of the Samples changed (or to change), in id order."""
+        return [t.id for t in self.chosen]
+
+    def undo_on(self, project: Project) -> BulkResult:
+        """The undo, run on ``project``: the window's connection, when a worker thread with a
+        project of its own (closed since) wrote the decision."""
+        if not self.made:
+            raise UserError("nothing was written, so there is nothing to undo")
+        return _undo(project, self.chosen, self.made, self.decision, who=self.who)
 
     @property
     def total(self) -> int:
         """Samples changed (or to change)."""
         return sum(self.changed.values())
+
+    def summary(self) -> str:
+        """What was done in one line, with how many were left alone and why."""
+        n = self.total
+        line = f"Set {n:,} sample{'' if n == 1 else 's'} to {self.decision}"
+        skipped = [f"{k:,} {why}" for k, why in (
+            (self.unchanged, f"already {self.decision}"), (self.refused, "with bad markup"),
+            (self.leased, "held by another reviewer"), (self.stale, "changed since")) if k]
+        return line + (f"; left alone: {', '.join(skipped)}" if skipped else "")
 
     def lines(self) -> list[str]:
         """The counts per task and source, the total and every Sample left alone, in words."""
@@ -96,8 +121,10 @@ class BulkResult:
 
 def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: str,
                 session: str | None = None, dry_run: bool = False,
-                progress: Progress | None = None) -> BulkResult:
-    """Give ``decision`` to every Sample ``flt`` selects (``dry_run``: only count them).
+                progress: Progress | None = None,
+                ids: Sequence[int] | None = None) -> BulkResult:
+    """Give ``decision`` to every Sample ``flt`` selects (``dry_run``: only count them);
+    ``ids`` (the queue's selected rows) narrows that to those of these Samples.
 
     ``session`` is the caller's lease session (its own leases do not stop it). Returns the
     counts per task and source and, unless nothing changed or ``dry_run``, an undo that puts
@@ -105,9 +132,9 @@ def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: 
     """
     approve = decision.status == ReviewStatus.APPROVED.value
     new_cmp = (decision.status, decision.reason, decision.note or None)
-    result = BulkResult(decision.label)
+    result = BulkResult(decision.label, who=who)
     with project.engine.begin() as conn:
-        targets = read_targets(conn, flt, session=session, now=clock(conn))
+        targets = read_targets(conn, flt, session=session, now=clock(conn), ids=ids)
         chosen: list[Target] = []
         for t in targets:
             settles = REIMPORT_CONFLICT in (t.warnings or "").split("; ")
@@ -120,13 +147,14 @@ def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: 
             else:
                 chosen.append(t)
                 result.changed[(t.task, t.source)] += 1
+        result.chosen = chosen
         if dry_run or not chosen:
             return result
         at = now_iso()
         deciding = decision.status != ReviewStatus.PENDING.value
         new: Decided = (*new_cmp, who if deciding else None, at if deciding else None)
         by_id = {t.id: t for t in chosen}
-        ids = [t.id for t in chosen]
+        written = [t.id for t in chosen]
 
         def revision(sid: int) -> tuple[int, str, str]:
             t = by_id[sid]  # a decision that repeats the status settles a conflict (ADR 0014)
@@ -135,11 +163,11 @@ def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: 
 
         settled = {t.id: drop_code(t.warnings, REIMPORT_CONFLICT) for t in chosen
                    if REIMPORT_CONFLICT in (t.warnings or "").split("; ")}
-        apply_decision(conn, ids, new, revision=revision, new_label=decision.label, who=who,
+        apply_decision(conn, written, new, revision=revision, new_label=decision.label, who=who,
                        at=at, warnings=settled, progress=None if progress is None
-                       else (lambda done: progress(done, len(ids))))
-    made = {t.id: t.version + 1 for t in chosen}  # each claimed and moved on by one
-    result.undo = lambda: _undo(project, chosen, made, decision.label, who=who)
+                       else (lambda done: progress(done, len(written))))
+    result.made = {t.id: t.version + 1 for t in chosen}  # each claimed and moved on by one
+    result.undo = lambda: result.undo_on(project)
     return result
 
 
@@ -147,12 +175,13 @@ def _undo(project: Project, chosen: list[Target], made: dict[int, int], label: s
           who: str) -> BulkResult:
     """Put back the decision of each Sample of ``chosen`` still at the version the bulk
     decision left it at (``made``); one changed by anyone since is left alone (ADR 0019)."""
-    result = BulkResult(f"undo {label}")
+    result = BulkResult(f"undo {label}", who=who)
     at = now_iso()
     with project.engine.begin() as conn:
         now = versions_of(conn, [t.id for t in chosen])
         back = [t for t in chosen if now.get(t.id) == made[t.id]]
         result.stale = len(chosen) - len(back)
+        result.chosen = back
         restore_decisions(conn, [(t.id, t.before) for t in back], who=who, at=at)
         insert_revisions(conn, [(t.id, t.pair_id, at, who, "status", "status (undo)", label,
                                  status_label(*t.before[:3])) for t in back])

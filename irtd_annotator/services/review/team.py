@@ -168,14 +168,16 @@ class TeamWork:
     # ---- batches -------------------------------------------------------------------------
 
     @store_errors
-    def assign(self, flt: QueueFilter, *, to: str, count: int) -> int:
+    def assign(self, flt: QueueFilter, *, to: str, count: int,
+               ids: Sequence[int] | None = None) -> int:
         """Give reviewer ``to`` up to ``count`` Samples of the filter that are in no batch
-        yet, in id order: pending ones unless the filter names statuses; how many were given."""
+        yet, in id order: pending ones unless the filter names statuses; how many were given.
+        ``ids`` (the queue's selected rows) narrows the filter to those Samples."""
         to = _name(to)
         check_count(count)
         with self.project.engine.begin() as conn:
             return assign_batch(conn, _batch_of(flt), to=to, by=self.annotator,
-                                at=now_iso(), count=count)
+                                at=now_iso(), count=count, ids=ids)
 
     @store_errors
     def take_back(self, flt: QueueFilter, *, who: str | None, count: int | None = None,

@@ -152,7 +152,9 @@ class QueueDock(QDockWidget):
         self.table.setObjectName("queueTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Shift/Ctrl click and Shift+arrows select rows for a bulk decision (issue 14); the
+        # current row stays the Sample shown, and the review keys act on it alone
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
@@ -235,6 +237,21 @@ class QueueDock(QDockWidget):
         """Every Sample id in the queue, in its order (reads them all: see ``id_view``)."""
         self._ensure_loaded()
         return self.model.ids()
+
+    def selected_ids(self) -> list[int]:
+        """The ids of the selected rows, in the queue's order."""
+        return [sid for sid in map(self.model.id_at, self._selected_rows()) if sid is not None]
+
+    def selected_count(self) -> int:
+        """How many rows are selected (no id is read)."""
+        return len(self._selected_rows())
+
+    def _selected_rows(self) -> list[int]:
+        # by ranges: a selection of every row of a large queue is a few ranges, not a list
+        # of indexes (selectedRows() would make one a row)
+        spans = self.table.selectionModel().selection()
+        return sorted({row for n in range(spans.size())
+                       for row in range(spans.at(n).top(), spans.at(n).bottom() + 1)})
 
     def id_view(self) -> QueueIds:
         """The ids in the queue, in its order, read a window at a time as they are asked."""

@@ -1,0 +1,210 @@
+"""Bulk decisions in the window (issue 14), driven as a reviewer would: rows selected with
+Shift+Down, Ctrl+D / Ctrl+Shift+D, the decision dialog, the counted confirmation, the
+decision on a worker thread, one Ctrl+Z for all of it, and Cancel changing nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
+
+from irtd_annotator.services.review.session import QueueFilter
+from irtd_annotator.ui.bulk_dialog import DecideDialog
+from irtd_annotator.ui.main_window import MainWindow
+from irtd_annotator.ui.queue.model import COLUMN_OF
+from review_data import ReviewData
+from test_main_window import Errors, key, open_window, shown, store
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture()
+def window(qtbot: QtBot, data: ReviewData) -> Iterator[tuple[MainWindow, Errors]]:
+    win, errors = open_window(qtbot, str(data.path))
+    assert win.queue is not None
+    win.queue.focus_table()
+    qtbot.waitUntil(lambda: win.queue is not None and win.queue.table.hasFocus())
+    yield win, errors
+    win.close()
+
+
+def statuses(data: ReviewData, ids: list[int]) -> dict[int, tuple[str, str | None, str | None]]:
+    marks = ",".join("?" * len(ids))
+    return {r[0]: (r[1], r[2], r[3]) for r in store(
+        data, f"SELECT id, status, reject_reason, note FROM samples WHERE id IN ({marks})", *ids)}
+
+
+def revisions(data: ReviewData, ids: list[int]) -> int:
+    marks = ",".join("?" * len(ids))
+    return int(store(data, "SELECT count(*) FROM revisions WHERE action = 'status' AND "
+                     f"sample_id IN ({marks})", *ids)[0][0])
+
+
+def select_rows(qtbot: QtBot, win: MainWindow, n: int) -> list[int]:
+    """Select the first ``n`` rows from the keyboard (the first is current): Shift+Down."""
+    assert win.queue is not None
+    for _ in range(n - 1):
+        key(qtbot, win, Qt.Key.Key_Down, SHIFT)
+    return win.queue.selected_ids()
+
+
+def open_dialog(qtbot: QtBot, win: MainWindow, *, every: bool = False) -> DecideDialog:
+    key(qtbot, win, Qt.Key.Key_D, CTRL | SHIFT if every else CTRL)
+    qtbot.waitUntil(lambda: win.bulk.dialog is not None and win.bulk.dialog.isVisible())
+    assert win.bulk.dialog is not None
+    return win.bulk.dialog
+
+
+def confirmation(qtbot: QtBot, win: MainWindow, dialog: DecideDialog) -> QMessageBox:
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.bulk.confirm is not None and win.bulk.confirm.isVisible())
+    assert win.bulk.confirm is not None
+    return win.bulk.confirm
+
+
+def press(qtbot: QtBot, box: QMessageBox, name: str) -> None:
+    button = box.findChild(QPushButton, name) if name else box.button(
+        QMessageBox.StandardButton.Cancel)
+    assert button is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_three_rows_selected_with_shift_down_are_rejected_and_one_ctrl_z_puts_them_back(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win, errors = window
+    assert win.queue is not None
+    rows = [win.queue.model.id_at(n) for n in range(4)]
+    ids = [sid for sid in rows[:3] if sid is not None]
+    assert select_rows(qtbot, win, 3) == ids
+    assert shown(win) == ids[-1]  # the current row stays the Sample shown
+    before = statuses(data, rows)  # type: ignore[arg-type]
+
+    assert win.actions_by_name["decide_selected"] in win.queue.table.actions()  # context menu
+    dialog = open_dialog(qtbot, win)
+    what = dialog.findChild(QLabel, "bulkWhat")
+    assert what is not None and "The 3 selected samples" in what.text()
+    qtbot.mouseClick(dialog.buttons_by_value["rejected"], Qt.MouseButton.LeftButton)
+    dialog.reason.setCurrentIndex(dialog.reason.findData("wrong count"))
+    qtbot.keyClicks(dialog.note, "three at once")
+    box = confirmation(qtbot, win, dialog)
+    assert "Set 3 samples to" in box.text() and "rejected (wrong count): three at once" in \
+        box.text() and "Location" in box.text() and "LLVIP" in box.text()
+    assert statuses(data, rows) == before  # nothing written before the confirmation
+    press(qtbot, box, "bulkGo")
+
+    qtbot.waitUntil(lambda: {statuses(data, ids)[sid][0] for sid in ids} == {"rejected"})
+    assert statuses(data, ids) == dict.fromkeys(ids, ("rejected", "wrong count", "three at once"))
+    assert statuses(data, rows[3:]) == {s: before[s] for s in rows[3:]}  # type: ignore[index]
+    assert revisions(data, ids) == 3  # one revision each
+    qtbot.waitUntil(lambda: "Set 3 samples to rejected" in win.statusBar().currentMessage())
+    assert win.bulk.job is None and win.bulk.report is None and errors == []
+    tip = win.queue.model.data(win.queue.model.index(0, COLUMN_OF["status"]),
+                               Qt.ItemDataRole.ToolTipRole)
+    assert "rejected" in str(tip)  # the queue's row was read again
+
+    win.queue.focus_table()
+    key(qtbot, win, Qt.Key.Key_Z, CTRL)  # ONE undo step for all three
+    qtbot.waitUntil(lambda: statuses(data, rows) == before)
+    assert revisions(data, ids) == 6
+    assert not win.undo_stack.canUndo()
+    assert "Undid: set 3 samples to rejected" in win.statusBar().currentMessage()
+
+    key(qtbot, win, Qt.Key.Key_Z, CTRL | SHIFT)  # and one redo
+    qtbot.waitUntil(lambda: {statuses(data, ids)[sid][0] for sid in ids} == {"rejected"})
+    assert revisions(data, ids) == 9 and win.undo_stack.canUndo()
+
+
+def test_ctrl_and_shift_clicks_select_rows_and_the_clicked_one_is_shown(
+        qtbot: QtBot, window: tuple[MainWindow, Errors]) -> None:
+    win = window[0]
+    assert win.queue is not None
+    table, model = win.queue.table, win.queue.model
+    rows = [model.id_at(n) for n in range(6)]
+
+    def click(row: int, mods: Qt.KeyboardModifier) -> None:
+        spot = table.visualRect(model.index(row, 0)).center()
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, mods, spot)
+
+    click(3, CTRL)
+    assert win.queue.selected_ids() == [rows[0], rows[3]] and shown(win) == rows[3]
+    click(5, SHIFT)  # from the row clicked last, the rows selected before kept (Qt's way)
+    assert win.queue.selected_ids() == [rows[0], *rows[3:6]] and shown(win) == rows[5]
+    assert win.queue.selected_count() == 4
+    click(1, Qt.KeyboardModifier.NoModifier)  # a plain click: that row alone
+    assert win.queue.selected_ids() == [rows[1]] and shown(win) == rows[1]
+
+
+def test_the_review_keys_act_on_the_shown_sample_only_not_on_the_selection(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    ids = select_rows(qtbot, window[0], 3)
+    win = window[0]
+    assert len(ids) == 3
+    key(qtbot, win, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: statuses(data, ids)[ids[-1]][0] == "approved")
+    assert [statuses(data, ids)[sid][0] for sid in ids[:2]] == ["pending", "pending"]
+    assert f"Decided sample {ids[-1]} only" in win.statusBar().currentMessage()
+
+
+def test_all_matching_the_filter_are_approved_from_the_review_menu_and_others_left_alone(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win, _errors = window
+    assert win.queue is not None
+    win.queue.set_filter(QueueFilter(tasks=("Location",)))
+    location = sorted(data.location.values())
+    others = sorted(data.caption.values())
+    n = len(location)
+    assert win.progress_label.text() == f"0 / {n} approved"
+    menu = win.menus["&Review"]
+    menu.popup(win.mapToGlobal(win.rect().center()))
+    qtbot.waitUntil(menu.isVisible)
+    every = win.actions_by_name["decide_matching"]
+    assert every.text() == f"Decide all {n} &matching the filter…"  # the count, in the menu
+    menu.setActiveAction(every)
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.bulk.dialog is not None and win.bulk.dialog.isVisible())
+    assert win.bulk.dialog is not None
+    box = confirmation(qtbot, win, win.bulk.dialog)  # approve is the first choice
+    assert f"Set {n} samples to <b>approved</b>" in box.text()
+    press(qtbot, box, "bulkGo")
+    qtbot.waitUntil(lambda: {s[0] for s in statuses(data, location).values()} == {"approved"})
+    assert {s[0] for s in statuses(data, others).values()} == {"pending"}
+    qtbot.waitUntil(lambda: win.progress_label.text() == f"{n} / {n} approved")
+
+
+def test_cancel_in_the_dialog_or_the_confirmation_changes_nothing(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win, _errors = window
+    every = sorted([*data.location.values(), *data.caption.values(), *data.grounding.values()])
+    before = statuses(data, every)
+    dialog = open_dialog(qtbot, win, every=True)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert win.bulk.job is None and win.bulk.confirm is None  # not even counted
+
+    dialog = open_dialog(qtbot, win, every=True)
+    box = confirmation(qtbot, win, dialog)
+    press(qtbot, box, "")
+    qtbot.waitUntil(lambda: "Cancelled: nothing was changed" in win.statusBar().currentMessage())
+    assert statuses(data, every) == before and revisions(data, every) == 0
+    assert not win.undo_stack.canUndo()
+
+
+def test_selected_rows_are_assigned_to_a_reviewer(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win = window[0]
+    ids = select_rows(qtbot, win, 2)
+    dialog = open_dialog(qtbot, win)
+    qtbot.mouseClick(dialog.buttons_by_value["assign"], Qt.MouseButton.LeftButton)
+    assert not dialog.ok.isEnabled()  # a name first
+    qtbot.keyClicks(dialog.reviewer, "bo")
+    box = confirmation(qtbot, win, dialog)
+    assert "Give bo the 2 selected samples" in box.text()
+    assert store(data, "SELECT count(*) FROM assignments") == [(0,)]
+    press(qtbot, box, "bulkGo")
+    qtbot.waitUntil(lambda: "Assigned 2 samples to bo" in win.statusBar().currentMessage())
+    assert sorted(r[0] for r in store(data, "SELECT sample_id FROM assignments WHERE who = 'bo'")
+                  ) == sorted(ids)
