@@ -1,5 +1,5 @@
 """Bulk decisions in the window (issue 14), driven as a reviewer would: rows selected with
-Shift+Down, Ctrl+D / Ctrl+Shift+D, the decision dialog, the counted confirmation, the
+Shift+Down, Ctrl+D / Ctrl+Shift+M, the decision dialog, the counted confirmation, the
 decision on a worker thread, one Ctrl+Z for all of it, and Cancel changing nothing."""
 
 from __future__ import annotations
@@ -53,7 +53,10 @@ def select_rows(qtbot: QtBot, win: MainWindow, n: int) -> list[int]:
 
 
 def open_dialog(qtbot: QtBot, win: MainWindow, *, every: bool = False) -> DecideDialog:
-    key(qtbot, win, Qt.Key.Key_D, CTRL | SHIFT if every else CTRL)
+    if every:
+        key(qtbot, win, Qt.Key.Key_M, CTRL | SHIFT)
+    else:
+        key(qtbot, win, Qt.Key.Key_D, CTRL)
     qtbot.waitUntil(lambda: win.bulk.dialog is not None and win.bulk.dialog.isVisible())
     assert win.bulk.dialog is not None
     return win.bulk.dialog
@@ -157,7 +160,7 @@ def test_all_matching_the_filter_are_approved_from_the_review_menu_and_others_le
     location = sorted(data.location.values())
     others = sorted(data.caption.values())
     n = len(location)
-    assert win.progress_label.text() == f"0 / {n} approved"
+    assert win.progress_label.text() == f"0 / {n} decided"
     menu = win.menus["&Review"]
     menu.popup(win.mapToGlobal(win.rect().center()))
     qtbot.waitUntil(menu.isVisible)
@@ -172,7 +175,7 @@ def test_all_matching_the_filter_are_approved_from_the_review_menu_and_others_le
     press(qtbot, box, "bulkGo")
     qtbot.waitUntil(lambda: {s[0] for s in statuses(data, location).values()} == {"approved"})
     assert {s[0] for s in statuses(data, others).values()} == {"pending"}
-    qtbot.waitUntil(lambda: win.progress_label.text() == f"{n} / {n} approved")
+    qtbot.waitUntil(lambda: win.progress_label.text() == f"{n} / {n} decided")
 
 
 def test_cancel_in_the_dialog_or_the_confirmation_changes_nothing(

@@ -110,7 +110,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "(Shift/Ctrl click, Shift+arrows), after a count to confirm",
                separator_before=True),
     ActionSpec("decide_matching", "Decide all &matching the filter…", "&Review",
-               ("Ctrl+Shift+D",),
+               ("Ctrl+Shift+M",),
                "Decide every sample the queue's filter selects, after a count to confirm"),
     ActionSpec("assign", "A&ssign batch…", "&Review", (),
                "Give a reviewer a batch of the queue's samples (lead)", separator_before=True),

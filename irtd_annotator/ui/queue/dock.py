@@ -242,8 +242,7 @@ class QueueDock(QDockWidget):
         """The ids of the selected rows, in the queue's order."""
         return [sid for sid in map(self.model.id_at, self._selected_rows()) if sid is not None]
 
-    def selected_count(self) -> int:
-        """How many rows are selected (no id is read)."""
+    def selected_count(self) -> int:  # how many rows are selected (no id is read)
         return len(self._selected_rows())
 
     def _selected_rows(self) -> list[int]:
@@ -289,10 +288,8 @@ class QueueDock(QDockWidget):
     def fill_choices(self) -> None:
         """(Re)fill the status, task and source combos from the session (e.g. after an import)."""
         choices = self._session.choices()
-        for combo, key, prefix in ((self.status_combo, "status", ""),
-                                   (self.task_combo, "task", ""),
-                                   (self.source_combo, "source", ""),
-                                   (self.audit_combo, "audit", "Audit: ")):
+        for combo, key, prefix in ((self.status_combo, "status", ""), (self.task_combo, "task", ""),
+                                   (self.source_combo, "source", ""), (self.audit_combo, "audit", "Audit: ")):
             selected = tuple(combo.currentData() or ())  # Qt may hand a tuple back as a list
             with QSignalBlocker(combo):
                 while combo.count() > 1:
