@@ -113,6 +113,15 @@ class ChangeRunner(QObject):
         if changes:
             self.changed.emit(changes)
 
+    def adopt(self, op: Operation, changes: Changes) -> None:
+        """A change a job saved off the GUI thread (a bulk decision): shown like any other,
+        and its undo pushed as ONE step (``op`` redoes it), so Ctrl+Z puts it all back."""
+        self._set_state(SAVED, False)
+        if changes.undo is not None:
+            self.stack.push(_Step(self, op, changes.undo))
+        if changes:
+            self.changed.emit(changes)
+
     def replay(self, op: Operation, *, sample_id: int | None,
                step: tuple[str, str] | None = None) -> Changes | None:
         """Run one side of an undo step (called by the stack); None when it was not saved.
