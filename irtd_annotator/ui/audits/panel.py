@@ -95,7 +95,7 @@ class AuditsPanel(QWidget):
         for key, text, tip in (
                 ("new", "&New audit…", "Draw a seeded sample per stratum from the pending "
                                       "samples of a filter"),
-                ("review", "Re&view this audit", "Show the audit's samples in the queue "
+                ("review", "Revie&w this audit", "Show the audit's samples in the queue "
                                                  "(filter 'Audit: NAME'), from the first "
                                                  "pending"),
                 ("extend", "E&xtend", "Draw more samples where the errors found call for them"),
@@ -152,8 +152,8 @@ class AuditsPanel(QWidget):
                 item.setForeground(verdict, QBrush(QColor(VERDICT_COLOURS[s.verdict])))
                 item.setFont(verdict, bold)
             top.setExpanded(True)
-            if status.name == chosen or (chosen is None and len(statuses) == 1):
-                self.tree.setCurrentItem(top)
+            if status.name == chosen or (chosen is None and status is statuses[0]):
+                self.tree.setCurrentItem(top)  # the first one until the reviewer chooses
         self.note.setText("" if statuses else
                           "No audit yet: New audit… draws one from the pending samples.")
         self._enable()
