@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSignalBlocker, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,8 +25,8 @@ from irtd_annotator.domain.tasks import Task
 from irtd_annotator.ui.queue.model import COLUMN_OF
 
 __all__ = ["COUNT_ROLE", "SOURCE_SHORT", "TASK_SHORT", "CountDelegate", "QueueDelegate",
-           "elide_path", "refill_combo", "select_data", "set_counts", "setup_columns",
-           "short_source", "short_task", "warning_marks"]
+           "elide_path", "set_counts", "setup_columns", "short_source", "short_task",
+           "warning_marks"]
 
 Index = QModelIndex | QPersistentModelIndex
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 1  # a filter entry's number of Samples (None: unknown)
@@ -161,25 +161,3 @@ def set_counts(combo: QComboBox, counts: dict[str, int]) -> None:
         combo.setItemData(n, counts.get(combo.itemText(n)), COUNT_ROLE)
     view = combo.view()  # the list as wide as its longest entry, count included
     view.setMinimumWidth(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width())
-
-
-def refill_combo(combo: QComboBox, items: list[tuple[str, tuple[str, ...]]]) -> None:
-    """Replace a filter's choices after its first ("all") by ``items`` (text, data); the one
-    chosen stays chosen (added back if it is gone), and no signal fires."""
-    selected = tuple(combo.currentData() or ())  # Qt may hand a tuple back as a list
-    with QSignalBlocker(combo):
-        while combo.count() > 1:
-            combo.removeItem(1)
-        for text, data in items:
-            combo.addItem(text, data)
-        select_data(combo, selected)
-
-
-def select_data(combo: QComboBox, values: tuple[str, ...]) -> None:
-    """Select the item whose data is ``values``, adding one for a multi-value filter."""
-    for n in range(combo.count()):
-        if tuple(combo.itemData(n) or ()) == values:
-            combo.setCurrentIndex(n)
-            return
-    combo.addItem(", ".join(values), values)
-    combo.setCurrentIndex(combo.count() - 1)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from irtd_annotator.domain.queue_filter import SORT_KEYS
 from irtd_annotator.services.review.session import Changes, QueueFilter
-from irtd_annotator.ui.queue.columns import refill_combo, select_data, set_counts, setup_columns
+from irtd_annotator.ui.queue.columns import set_counts, setup_columns
 from irtd_annotator.ui.queue.holders import HoldersFeed
 from irtd_annotator.ui.queue.model import COLUMN_OF, COLUMNS, QueueIds, QueueModel, QueueSource
 
@@ -118,8 +118,6 @@ class QueueDock(QDockWidget):
         self.status_combo = self._combo("statusFilter", "All statuses")
         self.task_combo = self._combo("taskFilter", "All tasks")
         self.source_combo = self._combo("sourceFilter", "All sources")
-        self.audit_combo = self._combo("auditFilter", "Any audit or none")  # set_audits fills it
-        self.audit_combo.setVisible(False)
         self.fill_choices()
         self.missing_check = TriStateCheck("Missing images", self)
         self.edited_check = TriStateCheck("Edited", self)
@@ -179,14 +177,13 @@ class QueueDock(QDockWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(combos)
         layout.addLayout(checks)
-        layout.addWidget(self.audit_combo)
         layout.addWidget(self.search_edit)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)
         self.setWidget(body)
         self.setFocusProxy(self.table)
 
-        for combo in (self.status_combo, self.task_combo, self.source_combo, self.audit_combo):
+        for combo in (self.status_combo, self.task_combo, self.source_combo):
             combo.currentIndexChanged.connect(self._apply_widgets)
         for box in (self.missing_check, self.edited_check, self.warnings_check,
                     self.batch_check):
@@ -274,14 +271,15 @@ class QueueDock(QDockWidget):
         choices = self._session.choices()
         for combo, key in ((self.status_combo, "status"), (self.task_combo, "task"),
                            (self.source_combo, "source")):
-            refill_combo(combo, [(value, (value,)) for value in choices.get(key, [])])
+            selected = tuple(combo.currentData() or ())  # Qt may hand a tuple back as a list
+            with QSignalBlocker(combo):
+                while combo.count() > 1:
+                    combo.removeItem(1)
+                for value in choices.get(key, []):
+                    combo.addItem(value, (value,))
+                _select_data(combo, selected)
         set_counts(self.task_combo, {task: self._session.counts(QueueFilter(tasks=(task,)))[1]
                                      for task in choices.get("task", [])})  # from the tally
-
-    def set_audits(self, names: list[str]) -> None:
-        """Offer "Audit: NAME" for each of the project's audits (shown once there is one)."""
-        refill_combo(self.audit_combo, [(f"Audit: {name}", (name,)) for name in names])
-        self.audit_combo.setVisible(self.audit_combo.count() > 1)
 
     def set_reviewer(self, name: str) -> None:
         """Offer "My batch": the Samples a lead assigned to ``name``."""
@@ -315,7 +313,6 @@ class QueueDock(QDockWidget):
             missing_images=self.missing_check.value(), edited=self.edited_check.value(),
             warnings=self.warnings_check.value(), text=self.search_edit.text().strip(),
             assigned_to=self._reviewer if self.batch_check.isChecked() else None,
-            audit=next(iter(self.audit_combo.currentData() or ()), None),
         )
 
     def _apply_widgets(self, *_args: Any) -> None:
@@ -336,10 +333,9 @@ class QueueDock(QDockWidget):
 
     def _show_filter(self, flt: QueueFilter) -> None:
         for combo, values in ((self.status_combo, flt.statuses), (self.task_combo, flt.tasks),
-                              (self.source_combo, flt.sources),
-                              (self.audit_combo, (flt.audit,) if flt.audit else ())):
+                              (self.source_combo, flt.sources)):
             with QSignalBlocker(combo):
-                select_data(combo, tuple(values))
+                _select_data(combo, tuple(values))
         for check, value in ((self.missing_check, flt.missing_images),
                              (self.edited_check, flt.edited), (self.warnings_check, flt.warnings)):
             with QSignalBlocker(check):
@@ -389,3 +385,13 @@ class QueueDock(QDockWidget):
     def _update_count(self, *_args: Any) -> None:
         count = self.model.rowCount()
         self.count_label.setText(f"{count:,} sample{'s' if count != 1 else ''}")
+
+
+def _select_data(combo: QComboBox, values: tuple[str, ...]) -> None:
+    """Select the item whose data is ``values``, adding one for a multi-value filter."""
+    for n in range(combo.count()):
+        if tuple(combo.itemData(n) or ()) == values:
+            combo.setCurrentIndex(n)
+            return
+    combo.addItem(", ".join(values), values)
+    combo.setCurrentIndex(combo.count() - 1)
