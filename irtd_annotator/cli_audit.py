@@ -127,7 +127,9 @@ def add_audit_command(add: AddCommand, *, open_project: Callable[[str], Project]
                                   who=who(args))
         print(_heading(status))
         print("\n".join(plan_lines(status)))
-        print(f"review them with: irtd-annotator review --db {args.db} --audit {status.name} ...")
+        # not the --db given: a server URL may hold a password
+        print(f"review them in the window (queue filter) or with: irtd-annotator review "
+              f"--db PROJECT --audit {status.name} --approve|--reject REASON ...")
         return 0
 
     def show(args: argparse.Namespace) -> int:

@@ -174,6 +174,11 @@ def test_undo_from_another_process_spares_samples_reviewed_since(made: Any) -> N
             assert conn.execute(select(func.count()).where(Sample.status == "accepted")
                                 ).scalar_one() == 0
         _tally_matches(project)
+        set_status(project, [first], "pending")  # its accept record is still there: replaced
+        again = accept_audit(project, "a1", who="lead")
+        assert again.total == 149 and _rows(project, [first])[first][:2] == (
+            "accepted", "audit:a1")
+        assert undo_accept(project, "a1", who="lead").total == 149
 
 
 def test_errors_call_for_extend_and_rejected_samples_end_in_reject(made: Any) -> None:

@@ -3,9 +3,9 @@ stated confidence, that the rest of each stratum is good enough to be ``accepted
 
 - ``audits``: one audit by its unique name: the queue filter it drew from (JSON), the error
   rate it must show (``max_error``) at which ``confidence``, the draw's ``seed``, what it
-  stratifies by (``strata_by``, e.g. "task,source"), the highest Sample id when it was drawn
-  (``max_sample_id``: the accept never reaches Samples imported later, they were not in the
-  population the draw stood for), who made it and when, and who last accepted and when.
+  stratifies by (``strata_by``, e.g. "task,source"), the highest id of the population it was drawn
+  from (``max_sample_id``: the accept never reaches Samples imported later, they were not in
+  the population the draw stood for), who made it and when, and who last accepted and when.
 - ``audit_strata``: per stratum (``key``, e.g. "Relationship|97-LLVIP") its population (the
   pending Samples at creation) and its planned sample size.
 - ``audit_samples``: the drawn Samples, each with its stratum and the round that drew it

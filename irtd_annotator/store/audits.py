@@ -24,9 +24,9 @@ from irtd_annotator.store.schema import (
     Sample,
 )
 
-__all__ = ["ACCEPTED_COLUMNS", "AuditRow", "accepted_counts", "accepted_rows",
-           "audit_rows", "candidates", "drawn_ids", "forget_accepted", "insert_audit",
-           "insert_drawn", "last_round", "mark_accepted", "max_sample_id", "review_counts",
+__all__ = ["ACCEPTED_COLUMNS", "AuditRow", "accepted_counts", "accepted_rows", "accepted_samples",
+           "audit_names", "audit_rows", "candidates", "forget_accepted", "insert_audit",
+           "insert_drawn", "last_round", "mark_accepted", "review_counts",
            "set_planned", "still_accepted", "strata_of"]
 
 AuditRow = Any  # a Row of the audits table (Audit's columns)
@@ -52,17 +52,17 @@ def candidates(conn: Connection, flt: QueueFilter, *, up_to: int | None = None,
     return [(int(i), str(t), str(s)) for i, t, s in conn.execute(query)]
 
 
-def max_sample_id(conn: Connection) -> int:
-    """The highest Sample id now (0 in an empty project)."""
-    return int(conn.execute(select(func.coalesce(func.max(Sample.id), 0))).scalar_one())
-
-
 def audit_rows(conn: Connection, name: str | None = None) -> list[AuditRow]:
     """The audits (or the one named ``name``), in the order they were made."""
     query = select(Audit).order_by(Audit.id)
     if name is not None:
         query = query.where(Audit.name == name)
     return list(conn.execute(query.with_only_columns(*Audit.__table__.columns)).all())
+
+
+def audit_names(conn: Connection) -> list[str]:
+    """The audits' names, in the order they were made."""
+    return [str(n) for n, in conn.execute(select(Audit.name).order_by(Audit.id))]
 
 
 def insert_audit(conn: Connection, values: dict[str, Any],
@@ -114,12 +114,6 @@ def review_counts(conn: Connection, audit_id: int) -> dict[str, tuple[int, int, 
     return {str(k): (int(n), int(r or 0), int(e or 0)) for k, n, r, e in rows}
 
 
-def drawn_ids(conn: Connection, audit_id: int) -> set[int]:
-    """The ids of the Samples the audit drew."""
-    return {int(i) for i, in conn.execute(
-        select(AuditSample.sample_id).where(AuditSample.audit_id == audit_id))}
-
-
 def last_round(conn: Connection, audit_id: int) -> int:
     """The round of the audit's latest draw (0: only the draw at creation)."""
     return int(conn.execute(select(func.coalesce(func.max(AuditSample.drawn_round), 0))
@@ -144,12 +138,17 @@ def mark_accepted(conn: Connection, audit_id: int, rows: Sequence[tuple[Any, ...
                   by: str, at: str) -> None:
     """Record what an accept gave ``accepted`` (ACCEPTED_COLUMNS rows; a Sample accepted
     before and undone since is replaced) and who accepted when."""
-    for start in range(0, len(rows), _CHUNK):
-        chunk = list(rows[start:start + _CHUNK])
+    # the records of Samples a reviewer decided after an earlier accept and set back to
+    # pending since: few, so found once rather than deleted chunk by chunk
+    kept = {int(i) for i, in conn.execute(
+        select(AuditAccepted.sample_id).where(AuditAccepted.audit_id == audit_id))}
+    again = [r[1] for r in rows if r[1] in kept]
+    for start in range(0, len(again), _CHUNK):
         conn.execute(delete(AuditAccepted).where(
             AuditAccepted.audit_id == audit_id,
-            AuditAccepted.sample_id.in_([r[1] for r in chunk])))
-        insert_rows(conn, AuditAccepted.__table__, ACCEPTED_COLUMNS, chunk)
+            AuditAccepted.sample_id.in_(again[start:start + _CHUNK])))
+    for start in range(0, len(rows), _CHUNK):
+        insert_rows(conn, AuditAccepted.__table__, ACCEPTED_COLUMNS, list(rows[start:start + _CHUNK]))
     conn.execute(update(Audit).where(Audit.id == audit_id).values(accepted_by=by,
                                                                    accepted_at=at))
 
@@ -188,3 +187,14 @@ def forget_accepted(conn: Connection, audit_id: int, ids: Sequence[int]) -> None
     if not left:
         conn.execute(update(Audit).where(Audit.id == audit_id).values(accepted_by=None,
                                                                        accepted_at=None))
+
+
+def accepted_samples(conn: Connection) -> list[tuple[str, str, int, str, str]]:
+    """(audit name, stratum key, Sample id, task, original id) of every Sample an audit's
+    accept gave ``accepted`` that still has it, by audit and id."""
+    return [(str(n), str(k), int(i), str(t), str(o)) for n, k, i, t, o in conn.execute(
+        select(Audit.name, AuditAccepted.stratum, Sample.id, Sample.task, Sample.original_id)
+        .join(AuditAccepted, AuditAccepted.audit_id == Audit.id)
+        .join(Sample, Sample.id == AuditAccepted.sample_id)
+        .where(Sample.status == "accepted", Sample.decided_by == "audit:" + Audit.name)
+        .order_by(Audit.id, Sample.id))]

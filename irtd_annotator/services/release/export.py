@@ -27,6 +27,7 @@ from irtd_annotator.domain.tasks import Task
 from irtd_annotator.exporters.irtd_json import FORMATS as FORMATS  # the window offers them
 from irtd_annotator.services.check import ensure_sound
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.release.audit_records import audit_records
 from irtd_annotator.services.release.folder import (
     MANIFEST_NAME,
     RELEASE_FORMAT,
@@ -397,6 +398,7 @@ def _manifest(project: Project, options: ExportOptions, *, who: str, at: str, st
                      for s in stream.left_out],
         "included_invalid": [{"task": s.task, "id": s.id, "problems": list(s.problems)}
                              for s in stream.included_invalid],
+        "audits": audit_records(project, stream.digest_rows()),  # what came in by audit
     }
 
 

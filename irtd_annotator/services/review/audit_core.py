@@ -249,7 +249,8 @@ def extend_audit(project: Project, name: str, *, who: str) -> tuple[AuditStatus,
     for the errors found so far (``plan_for_errors``), from its pending Samples not drawn yet.
 
     Returns the audit as it now stands and how many Samples were added (0: review what was
-    drawn first, or no plan can reach the max error any more)."""
+    drawn first, or no plan can reach the max error any more). ``who`` is taken for the
+    callers' symmetry; an extension writes no Sample, so no revision names it."""
     status = find_audit(project, name)
     want: dict[str, int] = {}
     planned: dict[str, int] = {}
@@ -280,5 +281,4 @@ def extend_audit(project: Project, name: str, *, who: str) -> tuple[AuditStatus,
             rows = [(sid, key) for key in sorted(drawn) for sid in drawn[key]]
             store.insert_drawn(conn, row.id, rows, round_)
             added = len(rows)
-        del who  # an extension writes no Sample: no revision names who asked for it
     return find_audit(project, name), added

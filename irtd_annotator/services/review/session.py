@@ -29,6 +29,7 @@ from irtd_annotator.services.review.queue_scan import chunks_after
 from irtd_annotator.services.review.reads import read_pairs, read_sample
 from irtd_annotator.services.review.seen import SeenVersions, Versions
 from irtd_annotator.services.review.turn_text import answer_problem, write_turn_text
+from irtd_annotator.store.audits import audit_names
 from irtd_annotator.store.fast_reads import Statements
 from irtd_annotator.store.queue import (
     filtered_ids,
@@ -225,15 +226,16 @@ class ReviewSession:
 
     @store_errors
     def choices(self) -> dict[str, list[str]]:
-        """The values the queue's filters offer: tasks and sources present, every status."""
+        """The values the queue's filters offer: tasks and sources present, statuses, audits."""
         order = {task.value: n for n, task in enumerate(Task)}
         with self.project.engine.connect() as conn:
-            tasks = tasks_present(conn)
-            sources = sources_with_samples(conn)
+            tasks, sources = tasks_present(conn), sources_with_samples(conn)
+            audits = audit_names(conn)
         return {
             "task": sorted(tasks, key=lambda t: (order.get(t, len(order)), t)),
             "source": sorted(sources, key=_natural_key),
             "status": [s.value for s in ReviewStatus],
+            "audit": audits,
         }
 
     @store_errors

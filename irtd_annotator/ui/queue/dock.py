@@ -118,6 +118,9 @@ class QueueDock(QDockWidget):
         self.status_combo = self._combo("statusFilter", "All statuses")
         self.task_combo = self._combo("taskFilter", "All tasks")
         self.source_combo = self._combo("sourceFilter", "All sources")
+        # an audit's drawn samples (issue 14); shown once the project has an audit
+        self.audit_combo = self._combo("auditFilter", "Audit: none")
+        self.audit_combo.setToolTip("Only the samples an audit drew (irtd-annotator audit)")
         self.fill_choices()
         self.missing_check = TriStateCheck("Missing images", self)
         self.edited_check = TriStateCheck("Edited", self)
@@ -169,7 +172,7 @@ class QueueDock(QDockWidget):
             combos.addWidget(combo, 1)
         checks = QGridLayout()  # two a row: the queue stays narrow enough for 1366 px
         for n, widget in enumerate((self.missing_check, self.edited_check,
-                                    self.warnings_check, self.batch_check)):
+                                    self.warnings_check, self.batch_check, self.audit_combo)):
             checks.addWidget(widget, n // 2, n % 2)
         checks.setColumnStretch(2, 1)
         body = QWidget(self)
@@ -183,7 +186,7 @@ class QueueDock(QDockWidget):
         self.setWidget(body)
         self.setFocusProxy(self.table)
 
-        for combo in (self.status_combo, self.task_combo, self.source_combo):
+        for combo in (self.status_combo, self.task_combo, self.source_combo, self.audit_combo):
             combo.currentIndexChanged.connect(self._apply_widgets)
         for box in (self.missing_check, self.edited_check, self.warnings_check,
                     self.batch_check):
@@ -269,15 +272,18 @@ class QueueDock(QDockWidget):
     def fill_choices(self) -> None:
         """(Re)fill the status, task and source combos from the session (e.g. after an import)."""
         choices = self._session.choices()
-        for combo, key in ((self.status_combo, "status"), (self.task_combo, "task"),
-                           (self.source_combo, "source")):
+        for combo, key, prefix in ((self.status_combo, "status", ""),
+                                   (self.task_combo, "task", ""),
+                                   (self.source_combo, "source", ""),
+                                   (self.audit_combo, "audit", "Audit: ")):
             selected = tuple(combo.currentData() or ())  # Qt may hand a tuple back as a list
             with QSignalBlocker(combo):
                 while combo.count() > 1:
                     combo.removeItem(1)
                 for value in choices.get(key, []):
-                    combo.addItem(value, (value,))
+                    combo.addItem(prefix + value, (value,))
                 _select_data(combo, selected)
+        self.audit_combo.setVisible(self.audit_combo.count() > 1)
         set_counts(self.task_combo, {task: self._session.counts(QueueFilter(tasks=(task,)))[1]
                                      for task in choices.get("task", [])})  # from the tally
 
@@ -313,6 +319,7 @@ class QueueDock(QDockWidget):
             missing_images=self.missing_check.value(), edited=self.edited_check.value(),
             warnings=self.warnings_check.value(), text=self.search_edit.text().strip(),
             assigned_to=self._reviewer if self.batch_check.isChecked() else None,
+            audit=next(iter(self.audit_combo.currentData() or ()), None),
         )
 
     def _apply_widgets(self, *_args: Any) -> None:
@@ -333,7 +340,8 @@ class QueueDock(QDockWidget):
 
     def _show_filter(self, flt: QueueFilter) -> None:
         for combo, values in ((self.status_combo, flt.statuses), (self.task_combo, flt.tasks),
-                              (self.source_combo, flt.sources)):
+                              (self.source_combo, flt.sources),
+                              (self.audit_combo, (flt.audit,) if flt.audit else ())):
             with QSignalBlocker(combo):
                 _select_data(combo, tuple(values))
         for check, value in ((self.missing_check, flt.missing_images),
