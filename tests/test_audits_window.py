@@ -192,3 +192,40 @@ def test_a_rejected_audit_is_refused_with_its_reason_and_nothing_changes(
     assert [r[0] for r in panel.rows()] == ["bad"]
     assert QApplication.activeModalWidget() is None
     win.close()
+
+
+def test_extend_draws_more_where_an_error_calls_for_it_and_the_queue_follows(
+        qtbot: QtBot, project: tuple[Path, dict[tuple[str, str], list[int]]]) -> None:
+    path, _ids = project
+    with Project.open(str(path)) as p:
+        create_audit(p, "ext", QueueFilter(tasks=("Relationship",)), max_error=0.2,
+                     confidence=0.8, seed=5, who="lead")
+        first = drawn(p, "ext")["Relationship|97-LLVIP"]
+        set_status(p, first[:1], "rejected", reason="wrong")
+        set_status(p, first[1:], "approved")
+    win, errors = open_window(qtbot, str(path))
+    assert win.queue is not None
+    panel = open_panel(qtbot, win)
+    row = stratum(panel, "Relationship / 97-LLVIP")
+    assert row[3:7] == (str(PLAN), str(PLAN), str(PLAN), "1") and row[9] == "continue"
+
+    # the queue's filter offers the audit: chosen from the keyboard
+    combo = win.queue.audit_combo
+    assert combo.isVisible() and combo.itemText(1) == "Audit: ext"
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert win.queue.current_filter().audit == "ext"
+    assert sorted(win.queue.current_ids()) == first
+
+    click(qtbot, panel.buttons["extend"])
+    more = 13  # the plan for one error found: 20 % at 80 % in a stratum of 30
+    qtbot.waitUntil(lambda: stratum(panel, "Relationship / 97-LLVIP")[3:5] == (
+        str(more), str(more)), timeout=20000)
+    assert stratum(panel, "Relationship / 97-LLVIP")[5:7] == (str(PLAN), "1")
+    qtbot.waitUntil(lambda: len(win.queue.current_ids()) == more)  # read again
+    assert "drew 6 more samples" in win.statusBar().currentMessage()
+
+    qtbot.keyClick(combo, Qt.Key.Key_Up)  # "Any audit or none": every sample again
+    assert win.queue.current_filter().audit is None and len(win.queue.current_ids()) == 34
+    assert errors == []
+    win.close()

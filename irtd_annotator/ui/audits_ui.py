@@ -141,11 +141,12 @@ class AuditsUi(QObject):
             self.panel.set_open(False)
 
     def _on_changed(self, changes: Changes) -> None:
-        if changes.status or changes.queue:  # a decision may move an audit's numbers
+        # a decision may move an audit's numbers; a hidden panel reads them when shown
+        if (changes.status or changes.queue) and self.dock.isVisible():
             self.timer.start()
 
     def refresh(self) -> list[AuditStatus]:
-        """Read the audits again (while shown) and offer "Audit: NAME" in the queue."""
+        """Read the audits again and show them."""
         self.timer.stop()
         project = self.win.project
         if project is None:
@@ -156,8 +157,6 @@ class AuditsUi(QObject):
             self.panel.show_error(str(exc))
             return []
         self.panel.show_audits(statuses)
-        if self.win.queue is not None:
-            self.win.queue.set_audits([s.name for s in statuses])
         return statuses
 
     # ---- the actions ------------------------------------------------------------------------
@@ -207,6 +206,7 @@ class AuditsUi(QObject):
             drawn = sum(s.drawn for s in status.strata)
             self._say(f"Audit {status.name} drawn: {drawn:,} samples to review; "
                       "Review this audit shows them")
+            self.win.runner.announce(Changes(queue=True))  # the queue offers "Audit: NAME"
             self.refresh()
             self.panel.select_audit(status.name)
 
@@ -218,7 +218,7 @@ class AuditsUi(QObject):
         queue, controller = self.win.queue, self.win.controller
         if queue is None or controller is None or self._busy():
             return False
-        self.refresh()  # "Audit: NAME" is offered before the queue shows it
+        queue.fill_choices()  # "Audit: NAME" is offered before the queue shows it
         queue.set_filter(QueueFilter(audit=name))
         try:
             first = controller.find_pending(None, queue.id_view())

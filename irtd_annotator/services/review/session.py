@@ -184,7 +184,9 @@ class ReviewSession:
                 return by_status.get(ReviewStatus.APPROVED.value, 0), sum(by_status.values())
             stamp = _stamp(conn)
             cached = self._counts.get(flt)
-            if cached is not None and cached[0] == stamp:
+            # an audit's extension draws samples in without a revision: an audit's few
+            # hundred drawn samples are counted each time, never from what was kept
+            if cached is not None and cached[0] == stamp and flt.audit is None:
                 by_status = cached[1]
             else:
                 by_status = status_counts(conn, flt)
