@@ -74,6 +74,19 @@ def stratum(panel: AuditsPanel, label: str) -> tuple[str, ...]:
     return row
 
 
+def reviewed_audit(path: Path, name: str, *, rejected: int) -> list[int]:
+    """An audit of the Relationship samples (20 % at 80 %) whose drawn samples other
+    reviewers decided: the first ``rejected`` of them rejected, the rest approved."""
+    with Project.open(str(path)) as p:
+        create_audit(p, name, QueueFilter(tasks=("Relationship",)), max_error=0.2,
+                     confidence=0.8, seed=5, who="lead")
+        ids = drawn(p, name)["Relationship|97-LLVIP"]
+        set_status(p, ids[:rejected], "rejected", reason="wrong")
+        if ids[rejected:]:
+            set_status(p, ids[rejected:], "approved")
+    return ids
+
+
 def verdict_colour(panel: AuditsPanel) -> str:
     item = panel.tree.topLevelItem(0)
     assert item is not None and item.child(0) is not None
@@ -162,11 +175,7 @@ def test_audit_made_reviewed_accepted_and_undone_through_the_window(
 def test_a_rejected_audit_is_refused_with_its_reason_and_nothing_changes(
         qtbot: QtBot, project: tuple[Path, dict[tuple[str, str], list[int]]]) -> None:
     path, ids = project
-    with Project.open(str(path)) as p:
-        create_audit(p, "bad", QueueFilter(tasks=("Relationship",)), max_error=0.2,
-                     confidence=0.8, seed=3, who="lead")
-        audit_ids = drawn(p, "bad")["Relationship|97-LLVIP"]
-        set_status(p, audit_ids, "rejected", reason="wrong")
+    audit_ids = reviewed_audit(path, "bad", rejected=PLAN)
     win, errors = open_window(qtbot, str(path))
     panel = open_panel(qtbot, win)
     row = stratum(panel, "Relationship / 97-LLVIP")
@@ -197,12 +206,7 @@ def test_a_rejected_audit_is_refused_with_its_reason_and_nothing_changes(
 def test_extend_draws_more_where_an_error_calls_for_it_and_the_queue_follows(
         qtbot: QtBot, project: tuple[Path, dict[tuple[str, str], list[int]]]) -> None:
     path, _ids = project
-    with Project.open(str(path)) as p:
-        create_audit(p, "ext", QueueFilter(tasks=("Relationship",)), max_error=0.2,
-                     confidence=0.8, seed=5, who="lead")
-        first = drawn(p, "ext")["Relationship|97-LLVIP"]
-        set_status(p, first[:1], "rejected", reason="wrong")
-        set_status(p, first[1:], "approved")
+    first = reviewed_audit(path, "ext", rejected=1)
     win, errors = open_window(qtbot, str(path))
     assert win.queue is not None
     panel = open_panel(qtbot, win)

@@ -183,10 +183,8 @@ class ReviewSession:
                                             sources=flt.sources)
                 return by_status.get(ReviewStatus.APPROVED.value, 0), sum(by_status.values())
             stamp = _stamp(conn)
-            cached = self._counts.get(flt)
-            # an audit's extension draws samples in without a revision: an audit's few
-            # hundred drawn samples are counted each time, never from what was kept
-            if cached is not None and cached[0] == stamp and flt.audit is None:
+            cached = None if flt.audit else self._counts.get(flt)  # audit extend: no revision
+            if cached is not None and cached[0] == stamp:
                 by_status = cached[1]
             else:
                 by_status = status_counts(conn, flt)
