@@ -49,7 +49,7 @@ __all__ = ["AUDITS_KEY", "AuditsUi"]
 
 AUDITS_KEY = "Ctrl+Shift+T"  # View > Audits (Ctrl+D, Ctrl+Shift+D and Ctrl+Shift+A are taken)
 REFRESH_DELAY_MS = 200  # a run of decisions reads the audits once, after it
-_TEXTS = {kind: JobTexts(f"audit{kind.capitalize()}", title, running, "Stopping…",
+_TEXTS = {kind: JobTexts(f"audit{kind.capitalize()}", title, running, running,
                          not_done=f"{title}: not done")
           for kind, title, running in (
               ("plan", "New audit", "Counting the pending samples per stratum…"),
@@ -317,6 +317,9 @@ class AuditsUi(QObject):
         texts = _TEXTS[kind]
         runner = ServiceRunner(self.host, location=location, job=job, texts=texts,
                                show_report=False)
+        # the audit services take no cancel (each is one transaction, written whole or not
+        # at all): a Cancel button would only say "Stopping…" and then do it all the same
+        runner.dialog.setCancelButton(None)
         self.job = runner
 
         def done(result: Any) -> None:
