@@ -40,6 +40,7 @@ from irtd_annotator.ui.actions import (
     review_handlers,
     shortcut_rows,
 )
+from irtd_annotator.ui.audits_ui import AuditsUi
 from irtd_annotator.ui.bulk import BulkUi
 from irtd_annotator.ui.edit_wiring import EditingUi
 from irtd_annotator.ui.image_folders import ImageFoldersUi
@@ -142,6 +143,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.fill()
         self.team = TeamUi(self, annotator=annotator, assign=self.actions_by_name["assign"])
         self.folders = ImageFoldersUi(self, action=self.actions_by_name["image_folders"])
+        self.audits = AuditsUi(self)  # View > Audits: the audits' numbers and actions
         self.status = WindowStatus(self, annotator=annotator)
         self.progress_label, self.save_label = self.status.progress_label, self.status.save_label
         self.reviewers = ReviewersUi(self, annotator=annotator, menu=self.menus["&View"])

@@ -58,6 +58,7 @@ class AcceptResult:
     bad_markup: int = 0  # the answer's markup is broken: left pending
     stale: int = 0       # undo only: changed by someone since, left as it is
     undo: Callable[[], AcceptResult] | None = None
+    ids: tuple[int, ...] = ()  # the Samples written (the window undoes them on its own store)
 
     @property
     def total(self) -> int:
@@ -134,6 +135,7 @@ def accept_audit(project: Project, name: str, *, who: str, session: str | None =
             for sid, _pair, _old, before, key, version in chosen], by=who, at=at)
     ids = [c[0] for c in chosen]
     result.undo = lambda: undo_accept(project, status.name, who=who, ids=ids)
+    result.ids = tuple(ids)
     return result
 
 
@@ -159,5 +161,6 @@ def undo_accept(project: Project, name: str, *, who: str,
                                  accepted_label(status.name), status_label(r[3], None, r[4]))
                                 for r in back])
         store.forget_accepted(conn, audit.id, [r[0] for r in back])
+    result.ids = tuple(r[0] for r in back)
     result.accepted.update(labels.get(r[2], r[2]) for r in back)
     return result

@@ -31,7 +31,8 @@ from irtd_annotator.store.revisions import now_iso
 
 __all__ = ["DIMENSIONS", "AuditStatus", "StratumStatus", "audit_filter", "audit_statuses",
            "check_audit_name",
-           "check_by", "create_audit", "extend_audit", "find_audit", "stratum_filter"]
+           "check_by", "create_audit", "extend_audit", "find_audit", "plan_audit",
+           "stratum_filter"]
 
 DIMENSIONS = ("task", "source")  # what an audit may stratify by
 NAME_LIMIT = 190  # decided_by holds "audit:" + the name in 200 characters
@@ -171,6 +172,27 @@ def create_audit(project: Project, name: str, flt: QueueFilter, *, max_error: fl
     except IntegrityError as exc:  # another process made one of that name a moment before
         raise UserError(f"an audit named {name!r} exists already; choose another name") from exc
     return find_audit(project, name)
+
+
+def plan_audit(project: Project, flt: QueueFilter, *, max_error: float, confidence: float,
+               by: Sequence[str] = DIMENSIONS, name: str | None = None
+               ) -> list[tuple[str, int, int]]:
+    """What ``create_audit`` would draw now, nothing written: per stratum (label, pending
+    Samples, sample size). The same UserErrors for a bad max_error, confidence or ``by``, a
+    ``name`` taken or empty, or a filter that selects no pending Sample (the window shows the
+    plan before creating)."""
+    dims = check_by(by)
+    _plan(max_error, confidence)
+    with project.engine.connect() as conn:
+        if name is not None and store.audit_rows(conn, _check_name(name)):  # as create says
+            raise UserError(f"an audit named {name.strip()!r} exists already; choose another name")
+        rows = store.candidates(conn, audit_filter(flt))
+    if not rows:
+        raise UserError("the filter selects no pending sample; nothing to audit")
+    ids = _by_stratum(rows, dims)
+    return [(_label(_key_of(key, dims)), len(ids[key]),
+             min(_plan(max_error, confidence, len(ids[key])), len(ids[key])))
+            for key in sorted(ids)]
 
 
 def _status(conn: Connection, row: Any) -> AuditStatus:

@@ -26,10 +26,11 @@ from irtd_annotator.services.review.audit_core import (
     create_audit,
     extend_audit,
     find_audit,
+    plan_audit,
     stratum_filter,
 )
 
 __all__ = ["ACCEPTED", "DIMENSIONS", "AcceptResult", "AuditStatus", "StratumStatus",
            "accept_audit", "accepted_label", "audit_filter", "audit_statuses",
            "check_audit_name", "check_by", "create_audit", "extend_audit", "find_audit",
-           "refusal", "stratum_filter", "undo_accept"]
+           "plan_audit", "refusal", "stratum_filter", "undo_accept"]

@@ -183,7 +183,7 @@ class ReviewSession:
                                             sources=flt.sources)
                 return ReviewStatus.decided(by_status), sum(by_status.values())
             stamp = _stamp(conn)
-            cached = self._counts.get(flt)
+            cached = None if flt.audit else self._counts.get(flt)  # audit extend: no revision
             if cached is not None and cached[0] == stamp:
                 by_status = cached[1]
             else:
