@@ -38,6 +38,7 @@ from irtd_annotator.services.review.audits import (
 from irtd_annotator.services.review.session import ReviewSession
 from irtd_annotator.ui.audits.dialogs import AuditSpec, ConfirmDialog, NewAuditDialog
 from irtd_annotator.ui.audits.panel import AuditsDock
+from irtd_annotator.ui.jobs.elsewhere import elsewhere
 from irtd_annotator.ui.jobs.service_worker import JobTexts, ServiceRunner
 from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
@@ -281,8 +282,10 @@ class AuditsUi(QObject):
         def accepted(result: AcceptResult) -> None:
             project = self.win.project
             if project is not None and result.total:
-                op, changes = AcceptSteps(project, who=self.win.annotator, session=session,
-                                          note=self._say).step(result)
+                op, changes = AcceptSteps(
+                    project, who=self.win.annotator, session=session, note=self._say,
+                    elsewhere=lambda what, work: elsewhere(self.host, self.win.project, what,
+                                                           work)).step(result)
                 self.win.runner.adopt(op, changes)  # one undo step; queue, tally, panel
             self._say(f"Accepted {result.total:,} samples by audit {name}")
             self.refresh()

@@ -11,13 +11,12 @@ and the Sample shown. Assigning goes through the team service as Review > Assign
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, SignalInstance
+from PySide6.QtCore import QEvent, QObject, Qt, SignalInstance
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.queue_filter import QueueFilter
@@ -26,6 +25,7 @@ from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.bulk import BulkResult, Decision, bulk_decide
 from irtd_annotator.services.review.bulk_steps import BulkSteps
 from irtd_annotator.ui.bulk_dialog import BulkChoice, DecideDialog, confirm_box
+from irtd_annotator.ui.jobs.elsewhere import elsewhere
 from irtd_annotator.ui.jobs.report_box import ReportBox
 from irtd_annotator.ui.jobs.service_worker import JobTexts, ServiceRunner
 from irtd_annotator.ui.pipeline import ChangeRunner
@@ -191,37 +191,9 @@ class BulkUi(QObject):
         self._done_saying(result)
 
     def _elsewhere(self, what: str, work: Callable[[Project], BulkResult]) -> BulkResult:
-        """Run an undo or redo (Ctrl+Z, Ctrl+Y: the runner waits for its result) on a thread
-        with a project of its own, behind a busy dialog that keeps the window painted and
-        its input away (a second Ctrl+Z must not run the same step again meanwhile)."""
-        project = self.win.project
-        if project is None:
-            raise UserError("no project is open")
-        out: list[BulkResult | BaseException] = []
-
-        def run() -> None:
-            try:
-                with Project.open(project.location, create=False) as own:
-                    out.append(work(own))
-            except BaseException as exc:  # noqa: BLE001 - raised again on the GUI thread
-                out.append(exc)
-
-        busy = QProgressDialog(what, "", 0, 0, self.host)
-        busy.setObjectName("bulkBusy")
-        busy.setCancelButton(None)  # one transaction: it cannot stop halfway
-        busy.setWindowModality(Qt.WindowModality.ApplicationModal)
-        busy.setMinimumDuration(0)
-        busy.show()
-        thread = threading.Thread(target=run, name="bulk-undo", daemon=True)
-        thread.start()
-        while thread.is_alive():
-            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            thread.join(0.02)
-        busy.close()
-        busy.deleteLater()
-        if isinstance(out[0], BaseException):
-            raise out[0]
-        return out[0]
+        """Run an undo or redo (the runner waits for its result) on a thread, behind a busy
+        dialog (ui/jobs/elsewhere.py)."""
+        return elsewhere(self.host, self.win.project, what, work)
 
     def _say(self, line: str) -> None:
         self.win.status.remark(line, 15000)

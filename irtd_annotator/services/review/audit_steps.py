@@ -21,11 +21,16 @@ class AcceptSteps:
     """Turns a finished accept of ``project``'s audit into an undoable pipeline step."""
 
     def __init__(self, project: Project, *, who: str, session: str | None = None,
-                 note: Callable[[str], None] | None = None) -> None:
+                 note: Callable[[str], None] | None = None,
+                 elsewhere: Callable[[str, Callable[[Project], AcceptResult]], AcceptResult]
+                 | None = None) -> None:
         self.project = project
         self.who = who
         self.session = session  # the window's lease session: its own lease does not stop a redo
         self.note = note  # told what an undo or redo did, in one line
+        # where an undo or redo is written (the window: a thread of its own, as an accept of
+        # 260,000 Samples takes seconds; see bulk_steps.Elsewhere); by default on ``project``
+        self.run = elsewhere or (lambda _what, work: work(self.project))
 
     def step(self, result: AcceptResult) -> tuple[Operation, Changes]:
         """(the operation that redoes the accept, its Changes with the undo) for
@@ -35,13 +40,15 @@ class AcceptSteps:
 
         @store_errors
         def redo(self: AcceptSteps) -> Changes:
-            again = accept_audit(self.project, name, who=self.who, session=self.session)
+            again = self.run(f"Redoing: {label}…", lambda project: accept_audit(
+                project, name, who=self.who, session=self.session))
             self._say(f"Redid the accept of audit {name}: {again.total:,} samples accepted")
             return _changes(again, Operation(label, None, lambda: back(self, again.ids)))
 
         @store_errors
         def back(self: AcceptSteps, ids: tuple[int, ...]) -> Changes:
-            undone = undo_accept(self.project, name, who=self.who, ids=ids)
+            undone = self.run(f"Undoing: {label}…", lambda project: undo_accept(
+                project, name, who=self.who, ids=ids))
             stale = (f"; {undone.stale:,} left as they are: changed by someone since"
                      if undone.stale else "")
             self._say(f"Undid the accept of audit {name}: {undone.total:,} samples put "
