@@ -170,6 +170,9 @@ def test_all_matching_the_filter_are_approved_from_the_review_menu_and_others_le
     qtbot.keyClick(menu, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: win.bulk.dialog is not None and win.bulk.dialog.isVisible())
     assert win.bulk.dialog is not None
+    said = [label.text() for label in win.bulk.dialog.findChildren(QLabel)]
+    # the filter names no status: every status is decided, and the dialog must say so
+    assert f"All {n} samples matching the queue's filter: any status; tasks Location." in said
     box = confirmation(qtbot, win, win.bulk.dialog)  # approve is the first choice
     assert f"Set {n} samples to <b>approved</b>" in box.text()
     press(qtbot, box, "bulkGo")

@@ -129,7 +129,7 @@ class BulkUi(QObject):
             return None
         what = (f"The {len(ids):,} selected sample{'' if len(ids) == 1 else 's'} of the queue."
                 if ids is not None else f"All {queue.model.rowCount():,} samples matching "
-                f"the queue's filter: {describe_filter(flt)}.")
+                f"the queue's filter: {describe_filter(flt, no_status='any status')}.")
         dialog = DecideDialog(self.host, what)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._count(flt, ids, dialog.choice()))

@@ -248,9 +248,12 @@ class AssignDialog(QDialog):
         return self.name.text().strip(), self.count.value()
 
 
-def describe_filter(flt: QueueFilter) -> str:
-    """The filter in words, as a batch is chosen from it (pending unless it names statuses)."""
-    parts = [", ".join(flt.statuses) if flt.statuses else "pending"]
+def describe_filter(flt: QueueFilter, *, no_status: str = "pending") -> str:
+    """The filter in words; ``no_status`` says which statuses a filter naming none takes (a
+    batch or an audit is drawn from the pending samples, a bulk decision takes them all)."""
+    parts = [", ".join(flt.statuses) if flt.statuses else no_status]
+    if flt.audit:
+        parts.append(f"audit {flt.audit}")
     for label, values in (("tasks", flt.tasks), ("sources", flt.sources)):
         if values:
             parts.append(f"{label} {', '.join(values)}")
