@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QSizePolicy, QTextEdit, QWidget
 MIN_LINES = 2
 MAX_LINES = 6
 _MEASURED = 2_000  # characters measured: MAX_LINES lines never hold more
+_FREE_REFITS = 8  # new widths (of either box) fitted both ways for one set of texts; then grow
 
 
 def lines_needed(box: QPlainTextEdit | QTextEdit, text: str) -> int:
@@ -46,15 +47,22 @@ class FitToText(QObject):
         self._editor = editor
         self._original = original
         self._texts = ("", "")
+        self._refits = 0  # new widths fitted since the texts were set (see eventFilter)
         for box in (editor, original):
             box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             box.viewport().installEventFilter(self)  # resized after its box: widths settled
 
     def fit(self, current: str, original: str) -> None:
         """Size both boxes for these texts."""
+        self._refits = 0
+        self._size(current, original, grow_only=False)
+
+    def _size(self, current: str, original: str, *, grow_only: bool) -> None:
         self._texts = (current, original)
         lines = max(lines_needed(self._editor, current), lines_needed(self._original, original))
         height = max(height_for(self._editor, lines), height_for(self._original, lines))
+        if grow_only:
+            height = max(height, self._editor.minimumHeight())
         for box in (self._editor, self._original):
             if box.height() != height or box.minimumHeight() != height:
                 box.setFixedHeight(height)
@@ -62,5 +70,11 @@ class FitToText(QObject):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Resize and isinstance(event, QResizeEvent) and \
                 event.size().width() != event.oldSize().width():
-            self.fit(*self._texts)  # wider or narrower: the texts wrap anew
+            # wider or narrower: the texts wrap anew. But a taller box can make the panel's
+            # scroll bar appear, so the boxes narrow, wrap to more lines, grow, and so on:
+            # on a small screen that loop of resizes recursed until the process crashed.
+            # After a few new widths for the same texts the boxes only grow, so it ends
+            # (at MAX_LINES at the latest); the next Sample's texts size them afresh.
+            self._refits += 1
+            self._size(*self._texts, grow_only=self._refits > _FREE_REFITS)
         return False
