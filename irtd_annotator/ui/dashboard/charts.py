@@ -156,6 +156,7 @@ def _throughput(d: Dashboard, look: Look) -> Chart:
     _value_labels(series, look)
     title = "Throughput: decisions per hour at work"
     chart = _chart(title, look, series)
+    chart.legend().hide()  # one set: the title names it
     _bar_axes(chart, series, [f"{t.reviewer}  ({t.decisions:,} in {t.hours:g} h)" for t in rows],
               look, top=max((t.per_hour for t in rows), default=0), fmt="%.0f")
     return Chart("throughput", title, chart, FRAME_PX + ROW_PX * max(len(rows), 2))
