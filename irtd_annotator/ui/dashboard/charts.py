@@ -277,7 +277,7 @@ def _bar_axes(chart: QChart, series: QAbstractBarSeries, categories: list[str], 
     ``top`` times ``room`` (space for the value labels), rounded to nice numbers."""
     category, value = QBarCategoryAxis(), QValueAxis()
     category.append(categories or [""])
-    value.setRange(0, max(top * room, 1))
+    value.setRange(0, max(top * room, 4))  # a few units at least: "%d" ticks never repeat
     if room > 1:
         value.applyNiceNumbers()
     value.setLabelFormat(fmt)

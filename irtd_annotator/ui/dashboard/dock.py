@@ -97,7 +97,7 @@ class DashboardDock(QDockWidget):
             view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             view.setFrameShape(QFrame.Shape.NoFrame)
             view.setToolTip("Click a bar to show its samples in the queue")
-            self.grid.addWidget(view, n // COLUMNS, n % COLUMNS)
+            self.grid.addWidget(view, n // COLUMNS, n % COLUMNS, Qt.AlignmentFlag.AlignTop)
             self.views.append(view)
         self.grid.setRowStretch(len(self.charts) // COLUMNS + 1, 1)
         self.stack.setCurrentWidget(self.scroller)
