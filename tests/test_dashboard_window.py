@@ -8,7 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCharts import QBarCategoryAxis, QChartView, QHorizontalStackedBarSeries
+from PySide6.QtCharts import (
+    QAbstractSeries,
+    QBarCategoryAxis,
+    QChartView,
+    QHorizontalStackedBarSeries,
+)
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
@@ -18,7 +23,7 @@ from dashboard_data import counted_dashboard, sample_dashboard
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.services.project import Project
 from irtd_annotator.ui.dashboard.charts import STATUS_ORDER
-from irtd_annotator.ui.dashboard_ui import NO_READER
+from irtd_annotator.ui.dashboard_ui import NO_PROJECT, NO_READER
 from irtd_annotator.ui.main_window import MainWindow
 from review_data import ReviewData, build_review_project
 from test_main_window import Errors, key, open_window
@@ -158,3 +163,48 @@ def test_the_charts_follow_a_dark_palette(
         app.setPalette(light)
     qtbot.waitUntil(lambda: all(v.chart().backgroundBrush().color() == light.color(
         QPalette.ColorRole.Base) for v in win.dashboard.dock.views))
+
+
+def click_value(qtbot: QtBot, view: QChartView, series: QAbstractSeries, at: QPointF) -> None:
+    """A left click on the chart where ``series`` draws the value ``at``."""
+    where = view.chart().mapToScene(view.chart().mapToPosition(at, series))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(where))
+
+
+def test_every_kind_of_bar_filters_the_queue_to_its_own_samples(
+        qtbot: QtBot, window: Opened) -> None:
+    win = window[0]
+    dashboard = sample_dashboard()
+    win.dashboard.reader = lambda _project: dashboard
+    open_dashboard(qtbot, win)
+    dock = win.dashboard.dock
+    assert win.queue is not None
+    # (chart, its rows, the row from the top, the value in the row's middle, its filter)
+    wanted = [
+        ("reject_reasons", len(dashboard.reject_reasons), 1,
+         dashboard.reject_reasons["wrong geometry"] / 2, dashboard.reason_filters["wrong geometry"]),
+        ("warning_kinds", len(dashboard.warning_kinds), 0,
+         dashboard.warning_kinds["outside-image"] / 2, dashboard.warning_filters["outside-image"]),
+        ("drafts", len(dashboard.drafts), 3, 50 * dashboard.drafts[3].share_edited,
+         dashboard.drafts[3].filter),
+        ("audits", len(dashboard.audits), 1,
+         50 * (dashboard.audits[1].low + dashboard.audits[1].high), dashboard.audits[1].filter),
+    ]
+    for name, rows, row, value, flt in wanted:
+        view = dock.view_of(name)
+        bottom_up = rows - 1 - row  # Qt counts the rows from the bottom
+        # the audits chart: an interval line and a max-error tick per row, bottom up
+        series = view.chart().series()[2 * bottom_up if name == "audits" else 0]
+        dock.scroller.ensureWidgetVisible(view)
+        click_value(qtbot, view, series, QPointF(value, bottom_up))
+        qtbot.waitUntil(lambda f=flt: win.queue is not None and win.queue.current_filter() == f)
+        assert win.statusBar().currentMessage().startswith("The queue shows the samples of the bar")
+
+
+def test_a_closed_project_leaves_no_numbers_behind(qtbot: QtBot, window: Opened) -> None:
+    win = window[0]
+    open_dashboard(qtbot, win)
+    win.close_project()
+    dock = win.dashboard.dock
+    qtbot.waitUntil(lambda: dock.message.isVisible())
+    assert dock.message.text() == NO_PROJECT and not dock.views and not dock.totals.text()

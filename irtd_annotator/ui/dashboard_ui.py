@@ -112,8 +112,20 @@ class DashboardUi(QObject):
         self.timer.timeout.connect(self.refresh)
         self.dock.visibilityChanged.connect(self._visible)
         self.dock.filter_requested.connect(self.show_samples)
-        window.project_opened.connect(lambda _key: self.dock.isVisible() and self.refresh())
+        window.project_opened.connect(lambda _key: self._opened())
         window.runner.changed.connect(self._on_changed)
+
+    def _opened(self) -> None:
+        queue = self.win.queue
+        if queue is not None:  # the project closes with its queue: the dock says so then
+            queue.destroyed.connect(self._closed)  # a slot of ours: gone with this object
+        if self.dock.isVisible():
+            self.refresh()
+
+    def _closed(self, _queue: QObject | None = None) -> None:
+        if self.win.project is None:  # not when another project took its place meanwhile
+            self.timer.stop()
+            self.dock.show_message(NO_PROJECT)
 
     def _visible(self, shown: bool) -> None:
         if not shown:

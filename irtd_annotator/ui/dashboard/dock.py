@@ -9,9 +9,9 @@ queue's filter. It draws in the window's palette and draws again when the palett
 
 from __future__ import annotations
 
-from PySide6.QtCharts import QChartView
+from PySide6.QtCharts import QAbstractBarSeries, QBarCategoryAxis, QChart, QChartView
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QCursor, QPainter
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -97,6 +98,7 @@ class DashboardDock(QDockWidget):
             view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             view.setFrameShape(QFrame.Shape.NoFrame)
             view.setToolTip("Click a bar to show its samples in the queue")
+            _tooltips(chart.chart)
             self.grid.addWidget(view, n // COLUMNS, n % COLUMNS, Qt.AlignmentFlag.AlignTop)
             self.views.append(view)
         self.grid.setRowStretch(len(self.charts) // COLUMNS + 1, 1)
@@ -127,3 +129,19 @@ class DashboardDock(QDockWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self.dashboard is not None:
             self.show_dashboard(self.dashboard)  # light <-> dark: the charts' colours follow
+
+
+def _tooltips(chart: QChart) -> None:
+    """Hovering a bar says its category, set and value: a thin segment's number is there
+    to read even when it is too narrow for a label."""
+    for series in chart.series():
+        if not isinstance(series, QAbstractBarSeries):
+            continue
+        axes = [a for a in series.attachedAxes() if isinstance(a, QBarCategoryAxis)]
+        names = axes[0].categories() if axes else []
+        for bar_set in series.barSets():
+            bar_set.hovered.connect(
+                lambda on, i, s=bar_set, names=names: QToolTip.showText(
+                    QCursor.pos(), f"{names[i].strip() if i < len(names) else ''}: "
+                    f"{s.label()} {s.at(i):,g}") if on else QToolTip.hideText())
+
