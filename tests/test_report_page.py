@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QImage
 
 from dashboard_data import sample_dashboard
 from irtd_annotator.domain.errors import UserError
-from irtd_annotator.ui.dashboard.report_page import PAGE_NAME, write_report
+from irtd_annotator.ui.report_page import PAGE_NAME, write_report
 from irtd_annotator.ui.status_colours import STATUS_COLOURS
 
 CHARTS = ("progress_by_task", "progress_by_source", "decisions_per_day", "throughput",
@@ -67,7 +67,7 @@ def test_the_page_is_written_without_a_screen_or_an_application(tmp_path: Path) 
                                                             "QT_QPA_PLATFORM")}
     tests = Path(__file__).parent
     code = ("import sys; from pathlib import Path; from dashboard_data import sample_dashboard; "
-            "from irtd_annotator.ui.dashboard.report_page import write_report; "
+            "from irtd_annotator.ui.report_page import write_report; "
             "print(write_report(sample_dashboard(), Path(sys.argv[1])).name)")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out")], env=env,
                           cwd=tests, capture_output=True, text=True, timeout=300, check=False)
