@@ -96,7 +96,6 @@ class DashboardUi(QObject):
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()  # until View > Dashboard
         self.dock.show_message(NO_PROJECT)
-        self._sized = False
         self.toggle = self.dock.toggleViewAction()
         self.toggle.setText("&Dashboard")
         self.toggle.setObjectName("action_dashboard")
@@ -110,10 +109,23 @@ class DashboardUi(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(REFRESH_DELAY_MS)
         self.timer.timeout.connect(self.refresh)
-        self.dock.visibilityChanged.connect(self._visible)
+        self.dock.visibilityChanged.connect(lambda shown: shown and self.refresh())
+        self.toggle.triggered.connect(self._asked)
         self.dock.filter_requested.connect(self.show_samples)
         window.project_opened.connect(lambda _key: self._opened())
         window.runner.changed.connect(self._on_changed)
+
+    def _asked(self, shown: bool) -> None:
+        """View > Dashboard (not a layout restored at start-up, whose height stays): a dock
+        too low to read a chart is given room for them, after the layout placed it."""
+        if shown:
+            QTimer.singleShot(0, self._make_room)
+
+    def _make_room(self) -> None:
+        wanted = int(self.win.height() * SHARE_OF_HEIGHT)
+        if self.dock.isVisible() and not self.dock.isFloating() and \
+                self.dock.height() < wanted // 2:
+            self.win.resizeDocks([self.dock], [wanted], Qt.Orientation.Vertical)
 
     def _opened(self) -> None:
         queue = self.win.queue
@@ -127,14 +139,6 @@ class DashboardUi(QObject):
             self.timer.stop()
             self.dock.show_message(NO_PROJECT)
 
-    def _visible(self, shown: bool) -> None:
-        if not shown:
-            return
-        if not self._sized and not self.dock.isFloating():  # room for the charts, once
-            self._sized = True
-            self.win.resizeDocks([self.dock], [int(self.win.height() * SHARE_OF_HEIGHT)],
-                                 Qt.Orientation.Vertical)
-        self.refresh()
 
     def _on_changed(self, changes: Changes) -> None:
         # any saved change may move a number (an edit moves the drafts' share edited)
