@@ -89,6 +89,7 @@ def test_ctrl_shift_d_shows_the_bars_of_the_store_counts(
     assert progress(dock.view_of("progress_by_source")) == expected(data, "source")
     total = sum(expected(data, "task").values())
     assert dock.totals.text().startswith(f"{total:,} samples · 0 decided")
+    qtbot.waitUntil(lambda: dock.height() >= win.height() // 2)  # room to read the charts
     assert not errors
 
 
