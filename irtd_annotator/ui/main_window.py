@@ -42,6 +42,7 @@ from irtd_annotator.ui.actions import (
 )
 from irtd_annotator.ui.audits_ui import AuditsUi
 from irtd_annotator.ui.bulk import BulkUi
+from irtd_annotator.ui.dashboard_ui import DashboardUi
 from irtd_annotator.ui.edit_wiring import EditingUi
 from irtd_annotator.ui.image_folders import ImageFoldersUi
 from irtd_annotator.ui.jobs.export_dialog import (
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         self.progress_label, self.save_label = self.status.progress_label, self.status.save_label
         self.reviewers = ReviewersUi(self, annotator=annotator, menu=self.menus["&View"])
         self.bulk = BulkUi(self, actions=self.actions_by_name)  # Decide selected / all matching
+        self.dashboard = DashboardUi(self)  # View > Dashboard: charts of progress and quality
         self.runner.save_state.connect(self.status.show_save_state)
         self.runner.failed.connect(self._not_saved)
         self.pair_view.status_message.connect(self.status.remark)

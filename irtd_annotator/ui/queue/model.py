@@ -30,6 +30,7 @@ from irtd_annotator.domain.warnings import hint
 from irtd_annotator.services.review.session import Changes, QueueFilter, QueueRow
 from irtd_annotator.ui.queue.id_windows import IdWindows, QueueIds, QueueSource
 from irtd_annotator.ui.queue.row_cache import RowCache
+from irtd_annotator.ui.status_colours import STATUS_COLOURS  # the dashboard draws them too
 
 __all__ = ["COLUMNS", "COLUMN_OF", "ID_ROLE", "MISSING_COLOUR", "STATUS_COLOURS", "QueueIds",
            "QueueModel", "QueueSource"]  # QueueIds, QueueSource: where the dock looks
@@ -46,10 +47,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("image", "Image"),
 )
 COLUMN_OF = {key: n for n, (key, _title) in enumerate(COLUMNS)}
-STATUS_COLOURS = {
-    "pending": "#9e9e9e", "approved": "#2e7d32", "rejected": "#c62828", "flagged": "#ef6c00",
-    "accepted": "#66bb6a",  # the approved green, lighter: decided by an audit, not by a person
-}
 # drawn on the status mark, so the statuses differ by more than their colour
 _STATUS_GLYPHS = {"pending": "", "approved": "✓", "rejected": "✕", "flagged": "!",
                   "accepted": "◎"}

@@ -1,0 +1,147 @@
+"""The Dashboard dock (issue 15): the project's totals in one line and every chart of a
+``Dashboard`` value, two to a row, in a scroll area that fits a 1366x768 screen.
+
+It shows what it is given (``show_dashboard``, ``show_message``) and says which samples the
+reviewer clicked by ``filter_requested``; ui/dashboard_ui.py reads the numbers and sets the
+queue's filter. It draws in the window's palette and draws again when the palette changes
+(the desktop switched between light and dark).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCharts import QAbstractBarSeries, QBarCategoryAxis, QChart, QChartView
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QCursor, QPainter
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from irtd_annotator.domain.dashboard import Dashboard
+from irtd_annotator.domain.queue_filter import QueueFilter
+from irtd_annotator.ui.dashboard.charts import STATUS_ORDER, Chart, Look, build_charts, period
+
+__all__ = ["COLUMNS", "DashboardDock", "totals_line"]
+
+COLUMNS = 2          # charts side by side: two of ~560 px fit beside the queue at 1366 px
+MIN_CHART_WIDTH = 420
+
+
+def totals_line(dashboard: Dashboard) -> str:
+    """Samples, decided and each status, and the period the decisions are counted over."""
+    totals, total = dashboard.totals, dashboard.total
+    decided = sum(totals.get(s, 0) for s in ("approved", "accepted", "rejected"))
+    share = f" ({decided / total:.0%})" if total else ""
+    first, last = period(dashboard)
+    statuses = " · ".join(f"{s} {totals.get(s, 0):,}" for s in STATUS_ORDER)
+    return (f"{total:,} samples · {decided:,} decided{share} · {statuses} · "
+            f"decisions {first} to {last}")
+
+
+class DashboardDock(QDockWidget):
+    """View > Dashboard: a line of totals over the charts; a click on a bar asks for its
+    samples in the queue (``filter_requested``)."""
+
+    filter_requested = Signal(QueueFilter)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Dashboard", parent)
+        self.setObjectName("dashboardDock")
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 2, 4, 2)
+        self.totals = QLabel(body)
+        self.totals.setObjectName("dashboardTotals")
+        self.totals.setWordWrap(True)
+        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.totals)
+        self.stack = QStackedWidget(body)
+        self.message = QLabel("No data", self.stack)
+        self.message.setObjectName("dashboardMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.scroller = QScrollArea(self.stack)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.grid_host = QWidget(self.scroller)
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(6)
+        self.scroller.setWidget(self.grid_host)
+        self.stack.addWidget(self.message)
+        self.stack.addWidget(self.scroller)
+        layout.addWidget(self.stack, 1)
+        self.setWidget(body)
+        self.dashboard: Dashboard | None = None
+        self.charts: list[Chart] = []
+        self.views: list[QChartView] = []
+
+    def show_dashboard(self, dashboard: Dashboard) -> None:
+        """Draw ``dashboard``: its totals and every chart, in the window's palette."""
+        self.dashboard = dashboard
+        self.totals.setText(totals_line(dashboard))
+        self._clear()
+        self.charts = build_charts(dashboard, Look.of(self.palette()), self.filter_requested.emit)
+        for n, chart in enumerate(self.charts):
+            view = QChartView(chart.chart, self.grid_host)
+            view.setObjectName(f"chart_{chart.name}")
+            view.setRenderHint(QPainter.RenderHint.Antialiasing)
+            view.setMinimumSize(MIN_CHART_WIDTH, chart.height)
+            view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            view.setFrameShape(QFrame.Shape.NoFrame)
+            view.setToolTip("Click a bar to show its samples in the queue")
+            _tooltips(chart.chart)
+            self.grid.addWidget(view, n // COLUMNS, n % COLUMNS, Qt.AlignmentFlag.AlignTop)
+            self.views.append(view)
+        self.grid.setRowStretch(len(self.charts) // COLUMNS + 1, 1)
+        self.stack.setCurrentWidget(self.scroller)
+
+    def show_message(self, text: str) -> None:
+        """No charts, one line instead: no project, no data, or what went wrong."""
+        self.dashboard = None
+        self.totals.clear()
+        self._clear()
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message)
+
+    def view_of(self, name: str) -> QChartView:
+        """The view of the chart named ``name`` (its PNG's stem, e.g. "progress_by_task")."""
+        for chart, view in zip(self.charts, self.views):
+            if chart.name == name:
+                return view
+        raise KeyError(f"no chart {name!r}; the charts: {[c.name for c in self.charts]}")
+
+    def _clear(self) -> None:
+        for view in self.views:
+            self.grid.removeWidget(view)
+            view.deleteLater()  # the view owns its chart: both go
+        self.views, self.charts = [], []
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.dashboard is not None:
+            self.show_dashboard(self.dashboard)  # light <-> dark: the charts' colours follow
+
+
+def _tooltips(chart: QChart) -> None:
+    """Hovering a bar says its category, set and value: a thin segment's number is there
+    to read even when it is too narrow for a label."""
+    for series in chart.series():
+        if not isinstance(series, QAbstractBarSeries):
+            continue
+        axes = [a for a in series.attachedAxes() if isinstance(a, QBarCategoryAxis)]
+        names = axes[0].categories() if axes else []
+        for bar_set in series.barSets():
+            bar_set.hovered.connect(
+                lambda on, i, s=bar_set, names=names: QToolTip.showText(
+                    QCursor.pos(), f"{names[i].strip() if i < len(names) else ''}: "
+                    f"{s.label()} {s.at(i):,g}") if on else QToolTip.hideText())
+

@@ -1,0 +1,106 @@
+"""The report page (issue 15): ``write_report(dashboard, out_dir)`` writes ``report.html``, one
+self-contained file a lead can mail or put in a release folder, and each chart as a PNG.
+
+The page states the totals (samples, decided, per status), the period the decisions are
+counted over and the time it was read, then every chart of the dashboard, drawn by the same
+builders as the window's dock (ui/dashboard/charts.py) in the light look and embedded as PNG
+``data:`` URIs: no network, no script, no file beside it needed. The charts are drawn on
+Qt's ``offscreen`` platform when no application runs yet (ADR 0022), so ``irtd-annotator
+report`` works on a machine without a screen.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+from pathlib import Path
+
+from PySide6.QtCharts import QChart, QChartView
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter
+from PySide6.QtWidgets import QApplication
+
+from irtd_annotator.domain.dashboard import Dashboard
+from irtd_annotator.domain.errors import UserError
+from irtd_annotator.ui.dashboard.charts import LIGHT, STATUS_ORDER, build_charts, period
+from irtd_annotator.ui.status_colours import STATUS_COLOURS
+
+__all__ = ["PAGE_NAME", "WIDTH_PX", "write_report"]
+
+PAGE_NAME = "report.html"
+WIDTH_PX = 900  # each chart's PNG: the width of a mail or a printed page at 96 dpi
+_APP: list[QApplication] = []  # the one this module made, when no other was running
+_CSS = """
+body { font-family: sans-serif; color: #212121; background: #fff; margin: 24px auto;
+       max-width: 940px; }
+h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin: 28px 0 6px; }
+p.meta { color: #555; margin-top: 0; }
+table { border-collapse: collapse; } td, th { padding: 3px 12px 3px 0; text-align: right; }
+th { text-align: left; font-weight: normal; }
+.swatch { display: inline-block; width: 11px; height: 11px; margin-right: 6px;
+          vertical-align: baseline; }
+img { display: block; max-width: 100%; border: 1px solid #e0e0e0; }
+"""
+
+
+def write_report(dashboard: Dashboard, out_dir: Path) -> Path:
+    """Write ``out_dir/report.html`` and one PNG per chart into ``out_dir`` (made when
+    missing); returns the page's path. A folder that cannot be written is one UserError."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot write the report into {out_dir}: {exc.strerror or exc}") from exc
+    _application()
+    sections: list[str] = []
+    for chart in build_charts(dashboard, LIGHT):
+        png = _png(chart.chart, chart.height, out_dir / f"{chart.name}.png")
+        data = base64.b64encode(png).decode("ascii")
+        sections.append(f'<h2>{html.escape(chart.title)}</h2>\n<img alt="{html.escape(chart.title)}" '
+                        f'src="data:image/png;base64,{data}">')
+    page = out_dir / PAGE_NAME
+    _write(page, _page(dashboard, sections).encode("utf-8"))
+    return page
+
+
+def _page(d: Dashboard, sections: list[str]) -> str:
+    first, last = period(d)
+    decided = sum(d.totals.get(s, 0) for s in ("approved", "accepted", "rejected"))
+    share = f" ({decided / d.total:.1%})" if d.total else ""
+    rows = [f"<tr><th>Samples</th><td>{d.total:,}</td></tr>",
+            f"<tr><th>Decided (approved, accepted or rejected)</th><td>{decided:,}{share}</td></tr>"]
+    rows += [f'<tr><th><span class="swatch" style="background:{STATUS_COLOURS[s]}"></span>{s}'
+             f"</th><td>{d.totals.get(s, 0):,}</td></tr>" for s in STATUS_ORDER]
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<title>IRTD review report</title>", f"<style>{_CSS}</style></head><body>",
+        "<h1>IRTD review report</h1>",
+        f'<p class="meta">Decisions from {first} to {last}; numbers as of '
+        f"{html.escape(d.until)}.</p>",
+        "<h2>Totals</h2>", "<table>", *rows, "</table>", *sections, "</body></html>", ""])
+
+
+def _application() -> None:
+    """Qt Charts draws with widgets: an application must run (one without a screen when
+    none is running: the report is a file, never a window)."""
+    if QApplication.instance() is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _APP.append(QApplication([]))  # kept: a QApplication dropped by Python is destroyed
+
+
+def _png(chart: QChart, height: int, path: Path) -> bytes:
+    """Draw ``chart`` into the PNG file ``path``; its bytes, for the page."""
+    view = QChartView(chart)  # never shown: grab() lays it out and paints it
+    view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.setBackgroundBrush(QBrush(QColor(LIGHT.background)))  # no grey frame round the chart
+    view.resize(WIDTH_PX, max(height, 300))
+    image: QImage = view.grab().toImage()
+    if not image.save(str(path)):  # the format from the suffix
+        raise UserError(f"cannot write {path}")
+    return path.read_bytes()
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
