@@ -24,11 +24,13 @@ class QueueFilter:
     text: str = ""                      # in prompts and answers, case-insensitive
     assigned_to: str | None = None      # only the batch a lead gave this reviewer
     audit: str | None = None            # only the Samples the audit of this name drew
+    reasons: tuple[str, ...] = ()       # reject reasons ("": rejected without one)
+    warning_kinds: tuple[str, ...] = ()  # Samples with any of these warning codes
     sort: str = "id"  # "risk" puts the riskiest first (ties by id); descending reverses it
     descending: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("statuses", "tasks", "sources"):
+        for name in ("statuses", "tasks", "sources", "reasons", "warning_kinds"):
             value = getattr(self, name)
             if isinstance(value, str) or not isinstance(value, tuple):
                 raise ValueError(f"{name} must be a tuple of strings, got {value!r}")
@@ -39,6 +41,13 @@ class QueueFilter:
         if self.sort not in SORT_KEYS:
             raise ValueError(f"unknown sort key {self.sort!r}; one of {', '.join(SORT_KEYS)}")
 
+    def tallied(self) -> bool:
+        """Whether only statuses, tasks and sources narrow it: what the kept tally counts."""
+        return not (self.text.strip() or self.missing_images is not None
+                    or self.edited is not None or self.warnings is not None
+                    or self.assigned_to is not None or self.audit is not None
+                    or self.reasons or self.warning_kinds)
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict, e.g. to remember the filter in settings."""
         return {
@@ -46,7 +55,8 @@ class QueueFilter:
             "sources": list(self.sources), "missing_images": self.missing_images,
             "edited": self.edited, "warnings": self.warnings, "text": self.text,
             "sort": self.sort, "descending": self.descending, "assigned_to": self.assigned_to,
-            "audit": self.audit,
+            "audit": self.audit, "reasons": list(self.reasons),
+            "warning_kinds": list(self.warning_kinds),
         }
 
     @classmethod
@@ -63,6 +73,8 @@ class QueueFilter:
                 sort=str(data.get("sort") or "id"), descending=bool(data.get("descending")),
                 assigned_to=str(data["assigned_to"]) if data.get("assigned_to") else None,
                 audit=str(data["audit"]) if data.get("audit") else None,
+                reasons=tuple(str(r) for r in data.get("reasons") or ()),
+                warning_kinds=tuple(str(w) for w in data.get("warning_kinds") or ()),
             )
         except (TypeError, ValueError):
             return cls()
