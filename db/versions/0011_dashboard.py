@@ -38,6 +38,9 @@ def upgrade() -> None:
     op.create_index(WARNINGS_INDEX, "samples", ["warnings"], sqlite_where=_WITH_WARNINGS,
                     postgresql_where=_WITH_WARNINGS)
     op.create_index(DECISIONS_INDEX, "revisions", ["action", "at", "who"])
+    from irtd_annotator.services.edit_distance import refresh_edit_distance  # today's rule
+
+    refresh_edit_distance(op.get_bind())
 
 
 def downgrade() -> None:
