@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from irtd_annotator.exporters.report import levenshtein
+from irtd_annotator.domain.edit_distance import levenshtein
 from irtd_annotator.services.project import Project
 from irtd_annotator.store.schema import Pair, Revision, Sample, Turn
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from dashboard_counts import direct_counts, shown_counts
+from irtd_annotator.domain.dashboard import Dashboard
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.services.dashboard import read_dashboard
 from irtd_annotator.services.project import Project
@@ -49,7 +50,9 @@ def small(store_target: str, llvip_dir: Path, irtd_files: Path) -> Iterator[Revi
                                irtd_files=irtd_files)
 
 
-def _same(project: Project, *, since: date | None = None, days: int = 30) -> None:
+def same_as_direct_counts(project: Project, *, since: date | None = None,
+                          days: int = 30) -> Dashboard:
+    """The Dashboard of ``project`` as of NOW, checked against the direct counts."""
     dash = read_dashboard(project, since=since, days=days, now=NOW)
     first = since or (NOW.date() - timedelta(days=days - 1))
     want = direct_counts(project, since=first.isoformat(),
@@ -67,6 +70,7 @@ def _same(project: Project, *, since: date | None = None, days: int = 30) -> Non
             assert len(filtered_ids(conn, bar.filter)) == bar.total
         for d in dash.drafts:
             assert len(filtered_ids(conn, d.filter)) == d.edited
+    return dash
 
 
 def test_every_number_equals_a_direct_count(small: ReviewData,
@@ -77,7 +81,7 @@ def test_every_number_equals_a_direct_count(small: ReviewData,
     with Project.open(str(small.path), create=False) as project:
         ann = ReviewSession(project, annotator="ann")
         bo = ReviewSession(project, annotator="bo")
-        _same(project)  # nothing decided yet: every status present, 0 decisions
+        same_as_direct_counts(project)  # nothing decided yet: every status present, 0 decisions
         clock.set(40, 9)  # before the 30 days: not in per_day, but in the totals
         ann.set_status(grounding[0], "approved")
         clock.set(3, 9, 5)
@@ -99,9 +103,9 @@ def test_every_number_equals_a_direct_count(small: ReviewData,
                 warnings="outside-image; count-vs-markers"))
             conn.execute(update(Sample).where(Sample.id == grounding[3]).values(
                 warnings="count-vs-markers"))
-        _same(project)
-        _same(project, days=2)
-        _same(project, since=date(2026, 10, 1))
+        same_as_direct_counts(project)
+        same_as_direct_counts(project, days=2)
+        same_as_direct_counts(project, since=date(2026, 10, 1))
         dash = read_dashboard(project, now=NOW)
     assert dash.reject_reasons == {"hallucination": 1, "wrong count": 1}
     assert {(d.reviewer, d.day): d.decisions for d in dash.per_day} == {
