@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from dashboard_counts import direct_counts, shown_counts
 from irtd_annotator.domain.dashboard import Dashboard
@@ -70,6 +70,12 @@ def same_as_direct_counts(project: Project, *, since: date | None = None,
             assert len(filtered_ids(conn, bar.filter)) == bar.total
         for d in dash.drafts:
             assert len(filtered_ids(conn, d.filter)) == d.edited
+        decided = conn.execute(select(Sample.id, Sample.decided_by, Sample.decided_at)).all()
+        for day in dash.per_day:  # the Samples the reviewer set last that day
+            mine = sorted(i for i, by, at in decided if by == day.reviewer
+                          and (at or "")[:10] == day.day)
+            assert sorted(r[0] for r in filtered_ids(conn, day.filter)) == mine
+            assert len(mine) <= day.decisions
     return dash
 
 
@@ -122,3 +128,8 @@ def test_reason_and_warning_filters_are_remembered_and_not_counted_by_the_tally(
     flt = QueueFilter(reasons=("wrong count",), warning_kinds=("count-vs-markers",))
     assert QueueFilter.from_json(flt.to_json()) == flt
     assert not flt.tallied() and QueueFilter(tasks=("Caption",)).tallied()
+    day = QueueFilter(decided_by="ann", decided_day="2026-12-02")
+    assert QueueFilter.from_json(day.to_json()) == day and not day.tallied()
+    assert day.decided_between() == ("2026-12-02", "2026-12-03")
+    with pytest.raises(ValueError, match="2026-13-01"):
+        QueueFilter(decided_day="2026-13-01")

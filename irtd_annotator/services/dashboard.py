@@ -143,7 +143,8 @@ def _decisions(hours: list[tuple[str, str, int]]
         per_day[(hour[:10], who)] += n
         worked[who] += 1
         made[who] += n
-    days = tuple(ReviewerDay(who, day, n) for (day, who), n in sorted(per_day.items()))
+    days = tuple(ReviewerDay(who, day, n, QueueFilter(decided_by=who, decided_day=day))
+                 for (day, who), n in sorted(per_day.items()))
     pace = tuple(Throughput(who, made[who], float(worked[who]), made[who] / worked[who])
                  for who in sorted(made, key=lambda w: (w.casefold(), w)))
     return days, pace

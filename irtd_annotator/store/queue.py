@@ -115,6 +115,11 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
                             func.coalesce(Sample.reject_reason, "").in_(flt.reasons))
     if flt.warning_kinds:
         query = query.where(has_warning_code(flt.warning_kinds))
+    if flt.decided_by is not None:  # the (decided_by, decided_at) index, migration 0006
+        query = query.where(Sample.decided_by == flt.decided_by)
+    day = flt.decided_between()
+    if day is not None:
+        query = query.where(Sample.decided_at >= day[0], Sample.decided_at < day[1])
     if flt.assigned_to is not None:  # a reviewer's batch: the (who, sample_id) index
         query = query.where(Sample.id.in_(
             select(Assignment.sample_id).where(Assignment.who == flt.assigned_to)))
