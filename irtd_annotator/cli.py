@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from irtd_annotator.services.project import Project
 
 COMMANDS = ("init", "import", "import-source", "demo", "stats", "export", "releases", "check",
-            "assign", "folders", "review", "audit")
+            "assign", "folders", "review", "audit", "report")
 
 
 def _parse_roots(values: list[str]) -> dict[str, str]:

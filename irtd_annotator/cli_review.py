@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from irtd_annotator.cli_audit import add_audit_command, confirmed
+from irtd_annotator.cli_report import add_report_command
 from irtd_annotator.domain.errors import UserError
 
 if TYPE_CHECKING:
@@ -81,3 +82,4 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
     p.add_argument("--note", metavar="NOTE", help="with --reject or --flag")
     p.add_argument("--yes", action="store_true", help="do it without asking")
     add_audit_command(add, open_project=open_project)
+    add_report_command(add, open_project=open_project)  # cli.py is at its size limit

@@ -37,6 +37,9 @@ class ReviewerDay:
     reviewer: str
     day: str        # YYYY-MM-DD
     decisions: int
+    # the Samples whose status the reviewer set last on that day: fewer than ``decisions``
+    # where a later decision (theirs or another's) or an undo took one over
+    filter: QueueFilter = field(default_factory=QueueFilter)
 
 
 @dataclass(frozen=True)

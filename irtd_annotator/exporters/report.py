@@ -13,6 +13,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from irtd_annotator.domain.edit_distance import levenshtein
+
 if TYPE_CHECKING:  # pyarrow costs time and memory: imported when a report is written
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
@@ -49,53 +51,6 @@ def report_schema() -> Any:
         ("annotator", pa.string()), ("edited", pa.bool_()), ("edit_distance", pa.int64()),
         ("problems", pa.string()), ("decided_by", pa.string()),
     ])
-
-
-def levenshtein(a: str, b: str) -> int:
-    """The character edit distance (insertions, deletions, substitutions) from ``a`` to ``b``.
-
-    Myers' bit-parallel algorithm (Hyyrö's formulation) on Python integers: one pass over
-    ``a`` with whole-column bit operations, so two rewritten captions of 1,000 characters cost
-    about a millisecond instead of a million Python steps.
-    """
-    if a == b:
-        return 0
-    # The common prefix and suffix cost nothing; typical edits touch a few words of a text.
-    start = 0
-    limit = min(len(a), len(b))
-    while start < limit and a[start] == b[start]:
-        start += 1
-    end_a, end_b = len(a), len(b)
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a -= 1
-        end_b -= 1
-    a, b = a[start:end_a], b[start:end_b]
-    if len(a) < len(b):
-        a, b = b, a
-    m = len(b)
-    if m == 0:
-        return len(a)
-    peq: dict[str, int] = {}  # for each character, the positions of b where it occurs
-    for i, char in enumerate(b):
-        peq[char] = peq.get(char, 0) | (1 << i)
-    mask = (1 << m) - 1
-    top = 1 << (m - 1)
-    pv, mv, score = mask, 0, m  # vertical +1 / -1 deltas of the current column
-    for char in a:
-        eq = peq.get(char, 0)
-        xv = eq | mv
-        xh = (((eq & pv) + pv) ^ pv) | eq
-        ph = mv | ~(xh | pv)
-        mh = pv & xh
-        if ph & top:
-            score += 1
-        elif mh & top:
-            score -= 1
-        ph = (ph << 1) | 1
-        mh <<= 1
-        pv = (mh | ~(xv | ph)) & mask
-        mv = ph & xv & mask
-    return score
 
 
 def edit_distance(turns: Sequence[tuple[str, str, str]]) -> int:

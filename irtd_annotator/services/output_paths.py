@@ -96,10 +96,16 @@ def _writable_reason(target: Path) -> str | None:
         return f"the folder {folder} does not exist"
     if not folder.is_dir():
         return f"{folder} is not a folder"
-    try:  # the one sure test: create a file there (os.access is wrong for root, ACLs, r/o mounts)
-        fd, probe = create_exclusive(folder, f".{target.name}.", ".probe")
+    return _probe_reason(folder, target.name, f"cannot write in {folder}")
+
+
+def _probe_reason(folder: Path, name: str, failed: str) -> str | None:
+    """``failed`` and why, unless a file can be made in ``folder``: the one sure test
+    (os.access is wrong for root, ACLs, read-only mounts). The probe is removed."""
+    try:
+        fd, probe = create_exclusive(folder, f".{name}.", ".probe")
     except OSError as exc:
-        return f"cannot write in {folder}: {exc.strerror or exc}"
+        return f"{failed}: {exc.strerror or exc}"
     os.close(fd)
     probe.unlink(missing_ok=True)
     return None
@@ -123,6 +129,35 @@ def check_output_file(path: Path, *, project: Project, inputs: Sequence[Path],
         reason = _replace_reason(Path(path).expanduser(), replaces, what)
     if reason is not None:
         raise UserError(f"will not write the {what} to {path}: {reason}")
+
+
+def check_output_folder(folder: Path, *, project: Project, what: str,
+                        roots: Iterable[str] | None = None) -> None:
+    """Refuse (UserError, one line) to write ``what`` (files of a known name, a report page)
+    into ``folder`` when it is the project's folder or holds it, is or lies inside an image
+    folder, is a file, or cannot be made or written in. A missing folder is made (its parent
+    must exist). ``roots``: as for ``check_output_file``."""
+    if roots is None:
+        roots = (project.setting("image_roots") or {}).values()
+    real = _real(folder)
+    reason: str | None = None
+    if project.path is not None and (real == _real(project.path).parent
+                                     or real in _real(project.path).parents):
+        reason = "it holds the project; give a folder of its own"
+    for root in roots:
+        if root and reason is None and (real == _real(root) or _real(root) in real.parents):
+            reason = f"it is or lies inside the image folder {root}"
+    if reason is None and real.exists() and not real.is_dir():
+        reason = "it exists and is not a folder"
+    elif reason is None and not real.exists():
+        try:
+            real.mkdir()
+        except OSError as exc:
+            reason = f"it cannot be made: {exc.strerror or exc}"
+    if reason is None:
+        reason = _probe_reason(real, what.replace(" ", "-"), "cannot write in it")
+    if reason is not None:
+        raise UserError(f"will not write the {what} to {folder}: {reason}")
 
 
 def _replace_reason(target: Path, replaces: Sequence[bytes], what: str) -> str | None:

@@ -8,6 +8,7 @@ search names by the indexes of migration 0008).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,16 @@ def missing_clause() -> ColumnElement[bool]:
 
 def _has_warnings() -> ColumnElement[bool]:
     return and_(Sample.warnings.is_not(None), Sample.warnings != "")
+
+
+def has_warning_code(codes: Sequence[str]) -> ColumnElement[bool]:
+    """True when the Sample's "; "-joined warnings hold one of ``codes`` as a whole code."""
+    def one(code: str) -> ColumnElement[bool]:
+        bare = _like_escaped(code)
+        return or_(Sample.warnings == code,
+                   *(Sample.warnings.like(p, escape="\\")
+                     for p in (f"{bare}; %", f"%; {bare}", f"%; {bare}; %")))
+    return or_(*(one(code) for code in codes))
 
 
 def needs_pairs(flt: QueueFilter) -> bool:
@@ -99,6 +110,16 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
         query = query.where(Sample.edited.is_(flt.edited))
     if flt.warnings is not None:
         query = query.where(_has_warnings() if flt.warnings else not_(_has_warnings()))
+    if flt.reasons:  # the rejected Samples of these reasons ("": of none)
+        query = query.where(status == "rejected",
+                            func.coalesce(Sample.reject_reason, "").in_(flt.reasons))
+    if flt.warning_kinds:
+        query = query.where(has_warning_code(flt.warning_kinds))
+    if flt.decided_by is not None:  # the (decided_by, decided_at) index, migration 0006
+        query = query.where(Sample.decided_by == flt.decided_by)
+    day = flt.decided_between()
+    if day is not None:
+        query = query.where(Sample.decided_at >= day[0], Sample.decided_at < day[1])
     if flt.assigned_to is not None:  # a reviewer's batch: the (who, sample_id) index
         query = query.where(Sample.id.in_(
             select(Assignment.sample_id).where(Assignment.who == flt.assigned_to)))
@@ -131,7 +152,12 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
 
 def _like_pattern(needle: str) -> str:
     """``%needle%`` for LIKE with backslash as its escape: the needle's own %, _ and \\ literal."""
-    return "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return "%" + _like_escaped(needle) + "%"
+
+
+def _like_escaped(needle: str) -> str:
+    """``needle`` for LIKE with backslash as its escape: its own %, _ and \\ literal."""
+    return needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 _SEARCH_ROWS = table(PG_SEARCH_TABLE, column("sample_id"), column("task"), column("status"),
@@ -143,9 +169,8 @@ def _search_rows(flt: QueueFilter, search: SearchKind, *columns: str) -> Select[
     tasks alone (the table keeps both beside the text, migration 0007), reading ``samples``
     only for the few Samples the needle names by id or file name (``store/lookup.py``);
     None for any other filter or store."""
-    if search != "table" or not flt.text.strip() or flt.sources or flt.edited is not None \
-            or flt.missing_images is not None or flt.warnings is not None \
-            or flt.assigned_to is not None or flt.audit is not None:
+    if search != "table" or not flt.text.strip() \
+            or flt.sources or not dataclasses.replace(flt, text="").tallied():
         return None
     c = _SEARCH_ROWS.c
     needle = flt.text.strip()

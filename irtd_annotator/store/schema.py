@@ -70,6 +70,10 @@ class Sample(Base):
         Index("ix_samples_original_id", "original_id"),  # 0008: Go to and search by it
         # 0010: the queue's "riskiest first" (risk DESC, id ASC) as one forward index scan
         Index("ix_samples_risk_id", text("risk DESC"), "id"),
+        # 0011: the dashboard's drafts and warning kinds, read from indexes alone
+        Index("ix_samples_edited_task_distance", "edited", "task", "edit_distance"),
+        Index("ix_samples_warnings", "warnings", sqlite_where=text("warnings IS NOT NULL"),
+              postgresql_where=text("warnings IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task: Mapped[str] = mapped_column(String(40))
@@ -95,6 +99,8 @@ class Sample(Base):
     # migration 0010 (docs/risk.md): how likely the Sample is wrong, and the codes of the parts
     risk: Mapped[int] = mapped_column(Integer, server_default="0")
     risk_parts: Mapped[str | None] = mapped_column(String(200))
+    # migration 0011: characters changed from the LLM's turns (capped), None when unedited
+    edit_distance: Mapped[int | None] = mapped_column(Integer)
 
 
 class Turn(Base):
@@ -170,6 +176,8 @@ class Revision(Base):
     """One append-only entry: who changed what, when, from what to what."""
 
     __tablename__ = "revisions"
+    # 0011: the decisions of the last days (the dashboard), one range of the index
+    __table_args__ = (Index("ix_revisions_action_at", "action", "at", "who"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sample_id: Mapped[int | None] = mapped_column(ForeignKey("samples.id"), index=True)
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id"))

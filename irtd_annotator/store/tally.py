@@ -76,3 +76,10 @@ def tally_by_status(conn: Connection, *, statuses: Sequence[str], tasks: Sequenc
         if values:
             query = query.where(col.in_(list(values)))
     return {str(status): int(n) for status, n in conn.execute(query).all() if n}
+
+
+def tally_cells(conn: Connection) -> list[tuple[str, str, str, int]]:
+    """(source, task, status, Samples) of every non-empty cell of the tally."""
+    c = _TALLY_TABLE.c
+    query = select(c.source, c.task, c.status, c.n).where(c.n > 0)
+    return [(str(s), str(t), str(st), int(n)) for s, t, st, n in conn.execute(query)]

@@ -28,6 +28,7 @@ from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.importers.input_files import check_regular_files
 from irtd_annotator.importers.paths import PathMapping
+from irtd_annotator.services.edit_distance import refresh_edit_distance
 from irtd_annotator.services.importing.lock import (
     IMPORT_WAIT,
     ImportCancelled,
@@ -244,6 +245,8 @@ def _import_files(project: Project, conn: Connection, files: Sequence[Path], *,
             report.warnings = _warning_counts(conn, touched)
             # the risk follows the warnings; the task medians are measured again
             refresh_risk(conn, pair_ids=None if everything else sorted(touched))
+            # a re-import's new LLM text is the original a person's text is measured from
+            refresh_edit_distance(conn, pair_ids=None if everything else sorted(touched))
     return report, rejected, report_target
 
 

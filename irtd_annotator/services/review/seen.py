@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine
 
 from irtd_annotator.domain.errors import StaleSampleError
 from irtd_annotator.services.changes import Changes
+from irtd_annotator.services.edit_distance import refresh_edit_distance
 from irtd_annotator.services.risk import refresh_risk_of
 from irtd_annotator.store.sample_writes import claim_sample, last_change
 
@@ -95,8 +96,9 @@ class SeenVersions:
             if claim._unchanged:
                 tx.rollback()
                 return
-            if claim.rescore:
+            if claim.rescore:  # text may have changed: its risk and edit distance follow
                 refresh_risk_of(conn, claim.versions)
+                refresh_edit_distance(conn, sample_ids=claim.versions)
             tx.commit()
         self._wrote(claim)
 

@@ -200,9 +200,7 @@ class ReviewSession:
 
     def _tallied(self, conn: Connection, flt: QueueFilter) -> bool:
         """Whether the store's tally counts this filter (statuses, tasks and sources only)."""
-        if flt.text.strip() or flt.missing_images is not None or flt.edited is not None \
-                or flt.warnings is not None or flt.assigned_to is not None \
-                or flt.audit is not None:
+        if not flt.tallied():
             return False
         if self._has_tally is None:
             self._has_tally = has_tally(conn)

@@ -1,0 +1,79 @@
+"""``irtd-annotator report --db P --out DIR [--since DATE]``: the report page (issue 15).
+
+Reads the project's Dashboard (``services/dashboard.py``: the numbers every chart shows, from
+the kept tallies and indexes) and hands it to the window's drawing of the same charts,
+``irtd_annotator.ui.report_page.write_report``, which writes ``DIR/report.html`` (one
+self-contained file) and each chart as a PNG. Registered by ``cli_review.add_review_command``
+(cli.py is at its size limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from irtd_annotator.domain.errors import UserError
+from irtd_annotator.domain.model import ReviewStatus
+
+if TYPE_CHECKING:
+    from irtd_annotator.domain.dashboard import Dashboard
+    from irtd_annotator.services.project import Project
+
+AddCommand = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
+WriteReport = Callable[["Dashboard", Path], Path]
+REPORT_MODULE = "irtd_annotator.ui.report_page"
+
+
+def since_date(text: str) -> date:
+    """``--since``, checked as argparse reads it: a UserError (one line) for anything but a
+    date written YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"--since {text!r}: give a date as YYYY-MM-DD, e.g. 2026-11-01") from None
+
+
+def report_writer() -> WriteReport:
+    """The report page's writer (the window's charts drawn to files); a UserError when this
+    installation has none."""
+    try:
+        module = importlib.import_module(REPORT_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name not in (REPORT_MODULE, "PySide6"):
+            raise
+        raise UserError("this installation cannot draw the report page "
+                        f"({exc.name} is missing); reinstall irtd-annotator") from None
+    return cast(WriteReport, module.write_report)
+
+
+def add_report_command(add: AddCommand, *, open_project: Callable[[str], Project]) -> None:
+    """Add ``report`` with ``add`` (cli.build_parser's helper)."""
+
+    def run(args: argparse.Namespace) -> int:
+        from irtd_annotator.services.dashboard import read_dashboard
+        from irtd_annotator.services.output_paths import check_output_folder
+
+        out = Path(os.path.expanduser(args.out))
+        with open_project(args.db) as project:
+            check_output_folder(out, project=project, what="report page")
+            write = report_writer()
+            dashboard = read_dashboard(project, since=args.since)
+        page = write(dashboard, out)
+        decided = ReviewStatus.decided(dict(dashboard.totals))
+        print(f"wrote {page}: {dashboard.total:,} samples, {decided:,} decided; decisions "
+              f"{'since ' + dashboard.since if dashboard.since else 'of the last 30 days'}")
+        return 0
+
+    p = add("report", "write the dashboard as a page: DIR/report.html (self-contained, "
+                      "charts embedded) and each chart as a PNG", run)
+    p.add_argument("--db", required=True, metavar="PROJECT")
+    p.add_argument("--out", required=True, metavar="DIR", help="the folder to write into "
+                   "(made if missing; not the project's folder nor an image folder)")
+    p.add_argument("--since", type=since_date, metavar="DATE",
+                   help="count decisions from this UTC day (YYYY-MM-DD); default the last "
+                        "30 days")
