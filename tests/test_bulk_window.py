@@ -76,6 +76,13 @@ def press(qtbot: QtBot, box: QMessageBox, name: str) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def show_location(win: MainWindow, data: ReviewData) -> list[int]:
+    """Filter the queue to task Location; its Samples' ids."""
+    assert win.queue is not None
+    win.queue.set_filter(QueueFilter(tasks=("Location",)))
+    return sorted(data.location.values())
+
+
 def test_three_rows_selected_with_shift_down_are_rejected_and_one_ctrl_z_puts_them_back(
         qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
     win, errors = window
@@ -155,9 +162,7 @@ def test_the_review_keys_act_on_the_shown_sample_only_not_on_the_selection(
 def test_all_matching_the_filter_are_approved_from_the_review_menu_and_others_left_alone(
         qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
     win, _errors = window
-    assert win.queue is not None
-    win.queue.set_filter(QueueFilter(tasks=("Location",)))
-    location = sorted(data.location.values())
+    location = show_location(win, data)
     others = sorted(data.caption.values())
     n = len(location)
     assert win.progress_label.text() == f"0 / {n} decided"
@@ -208,9 +213,84 @@ def test_selected_rows_are_assigned_to_a_reviewer(
     assert not dialog.ok.isEnabled()  # a name first
     qtbot.keyClicks(dialog.reviewer, "bo")
     box = confirmation(qtbot, win, dialog)
-    assert "Give bo the 2 selected samples" in box.text()
+    assert "Give <b>bo</b> 2 samples, all the 2 selected" in box.text()
     assert store(data, "SELECT count(*) FROM assignments") == [(0,)]
     press(qtbot, box, "bulkGo")
     qtbot.waitUntil(lambda: "Assigned 2 samples to bo" in win.statusBar().currentMessage())
     assert sorted(r[0] for r in store(data, "SELECT sample_id FROM assignments WHERE who = 'bo'")
                   ) == sorted(ids)
+
+
+def batch_of(data: ReviewData, who: str) -> list[int]:
+    return sorted(r[0] for r in store(data, "SELECT sample_id FROM assignments WHERE who = ?",
+                                      who))
+
+
+def give(data: ReviewData, sid: int, who: str) -> None:
+    """An assignment made before (by another lead, at another time)."""
+    store(data, "INSERT INTO assignments (sample_id, who, by, at) VALUES (?, ?, 'kim', "
+          "'2026-01-01T00:00:00.000+00:00')", sid, who)
+
+
+def assign_confirmation(qtbot: QtBot, win: MainWindow, to: str, *,
+                        every: bool = False) -> QMessageBox:
+    dialog = open_dialog(qtbot, win, every=every)
+    qtbot.mouseClick(dialog.buttons_by_value["assign"], Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.reviewer, to)
+    return confirmation(qtbot, win, dialog)
+
+
+def test_assigning_the_selection_is_one_undo_step_that_leaves_older_assignments(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win, errors = window
+    ids = select_rows(qtbot, win, 4)
+    give(data, ids[0], "bob")  # in bob's batch already: the undo must leave it there
+    box = assign_confirmation(qtbot, win, "bob")
+    press(qtbot, box, "bulkGo")
+    qtbot.waitUntil(lambda: batch_of(data, "bob") == sorted(ids))
+    qtbot.waitUntil(lambda: "Assigned 3 samples to bob" in win.statusBar().currentMessage())
+    assert win.bulk.job is None and errors == []
+
+    assert win.queue is not None
+    win.queue.focus_table()
+    key(qtbot, win, Qt.Key.Key_Z, CTRL)  # one step: none of the three assigned
+    qtbot.waitUntil(lambda: batch_of(data, "bob") == [ids[0]])
+    assert not win.undo_stack.canUndo()
+    assert "Undid: assign 3 samples to bob; 3 taken back" in win.statusBar().currentMessage()
+    key(qtbot, win, Qt.Key.Key_Z, CTRL | SHIFT)  # and assigned again
+    qtbot.waitUntil(lambda: batch_of(data, "bob") == sorted(ids))
+    assert "Redid: assign 3 samples to bob; 3 given" in win.statusBar().currentMessage()
+    assert win.undo_stack.canUndo() and errors == []
+
+
+def test_the_assign_confirmation_counts_what_is_given_and_says_what_is_left_out(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win, errors = window
+    ids = select_rows(qtbot, win, 6)
+    store(data, "UPDATE samples SET status = 'approved' WHERE id = ?", ids[0])
+    give(data, ids[1], "cy")
+    box = assign_confirmation(qtbot, win, "bob")
+    text = box.text()
+    assert "Give <b>bob</b> 4 samples of the 6 selected" in text
+    assert "total" in text and "LLVIP" in text  # per task and source, as a decision's
+    assert "1 left out: not pending" in text and "1 left out: already in a batch" in text
+    go = box.findChild(QPushButton, "bulkGo")
+    assert go is not None and go.text() == "Assign 4 samples"
+    press(qtbot, box, "bulkGo")
+    qtbot.waitUntil(lambda: len(batch_of(data, "bob")) == 4)
+    assert batch_of(data, "bob") == sorted(ids[2:]) and batch_of(data, "cy") == [ids[1]]
+    assert errors == []
+
+
+def test_assigning_all_matching_counts_the_pending_ones_only(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win, _errors = window
+    location = show_location(win, data)
+    store(data, "UPDATE samples SET status = 'flagged' WHERE id = ?", location[0])
+    box = assign_confirmation(qtbot, win, "bob", every=True)
+    n = len(location)
+    assert f"Give <b>bob</b> {n - 1} samples of the {n} matching the filter" in box.text()
+    assert "1 left out: not pending" in box.text()
+    press(qtbot, box, "")
+    qtbot.waitUntil(lambda: "Cancelled: nothing was changed" in win.statusBar().currentMessage())
+    assert batch_of(data, "bob") == []

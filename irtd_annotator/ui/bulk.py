@@ -6,7 +6,8 @@ counts per task and source (Cancel writes nothing); the decision on a worker thr
 dialog with Cancel, which rolls it back; the window stays responsive); then one line in the
 status bar, a short report when anything was left alone, and ONE undo step pushed on the
 change pipeline (``ChangeRunner.adopt``), whose ``changed`` refreshes the queue, the tally
-and the Sample shown. Assigning goes through the team service as Review > Assign batch does.
+and the Sample shown. Assigning to a reviewer goes the same way: counted (per task and
+source, with what is left out and why), confirmed, written, one undo step.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.services.changes import Changes
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.assign_steps import Assigned, AssignPlan, AssignSteps
 from irtd_annotator.services.review.bulk import BulkResult, Decision, bulk_decide
 from irtd_annotator.services.review.bulk_steps import BulkSteps
-from irtd_annotator.ui.bulk_dialog import BulkChoice, DecideDialog, confirm_box
+from irtd_annotator.ui.bulk_dialog import BulkChoice, DecideDialog, assign_box, confirm_box
 from irtd_annotator.ui.jobs.elsewhere import elsewhere
 from irtd_annotator.ui.jobs.report_box import ReportBox
 from irtd_annotator.ui.jobs.service_worker import JobTexts, ServiceRunner
@@ -63,6 +65,8 @@ _COUNTING = JobTexts("bulkCount", "Counting", "Counting the samples…", "Stoppi
 _DECIDING = JobTexts("bulkDecide", "Deciding", "Deciding the samples…",
                      "Stopping: nothing will be changed…", unit="samples",
                      not_done="Not decided")
+_ASSIGNING = JobTexts("bulkAssign", "Assigning", "Assigning the samples…",
+                      "Stopping: nothing will be changed…", not_done="Not assigned")
 CANCELLED = "Cancelled: nothing was changed"
 
 
@@ -154,13 +158,16 @@ class BulkUi(QObject):
         if plan.total == 0:
             self._done_saying(plan, first="Nothing to change")
             return
-        box = confirm_box(self.host, plan)
+        self._ask(confirm_box(self.host, plan), lambda: self._decide(flt, ids, decision))
+
+    def _ask(self, box: QMessageBox, go_on: Callable[[], None]) -> None:
+        """Open the confirmation ``box``: its "bulkGo" button goes on, Cancel says so."""
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         go = box.findChild(QObject, "bulkGo")
 
         def answered(_code: int) -> None:
             if box.clickedButton() is go:
-                self._decide(flt, ids, decision)
+                go_on()
             else:
                 self.win.status.remark(CANCELLED, 10000)
 
@@ -210,33 +217,35 @@ class BulkUi(QObject):
             box.open()
 
     def _assign(self, flt: QueueFilter, ids: Sequence[int] | None, to: str) -> None:
-        queue = self.win.queue
-        count = len(ids) if ids is not None else (queue.model.rowCount() if queue else 0)
-        which = "selected" if ids is not None else "matching"
-        box = QMessageBox(QMessageBox.Icon.Question, "Confirm the batch",
-                          f"Give {to} the {count:,} {which} samples that are in no batch yet "
-                          f"({', '.join(flt.statuses) if flt.statuses else 'pending'} ones)?",
-                          parent=self.host)
-        box.setObjectName("bulkConfirm")
-        go = box.addButton("Assign", QMessageBox.ButtonRole.AcceptRole)
-        go.setObjectName("bulkGo")
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        """Count what a batch of the selection gives ``to`` (a worker thread: a filter's
+        260,000 Samples take a while), then confirm, then give it as ONE undo step."""
+        def plan(project: Project, _progress: Any, _cancel: Any) -> AssignPlan:
+            return AssignSteps(project, by=self.win.annotator).plan(flt, to=to, ids=ids)
 
-        def answered(_code: int) -> None:
-            if box.clickedButton() is go:
-                self.win.team.assign(flt, to=to, count=max(count, 1), ids=ids)
-            else:
-                self.win.status.remark(CANCELLED, 10000)
+        def confirm(counted: AssignPlan) -> None:
+            if counted.total == 0:
+                why = "; ".join(counted.left_out()) or "no sample selected"
+                self.win.status.remark(f"Nothing to assign to {counted.to}: {why}", 15000)
+                return
+            self._ask(assign_box(self.host, counted, selected=ids is not None),
+                      lambda: self._start(_ASSIGNING, give, self._given))
 
-        box.finished.connect(answered)
-        self.confirm = box
-        box.open()
+        def give(project: Project, _progress: Any, _cancel: Any) -> Assigned:
+            return AssignSteps(project, by=self.win.annotator).give(flt, to=to, ids=ids)
+
+        self._start(_COUNTING, plan, confirm)
+
+    def _given(self, done: Assigned) -> None:
+        project = self.win.project
+        if project is not None and done.ids:
+            op, changes = AssignSteps(project, by=self.win.annotator, note=self._say).step(done)
+            self.win.runner.adopt(op, changes)  # one undo step; "My batch" is read again
+        n = len(done.ids)
+        self.win.status.remark(f"Assigned {n:,} sample{'' if n == 1 else 's'} to {done.to}", 15000)
 
     # ---- the worker -------------------------------------------------------------------------
 
-    def _start(self, texts: JobTexts, job: Any, then: Callable[[BulkResult], None]) -> None:
+    def _start(self, texts: JobTexts, job: Any, then: Callable[[Any], None]) -> None:
         project = self.win.project
         if project is None:
             return
@@ -244,7 +253,7 @@ class BulkUi(QObject):
                                show_report=False)
         self.job = runner
 
-        def done(result: BulkResult | None) -> None:
+        def done(result: Any) -> None:
             runner.deleteLater()
             self.job = None
             if result is not None:

@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from irtd_annotator.domain.model import RejectReason, ReviewStatus
+from irtd_annotator.services.review.assign_steps import AssignPlan
 from irtd_annotator.services.review.bulk import BulkResult, Decision
 
-__all__ = ["ASSIGN", "BulkChoice", "DecideDialog", "confirm_box"]
+__all__ = ["ASSIGN", "BulkChoice", "DecideDialog", "assign_box", "confirm_box"]
 
 ASSIGN = "assign"
 # (what the choice sets, its button's label, its object name)
@@ -120,18 +121,39 @@ def confirm_box(parent: QWidget, plan: BulkResult) -> QMessageBox:
     """The confirmation of a counted plan: how many per task and source, the total and what
     is left alone; "Decide N samples" or Cancel (the caller opens it)."""
     n = plan.total
-    box = QMessageBox(QMessageBox.Icon.Question, "Confirm the decision", "", parent=parent)
+    return _confirm(parent, "Confirm the decision", (
+        f"Set {n:,} sample{_s(n)} to <b>{html.escape(plan.decision)}</b>? Each gets a "
+        "revision; Ctrl+Z undoes them all."), plan.lines(), f"Decide {n:,} sample{_s(n)}")
+
+
+def assign_box(parent: QWidget, plan: AssignPlan, *, selected: bool) -> QMessageBox:
+    """The confirmation of a counted assignment (``selected``: of the queue's selected rows,
+    else of all the filter's): how many per task and source, and how many of the selection
+    are left out and why; "Assign N samples" or Cancel (the caller opens it)."""
+    n, of = plan.total, plan.selected
+    which = "selected" if selected else "matching the filter"
+    share = f", all the {of:,} {which}" if n == of else f" of the {of:,} {which}"
+    return _confirm(parent, "Confirm the batch", (
+        f"Give <b>{html.escape(plan.to)}</b> {n:,} sample{_s(n)}{share}? Each is "
+        f"{' or '.join(plan.statuses)} and in no batch yet; Ctrl+Z takes them back."),
+        plan.lines(), f"Assign {n:,} sample{_s(n)}")
+
+
+def _confirm(parent: QWidget, title: str, question: str, lines: list[str],
+             go_text: str) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Question, title, "", parent=parent)
     box.setObjectName("bulkConfirm")
     box.setTextFormat(Qt.TextFormat.RichText)
     head = f"  {'task':<22} {'source':<28} {'samples':>8}"  # as BulkResult.lines() aligns
-    table = html.escape("\n".join([head, *plan.lines()]))
-    box.setText(f"<p>Set {n:,} sample{'' if n == 1 else 's'} to "
-                f"<b>{html.escape(plan.decision)}</b>? Each gets a revision; Ctrl+Z undoes "
-                f"them all.</p><pre>{table}</pre>")
-    go = box.addButton(f"Decide {n:,} sample{'' if n == 1 else 's'}",
-                       QMessageBox.ButtonRole.AcceptRole)
+    table = html.escape("\n".join([head, *lines]))
+    box.setText(f"<p>{question}</p><pre>{table}</pre>")
+    go = box.addButton(go_text, QMessageBox.ButtonRole.AcceptRole)
     go.setObjectName("bulkGo")
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.setWindowModality(Qt.WindowModality.WindowModal)
     return box
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"

@@ -41,7 +41,7 @@ from irtd_annotator.store.revisions import now_iso
 from irtd_annotator.store.samples import sources_with_samples, statuses_of
 
 __all__ = ["LEASE_SECONDS", "MAX_COUNT", "BatchRequest", "Holder", "TeamWork", "batch_command",
-           "batch_filter", "check_count"]
+           "batch_filter", "check_count", "reviewer_name"]
 
 LEASE_SECONDS = 300.0  # five minutes: how long a Sample stays held without a renewal
 MAX_COUNT = 2**31 - 1  # the most Samples one batch command names: every store's LIMIT takes it
@@ -173,7 +173,7 @@ class TeamWork:
         """Give reviewer ``to`` up to ``count`` Samples of the filter that are in no batch
         yet, in id order: pending ones unless the filter names statuses; how many were given.
         ``ids`` (the queue's selected rows) narrows the filter to those Samples."""
-        to = _name(to)
+        to = reviewer_name(to)
         check_count(count)
         with self.project.engine.begin() as conn:
             return assign_batch(conn, _batch_of(flt), to=to, by=self.annotator,
@@ -191,13 +191,14 @@ class TeamWork:
             if to is not None:
                 if who is None:
                     raise UserError("say whose batch moves to another reviewer (--from NAME)")
-                if _name(who) == _name(to):
-                    raise UserError(f"the batch of {_name(who)} would move to {_name(to)} "
+                giver, taker = reviewer_name(who), reviewer_name(to)
+                if giver == taker:
+                    raise UserError(f"the batch of {giver} would move to {taker} "
                                     "again: give --to another reviewer")
-                return move_batch(conn, _batch_of(flt), who=_name(who), to=_name(to),
+                return move_batch(conn, _batch_of(flt), who=giver, to=taker,
                                   by=self.annotator, at=now_iso(), count=count)
-            return take_back_batch(conn, _batch_of(flt),
-                                   who=_name(who) if who is not None else None, count=count)
+            return take_back_batch(conn, _batch_of(flt), count=count,
+                                   who=reviewer_name(who) if who is not None else None)
 
 
 def check_count(count: int) -> int:
@@ -209,7 +210,8 @@ def check_count(count: int) -> int:
     return count
 
 
-def _name(who: str) -> str:
+def reviewer_name(who: str) -> str:
+    """``who`` stripped; UserError (one line) when it is empty."""
     if not who.strip():
         raise UserError("the reviewer's name must not be empty")
     return who.strip()
