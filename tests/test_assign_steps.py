@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.assign_steps import AssignSteps
 from irtd_annotator.services.review.bulk import Decision, bulk_decide
@@ -49,6 +50,12 @@ def test_the_count_is_what_is_given_and_one_undo_takes_back_only_that(
     assert sum(plan.given.values()) == 6 and len(plan.lines()) == len(plan.given) + 3
     assert batches(project) == {older: "bob"}  # counting wrote nothing
 
+    def cancelled() -> None:
+        raise UserError("Cancelled")
+
+    with pytest.raises(UserError):
+        steps.give(QueueFilter(), to="bob", ids=ids, before_commit=cancelled)
+    assert batches(project) == {older: "bob"}  # a Cancel rolled it all back
     done = steps.give(QueueFilter(), to="bob", ids=ids)
     assert len(done.ids) == plan.total and set(done.ids) == set(ids) - {approved, older}
     op, changes = steps.step(done)

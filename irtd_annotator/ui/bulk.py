@@ -230,8 +230,12 @@ class BulkUi(QObject):
             self._ask(assign_box(self.host, counted, selected=ids is not None),
                       lambda: self._start(_ASSIGNING, give, self._given))
 
-        def give(project: Project, _progress: Any, _cancel: Any) -> Assigned:
-            return AssignSteps(project, by=self.win.annotator).give(flt, to=to, ids=ids)
+        def give(project: Project, _progress: Any, cancel: Callable[[], bool]) -> Assigned:
+            def stop() -> None:  # raised inside the transaction: it rolls back, whole
+                if cancel():
+                    raise UserError(CANCELLED)
+            return AssignSteps(project, by=self.win.annotator).give(flt, to=to, ids=ids,
+                                                                    before_commit=stop)
 
         self._start(_COUNTING, plan, confirm)
 

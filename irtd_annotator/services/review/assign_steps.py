@@ -98,13 +98,17 @@ class AssignSteps:
         return plan
 
     @store_errors
-    def give(self, flt: QueueFilter, *, to: str,
-             ids: Sequence[int] | None = None) -> Assigned:
+    def give(self, flt: QueueFilter, *, to: str, ids: Sequence[int] | None = None,
+             before_commit: Callable[[], None] | None = None) -> Assigned:
         """Give ``to`` every Sample ``plan`` counts (those still free now), in one
-        transaction; what was given."""
+        transaction; what was given. ``before_commit`` may raise to roll it all back (the
+        window's Cancel)."""
         at = now_iso()
         with self.project.engine.begin() as conn:
-            given = give_batch(conn, _batch(flt), to=reviewer_name(to), by=self.by, at=at, ids=ids)
+            given = give_batch(conn, _batch(flt), to=reviewer_name(to), by=self.by, at=at,
+                               ids=ids)
+            if before_commit is not None:
+                before_commit()
         return Assigned(reviewer_name(to), at, tuple(given), flt)
 
     @store_errors
