@@ -157,12 +157,12 @@ def accepted_rows(conn: Connection, audit_id: int,
                   ids: Sequence[int] | None = None) -> list[tuple[Any, ...]]:
     """What an undo of the audit's accept needs of each Sample it accepted (only ``ids`` if
     given), in id order: (sample id, pair id, stratum, old status, old note, old decided_by,
-    old decided_at, its version as the accept left it, its version now). The Sample rows are
-    locked for the rest of the transaction, as ``bulk_decide.versions_of`` locks them."""
+    old decided_at, and its status, reject reason, note and decided_by now). The Sample rows
+    are locked for the rest of the transaction, as ``bulk_decide.decisions_of`` locks them."""
     query = (select(AuditAccepted.sample_id, Sample.pair_id, AuditAccepted.stratum,
                     AuditAccepted.old_status, AuditAccepted.old_note,
                     AuditAccepted.old_decided_by, AuditAccepted.old_decided_at,
-                    AuditAccepted.version, Sample.version)
+                    Sample.status, Sample.reject_reason, Sample.note, Sample.decided_by)
              .join(Sample, Sample.id == AuditAccepted.sample_id)
              .where(AuditAccepted.audit_id == audit_id).order_by(AuditAccepted.sample_id)
              .with_for_update(of=Sample))

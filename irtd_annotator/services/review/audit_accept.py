@@ -142,8 +142,8 @@ def accept_audit(project: Project, name: str, *, who: str, session: str | None =
 def undo_accept(project: Project, name: str, *, who: str,
                 ids: Sequence[int] | None = None) -> AcceptResult:
     """Put back what each Sample the audit accepted (only ``ids`` if given: one accept's) had
-    before, with a revision each, as one step. A Sample changed since the accept (a reviewer
-    looked at it after all) is left as it is and counted as stale."""
+    before, with a revision each, as one step. A Sample decided otherwise since the accept (a
+    reviewer looked at it after all) is left as it is and counted as stale."""
     status = find_audit(project, name)
     result = AcceptResult(f"undo accept of {status.name}")
     labels = {"|".join(s.key): s.label for s in status.strata}
@@ -151,7 +151,10 @@ def undo_accept(project: Project, name: str, *, who: str,
     with project.engine.begin() as conn:
         audit = store.audit_rows(conn, status.name)[0]
         rows = store.accepted_rows(conn, audit.id, ids)
-        back = [r for r in rows if r[7] == r[8]]
+        # still exactly what the accept wrote, whatever its version: a reviewer's change
+        # undone since gave it back (a version check would leave it out)
+        ours = (ACCEPTED, None, None, f"{AUDIT_DECIDER}{status.name}")
+        back = [r for r in rows if tuple(r[7:11]) == ours]
         result.stale = len(rows) - len(back)
         if not rows:
             raise UserError(f"audit {status.name!r} has no accepted sample to put back")
