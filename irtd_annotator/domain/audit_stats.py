@@ -218,7 +218,7 @@ def verdict(errors: int, reviewed: int, max_error: float, confidence: float,
 
     accept: the one-sided upper bound at `confidence` is at max_error or below (the rate is
     that low with that confidence); reject: the one-sided lower bound at `confidence` is above
-    max_error; continue otherwise (draw more). Each decision is a one-sided claim, so each uses
+    max_error (a tie is not above it); continue otherwise (draw more). Each decision is a one-sided claim, so each uses
     its one-sided bound at the audit's confidence: the two-sided interval would spend half of
     alpha on a side the decision does not look at and need more samples than the zero-failure
     plan (59 clean samples accept at 5%/95%, as the plan promises). With confidence >= 0.5 the
@@ -239,7 +239,9 @@ def verdict(errors: int, reviewed: int, max_error: float, confidence: float,
         raise ValueError(f"reviewed ({reviewed}) must not exceed the population ({population})")
     if _accepts(errors, reviewed, max_error, _alpha(confidence), population):
         return "accept"
-    if lower_bound(errors, reviewed, confidence) > max_error:
+    # A tie is not above max_error: 1 error in 1 at 5%/95% puts the bound at 0.05 plus
+    # binary noise; the same relative slack as accept's tie (_accepts) keeps it a continue.
+    if lower_bound(errors, reviewed, confidence) > max_error * (1 + _TIE):
         return "reject"
     if reviewed == population:
         return "reject"  # all of it seen and not accepted: the rate is known to reach max_error
