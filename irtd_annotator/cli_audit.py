@@ -180,6 +180,11 @@ def add_audit_command(add: AddCommand, *, open_project: Callable[[str], Project]
 
         with open_project(args.db) as project:
             result = undo_accept(project, args.name, who=who(args))
+        if not result.total:  # undone already (or reviewers decided them all): a refusal
+            print(f"irtd-annotator: error: audit {args.name!r} has no sample left accepted by "
+                  f"it to put back ({result.stale:,} decided otherwise since); nothing changed",
+                  file=sys.stderr)
+            return 1
         print(f"put back {result.total:,} samples accepted by audit {args.name}:")
         print("\n".join(result.lines()))
         return 0

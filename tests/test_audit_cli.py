@@ -120,3 +120,30 @@ def test_bad_arguments_are_one_line_exit_2_and_change_nothing(
     with Project.open(db, create=False) as project, project.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Audit)).scalar_one() == 1
     assert _statuses(db) == {"pending": 210}
+
+
+def test_undo_accept_clears_accepted_by_and_a_second_one_is_refused_in_one_line(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _audit(db, "create", "--name", "a1", *MADE) == 0
+    assert cli.main(["review", "--db", db, "--audit", "a1", "--task", "Relationship",
+                     "--approve", "--yes"]) == 0
+    assert _audit(db, "accept", "--name", "a1", "--yes", "--annotator", "lead") == 0
+    with Project.open(db, create=False) as project, project.engine.connect() as conn:
+        first = conn.execute(select(func.min(Sample.id)).where(
+            Sample.status == "accepted")).scalar_one()
+    with Project.open(db, create=False) as project:
+        set_status(project, [first], "rejected", reason="other")  # a reviewer looked after all
+    capsys.readouterr()
+    assert _audit(db, "status", "--name", "a1") == 0
+    assert "accepted by lead" in capsys.readouterr().out
+    assert _audit(db, "undo-accept", "--name", "a1") == 0
+    assert "put back 148 samples accepted by audit a1:" in capsys.readouterr().out
+    assert _audit(db, "status", "--name", "a1") == 0
+    assert "accepted by" not in capsys.readouterr().out  # nothing it accepted is accepted now
+    before = _statuses(db)
+    assert _audit(db, "undo-accept", "--name", "a1") == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("irtd-annotator: error: audit 'a1' has no sample left "
+                                   "accepted by it to put back")
+    assert _statuses(db) == before == {"approved": 51, "rejected": 1, "pending": 158}

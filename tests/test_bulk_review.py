@@ -355,3 +355,18 @@ def test_a_hand_change_undone_again_does_not_stop_the_bulk_undo(
         assert {sid: rows[sid][:4] for sid in ids if sid != ids[1]} == {
             sid: before[sid][:4] for sid in ids if sid != ids[1]}
         _tally_matches(project)
+
+
+def test_repeated_task_source_and_status_options_each_count(
+        small: ReviewData, capsys: pytest.CaptureFixture[str]) -> None:
+    """--task A --task B decides both tasks (as export --status takes several), not B alone."""
+    both = len(small.location) + len(small.caption)
+    assert _review(small.path, "--task", "Location", "--task", "Caption", "--flag",
+                   "--yes") == 0
+    assert f"set {both} samples to flagged:" in capsys.readouterr().out
+    assert _statuses(small.path)["flagged"] == both
+    assert _review(small.path, "--status", "flagged", "--status", "pending", "--source", "LLVIP",
+                   "--source", "LLVIP", "--approve", "--yes") == 0
+    after = _statuses(small.path)  # every LLVIP sample, flagged or pending: approved
+    assert after["approved"] == sum(map(len, (small.location, small.caption, small.grounding)))
+    assert "flagged" not in after

@@ -158,12 +158,14 @@ def undo_accept(project: Project, name: str, *, who: str,
         result.stale = len(rows) - len(back)
         if not rows:
             raise UserError(f"audit {status.name!r} has no accepted sample to put back")
+        if not back:  # undone before, or all decided by reviewers since: write nothing
+            return result
         restore_decisions(conn, [(r[0], (r[3], None, r[4], r[5], r[6])) for r in back],
                           who=who, at=at)
         insert_revisions(conn, [(r[0], r[1], at, who, "status", "status (undo)",
                                  accepted_label(status.name), status_label(r[3], None, r[4]))
                                 for r in back])
-        store.forget_accepted(conn, audit.id, [r[0] for r in back])
+        store.forget_accepted(conn, audit.id, status.name, [r[0] for r in back])
     result.ids = tuple(r[0] for r in back)
     result.accepted.update(labels.get(r[2], r[2]) for r in back)
     return result
