@@ -248,6 +248,21 @@ def verdict(errors: int, reviewed: int, max_error: float, confidence: float,
     return "continue"
 
 
+def percent_decimals(value: float, least: int = 0) -> int:
+    """The fewest decimals, at least ``least``, that show ``value`` as a percentage exactly,
+    as it was typed: 0.0001 needs 2 ("0.01%", not "0.0%"), 0.9999 needs 2 ("99.99%", not
+    "100%"), 0.95 none ("95%"). At most 6."""
+    for decimals in range(least, 6):
+        if abs(round(value * 100, decimals) - value * 100) < 1e-9:
+            return decimals
+    return max(least, 6)
+
+
+def setting_percent(value: float, least: int = 0) -> str:
+    """An audit's max error or confidence as a percentage with every digit it was given."""
+    return f"{value:.{percent_decimals(value, least)}%}"
+
+
 def stratified_draw(ids_by_stratum: Mapping[K, Iterable[int]], plan: Mapping[K, int],
                     seed: int) -> dict[K, list[int]]:
     """A seeded random sample of each stratum: the same inputs and seed give the same draw.

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from irtd_annotator.domain.audit_stats import setting_percent
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import AUDIT_DECIDER, ReviewStatus, decided_words, status_label
 from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS
@@ -85,8 +86,9 @@ def refusal(status: AuditStatus, s: StratumStatus) -> str | None:
         return None
     seen = f"{s.errors:,} error(s) in {s.reviewed:,} reviewed of {s.drawn:,} drawn"
     if s.verdict == "reject":
-        return (f"verdict reject: {seen}; the error rate is above {status.max_error:.1%} "
-                f"at {status.confidence:.0%} confidence")
+        return (f"verdict reject: {seen}; the error rate is above "
+                f"{setting_percent(status.max_error, 1)} at "
+                f"{setting_percent(status.confidence)} confidence")
     todo = ("review the drawn samples" if s.reviewed < s.drawn
             else "draw more with 'audit extend'")
     return f"verdict continue: {seen}; {todo}"
