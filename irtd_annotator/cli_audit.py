@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from irtd_annotator.domain.audit_stats import percent_decimals, setting_percent
 from irtd_annotator.domain.errors import UserError
 
 if TYPE_CHECKING:
@@ -42,8 +43,9 @@ def confirmed() -> bool:
     return True
 
 
-def _rate(option: str) -> Callable[[str], float]:
-    """An argparse type for a fraction strictly between 0 and 1: a UserError (one line)."""
+def _rate(option: str, example: str) -> Callable[[str], float]:
+    """An argparse type for a fraction strictly between 0 and 1: a UserError (one line)
+    whose example suits the option (0.05 for a max error, 0.95 for a confidence)."""
 
     def parse(text: str) -> float:
         try:
@@ -51,7 +53,7 @@ def _rate(option: str) -> Callable[[str], float]:
         except ValueError:
             value = float("nan")
         if not 0.0 < value < 1.0:  # NaN fails too
-            raise UserError(f"{option} {text!r}: give a fraction between 0 and 1, e.g. 0.05")
+            raise UserError(f"{option} {text!r}: give a fraction between 0 and 1, e.g. {example}")
         return value
 
     return parse
@@ -70,23 +72,29 @@ def _by(text: str) -> tuple[str, ...]:
     return check_by([] if text.strip() in ("", "none") else text.split(","))
 
 
-def _pct(value: float) -> str:
-    return f"{value:.1%}"
+def _pct(value: float, decimals: int = 1) -> str:
+    return f"{value:.{decimals}%}"
+
+
+def _width(status: AuditStatus, least: int) -> int:
+    """The stratum column's width: the longest label's, so the columns after it line up."""
+    return max([least, *(len(s.label) for s in status.strata)])
 
 
 def plan_lines(status: AuditStatus) -> list[str]:
     """The audit's plan per stratum: population and sample size."""
-    out = [f"  {'stratum':<44} {'population':>10} {'sample':>7}"]
-    out += [f"  {s.label:<44} {s.population:>10,} {s.drawn:>7,}" for s in status.strata]
-    out.append(f"  {'total':<44} {sum(s.population for s in status.strata):>10,} "
+    w = _width(status, 44)
+    out = [f"  {'stratum':<{w}} {'population':>10} {'sample':>7}"]
+    out += [f"  {s.label:<{w}} {s.population:>10,} {s.drawn:>7,}" for s in status.strata]
+    out.append(f"  {'total':<{w}} {sum(s.population for s in status.strata):>10,} "
                f"{sum(s.drawn for s in status.strata):>7,}")
     return out
 
 
 def _heading(status: AuditStatus) -> str:
     by = ",".join(status.by) or "none (one stratum)"
-    text = (f"audit {status.name}: max error {_pct(status.max_error)} at "
-            f"{status.confidence:.0%} confidence, seed {status.seed}, by {by}; "
+    text = (f"audit {status.name}: max error {setting_percent(status.max_error, 1)} at "
+            f"{setting_percent(status.confidence)} confidence, seed {status.seed}, by {by}; "
             f"made by {status.created_by} at {status.created_at}")
     if status.accepted_by is not None:
         text += f"; accepted by {status.accepted_by} at {status.accepted_at}"
@@ -95,17 +103,23 @@ def _heading(status: AuditStatus) -> str:
 
 def status_lines(status: AuditStatus) -> list[str]:
     """The audit's standing per stratum, as the ``audit status`` table shows it."""
+    w = _width(status, 36)
+    # one digit finer than the max error, so a rate can be told from it (0.01%: 0.005%)
+    d = max(1, percent_decimals(status.max_error) + 1)
     out = [_heading(status),
-           f"  {'stratum':<36} {'popul.':>8} {'plan':>5} {'drawn':>6} {'reviewed':>8} "
-           f"{'errors':>6} {'estimate':>8} {'interval':>15}  {'verdict':<8} {'accepted':>8}"]
+           f"  {'stratum':<{w}} {'popul.':>8} {'plan':>5} {'drawn':>6} {'reviewed':>8} "
+           f"{'errors':>6} {'estimate':>8} {'interval':>{15 + 2 * (d - 1)}}  {'verdict':<8} "
+           f"{'accepted':>8}"]
     for s in status.strata:
-        interval = f"{_pct(s.low)}-{_pct(s.high)}"
-        out.append(f"  {s.label:<36} {s.population:>8,} {s.planned:>5,} {s.drawn:>6,} "
-                   f"{s.reviewed:>8,} {s.errors:>6,} {_pct(s.estimate):>8} {interval:>15}  "
-                   f"{s.verdict:<8} {s.accepted:>8,}")
+        interval = f"{_pct(s.low, d)}-{_pct(s.high, d)}"
+        estimate = _pct(s.estimate, d) if s.reviewed else "\u2013"  # nothing to estimate from
+        out.append(f"  {s.label:<{w}} {s.population:>8,} {s.planned:>5,} {s.drawn:>6,} "
+                   f"{s.reviewed:>8,} {s.errors:>6,} {estimate:>8} "
+                   f"{interval:>{15 + 2 * (d - 1)}}  {s.verdict:<8} {s.accepted:>8,}")
     # the two can look at odds (59 clean: 0-6.1% two-sided, yet accept at 5%): say why
-    out.append(f"  interval: two-sided at {status.confidence:.0%}; accept and reject each test "
-               f"one side at {status.confidence:.0%} (docs/audits.md)")
+    level = setting_percent(status.confidence)
+    out.append(f"  interval: two-sided at {level}; accept and reject each test one side at "
+               f"{level} (docs/audits.md)")
     return out
 
 
@@ -180,6 +194,11 @@ def add_audit_command(add: AddCommand, *, open_project: Callable[[str], Project]
 
         with open_project(args.db) as project:
             result = undo_accept(project, args.name, who=who(args))
+        if not result.total:  # undone already (or reviewers decided them all): a refusal
+            print(f"irtd-annotator: error: audit {args.name!r} has no sample left accepted by "
+                  f"it to put back ({result.stale:,} decided otherwise since); nothing changed",
+                  file=sys.stderr)
+            return 1
         print(f"put back {result.total:,} samples accepted by audit {args.name}:")
         print("\n".join(result.lines()))
         return 0
@@ -206,9 +225,9 @@ def add_audit_command(add: AddCommand, *, open_project: Callable[[str], Project]
     p.add_argument("--warnings", choices=sorted(_YES_NO), help="only samples with (or without) warnings")
     p.add_argument("--edited", choices=sorted(_YES_NO), help="only edited (or unedited) samples")
     p.add_argument("--search", metavar="TEXT", help="only samples whose text or name holds TEXT")
-    p.add_argument("--max-error", required=True, type=_rate("--max-error"), metavar="RATE",
+    p.add_argument("--max-error", required=True, type=_rate("--max-error", "0.05"), metavar="RATE",
                    help="the error rate to show the stratum is below, e.g. 0.05")
-    p.add_argument("--confidence", required=True, type=_rate("--confidence"), metavar="LEVEL",
+    p.add_argument("--confidence", required=True, type=_rate("--confidence", "0.95"), metavar="LEVEL",
                    help="e.g. 0.95")
     p.add_argument("--seed", type=_seed, metavar="N", help="of the draw (default: a random one, "
                                                            "printed)")

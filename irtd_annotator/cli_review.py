@@ -43,9 +43,8 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
         show = progress(args.quiet)
         with open_project(args.db) as project:
             flt = dataclasses.replace(
-                batch_filter(project, statuses=[args.status] if args.status else [],
-                             tasks=[args.task] if args.task else [],
-                             sources=[args.source] if args.source else []),
+                batch_filter(project, statuses=args.status or [], tasks=args.task or [],
+                             sources=args.source or []),
                 warnings=_YES_NO.get(args.warnings), edited=_YES_NO.get(args.edited),
                 text=args.search or "", audit=args.audit)
             if args.audit is not None:
@@ -67,9 +66,11 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
     p = add("review", "approve, reject, flag or set back to pending every sample a filter "
                       "selects (one revision each); without --yes, show the counts and ask", run)
     p.add_argument("--db", required=True, metavar="PROJECT")
-    p.add_argument("--task", metavar="TASK")
-    p.add_argument("--source", metavar="SOURCE")
-    p.add_argument("--status", metavar="STATUS", help="only samples with this review status")
+    # repeatable, as for export: given twice, each counts (never the last one alone)
+    p.add_argument("--task", action="append", metavar="TASK", help="repeat for several")
+    p.add_argument("--source", action="append", metavar="SOURCE", help="repeat for several")
+    p.add_argument("--status", action="append", metavar="STATUS",
+                   help="only samples with this review status; repeat for several")
     p.add_argument("--warnings", choices=sorted(_YES_NO), help="only samples with (or without) warnings")
     p.add_argument("--edited", choices=sorted(_YES_NO), help="only edited (or unedited) samples")
     p.add_argument("--search", metavar="TEXT", help="only samples whose text or name holds TEXT")

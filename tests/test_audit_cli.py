@@ -96,7 +96,9 @@ def test_accept_asks_refuses_with_reasons_accepts_with_yes_and_undo_puts_back(
     (["create", "--name", "b", "--max-error", "5", "--confidence", "0.95"],
      "--max-error '5': give a fraction between 0 and 1, e.g. 0.05"),
     (["create", "--name", "b", "--max-error", "0.05", "--confidence", "x"],
-     "--confidence 'x': give a fraction between 0 and 1, e.g. 0.05"),
+     "--confidence 'x': give a fraction between 0 and 1, e.g. 0.95"),
+    (["create", "--name", "b", "--max-error", "0.05", "--confidence", "1"],
+     "--confidence '1': give a fraction between 0 and 1, e.g. 0.95"),
     (["create", "--name", "b", *MADE[:4], "--seed", "-4"],
      "--seed '-4': give a whole number from 0 to 999,999,999,999,999,999"),
     (["create", "--name", "b", *MADE, "--by", "colour"],
@@ -120,3 +122,66 @@ def test_bad_arguments_are_one_line_exit_2_and_change_nothing(
     with Project.open(db, create=False) as project, project.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Audit)).scalar_one() == 1
     assert _statuses(db) == {"pending": 210}
+
+
+def test_undo_accept_clears_accepted_by_and_a_second_one_is_refused_in_one_line(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _audit(db, "create", "--name", "a1", *MADE) == 0
+    assert cli.main(["review", "--db", db, "--audit", "a1", "--task", "Relationship",
+                     "--approve", "--yes"]) == 0
+    assert _audit(db, "accept", "--name", "a1", "--yes", "--annotator", "lead") == 0
+    with Project.open(db, create=False) as project, project.engine.connect() as conn:
+        first = conn.execute(select(func.min(Sample.id)).where(
+            Sample.status == "accepted")).scalar_one()
+    with Project.open(db, create=False) as project:
+        set_status(project, [first], "rejected", reason="other")  # a reviewer looked after all
+    capsys.readouterr()
+    assert _audit(db, "status", "--name", "a1") == 0
+    assert "accepted by lead" in capsys.readouterr().out
+    assert _audit(db, "undo-accept", "--name", "a1") == 0
+    assert "put back 148 samples accepted by audit a1:" in capsys.readouterr().out
+    assert _audit(db, "status", "--name", "a1") == 0
+    assert "accepted by" not in capsys.readouterr().out  # nothing it accepted is accepted now
+    before = _statuses(db)
+    assert _audit(db, "undo-accept", "--name", "a1") == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("irtd-annotator: error: audit 'a1' has no sample left "
+                                   "accepted by it to put back")
+    assert _statuses(db) == before == {"approved": 51, "rejected": 1, "pending": 158}
+
+
+def test_status_shows_no_estimate_before_a_review_and_fits_long_strata(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "long.db")
+    build_audit_project(db, {("Pedestrian Counting", "23-RGBTCrowdCounting"): 20,
+                             ("Location", "63-FLIR_ADAS"): 10})
+    assert _audit(db, "create", "--name", "a1", *MADE) == 0
+    plan = capsys.readouterr().out.splitlines()[1:-1]  # the table, not the last hint
+    assert len({len(line) for line in plan}) == 1  # every column lines up
+    assert plan[2].startswith("  Pedestrian Counting / 23-RGBTCrowdCounting ")
+    assert _audit(db, "status") == 0
+    table = capsys.readouterr().out.splitlines()[1:-1]
+    assert len({len(line) for line in table}) == 1, "\n".join(table)
+    assert table[0].split()[:2] == ["stratum", "popul."]
+    row = table[2].split()
+    assert row[:4] == ["Pedestrian", "Counting", "/", "23-RGBTCrowdCounting"]
+    assert row[7:11] == ["0", "0", "\u2013", "0.0%-100.0%"]  # nothing reviewed: no estimate
+
+
+def test_small_max_errors_and_high_confidences_keep_their_digits(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _audit(db, "create", "--name", "a1", "--max-error", "0.0001", "--confidence",
+                  "0.9999", "--seed", "3") == 0
+    assert capsys.readouterr().out.startswith(
+        "audit a1: max error 0.01% at 99.99% confidence, seed 3")
+    with Project.open(db, create=False) as project:
+        set_status(project, drawn(project, "a1")["Location|63-FLIR_ADAS"], "rejected",
+                   reason="other")
+    assert _audit(db, "status") == 0
+    out = capsys.readouterr().out
+    assert "two-sided at 99.99%; accept and reject each test one side at 99.99%" in out
+    assert _audit(db, "accept", "--name", "a1", "--yes") == 1
+    assert ("refused Location / 63-FLIR_ADAS: verdict reject: 10 error(s) in 10 reviewed of 10 "
+            "drawn; the error rate is above 0.01% at 99.99% confidence"
+            ) in capsys.readouterr().out

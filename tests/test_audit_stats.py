@@ -137,6 +137,18 @@ def test_verdicts() -> None:
     assert verdict(59, 59, 0.05, 0.95) == "reject"
 
 
+@pytest.mark.parametrize(("max_error", "confidence"), [(0.05, 0.95), (0.1, 0.9), (0.2, 0.8),
+                                                   (0.3, 0.7), (0.01, 0.99)])
+def test_a_lower_bound_equal_to_max_error_is_a_tie_not_a_reject(
+        max_error: float, confidence: float) -> None:
+    """1 error in 1 reviewed: the one-sided lower bound is exactly alpha = max_error here
+    (0.05000000000000004 in binary at 5%/95%), which is not above max error: continue."""
+    assert lower_bound(1, 1, confidence) == pytest.approx(max_error)
+    assert verdict(1, 1, max_error, confidence) == "continue"
+    assert verdict(1, 1, max_error, confidence, population=5) == "continue"
+    assert verdict(1, 1, max_error * 0.99, confidence) == "reject"  # just above: reject
+
+
 def test_a_small_stratum_reviewed_to_its_corrected_plan_is_accepted() -> None:
     planned = zero_failure_plan(0.05, 0.95, population=200)
     assert planned < 59

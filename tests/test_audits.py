@@ -247,3 +247,27 @@ def test_review_audit_decides_the_drawn_samples_and_an_unknown_audit_is_an_error
     assert cli.main(["review", "--db", db, "--audit", "nope", "--approve", "--yes"]) == 2
     err = capsys.readouterr().err
     assert err == "irtd-annotator: error: no audit named 'nope'; the project's audits: a1\n"
+
+
+def test_a_hand_change_undone_again_does_not_stop_the_undo_of_an_accept(made: Any) -> None:
+    """A reviewer approves an accepted Sample and undoes that: it is accepted by the audit
+    again (at a later version), so the undo of the accept puts it back with the others."""
+    from irtd_annotator.services.review.session import ReviewSession
+
+    target, ids = made
+    rel = ids[("Relationship", "97-LLVIP")]
+    with Project.open(target, create=False) as project:
+        _create(project)
+        set_status(project, drawn(project, "a1")[REL], "approved")
+        before = _rows(project, rel)
+        done = accept_audit(project, "a1", who="lead")
+        first = min(done.ids)
+        approved = ReviewSession(project, annotator="ann").set_status(first, "approved")
+        assert approved.undo is not None
+        approved.undo.write()  # Ctrl+Z: accepted by the audit again
+        assert _rows(project, [first])[first][:2] == ("accepted", "audit:a1")
+        assert done.undo is not None
+        undone = done.undo()
+        assert (undone.total, undone.stale) == (done.total, 0)
+        assert _rows(project, rel) == before
+        _tally_matches(project)

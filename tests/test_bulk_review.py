@@ -328,3 +328,45 @@ def test_a_new_note_keeps_who_decided_and_a_decision_settles_a_reimport_conflict
             assert conn.execute(select(Revision.target).where(
                 Revision.sample_id == ids[0], Revision.who == "bo").order_by(Revision.id)
             ).scalars().all() == ["reimport-conflict", "status"]
+
+
+def test_a_hand_change_undone_again_does_not_stop_the_bulk_undo(
+        project_data: ReviewData) -> None:
+    """Bulk reject, approve one by hand, undo that: the Sample has the bulk decision again
+    (at a later version), so the bulk undo puts it back with the others; one decided by
+    someone since is still left alone."""
+    from irtd_annotator.services.review.session import ReviewSession
+
+    ids = sorted(project_data.location.values())
+    with Project.open(str(project_data.path), create=False) as project:
+        before = _rows(project, ids)
+        done = bulk_decide(project, LOCATION, Decision("rejected", "other"), who="ann")
+        ann = ReviewSession(project, annotator="ann")
+        approved = ann.set_status(ids[0], "approved")
+        assert approved.undo is not None
+        approved.undo.write()  # Ctrl+Z: rejected (other) by ann again
+        bo = ReviewSession(project, annotator="bo")
+        bo.set_status(ids[1], "approved")  # decided by someone since: left as it is
+        assert done.undo is not None
+        undone = done.undo()
+        assert (undone.total, undone.stale) == (len(ids) - 1, 1)
+        rows = _rows(project, ids)
+        assert rows[ids[1]][:4] == ("approved", None, None, "bo")
+        assert {sid: rows[sid][:4] for sid in ids if sid != ids[1]} == {
+            sid: before[sid][:4] for sid in ids if sid != ids[1]}
+        _tally_matches(project)
+
+
+def test_repeated_task_source_and_status_options_each_count(
+        small: ReviewData, capsys: pytest.CaptureFixture[str]) -> None:
+    """--task A --task B decides both tasks (as export --status takes several), not B alone."""
+    both = len(small.location) + len(small.caption)
+    assert _review(small.path, "--task", "Location", "--task", "Caption", "--flag",
+                   "--yes") == 0
+    assert f"set {both} samples to flagged:" in capsys.readouterr().out
+    assert _statuses(small.path)["flagged"] == both
+    assert _review(small.path, "--status", "flagged", "--status", "pending", "--source", "LLVIP",
+                   "--source", "LLVIP", "--approve", "--yes") == 0
+    after = _statuses(small.path)  # every LLVIP sample, flagged or pending: approved
+    assert after["approved"] == sum(map(len, (small.location, small.caption, small.grounding)))
+    assert "flagged" not in after

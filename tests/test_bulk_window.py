@@ -294,3 +294,31 @@ def test_assigning_all_matching_counts_the_pending_ones_only(
     press(qtbot, box, "")
     qtbot.waitUntil(lambda: "Cancelled: nothing was changed" in win.statusBar().currentMessage())
     assert batch_of(data, "bob") == []
+
+
+def test_a_key_decision_undone_first_leaves_the_bulk_undo_whole(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    """Reject 3 at once, P on the shown one, Ctrl+Z, Ctrl+Z: all 3 are put back, the one
+    set to pending and back included."""
+    win, errors = window
+    ids = select_rows(qtbot, win, 3)
+    before = statuses(data, ids)
+    dialog = open_dialog(qtbot, win)
+    qtbot.mouseClick(dialog.buttons_by_value["rejected"], Qt.MouseButton.LeftButton)
+    dialog.reason.setCurrentIndex(dialog.reason.findData("wrong count"))
+    press(qtbot, confirmation(qtbot, win, dialog), "bulkGo")
+    qtbot.waitUntil(lambda: {statuses(data, ids)[sid][0] for sid in ids} == {"rejected"})
+    qtbot.waitUntil(lambda: "Set 3 samples to rejected" in win.statusBar().currentMessage())
+    assert win.queue is not None
+    win.queue.focus_table()
+    key(qtbot, win, Qt.Key.Key_P)
+    qtbot.waitUntil(lambda: statuses(data, ids)[ids[-1]][0] == "pending")
+    key(qtbot, win, Qt.Key.Key_Z, CTRL)  # the P
+    qtbot.waitUntil(lambda: statuses(data, ids)[ids[-1]][0] == "rejected")
+    key(qtbot, win, Qt.Key.Key_Z, CTRL)  # the bulk reject
+    qtbot.waitUntil(lambda: "Undid: set 3 samples to rejected" in
+                    win.statusBar().currentMessage())
+    assert statuses(data, ids) == before
+    assert "3 put back" in win.statusBar().currentMessage()
+    assert "changed by someone since" not in win.statusBar().currentMessage()
+    assert errors == []

@@ -218,7 +218,7 @@ def verdict(errors: int, reviewed: int, max_error: float, confidence: float,
 
     accept: the one-sided upper bound at `confidence` is at max_error or below (the rate is
     that low with that confidence); reject: the one-sided lower bound at `confidence` is above
-    max_error; continue otherwise (draw more). Each decision is a one-sided claim, so each uses
+    max_error (a tie is not above it); continue otherwise (draw more). Each decision is a one-sided claim, so each uses
     its one-sided bound at the audit's confidence: the two-sided interval would spend half of
     alpha on a side the decision does not look at and need more samples than the zero-failure
     plan (59 clean samples accept at 5%/95%, as the plan promises). With confidence >= 0.5 the
@@ -239,11 +239,28 @@ def verdict(errors: int, reviewed: int, max_error: float, confidence: float,
         raise ValueError(f"reviewed ({reviewed}) must not exceed the population ({population})")
     if _accepts(errors, reviewed, max_error, _alpha(confidence), population):
         return "accept"
-    if lower_bound(errors, reviewed, confidence) > max_error:
+    # A tie is not above max_error: 1 error in 1 at 5%/95% puts the bound at 0.05 plus
+    # binary noise; the same relative slack as accept's tie (_accepts) keeps it a continue.
+    if lower_bound(errors, reviewed, confidence) > max_error * (1 + _TIE):
         return "reject"
     if reviewed == population:
         return "reject"  # all of it seen and not accepted: the rate is known to reach max_error
     return "continue"
+
+
+def percent_decimals(value: float, least: int = 0) -> int:
+    """The fewest decimals, at least ``least``, that show ``value`` as a percentage exactly,
+    as it was typed: 0.0001 needs 2 ("0.01%", not "0.0%"), 0.9999 needs 2 ("99.99%", not
+    "100%"), 0.95 none ("95%"). At most 6."""
+    for decimals in range(least, 6):
+        if abs(round(value * 100, decimals) - value * 100) < 1e-9:
+            return decimals
+    return max(least, 6)
+
+
+def setting_percent(value: float, least: int = 0) -> str:
+    """An audit's max error or confidence as a percentage with every digit it was given."""
+    return f"{value:.{percent_decimals(value, least)}%}"
 
 
 def stratified_draw(ids_by_stratum: Mapping[K, Iterable[int]], plan: Mapping[K, int],

@@ -157,12 +157,12 @@ def accepted_rows(conn: Connection, audit_id: int,
                   ids: Sequence[int] | None = None) -> list[tuple[Any, ...]]:
     """What an undo of the audit's accept needs of each Sample it accepted (only ``ids`` if
     given), in id order: (sample id, pair id, stratum, old status, old note, old decided_by,
-    old decided_at, its version as the accept left it, its version now). The Sample rows are
-    locked for the rest of the transaction, as ``bulk_decide.versions_of`` locks them."""
+    old decided_at, and its status, reject reason, note and decided_by now). The Sample rows
+    are locked for the rest of the transaction, as ``bulk_decide.decisions_of`` locks them."""
     query = (select(AuditAccepted.sample_id, Sample.pair_id, AuditAccepted.stratum,
                     AuditAccepted.old_status, AuditAccepted.old_note,
                     AuditAccepted.old_decided_by, AuditAccepted.old_decided_at,
-                    AuditAccepted.version, Sample.version)
+                    Sample.status, Sample.reject_reason, Sample.note, Sample.decided_by)
              .join(Sample, Sample.id == AuditAccepted.sample_id)
              .where(AuditAccepted.audit_id == audit_id).order_by(AuditAccepted.sample_id)
              .with_for_update(of=Sample))
@@ -175,15 +175,17 @@ def accepted_rows(conn: Connection, audit_id: int,
     return found
 
 
-def forget_accepted(conn: Connection, audit_id: int, ids: Sequence[int]) -> None:
-    """Drop the accept records of ``ids`` (undone); with none left, the audit is no longer
-    accepted by anyone."""
+def forget_accepted(conn: Connection, audit_id: int, name: str, ids: Sequence[int]) -> None:
+    """Drop the accept records of ``ids`` (undone); with no Sample left that the audit
+    accepted and that still has it, the audit is no longer accepted by anyone (the records
+    of Samples reviewers decided since stay, for a later accept to replace)."""
     for start in range(0, len(ids), _CHUNK):
         conn.execute(delete(AuditAccepted).where(
             AuditAccepted.audit_id == audit_id,
             AuditAccepted.sample_id.in_(list(ids[start:start + _CHUNK]))))
     left = conn.execute(select(func.count()).select_from(AuditAccepted)
-                        .where(AuditAccepted.audit_id == audit_id)).scalar_one()
+                        .join(Sample, Sample.id == AuditAccepted.sample_id)
+                        .where(still_accepted(audit_id, name))).scalar_one()
     if not left:
         conn.execute(update(Audit).where(Audit.id == audit_id).values(accepted_by=None,
                                                                        accepted_at=None))

@@ -24,8 +24,8 @@ from irtd_annotator.store.schema import Lease, Pair, Sample
 # statements (each compiled anew for its list's length) for 100,000 Samples
 WRITE_CHUNK = 5000
 
-__all__ = ["Decided", "Target", "apply_decision", "clock", "read_targets", "restore_decisions",
-           "versions_of"]
+__all__ = ["Decided", "Held", "Target", "apply_decision", "clock", "decisions_of", "read_targets",
+           "restore_decisions"]
 
 Decided = tuple[str, str | None, str | None, str | None, str | None]
 """(status, reason, note, decided_by, decided_at): what a decision sets and an undo restores."""
@@ -114,14 +114,19 @@ def apply_decision(conn: Connection, ids: Sequence[int], new: Decided, *,
             warnings=bindparam("w")), [{"sid": k, "w": v} for k, v in warnings.items()])
 
 
-def versions_of(conn: Connection, ids: Sequence[int]) -> dict[int, int]:
-    """Sample id -> its version now, for ``ids`` (missing: deleted since); the rows are
+Held = tuple[str, str | None, str | None, str | None]
+"""(status, reason, note, decided_by): a Sample's decision, as an undo compares it."""
+
+
+def decisions_of(conn: Connection, ids: Sequence[int]) -> dict[int, Held]:
+    """Sample id -> its decision now, for ``ids`` (missing: deleted since); the rows are
     locked for the rest of the transaction, as ``read_targets`` locks them."""
-    found: dict[int, int] = {}
+    found: dict[int, Held] = {}
     for start in range(0, len(ids), WRITE_CHUNK):
         chunk = list(ids[start:start + WRITE_CHUNK])
-        found.update((int(i), int(v)) for i, v in conn.execute(
-            select(Sample.id, Sample.version).where(Sample.id.in_(chunk))
+        found.update((int(r[0]), (str(r[1]), r[2], r[3], r[4])) for r in conn.execute(
+            select(Sample.id, Sample.status, Sample.reject_reason, Sample.note,
+                   Sample.decided_by).where(Sample.id.in_(chunk))
             .order_by(Sample.id).with_for_update()).all())
     return found
 

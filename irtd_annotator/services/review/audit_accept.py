@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from irtd_annotator.domain.audit_stats import setting_percent
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import AUDIT_DECIDER, ReviewStatus, decided_words, status_label
 from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS
@@ -85,8 +86,9 @@ def refusal(status: AuditStatus, s: StratumStatus) -> str | None:
         return None
     seen = f"{s.errors:,} error(s) in {s.reviewed:,} reviewed of {s.drawn:,} drawn"
     if s.verdict == "reject":
-        return (f"verdict reject: {seen}; the error rate is above {status.max_error:.1%} "
-                f"at {status.confidence:.0%} confidence")
+        return (f"verdict reject: {seen}; the error rate is above "
+                f"{setting_percent(status.max_error, 1)} at "
+                f"{setting_percent(status.confidence)} confidence")
     todo = ("review the drawn samples" if s.reviewed < s.drawn
             else "draw more with 'audit extend'")
     return f"verdict continue: {seen}; {todo}"
@@ -142,8 +144,8 @@ def accept_audit(project: Project, name: str, *, who: str, session: str | None =
 def undo_accept(project: Project, name: str, *, who: str,
                 ids: Sequence[int] | None = None) -> AcceptResult:
     """Put back what each Sample the audit accepted (only ``ids`` if given: one accept's) had
-    before, with a revision each, as one step. A Sample changed since the accept (a reviewer
-    looked at it after all) is left as it is and counted as stale."""
+    before, with a revision each, as one step. A Sample decided otherwise since the accept (a
+    reviewer looked at it after all) is left as it is and counted as stale."""
     status = find_audit(project, name)
     result = AcceptResult(f"undo accept of {status.name}")
     labels = {"|".join(s.key): s.label for s in status.strata}
@@ -151,16 +153,21 @@ def undo_accept(project: Project, name: str, *, who: str,
     with project.engine.begin() as conn:
         audit = store.audit_rows(conn, status.name)[0]
         rows = store.accepted_rows(conn, audit.id, ids)
-        back = [r for r in rows if r[7] == r[8]]
+        # still exactly what the accept wrote, whatever its version: a reviewer's change
+        # undone since gave it back (a version check would leave it out)
+        ours = (ACCEPTED, None, None, f"{AUDIT_DECIDER}{status.name}")
+        back = [r for r in rows if tuple(r[7:11]) == ours]
         result.stale = len(rows) - len(back)
         if not rows:
             raise UserError(f"audit {status.name!r} has no accepted sample to put back")
+        if not back:  # undone before, or all decided by reviewers since: write nothing
+            return result
         restore_decisions(conn, [(r[0], (r[3], None, r[4], r[5], r[6])) for r in back],
                           who=who, at=at)
         insert_revisions(conn, [(r[0], r[1], at, who, "status", "status (undo)",
                                  accepted_label(status.name), status_label(r[3], None, r[4]))
                                 for r in back])
-        store.forget_accepted(conn, audit.id, [r[0] for r in back])
+        store.forget_accepted(conn, audit.id, status.name, [r[0] for r in back])
     result.ids = tuple(r[0] for r in back)
     result.accepted.update(labels.get(r[2], r[2]) for r in back)
     return result

@@ -21,12 +21,13 @@ from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS, REIMPORT_CONFLICT,
 from irtd_annotator.services.project import Project
 from irtd_annotator.store.bulk_decide import (
     Decided,
+    Held,
     Target,
     apply_decision,
     clock,
+    decisions_of,
     read_targets,
     restore_decisions,
-    versions_of,
 )
 from irtd_annotator.store.imports import insert_revisions
 from irtd_annotator.store.revisions import now_iso
@@ -73,9 +74,9 @@ class BulkResult:
     stale: int = 0      # undo only: changed by someone since, left as it is
     undo: Callable[[], BulkResult] | None = None
     who: str = ""
-    # the Samples written (planned) and the version each was left at, for ``undo_on``
+    # the Samples written (planned) and the decision each was left with, for ``undo_on``
     chosen: list[Target] = field(default_factory=list, repr=False)
-    made: dict[int, int] = field(default_factory=dict, repr=False)
+    made: dict[int, Held] = field(default_factory=dict, repr=False)
 
     @property
     def ids(self) -> list[int]:
@@ -166,19 +167,22 @@ def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: 
         apply_decision(conn, written, new, revision=revision, new_label=decision.label, who=who,
                        at=at, warnings=settled, progress=None if progress is None
                        else (lambda done: progress(done, len(written))))
-    result.made = {t.id: t.version + 1 for t in chosen}  # each claimed and moved on by one
+    # who decided changes only with the status (``apply_decision``): a new note keeps it
+    result.made = {t.id: (*new[:3], new[3] if t.before[0] != new[0] else t.before[3])
+                   for t in chosen}
     result.undo = lambda: result.undo_on(project)
     return result
 
 
-def _undo(project: Project, chosen: list[Target], made: dict[int, int], label: str, *,
+def _undo(project: Project, chosen: list[Target], made: dict[int, Held], label: str, *,
           who: str) -> BulkResult:
-    """Put back the decision of each Sample of ``chosen`` still at the version the bulk
-    decision left it at (``made``); one changed by anyone since is left alone (ADR 0019)."""
+    """Put back the decision of each Sample of ``chosen`` that still has the decision the
+    bulk decision gave it (``made``), whatever its version: a hand change undone since gave
+    it back. One decided otherwise since is left alone and counted as stale."""
     result = BulkResult(f"undo {label}", who=who)
     at = now_iso()
     with project.engine.begin() as conn:
-        now = versions_of(conn, [t.id for t in chosen])
+        now = decisions_of(conn, [t.id for t in chosen])
         back = [t for t in chosen if now.get(t.id) == made[t.id]]
         result.stale = len(chosen) - len(back)
         result.chosen = back
