@@ -24,6 +24,11 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 @pytest.fixture()
 def window(qtbot: QtBot, data: ReviewData) -> Iterator[tuple[MainWindow, Errors]]:
+    yield from focused_window(qtbot, data)
+
+
+def focused_window(qtbot: QtBot, data: ReviewData) -> Iterator[tuple[MainWindow, Errors]]:
+    """The window on ``data``'s project, the queue's table focused; closed after the test."""
     win, errors = open_window(qtbot, str(data.path))
     assert win.queue is not None
     win.queue.focus_table()
