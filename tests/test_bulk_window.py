@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from irtd_annotator.services.review.session import QueueFilter
@@ -219,3 +219,56 @@ def test_selected_rows_are_assigned_to_a_reviewer(
     qtbot.waitUntil(lambda: "Assigned 2 samples to bo" in win.statusBar().currentMessage())
     assert sorted(r[0] for r in store(data, "SELECT sample_id FROM assignments WHERE who = 'bo'")
                   ) == sorted(ids)
+
+
+def dialog_keys(qtbot: QtBot, win: MainWindow) -> DecideDialog:
+    """Ctrl+D on two selected rows; the dialog active, as a window manager makes it."""
+    select_rows(qtbot, win, 2)
+    dialog = open_dialog(qtbot, win)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    return dialog
+
+
+def focused() -> QWidget | None:
+    return QApplication.focusWidget()
+
+
+def test_alt_r_chooses_reject_and_puts_the_keys_in_the_reason_where_down_changes_it(
+        qtbot: QtBot, window: tuple[MainWindow, Errors]) -> None:
+    dialog = dialog_keys(qtbot, window[0])
+    first = dialog.reason.currentData()
+    qtbot.keyClick(focused() or dialog, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: dialog.chosen() == "rejected")
+    qtbot.waitUntil(lambda: focused() is dialog.reason)
+    qtbot.keyClick(focused() or dialog, Qt.Key.Key_Down)
+    assert dialog.chosen() == "rejected"  # Down moved the reason, not the choice
+    assert dialog.reason.currentData() == dialog.reason.itemData(1) != first
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_alt_s_chooses_assign_and_puts_the_keys_in_the_name_field(
+        qtbot: QtBot, window: tuple[MainWindow, Errors]) -> None:
+    dialog = dialog_keys(qtbot, window[0])
+    qtbot.keyClick(focused() or dialog, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: focused() is dialog.reviewer)
+    qtbot.keyClicks(dialog.reviewer, "bo")
+    assert dialog.choice() == ("assign", "bo") and dialog.ok.isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_tab_from_the_assign_choice_reaches_the_name_field(
+        qtbot: QtBot, window: tuple[MainWindow, Errors]) -> None:
+    dialog = dialog_keys(qtbot, window[0])
+    assign = dialog.buttons_by_value["assign"]
+    qtbot.mouseClick(assign, Qt.MouseButton.LeftButton)
+    assign.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(lambda: focused() is assign)
+    qtbot.keyClick(assign, Qt.Key.Key_Tab)
+    assert focused() is dialog.reviewer
+    reject = dialog.buttons_by_value["rejected"]
+    qtbot.mouseClick(reject, Qt.MouseButton.LeftButton)
+    reject.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.keyClick(reject, Qt.Key.Key_Tab)  # the reason is next to Reject
+    assert focused() is dialog.reason
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
