@@ -272,3 +272,57 @@ def test_tab_from_the_assign_choice_reaches_the_name_field(
     qtbot.keyClick(reject, Qt.Key.Key_Tab)  # the reason is next to Reject
     assert focused() is dialog.reason
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def approve_rows(qtbot: QtBot, win: MainWindow, rows: range) -> None:
+    """Rows clicked (the first) and Shift clicked (the last), approved with Ctrl+D."""
+    assert win.queue is not None
+    table, model = win.queue.table, win.queue.model
+    for row, mods in ((rows[0], Qt.KeyboardModifier.NoModifier), (rows[-1], SHIFT)):
+        spot = table.visualRect(model.index(row, 0)).center()
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, mods, spot)
+    press(qtbot, confirmation(qtbot, win, open_dialog(qtbot, win)), "bulkGo")
+
+
+def test_samples_already_approved_are_said_in_the_status_bar_without_a_report_box(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win = window[0]
+    assert win.queue is not None
+    first = win.queue.model.id_at(0)
+    assert first is not None
+    win.review_keys.approve_without_images = True  # its images are not on disk: no question
+    key(qtbot, win, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: statuses(data, [first])[first][0] == "approved")
+    approve_rows(qtbot, win, range(3))
+    qtbot.waitUntil(lambda: "Set 2 samples to approved; left alone: 1 already approved"
+                    in win.statusBar().currentMessage())
+    assert win.bulk.report is None
+
+
+def test_samples_with_bad_markup_left_alone_are_reported_in_a_box(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win = window[0]
+    assert win.queue is not None
+    bad = win.queue.model.id_at(1)
+    store(data, "UPDATE samples SET warnings = 'bad-markup' WHERE id = ?", bad)
+    approve_rows(qtbot, win, range(3))
+    qtbot.waitUntil(lambda: win.bulk.report is not None and win.bulk.report.isVisible())
+    assert win.bulk.report is not None and "1 with bad markup" in win.bulk.report.text()
+    win.bulk.report.close()
+
+
+def test_the_one_shown_only_remark_goes_with_the_next_decision(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win = window[0]
+    assert win.queue is not None
+    ids = select_rows(qtbot, win, 3)
+    key(qtbot, win, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: f"Decided sample {ids[-1]} only" in win.statusBar().currentMessage())
+    other = win.queue.model.id_at(5)
+    assert other is not None
+    spot = win.queue.table.visualRect(win.queue.model.index(5, 0)).center()
+    qtbot.mouseClick(win.queue.table.viewport(), Qt.MouseButton.LeftButton, pos=spot)
+    win.review_keys.approve_without_images = True  # no question if its images are missing
+    key(qtbot, win, Qt.Key.Key_A)  # one row selected: the shown one, approved
+    qtbot.waitUntil(lambda: statuses(data, [other])[other][0] == "approved")
+    assert "only, the one shown" not in win.statusBar().currentMessage()
