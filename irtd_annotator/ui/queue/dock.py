@@ -94,6 +94,7 @@ class QueueDock(QDockWidget):
         self.setObjectName("queueDock")
         self._session = session
         self._current: int | None = None
+        self._keep: tuple[int, int | None] | None = None  # refresh: (pinned id, id above)
 
         self.status_combo = self._combo("statusFilter", "All statuses")
         self.task_combo = self._combo("taskFilter", "All tasks")
@@ -253,7 +254,16 @@ class QueueDock(QDockWidget):
         self._ensure_loaded()
         if changes.queue:
             self.fill_choices()
-            self.model.requery()
+            # a Sample shown outside the filter (Ctrl+G) stays, where it was: the reviewer
+            # is looking at it (an accept or a bulk decision re-queries the queue)
+            current = self._current
+            if current is not None and self.model.is_pinned(current):
+                row = self.model.row_of(current)
+                self._keep = (current, self.model.id_at(row - 1) if row else None)
+            try:
+                self.model.requery()
+            finally:
+                self._keep = None
             return
         self.model.refresh(changes, keep=self._current)
 
@@ -364,6 +374,9 @@ class QueueDock(QDockWidget):
 
     def _restore_current(self) -> None:
         row = self.model.row_of(self._current) if self._current is not None else None
+        if row is None and self._keep is not None and self.model.pin(self._keep[0],
+                                                                     after=self._keep[1]):
+            row = self.model.row_of(self._keep[0])
         if row is None and self.model.rowCount() > 0:
             row = 0
         if row is None:
