@@ -65,9 +65,11 @@ def sides_note(statuses: Sequence[AuditStatus]) -> str:
     levels = sorted({f"{status.confidence:.0%}" for status in statuses})
     if not levels:
         return ""
-    at = levels[0] if len(levels) == 1 else "each audit's confidence"
-    return (f"interval: two-sided at {at}; accept and reject each test one side at {at} "
-            "(docs/audits.md)")
+    if len(levels) > 1:
+        return ("interval: two-sided at each audit's confidence; accept and reject each test "
+                "one side at that confidence (docs/audits.md)")
+    return (f"interval: two-sided at {levels[0]}; accept and reject each test one side at "
+            f"{levels[0]} (docs/audits.md)")
 
 
 def _cells(status: AuditStatus, s: StratumStatus) -> tuple[str, ...]:
