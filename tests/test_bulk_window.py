@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from irtd_annotator.services.review.session import QueueFilter
@@ -24,6 +24,11 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 @pytest.fixture()
 def window(qtbot: QtBot, data: ReviewData) -> Iterator[tuple[MainWindow, Errors]]:
+    yield from focused_window(qtbot, data)
+
+
+def focused_window(qtbot: QtBot, data: ReviewData) -> Iterator[tuple[MainWindow, Errors]]:
+    """The window on ``data``'s project, the queue's table focused; closed after the test."""
     win, errors = open_window(qtbot, str(data.path))
     assert win.queue is not None
     win.queue.focus_table()
@@ -322,3 +327,110 @@ def test_a_key_decision_undone_first_leaves_the_bulk_undo_whole(
     assert "3 put back" in win.statusBar().currentMessage()
     assert "changed by someone since" not in win.statusBar().currentMessage()
     assert errors == []
+
+
+def dialog_keys(qtbot: QtBot, win: MainWindow) -> DecideDialog:
+    """Ctrl+D on two selected rows; the dialog active, as a window manager makes it."""
+    select_rows(qtbot, win, 2)
+    dialog = open_dialog(qtbot, win)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    return dialog
+
+
+def focused() -> QWidget | None:
+    return QApplication.focusWidget()
+
+
+def test_alt_r_chooses_reject_and_puts_the_keys_in_the_reason_where_down_changes_it(
+        qtbot: QtBot, window: tuple[MainWindow, Errors]) -> None:
+    dialog = dialog_keys(qtbot, window[0])
+    first = dialog.reason.currentData()
+    qtbot.keyClick(focused() or dialog, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: dialog.chosen() == "rejected")
+    qtbot.waitUntil(lambda: focused() is dialog.reason)
+    qtbot.keyClick(focused() or dialog, Qt.Key.Key_Down)
+    assert dialog.chosen() == "rejected"  # Down moved the reason, not the choice
+    assert dialog.reason.currentData() == dialog.reason.itemData(1) != first
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_alt_s_chooses_assign_and_puts_the_keys_in_the_name_field(
+        qtbot: QtBot, window: tuple[MainWindow, Errors]) -> None:
+    dialog = dialog_keys(qtbot, window[0])
+    qtbot.keyClick(focused() or dialog, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: focused() is dialog.reviewer)
+    qtbot.keyClicks(dialog.reviewer, "bo")
+    assert dialog.choice() == ("assign", "bo") and dialog.ok.isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_tab_from_the_assign_choice_reaches_the_name_field(
+        qtbot: QtBot, window: tuple[MainWindow, Errors]) -> None:
+    dialog = dialog_keys(qtbot, window[0])
+    assign = dialog.buttons_by_value["assign"]
+    qtbot.mouseClick(assign, Qt.MouseButton.LeftButton)
+    assign.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(lambda: focused() is assign)
+    qtbot.keyClick(assign, Qt.Key.Key_Tab)
+    assert focused() is dialog.reviewer
+    reject = dialog.buttons_by_value["rejected"]
+    qtbot.mouseClick(reject, Qt.MouseButton.LeftButton)
+    reject.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.keyClick(reject, Qt.Key.Key_Tab)  # the reason is next to Reject
+    assert focused() is dialog.reason
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def approve_rows(qtbot: QtBot, win: MainWindow, rows: range) -> None:
+    """Rows clicked (the first) and Shift clicked (the last), approved with Ctrl+D."""
+    assert win.queue is not None
+    table, model = win.queue.table, win.queue.model
+    for row, mods in ((rows[0], Qt.KeyboardModifier.NoModifier), (rows[-1], SHIFT)):
+        spot = table.visualRect(model.index(row, 0)).center()
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, mods, spot)
+    press(qtbot, confirmation(qtbot, win, open_dialog(qtbot, win)), "bulkGo")
+
+
+def test_samples_already_approved_are_said_in_the_status_bar_without_a_report_box(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win = window[0]
+    assert win.queue is not None
+    first = win.queue.model.id_at(0)
+    assert first is not None
+    win.review_keys.approve_without_images = True  # its images are not on disk: no question
+    key(qtbot, win, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: statuses(data, [first])[first][0] == "approved")
+    approve_rows(qtbot, win, range(3))
+    qtbot.waitUntil(lambda: "Set 2 samples to approved; left alone: 1 already approved"
+                    in win.statusBar().currentMessage())
+    assert win.bulk.report is None
+
+
+def test_samples_with_bad_markup_left_alone_are_reported_in_a_box(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win = window[0]
+    assert win.queue is not None
+    bad = win.queue.model.id_at(1)
+    store(data, "UPDATE samples SET warnings = 'bad-markup' WHERE id = ?", bad)
+    approve_rows(qtbot, win, range(3))
+    qtbot.waitUntil(lambda: win.bulk.report is not None and win.bulk.report.isVisible())
+    assert win.bulk.report is not None and "1 with bad markup" in win.bulk.report.text()
+    win.bulk.report.close()
+
+
+def test_the_one_shown_only_remark_goes_with_the_next_decision(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    win = window[0]
+    assert win.queue is not None
+    ids = select_rows(qtbot, win, 3)
+    key(qtbot, win, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: f"Decided sample {ids[-1]} only" in win.statusBar().currentMessage())
+    other = win.queue.model.id_at(5)
+    assert other is not None
+    spot = win.queue.table.visualRect(win.queue.model.index(5, 0)).center()
+    qtbot.mouseClick(win.queue.table.viewport(), Qt.MouseButton.LeftButton, pos=spot)
+    win.review_keys.approve_without_images = True  # no question if its images are missing
+    key(qtbot, win, Qt.Key.Key_A)  # one row selected: the shown one, approved
+    qtbot.waitUntil(lambda: statuses(data, [other])[other][0] == "approved")
+    assert "only, the one shown" not in win.statusBar().currentMessage()

@@ -266,12 +266,12 @@ class AuditsUi(QObject):
             table = "\n".join(line.strip() for line in plan.lines())
             if not plan.total:
                 self._confirm("Accept audit", f"Nothing to accept by audit {name}.", table,
-                              None, lambda: None)
+                              None, lambda: None, wrap=True)
                 return
             refused = f"; {len(plan.refused):,} strata refused" if plan.refused else ""
             self._confirm("Accept audit", f"Give {plan.total:,} samples the status "
                           f"'accepted' by audit {name}{refused}? One Ctrl+Z puts them back.",
-                          table, "&Accept", lambda: self._accept(name, session))
+                          table, "&Accept", lambda: self._accept(name, session), wrap=True)
 
         self._start("count", job, confirm)
 
@@ -295,8 +295,9 @@ class AuditsUi(QObject):
     # ---- helpers ----------------------------------------------------------------------------
 
     def _confirm(self, title: str, question: str, table: str, go: str | None,
-                 then: Callable[[], None]) -> None:
-        box = ConfirmDialog(self.host, title=title, question=question, table=table, go=go)
+                 then: Callable[[], None], *, wrap: bool = False) -> None:
+        box = ConfirmDialog(self.host, title=title, question=question, table=table, go=go,
+                            wrap=wrap)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.accepted.connect(then)
         if go is not None:

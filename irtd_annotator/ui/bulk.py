@@ -4,10 +4,11 @@ rows, also on its context menu) and Decide all N matching the filter….
 The flow: the decision dialog; a dry count on a worker thread; a confirmation with the
 counts per task and source (Cancel writes nothing); the decision on a worker thread (a busy
 dialog with Cancel, which rolls it back; the window stays responsive); then one line in the
-status bar, a short report when anything was left alone, and ONE undo step pushed on the
-change pipeline (``ChangeRunner.adopt``), whose ``changed`` refreshes the queue, the tally
-and the Sample shown. Assigning to a reviewer goes the same way: counted (per task and
-source, with what is left out and why), confirmed, written, one undo step.
+status bar, a short report when a Sample left alone needs the reviewer (bad markup, held
+by another reviewer), and ONE undo step pushed on the change pipeline
+(``ChangeRunner.adopt``), whose ``changed`` refreshes the queue, the tally and the Sample
+shown. Assigning to a reviewer goes the same way: counted (per task and source, with what is
+left out and why), confirmed, written, one undo step.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class BulkUi(QObject):
         self.dialog: DecideDialog | None = None
         self.confirm: QMessageBox | None = None
         self.report: ReportBox | None = None
+        self.only_said = ""  # the "decided the one shown only" remark, while it may be shown
         selected.triggered.connect(lambda _checked=False: self.ask(selected_only=True))
         matching.triggered.connect(lambda _checked=False: self.ask(selected_only=False))
         window.project_opened.connect(lambda _key: self._opened())
@@ -108,14 +110,20 @@ class BulkUi(QObject):
         """A review key decided the Sample shown: when rows are selected, say that only that
         one was decided, never the selection (it is decided with Ctrl+D)."""
         queue = self.win.queue
-        if not changes.status or changes.queue or len(changes.sample_ids) != 1 or queue is None:
+        if not changes.status:
+            return
+        bar = self.win.status.bar
+        if self.only_said and bar.currentMessage() == self.only_said:
+            bar.clearMessage()  # it was about the decision before this one
+        self.only_said = ""
+        if changes.queue or len(changes.sample_ids) != 1 or queue is None:
             return
         chosen = queue.selected_count()
         if chosen > 1:
             (sid,) = changes.sample_ids
-            self.win.status.remark(
-                f"Decided sample {sid} only, the one shown; to decide the {chosen:,} "
-                "selected use Review > Decide selected… (Ctrl+D)", 10000)
+            self.only_said = (f"Decided sample {sid} only, the one shown; to decide the "
+                              f"{chosen:,} selected use Review > Decide selected… (Ctrl+D)")
+            self.win.status.remark(self.only_said, 10000)
 
     # ---- the flow ---------------------------------------------------------------------------
 
@@ -208,7 +216,8 @@ class BulkUi(QObject):
     def _done_saying(self, result: BulkResult, *, first: str = "") -> None:
         line = f"{first}: {result.summary()}" if first else result.summary()
         self.win.status.remark(line, 15000)
-        if result.unchanged or result.refused or result.leased:
+        # a box only for what the reviewer may act on; "already approved" is the line alone
+        if result.refused or result.leased:
             box = ReportBox(QMessageBox.Icon.Information, "Decided",
                             line + "\n\n" + "\n".join(result.lines()), self.host)
             box.setObjectName("bulkReport")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -79,6 +79,11 @@ class DecideDialog(QDialog):
             else:
                 form.addRow(button, field)
         form.addRow("&Note:", self.note)
+        # Alt+R / Alt+S choose and go on to the field of that choice (the reason, the name)
+        self._field_of: dict[QRadioButton, QWidget] = {
+            self.buttons_by_value[value]: field for value, field in beside.items()}
+        for button in self._field_of:
+            button.installEventFilter(self)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -95,6 +100,21 @@ class DecideDialog(QDialog):
         self.group.buttonToggled.connect(lambda *_args: self._enable())
         self.reviewer.textChanged.connect(lambda _text: self._enable())
         self.buttons_by_value[ReviewStatus.APPROVED.value].setChecked(True)
+        # Tab goes from a choice to its field: the fields were made before the buttons, so
+        # Qt's order (that of creation) went from the choices straight to the buttons below
+        chain = [b for value, _label, _name in _CHOICES
+                 for b in (self.buttons_by_value[value], beside.get(value)) if b is not None]
+        for before, after in zip([*chain, self.note], [*chain[1:], self.note, self.ok]):
+            QWidget.setTabOrder(before, after)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """A choice's mnemonic (Alt+R, Alt+S) checks it and focuses its field at once."""
+        if (isinstance(watched, QRadioButton) and watched in self._field_of
+                and event.type() == QEvent.Type.Shortcut):
+            watched.setChecked(True)
+            self._field_of[watched].setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return True
+        return super().eventFilter(watched, event)
 
     def chosen(self) -> str:
         """The status (or ASSIGN) whose button is checked."""

@@ -30,6 +30,7 @@ from irtd_annotator.domain.queue_filter import QueueFilter
 
 __all__ = ["BY_CHOICES", "AuditSpec", "ConfirmDialog", "NewAuditDialog"]
 
+_WRAP_WIDTH = 640  # a confirmation whose lines wrap: room beside the window at 1366 px
 SEED_BITS = 31  # a random seed a person can type back to draw the same audit again
 BY_CHOICES = (("task and source", ("task", "source")), ("task", ("task",)),
               ("source", ("source",)), ("none: one stratum", ()))
@@ -157,7 +158,7 @@ class ConfirmDialog(QDialog):
     button that does it (object name ``auditGo``) or Cancel, which writes nothing."""
 
     def __init__(self, parent: QWidget | None, *, title: str, question: str, table: str,
-                 go: str | None) -> None:
+                 go: str | None, wrap: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("auditConfirm")
         self.setWindowTitle(title)
@@ -167,7 +168,9 @@ class ConfirmDialog(QDialog):
         self.table = QPlainTextEdit(table, self)
         self.table.setObjectName("auditTable")
         self.table.setReadOnly(True)
-        self.table.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # a plan's columns must stay aligned; an accept's reasons are sentences: they wrap
+        self.table.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth if wrap
+                                   else QPlainTextEdit.LineWrapMode.NoWrap)
         self.table.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.buttons = QDialogButtonBox(self)
         self.go: QPushButton | None = None
@@ -186,6 +189,7 @@ class ConfirmDialog(QDialog):
         layout.addWidget(self.buttons)
         metrics = self.table.fontMetrics()
         lines = table.splitlines() or [""]
-        width = max(metrics.horizontalAdvance(line) for line in lines) + 60
-        self.resize(min(max(width, 460), 1100),
-                    min(metrics.lineSpacing() * len(lines) + 170, 560))
+        widest = max(metrics.horizontalAdvance(line) for line in lines)
+        width = min(max(widest + 60, 460), _WRAP_WIDTH if wrap else 1100)
+        rows = sum(1 + metrics.horizontalAdvance(line) // max(width - 60, 1) for line in lines)
+        self.resize(width, min(metrics.lineSpacing() * rows + 170, 560))

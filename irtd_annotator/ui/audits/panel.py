@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from irtd_annotator.services.review.audits import AuditStatus, StratumStatus
 
-__all__ = ["COLUMNS", "VERDICT_COLOURS", "AuditsDock", "AuditsPanel", "audit_heading"]
+__all__ = ["COLUMNS", "VERDICT_COLOURS", "AuditsDock", "AuditsPanel", "audit_heading", "sides_note"]
 
 # (header, tooltip); the numbers of ``irtd-annotator audit status``, in its order
 COLUMNS = (
@@ -36,9 +36,11 @@ COLUMNS = (
     ("Drawn", "Samples drawn into the audit"),
     ("Reviewed", "Drawn samples now approved or rejected"),
     ("Errors", "Reviewed samples rejected, or approved after an edit"),
-    ("Estimate", "Errors / reviewed"),
-    ("Interval", "The exact (Clopper-Pearson) interval of the error rate at the audit's "
-                 "confidence"),
+    ("Estimate", "Errors / reviewed ('–' while none is reviewed)"),
+    ("Interval", "The exact (Clopper-Pearson) interval of the error rate, two-sided at the "
+                 "audit's confidence; accept and reject each test one side (one bound) at "
+                 "that confidence, so a stratum can be accepted while the interval's top is "
+                 "above the max error (docs/audits.md)"),
     ("Verdict", "accept: upper bound below the max error; reject: lower bound above it; "
                 "continue: review or draw more"),
     ("Accepted", "Samples the audit's accept gave 'accepted' that still have it"),
@@ -57,9 +59,23 @@ def audit_heading(status: AuditStatus) -> str:
     return text
 
 
+def sides_note(statuses: Sequence[AuditStatus]) -> str:
+    """The line under the table saying what the interval and the verdicts test, as ``audit
+    status`` ends its table ("" without audits)."""
+    levels = sorted({f"{status.confidence:.0%}" for status in statuses})
+    if not levels:
+        return ""
+    if len(levels) > 1:
+        return ("interval: two-sided at each audit's confidence; accept and reject each test "
+                "one side at that confidence (docs/audits.md)")
+    return (f"interval: two-sided at {levels[0]}; accept and reject each test one side at "
+            f"{levels[0]} (docs/audits.md)")
+
+
 def _cells(status: AuditStatus, s: StratumStatus) -> tuple[str, ...]:
     return (s.label, f"{s.population:,}", f"{s.planned:,}", f"{s.drawn:,}", f"{s.reviewed:,}",
-            f"{s.errors:,}", f"{s.estimate:.1%}", f"{s.low:.1%} – {s.high:.1%}", s.verdict,
+            f"{s.errors:,}", f"{s.estimate:.1%}" if s.reviewed else "–",
+            f"{s.low:.1%} – {s.high:.1%}", s.verdict,
             f"{s.accepted:,}")
 
 
@@ -87,6 +103,9 @@ class AuditsPanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.sides = QLabel(self)  # what the interval and the verdicts test (sides_note)
+        self.sides.setObjectName("auditsSides")
+        self.sides.setWordWrap(True)
         self.note = QLabel(self)  # no audit yet, or why they could not be read
         self.note.setObjectName("auditsNote")
         self.note.setWordWrap(True)
@@ -112,6 +131,7 @@ class AuditsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
         layout.addWidget(self.tree, 1)
+        layout.addWidget(self.sides)
         layout.addWidget(self.note)
         self.buttons["new"].clicked.connect(self.new_requested)
         for key, signal in (("review", self.review_requested), ("extend", self.extend_requested),
@@ -126,6 +146,7 @@ class AuditsPanel(QWidget):
         self._open = is_open
         if not is_open:
             self.tree.clear()
+            self.sides.clear()
             self.note.setText("Open a project to see its audits.")
         self._enable()
 
@@ -154,6 +175,8 @@ class AuditsPanel(QWidget):
             top.setExpanded(True)
             if status.name == chosen or (chosen is None and status is statuses[0]):
                 self.tree.setCurrentItem(top)  # the first one until the reviewer chooses
+        self.sides.setText(sides_note(statuses))
+        self.sides.setVisible(bool(statuses))
         self.note.setText("" if statuses else
                           "No audit yet: New audit… draws one from the pending samples.")
         self._enable()

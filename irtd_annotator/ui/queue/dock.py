@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +38,7 @@ from irtd_annotator.services.review.session import Changes, QueueFilter
 from irtd_annotator.ui.queue.columns import set_counts, setup_columns
 from irtd_annotator.ui.queue.holders import HoldersFeed
 from irtd_annotator.ui.queue.model import COLUMN_OF, COLUMNS, QueueIds, QueueModel, QueueSource
+from irtd_annotator.ui.queue.table import QueueTable
 
 SEARCH_DEBOUNCE_MS = 250
 
@@ -47,26 +47,6 @@ class QueueSession(QueueSource, Protocol):
     """What the dock needs of the review session: the model's needs plus the filter choices."""
 
     def choices(self) -> dict[str, list[str]]: ...
-
-
-class QueueTable(QTableView):
-    """The queue's table view."""
-
-    def keyboardSearch(self, search: str) -> None:  # noqa: N802 (Qt's name)
-        # Qt's type-to-find scans the model row by row, which would fetch every page of a
-        # large queue; letters are the window's review shortcuts anyway.
-        return
-
-    def moveCursor(self, action: QAbstractItemView.CursorAction,  # noqa: N802 (Qt's name)
-                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
-        # Rows are what is navigated: Home and End go to the first and last Sample, not to
-        # the first and last column.
-        model = self.model()
-        ends = (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd)
-        if model is not None and action in ends and model.rowCount() > 0:
-            row = 0 if action == QAbstractItemView.CursorAction.MoveHome else model.rowCount() - 1
-            return model.index(row, max(self.currentIndex().column(), 0))
-        return super().moveCursor(action, modifiers)
 
 
 class TriStateCheck(QCheckBox):
@@ -114,6 +94,7 @@ class QueueDock(QDockWidget):
         self.setObjectName("queueDock")
         self._session = session
         self._current: int | None = None
+        self._keep: tuple[int, int | None] | None = None  # refresh: (pinned id, id above)
 
         self.status_combo = self._combo("statusFilter", "All statuses")
         self.task_combo = self._combo("taskFilter", "All tasks")
@@ -273,7 +254,16 @@ class QueueDock(QDockWidget):
         self._ensure_loaded()
         if changes.queue:
             self.fill_choices()
-            self.model.requery()
+            # a Sample shown outside the filter (Ctrl+G) stays, where it was: the reviewer
+            # is looking at it (an accept or a bulk decision re-queries the queue)
+            current = self._current
+            if current is not None and self.model.is_pinned(current):
+                row = self.model.row_of(current)
+                self._keep = (current, self.model.id_at(row - 1) if row else None)
+            try:
+                self.model.requery()
+            finally:
+                self._keep = None
             return
         self.model.refresh(changes, keep=self._current)
 
@@ -384,6 +374,9 @@ class QueueDock(QDockWidget):
 
     def _restore_current(self) -> None:
         row = self.model.row_of(self._current) if self._current is not None else None
+        if row is None and self._keep is not None and self.model.pin(self._keep[0],
+                                                                     after=self._keep[1]):
+            row = self.model.row_of(self._keep[0])
         if row is None and self.model.rowCount() > 0:
             row = 0
         if row is None:

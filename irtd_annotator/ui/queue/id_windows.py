@@ -125,6 +125,10 @@ class IdWindows:
 
     # ---- pins ------------------------------------------------------------------------------------
 
+    def is_pinned(self, sample_id: int) -> bool:
+        """Whether ``sample_id`` is shown as a pin (the filter does not select it)."""
+        return any(pinned == sample_id for _before, pinned in self._pins)
+
     def pin_place(self, anchor: int | None) -> tuple[int, int]:
         """(index among the pins, filter row it stands before) of a pin shown right after
         the row ``anchor`` (None: first); the pin's row is their sum."""

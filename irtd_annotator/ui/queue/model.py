@@ -140,6 +140,10 @@ class QueueModel(QAbstractTableModel):
         self.endInsertRows()
         return True
 
+    def is_pinned(self, sample_id: int) -> bool:
+        """Whether ``sample_id`` is shown by ``pin`` (or kept by ``refresh``), not the filter."""
+        return self._ids.is_pinned(sample_id)
+
     def cached_pages(self) -> list[int]:
         """The row pages held, least recently used first (for tests and diagnostics)."""
         pages: list[int] = []
