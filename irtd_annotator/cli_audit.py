@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from irtd_annotator.domain.audit_stats import percent_decimals, setting_percent
+from irtd_annotator.domain.audit_stats import rate_decimals, setting_percent, sides_note
 from irtd_annotator.domain.errors import UserError
 
 if TYPE_CHECKING:
@@ -104,8 +104,7 @@ def _heading(status: AuditStatus) -> str:
 def status_lines(status: AuditStatus) -> list[str]:
     """The audit's standing per stratum, as the ``audit status`` table shows it."""
     w = _width(status, 36)
-    # one digit finer than the max error, so a rate can be told from it (0.01%: 0.005%)
-    d = max(1, percent_decimals(status.max_error) + 1)
+    d = rate_decimals(status.max_error)
     out = [_heading(status),
            f"  {'stratum':<{w}} {'popul.':>8} {'plan':>5} {'drawn':>6} {'reviewed':>8} "
            f"{'errors':>6} {'estimate':>8} {'interval':>{15 + 2 * (d - 1)}}  {'verdict':<8} "
@@ -116,10 +115,7 @@ def status_lines(status: AuditStatus) -> list[str]:
         out.append(f"  {s.label:<{w}} {s.population:>8,} {s.planned:>5,} {s.drawn:>6,} "
                    f"{s.reviewed:>8,} {s.errors:>6,} {estimate:>8} "
                    f"{interval:>{15 + 2 * (d - 1)}}  {s.verdict:<8} {s.accepted:>8,}")
-    # the two can look at odds (59 clean: 0-6.1% two-sided, yet accept at 5%): say why
-    level = setting_percent(status.confidence)
-    out.append(f"  interval: two-sided at {level}; accept and reject each test one side at "
-               f"{level} (docs/audits.md)")
+    out.append(f"  {sides_note([status.confidence])}")
     return out
 
 

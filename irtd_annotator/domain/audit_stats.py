@@ -284,3 +284,22 @@ def stratified_draw(ids_by_stratum: Mapping[K, Iterable[int]], plan: Mapping[K, 
             raise ValueError(f"a plan size is at least 0, got {size} for {stratum!r}")
         drawn[stratum] = sorted(rng.sample(ids, min(size, len(ids))))
     return drawn
+
+
+def rate_decimals(max_error: float) -> int:
+    """Decimals for a measured rate beside ``max_error``: one finer than the max error, so a
+    rate can be told from it (max error 5%: 4.9%; 0.01%: 0.005%)."""
+    return max(1, percent_decimals(max_error) + 1)
+
+
+def sides_note(confidences: Iterable[float]) -> str:
+    """The line under an audit table saying what its interval and its verdicts test: the two
+    can look at odds (59 clean samples: 0-6.1% two-sided, yet accept at 5%). "" for none."""
+    levels = sorted({setting_percent(c) for c in confidences})
+    if not levels:
+        return ""
+    if len(levels) > 1:
+        return ("interval: two-sided at each audit's confidence; accept and reject each test "
+                "one side at that confidence (docs/audits.md)")
+    return (f"interval: two-sided at {levels[0]}; accept and reject each test one side at "
+            f"{levels[0]} (docs/audits.md)")

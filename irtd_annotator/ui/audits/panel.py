@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from irtd_annotator.domain.audit_stats import rate_decimals, setting_percent
+from irtd_annotator.domain.audit_stats import sides_note as audit_sides
 from irtd_annotator.services.review.audits import AuditStatus, StratumStatus
 
 __all__ = ["COLUMNS", "VERDICT_COLOURS", "AuditsDock", "AuditsPanel", "audit_heading", "sides_note"]
@@ -52,7 +54,8 @@ _NAME = Qt.ItemDataRole.UserRole  # an item's audit name
 def audit_heading(status: AuditStatus) -> str:
     """An audit's row: its name and what it must show, as ``audit status`` heads it."""
     by = ", ".join(status.by) or "one stratum"
-    text = (f"{status.name}: max error {status.max_error:.1%} at {status.confidence:.0%} "
+    text = (f"{status.name}: max error {setting_percent(status.max_error, 1)} at "
+            f"{setting_percent(status.confidence)} "
             f"confidence, by {by}, seed {status.seed}")
     if status.accepted_by is not None:
         text += f"; accepted by {status.accepted_by}"
@@ -62,20 +65,14 @@ def audit_heading(status: AuditStatus) -> str:
 def sides_note(statuses: Sequence[AuditStatus]) -> str:
     """The line under the table saying what the interval and the verdicts test, as ``audit
     status`` ends its table ("" without audits)."""
-    levels = sorted({f"{status.confidence:.0%}" for status in statuses})
-    if not levels:
-        return ""
-    if len(levels) > 1:
-        return ("interval: two-sided at each audit's confidence; accept and reject each test "
-                "one side at that confidence (docs/audits.md)")
-    return (f"interval: two-sided at {levels[0]}; accept and reject each test one side at "
-            f"{levels[0]} (docs/audits.md)")
+    return audit_sides([status.confidence for status in statuses])
 
 
 def _cells(status: AuditStatus, s: StratumStatus) -> tuple[str, ...]:
+    d = rate_decimals(status.max_error)
     return (s.label, f"{s.population:,}", f"{s.planned:,}", f"{s.drawn:,}", f"{s.reviewed:,}",
-            f"{s.errors:,}", f"{s.estimate:.1%}" if s.reviewed else "–",
-            f"{s.low:.1%} – {s.high:.1%}", s.verdict,
+            f"{s.errors:,}", f"{s.estimate:.{d}%}" if s.reviewed else "–",
+            f"{s.low:.{d}%} – {s.high:.{d}%}", s.verdict,
             f"{s.accepted:,}")
 
 
