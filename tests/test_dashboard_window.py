@@ -4,6 +4,7 @@ hold the project's counts, a click on a bar filters the queue to those samples, 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -209,3 +210,28 @@ def test_a_closed_project_leaves_no_numbers_behind(qtbot: QtBot, window: Opened)
     dock = win.dashboard.dock
     qtbot.waitUntil(lambda: dock.message.isVisible())
     assert dock.message.text() == NO_PROJECT and not dock.views and not dock.totals.text()
+
+
+def test_a_reason_bar_says_so_under_the_queue_until_a_filter_is_changed_by_hand(
+        qtbot: QtBot, window: Opened) -> None:
+    """The queue dock has no widget for a reject reason: its count line names it, and a
+    filter chosen by hand afterwards drops it instead of narrowing the queue unseen."""
+    win = window[0]
+    dashboard = dataclasses.replace(sample_dashboard(), reason_filters={
+        r: QueueFilter(statuses=("rejected",), reasons=(r,)) for r in sample_dashboard().reject_reasons})
+    win.dashboard.reader = lambda _project: dashboard
+    open_dashboard(qtbot, win)
+    queue = win.queue
+    assert queue is not None
+    view = win.dashboard.dock.view_of("reject_reasons")
+    rows = len(dashboard.reject_reasons)
+    win.dashboard.dock.scroller.ensureWidgetVisible(view)
+    click_value(qtbot, view, view.chart().series()[0],
+                QPointF(dashboard.reject_reasons["wrong geometry"] / 2, rows - 2))
+    qtbot.waitUntil(lambda: queue.current_filter().reasons == ("wrong geometry",))
+    qtbot.waitUntil(lambda: "reason: wrong geometry" in queue.count_label.text())
+    queue.task_combo.setFocus()
+    qtbot.keyClick(queue.task_combo, Qt.Key.Key_Down)  # a task chosen by hand
+    qtbot.waitUntil(lambda: queue.current_filter().tasks != ())
+    assert queue.current_filter().reasons == ()
+    assert "reason" not in queue.count_label.text()

@@ -39,6 +39,7 @@ from irtd_annotator.ui.queue.columns import set_counts, setup_columns
 from irtd_annotator.ui.queue.holders import HoldersFeed
 from irtd_annotator.ui.queue.model import COLUMN_OF, COLUMNS, QueueIds, QueueModel, QueueSource
 from irtd_annotator.ui.queue.table import QueueTable
+from irtd_annotator.ui.queue.unseen import unseen_parts
 
 SEARCH_DEBOUNCE_MS = 250
 
@@ -324,6 +325,8 @@ class QueueDock(QDockWidget):
             warnings=self.warnings_check.value(), text=self.search_edit.text().strip(),
             assigned_to=self._reviewer if self.batch_check.isChecked() else None,
             audit=next(iter(self.audit_combo.currentData() or ()), None),
+            # no widget shows these (a dashboard bar sets them): changing a filter drops them
+            reasons=(), warning_kinds=(), decided_by=None, decided_day=None,
         )
 
     def _apply_widgets(self, *_args: Any) -> None:
@@ -399,7 +402,12 @@ class QueueDock(QDockWidget):
 
     def _update_count(self, *_args: Any) -> None:
         count = self.model.rowCount()
-        self.count_label.setText(f"{count:,} sample{'s' if count != 1 else ''}")
+        unseen = unseen_parts(self.model.filter)  # what narrows the queue beyond the widgets
+        self.count_label.setText(" · ".join([f"{count:,} sample{'s' if count != 1 else ''}",
+                                             *unseen]))
+        self.count_label.setToolTip("Set from the dashboard; changing a filter above clears "
+                                    "it" if unseen else "")
+
 
 
 def _select_data(combo: QComboBox, values: tuple[str, ...]) -> None:
