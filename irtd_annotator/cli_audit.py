@@ -119,11 +119,14 @@ def status_lines(status: AuditStatus) -> list[str]:
     return out
 
 
+def who(args: argparse.Namespace) -> str:
+    """Whom a decision made from the command line is recorded as: ``--annotator``, else the
+    login name, as ``assign`` and ``export`` do."""
+    return str(getattr(args, "annotator", None) or os.environ.get("USER") or "lead")
+
+
 def add_audit_command(add: AddCommand, *, open_project: Callable[[str], Project]) -> None:
     """Add ``audit`` and its actions with ``add`` (cli.build_parser's helper)."""
-    def who(args: argparse.Namespace) -> str:
-        return str(getattr(args, "annotator", None) or os.environ.get("USER") or "lead")
-
     def create(args: argparse.Namespace) -> int:
         from irtd_annotator.services.review.audits import create_audit
         from irtd_annotator.services.review.team import batch_filter

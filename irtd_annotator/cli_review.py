@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from irtd_annotator.cli_audit import add_audit_command, confirmed
+from irtd_annotator.cli_audit import add_audit_command, confirmed, who
 from irtd_annotator.cli_report import add_report_command
 from irtd_annotator.domain.errors import UserError
 
@@ -39,7 +39,7 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
         status = ("approved" if args.approve else "pending" if args.pending
                   else "flagged" if args.flag else "rejected")
         decision = Decision(status, reason=args.reject, note=args.note)
-        who = args.annotator or "review"
+        decider = who(args)
         show = progress(args.quiet)
         with open_project(args.db) as project:
             flt = dataclasses.replace(
@@ -50,14 +50,14 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
             if args.audit is not None:
                 check_audit_name(project, args.audit)
             if not args.yes:
-                plan = bulk_decide(project, flt, decision, who=who, dry_run=True)
+                plan = bulk_decide(project, flt, decision, who=decider, dry_run=True)
                 print(f"would set {plan.total:,} samples to {decision.label}:")
                 print("\n".join(plan.lines()))
                 if not plan.total:
                     return 0
                 if not confirmed():
                     return 1
-            result = bulk_decide(project, flt, decision, who=who, progress=None if show is None
+            result = bulk_decide(project, flt, decision, who=decider, progress=None if show is None
                                  else (lambda done, total: show(done, total, "deciding")))
         print(f"set {result.total:,} samples to {decision.label}:")
         print("\n".join(result.lines()))

@@ -370,3 +370,15 @@ def test_repeated_task_source_and_status_options_each_count(
     after = _statuses(small.path)  # every LLVIP sample, flagged or pending: approved
     assert after["approved"] == sum(map(len, (small.location, small.caption, small.grounding)))
     assert "flagged" not in after
+
+
+def test_without_annotator_a_decision_is_recorded_as_the_login_name_as_audits_are(
+        small: ReviewData, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("USER", "carla")
+    assert _review(small.path, "--task", "Location", "--flag", "--yes") == 0
+    with Project.open(small.path, create=False) as project, project.engine.connect() as conn:
+        deciders = {str(r[0]) for r in conn.execute(text(
+            "SELECT decided_by FROM samples WHERE status = 'flagged'")).all()}
+        writers = {str(r[0]) for r in conn.execute(text(
+            "SELECT who FROM revisions WHERE action = 'status'")).all()}
+    assert deciders == writers == {"carla"}
