@@ -382,3 +382,14 @@ def test_without_annotator_a_decision_is_recorded_as_the_login_name_as_audits_ar
         writers = {str(r[0]) for r in conn.execute(text(
             "SELECT who FROM revisions WHERE action = 'status'")).all()}
     assert deciders == writers == {"carla"}
+
+
+def test_the_plan_says_which_decisions_it_replaces(
+        small: ReviewData, capsys: pytest.CaptureFixture[str]) -> None:
+    flagged, rejected = sorted(small.location.values())[:2]
+    with Project.open(small.path, create=False) as project, project.engine.begin() as conn:
+        conn.execute(text("UPDATE samples SET status = 'flagged' WHERE id = :i"), {"i": flagged})
+        conn.execute(text("UPDATE samples SET status = 'rejected' WHERE id = :i"), {"i": rejected})
+    assert _review(small.path, "--task", "Location", "--approve") == 1  # the plan only
+    out = capsys.readouterr().out
+    assert "of them decided already, their decision replaced: 1 flagged, 1 rejected" in out

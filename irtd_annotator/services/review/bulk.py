@@ -109,6 +109,10 @@ class BulkResult:
         out = [f"  {task:<22} {source:<28} {n:>8,}"
                for (task, source), n in sorted(self.changed.items())]
         out.append(f"  {'total':<51} {self.total:>8,}")
+        decided = Counter(t.before[0] for t in self.chosen if t.before[0] != "pending")
+        if decided:  # a person's (or an audit's) decision is overwritten: say so before
+            out.append("of them decided already, their decision replaced: " + ", ".join(
+                f"{n:,} {status}" for status, n in sorted(decided.items())))
         if self.unchanged:
             out.append(f"{self.unchanged:,} already {self.decision}: left as they are")
         if self.refused:
