@@ -1,0 +1,75 @@
+"""The window's Dashboard with the real reader (issue 15): no hand-built numbers, the ones
+``services.dashboard.read_dashboard`` reads. A reviewer opens it (Ctrl+Shift+D), approves
+with A and rejects with R, a digit and Return, and the dock's bars, its totals line and the
+decisions-per-day chart follow the store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCharts import QBarCategoryAxis, QStackedBarSeries
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from irtd_annotator.services.dashboard import read_dashboard
+from irtd_annotator.ui.dialogs import RejectDialog
+from irtd_annotator.ui.main_window import MainWindow
+from review_data import ReviewData
+from test_dashboard_window import expected, open_dashboard, progress
+from test_decide_keys import Modals
+from test_main_window import Errors, key, open_window, shown, store
+
+
+@pytest.fixture()
+def win(qtbot: QtBot, data: ReviewData) -> Iterator[tuple[MainWindow, Errors, Modals]]:
+    window, errors = open_window(qtbot, str(data.path), annotator="Ada")
+    modals = Modals(qtbot)
+    yield window, errors, modals
+    modals.timer.stop()
+    window.close()
+
+
+def decisions_today(win: MainWindow) -> dict[str, int]:
+    """Reviewer -> the height of their segment of today's bar, as drawn."""
+    view = win.dashboard.dock.view_of("decisions_per_day")
+    (series,) = view.chart().series()
+    assert isinstance(series, QStackedBarSeries)
+    (axis,) = [a for a in view.chart().axes() if isinstance(a, QBarCategoryAxis)]
+    dashboard = win.dashboard.dock.dashboard
+    assert dashboard is not None
+    today = axis.categories().index(dashboard.until[5:10])  # "MM-DD", the last day
+    return {s.label(): int(s.at(today)) for s in series.barSets() if s.at(today)}
+
+
+def test_a_and_r_through_the_window_move_the_real_readers_numbers(
+        qtbot: QtBot, data: ReviewData, win: tuple[MainWindow, Errors, Modals]) -> None:
+    window, errors, modals = win
+    assert window.dashboard.reader is read_dashboard  # the services' numbers, not a stand-in
+    open_dashboard(qtbot, window)
+    dock = window.dashboard.dock
+    assert progress(dock.view_of("progress_by_task")) == expected(data, "task")
+    assert decisions_today(window) == {}
+
+    assert window.queue is not None
+    window.queue.focus_table()
+    qtbot.waitUntil(lambda: window.queue is not None and window.queue.table.hasFocus())
+    g1, l1 = data.grounding["190001"], data.location["190001"]
+    assert shown(window) == g1
+    key(qtbot, window, Qt.Key.Key_A)  # approves, and stays
+    key(qtbot, window, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: shown(window) == l1)
+    modals.expect(RejectDialog, modals.keys(Qt.Key.Key_2, Qt.Key.Key_Return))
+    key(qtbot, window, Qt.Key.Key_R)
+    assert store(data, "SELECT id, status FROM samples WHERE status != 'pending' ORDER BY id"
+                 ) == sorted([(g1, "approved"), (l1, "rejected")])
+
+    qtbot.waitUntil(lambda: progress(dock.view_of("progress_by_task"))[
+        ("Location", "rejected")] == 1)
+    assert progress(dock.view_of("progress_by_task")) == expected(data, "task")
+    assert progress(dock.view_of("progress_by_source")) == expected(data, "source")
+    (total,) = store(data, "SELECT count(*) FROM samples")[0]
+    assert dock.totals.text().startswith(f"{total:,} samples · 2 decided")
+    assert "approved 1 · accepted 0 · rejected 1 · flagged 0" in dock.totals.text()
+    assert decisions_today(window) == {"Ada": 2}
+    assert modals.seen == ["RejectDialog"] and not errors
