@@ -1,7 +1,8 @@
 """The window's Dashboard with the real reader (issue 15): no hand-built numbers, the ones
 ``services.dashboard.read_dashboard`` reads. A reviewer opens it (Ctrl+Shift+D), approves
 with A and rejects with R, a digit and Return, and the dock's bars, its totals line and the
-decisions-per-day chart follow the store."""
+decisions-per-day chart follow the store; before any decision those charts say "none"
+instead of drawing empty axes."""
 
 from __future__ import annotations
 
@@ -49,7 +50,11 @@ def test_a_and_r_through_the_window_move_the_real_readers_numbers(
     open_dashboard(qtbot, window)
     dock = window.dashboard.dock
     assert progress(dock.view_of("progress_by_task")) == expected(data, "task")
-    assert decisions_today(window) == {}
+    # nothing to draw yet: the title says so, no empty axes under it
+    for name in ("decisions_per_day", "throughput", "reject_reasons", "audits"):
+        chart = dock.view_of(name).chart()
+        assert chart.title().endswith((": none", ": none yet")), chart.title()
+        assert not chart.series() and not chart.axes()
 
     assert window.queue is not None
     window.queue.focus_table()
@@ -72,4 +77,5 @@ def test_a_and_r_through_the_window_move_the_real_readers_numbers(
     assert dock.totals.text().startswith(f"{total:,} samples · 2 decided")
     assert "approved 1 · accepted 0 · rejected 1 · flagged 0" in dock.totals.text()
     assert decisions_today(window) == {"Ada": 2}
+    assert not dock.view_of("throughput").chart().title().endswith(": none")
     assert modals.seen == ["RejectDialog"] and not errors

@@ -35,7 +35,7 @@ from irtd_annotator.domain.dashboard import AuditBar, Dashboard, GroupBar
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.ui.status_colours import STATUS_COLOURS
 
-__all__ = ["STATUS_ORDER", "Chart", "Look", "build_charts", "period"]
+__all__ = ["NOTHING", "STATUS_ORDER", "Chart", "Look", "build_charts", "period"]
 
 OnClick = Callable[[QueueFilter], None]
 # the stacking order: what is left to do first, then what is done, then what needs a look
@@ -49,6 +49,8 @@ MAX_ERROR_COLOUR = "#e53935"
 ROW_PX = 24       # one horizontal bar with its label, at the application's font
 FRAME_PX = 110    # title, value axis and legend around the bars
 DAILY_UP_TO = 45  # a longer period shows only the days with decisions (one label each)
+NOTHING = "none"  # after the title, which names the period: "..., 11-06 to 12-05: none"
+EMPTY_PX = 60     # a chart with nothing to draw: its title says so, no empty axes under it
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,9 @@ def _progress(name: str, title: str, bars: Sequence[GroupBar], look: Look,
 
 def _per_day(d: Dashboard, look: Look) -> Chart:
     first, last = period(d)
+    title = f"Decisions per reviewer per day, {first} to {last}"
+    if not d.per_day:  # axes over 30 empty days would only look like a chart of nothing
+        return _empty("decisions_per_day", title, look)
     start, end = date.fromisoformat(first), date.fromisoformat(last)
     days = [(start + timedelta(n)).isoformat() for n in range((end - start).days + 1)]
     if len(days) > DAILY_UP_TO:
@@ -138,7 +143,6 @@ def _per_day(d: Dashboard, look: Look) -> Chart:
     for n, who in enumerate(people):
         series.append(_bar_set(who, [made.get((who, day), 0) for day in days],
                                REVIEWER_COLOURS[n % len(REVIEWER_COLOURS)]))
-    title = f"Decisions per reviewer per day, {first} to {last}"
     chart = _chart(title, look, series)
     top = max((sum(made.get((w, day), 0) for w in people) for day in days), default=0)
     axis = _bar_axes(chart, series, [day[5:] for day in days], look, top=top, horizontal=False)
@@ -148,13 +152,15 @@ def _per_day(d: Dashboard, look: Look) -> Chart:
 
 
 def _throughput(d: Dashboard, look: Look) -> Chart:
+    title = "Throughput: decisions per hour at work"
+    if not d.throughput:
+        return _empty("throughput", title, look)
     rows = list(reversed(d.throughput))
     series = QHorizontalBarSeries()
     bar_set = _bar_set("samples per hour at work", [round(t.per_hour, 1) for t in rows],
                        REVIEWER_COLOURS[0])
     series.append(bar_set)
     _value_labels(series, look)
-    title = "Throughput: decisions per hour at work"
     chart = _chart(title, look, series)
     chart.legend().hide()  # one set: the title names it
     _bar_axes(chart, series, [f"{t.reviewer}  ({t.decisions:,} in {t.hours:g} h)" for t in rows],
@@ -165,13 +171,15 @@ def _throughput(d: Dashboard, look: Look) -> Chart:
 def _counts(name: str, title: str, counts: Mapping[str, int], filters: Mapping[str, QueueFilter],
             colour: str, look: Look, on_click: OnClick | None) -> Chart:
     keys = list(reversed(list(counts)))
+    if not keys:
+        return _empty(name, title, look)
     series = QHorizontalBarSeries()
     bar_set = _bar_set("samples", [counts[k] for k in keys], colour)
     if on_click is not None:
         bar_set.clicked.connect(lambda i: keys[i] in filters and on_click(filters[keys[i]]))
     series.append(bar_set)
     _value_labels(series, look)
-    chart = _chart(title if keys else f"{title}: none", look, series)
+    chart = _chart(title, look, series)
     chart.legend().hide()  # one set: its name is the title's
     _bar_axes(chart, series, keys, look, top=max(counts.values(), default=0))
     return Chart(name, title, chart, FRAME_PX + ROW_PX * max(len(keys), 2))
@@ -200,13 +208,15 @@ def _audits(bars: Sequence[AuditBar], look: Look, on_click: OnClick | None) -> C
     red tick at the max error: a line left of its tick passes, one across it is undecided."""
     rows = list(reversed(bars))
     title = "Audits: error rate, interval and max error (red) per stratum"
-    chart = _chart(title if rows else "Audits: none yet", look, None)
+    if not rows:
+        return _empty("audits", title, look, "Audits: none yet")
+    chart = _chart(title, look, None)
     x_axis, y_axis = QValueAxis(), QCategoryAxis()
     top = max([100 * max(b.high, b.max_error) for b in rows] + [1.0])
     x_axis.setRange(0, top * 1.1)
     x_axis.applyNiceNumbers()
     x_axis.setLabelFormat("%.0f%%")
-    y_axis.setRange(-0.5, len(rows) - 0.5 if rows else 0.5)
+    y_axis.setRange(-0.5, len(rows) - 0.5)
     y_axis.setStartValue(-0.5)
     for i, bar in enumerate(rows):
         y_axis.append(f"{bar.audit} · {bar.stratum}", i + 0.5)
@@ -234,6 +244,12 @@ def _audits(bars: Sequence[AuditBar], look: Look, on_click: OnClick | None) -> C
 
 
 # ---- helpers ------------------------------------------------------------------------------
+
+def _empty(name: str, title: str, look: Look, shown: str | None = None) -> Chart:
+    """A chart with nothing to draw: its title says so (``shown``, else "TITLE: none"), and
+    no axes under it (an empty plot's axes only show made-up ticks)."""
+    return Chart(name, title, _chart(shown or f"{title}: {NOTHING}", look, None), EMPTY_PX)
+
 
 def _chart(title: str, look: Look, series: QAbstractSeries | None) -> QChart:
     chart = QChart()
