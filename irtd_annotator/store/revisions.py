@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
+from typing import overload
 
 from sqlalchemy import Connection, insert
 
@@ -50,15 +51,29 @@ def split_step(target: str | None) -> tuple[str | None, str | None]:
     return target, None
 
 
+@overload
+def marked(target: str) -> str: ...
+
+
+@overload
+def marked(target: None) -> str | None: ...
+
+
+def marked(target: str | None) -> str | None:
+    """``target`` as a revision written now stores it: marked when an undo or a redo runs
+    (``replaying``); for the callers that insert revisions in bulk."""
+    step = _STEP.get()
+    if step is None:
+        return target
+    return f"{target} ({step})" if target else f"({step})"
+
+
 def add_revision(conn: Connection, *, who: str, action: str, sample_id: int | None = None,
                  pair_id: int | None = None, target: str | None = None,
                  old: str | None = None, new: str | None = None, at: str | None = None) -> None:
     """Append one revision entry in the caller's transaction (marked when an undo or a redo
     writes it: see ``replaying``)."""
-    step = _STEP.get()
-    if step is not None:
-        target = f"{target} ({step})" if target else f"({step})"
     conn.execute(insert(Revision).values(
         sample_id=sample_id, pair_id=pair_id, at=at or now_iso(), who=who, action=action,
-        target=target, old=old, new=new,
+        target=marked(target), old=old, new=new,
     ))

@@ -30,7 +30,7 @@ from irtd_annotator.store.bulk_decide import (
     restore_decisions,
 )
 from irtd_annotator.store.imports import insert_revisions
-from irtd_annotator.store.revisions import now_iso
+from irtd_annotator.store.revisions import marked, now_iso
 
 __all__ = ["BulkResult", "Decision", "bulk_decide"]
 
@@ -164,7 +164,8 @@ def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: 
         def revision(sid: int) -> tuple[int, str, str]:
             t = by_id[sid]  # a decision that repeats the status settles a conflict (ADR 0014)
             target = REIMPORT_CONFLICT if t.before[:3] == new_cmp else "status"
-            return t.pair_id, target, status_label(*t.before[:3])
+            # a redo says so (its step's ``replaying``): the decision is not made twice
+            return t.pair_id, marked(target), status_label(*t.before[:3])
 
         settled = {t.id: drop_code(t.warnings, REIMPORT_CONFLICT) for t in chosen
                    if REIMPORT_CONFLICT in (t.warnings or "").split("; ")}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from irtd_annotator.domain.queue_filter import QueueFilter
-from irtd_annotator.services.changes import Changes, Operation, store_errors
+from irtd_annotator.services.changes import Changes, Operation, replaying, store_errors
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.bulk import BulkResult, Decision, bulk_decide
 
@@ -43,9 +43,8 @@ class BulkSteps:
 
         @store_errors
         def redo(self: BulkSteps) -> Changes:
-            again = self.run(f"Redoing: {label}…", lambda project: bulk_decide(
-                project, QueueFilter(), decision, who=result.who, session=self.session,
-                ids=ids))
+            again = self.run(f"Redoing: {label}…", lambda project: _redo(
+                project, decision, who=result.who, session=self.session, ids=ids))
             self._say(f"Redid: {again.summary()}")
             return _changes(again, Operation(label, None, lambda: back(self, again)))
 
@@ -63,6 +62,15 @@ class BulkSteps:
     def _say(self, line: str) -> None:
         if self.note is not None:
             self.note(line)
+
+
+def _redo(project: Project, decision: Decision, *, who: str, session: str | None,
+          ids: list[int]) -> BulkResult:
+    """The bulk decision again, its revisions marked as a redo's (the dashboard counts the
+    decision once): marked here, where it runs, as the window runs it on a thread of its own,
+    outside the pipeline's ``replaying``."""
+    with replaying("redo"):
+        return bulk_decide(project, QueueFilter(), decision, who=who, session=session, ids=ids)
 
 
 def _changes(result: BulkResult, undo: Operation) -> Changes:
