@@ -41,6 +41,12 @@ def test_export_with_the_flag_writes_the_page_beside_the_manifest(
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert all(not f["name"].startswith("report") for f in manifest["files"])
     capsys.readouterr()
+    notes = out / "report" / "notes.txt"  # someone's file beside the page: never replaced
+    notes.write_text("mine", encoding="utf-8")
+    assert cli.main(["export", "--db", str(small.path), "--out", str(out), "--quiet",
+                     "--force"]) == 2
+    assert "not a release" in capsys.readouterr().err and notes.read_text(encoding="utf-8") == "mine"
+    notes.unlink()
     # Still a release of this program: --force replaces it, and without the flag the page goes.
     assert cli.main(["export", "--db", str(small.path), "--out", str(out), "--quiet",
                      "--force"]) == 0, capsys.readouterr().err
