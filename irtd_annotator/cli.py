@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from irtd_annotator import __version__
 from irtd_annotator.cli_folders import add_folders_command
+from irtd_annotator.cli_report import page_extras
 from irtd_annotator.cli_review import add_review_command
 from irtd_annotator.domain.errors import UserError
 
@@ -164,7 +165,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     options = ExportOptions(
         statuses=args.status or ["approved"], tasks=args.task or [], sources=args.source or [],
         annotators=args.by or [], prefix=args.prefix, format=args.format, force=args.force,
-        include_invalid=args.include_invalid, annotator=args.annotator,
+        include_invalid=args.include_invalid, annotator=args.annotator, extras=page_extras(args),
     )
     with _open_project(args.db) as project:
         report = export_release(project, Path(args.out), options=options,
@@ -267,14 +268,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "jsonl"], default="json")
     p.add_argument("--force", action="store_true", help="replace a previous release in DIR (never any other folder)")
     p.add_argument("--include-invalid", action="store_true")
+    p.add_argument("--with-report-page", action="store_true", help="also write DIR/report/report.html")
 
     p = add("releases", "list the releases exported from a project", _cmd_releases)
     p.add_argument("--db", required=True, metavar="PROJECT")
 
     p = add("check", "check a project's file, tally and search index; say if it is damaged", _cmd_check)
     p.add_argument("--db", required=True, metavar="PROJECT")
-    p.add_argument("--quick", action="store_true",
-                   help="quick_check, and no text compare of the search index")
+    p.add_argument("--quick", action="store_true", help="quick_check, and no text compare of the search index")
     p.add_argument("--repair", action="store_true",
                    help="rebuild a wrong tally or search index (derived data) in one transaction")
     p.add_argument("--json", action="store_true")
@@ -289,8 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unassign", action="store_true", help="take samples back out of batches")
     p.add_argument("--from", dest="from_who", metavar="NAME",
                    help="whose batch to take back (with --to: give it to another reviewer)")
-    add_folders_command(add, parse_roots=_parse_roots, open_project=_open_project,
-                        progress=_progress_printer)
+    add_folders_command(add, parse_roots=_parse_roots, open_project=_open_project, progress=_progress_printer)
     add_review_command(add, open_project=_open_project, progress=_progress_printer)
     return parser
 

@@ -4,7 +4,8 @@ Reads the project's Dashboard (``services/dashboard.py``: the numbers every char
 the kept tallies and indexes) and hands it to the window's drawing of the same charts,
 ``irtd_annotator.ui.report_page.write_report``, which writes ``DIR/report.html`` (one
 self-contained file) and each chart as a PNG. Registered by ``cli_review.add_review_command``
-(cli.py is at its size limit).
+(cli.py is at its size limit). ``page_extras`` puts the same page into a release
+(``export --with-report-page``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,24 @@ def report_writer() -> WriteReport:
         raise UserError("this installation cannot draw the report page "
                         f"({exc.name} is missing); reinstall irtd-annotator") from None
     return cast(WriteReport, module.write_report)
+
+
+def page_extras(args: argparse.Namespace) -> Callable[[Project, Path], None] | None:
+    """``export --with-report-page``: what writes the report page into the release's
+    ``report/`` folder while the release is still its partial folder, so the page comes into
+    place with the release or not at all; None without the flag. The page is not in the
+    manifest's checksummed files (it is a view of the project, not of the release)."""
+    if not getattr(args, "with_report_page", False):
+        return None
+    write = report_writer()  # asked before the export starts: a missing Qt stops it at once
+
+    def extras(project: Project, folder: Path) -> None:
+        from irtd_annotator.services.dashboard import read_dashboard
+        from irtd_annotator.services.release.folder import REPORT_FOLDER
+
+        write(read_dashboard(project), folder / REPORT_FOLDER)
+
+    return extras
 
 
 def add_report_command(add: AddCommand, *, open_project: Callable[[str], Project]) -> None:

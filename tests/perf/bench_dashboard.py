@@ -21,7 +21,7 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -40,6 +40,7 @@ from irtd_annotator.store.tally import tally_by_status  # noqa: E402
 from tests.perf.generate import generate  # noqa: E402
 
 T = TypeVar("T")
+Figures = dict[str, float | int | str]
 GOAL_S = 0.3
 
 
@@ -75,8 +76,10 @@ def _decide(project: Project) -> int:
     return done + accept_audit(project, "scene", who="lead").total
 
 
-def run(samples: int, url: str | None) -> dict[str, float | int | str]:
-    """Import ``samples`` generated samples, decide some, then time the baseline and the read."""
+@contextlib.contextmanager
+def team_project(samples: int, url: str | None) -> Iterator[tuple[Project, int, Path]]:
+    """``samples`` generated samples imported and decided as a team would (``_decide``): the
+    open project, its number of decisions and a temporary folder (gone afterwards)."""
     with tempfile.TemporaryDirectory() as tmp:
         files = generate(Path(tmp), samples=samples)
         target = url or str(Path(tmp) / "dashboard.db")
@@ -86,15 +89,25 @@ def run(samples: int, url: str | None) -> dict[str, float | int | str]:
         if code != 0:
             raise SystemExit(f"the import failed (exit status {code})")
         with Project.open(target, create=False) as project:
-            decisions = _decide(project)
+            yield project, _decide(project), Path(tmp)
 
-            def tally() -> dict[str, int]:
-                with project.engine.connect() as conn:
-                    return tally_by_status(conn, statuses=(), tasks=(), sources=())
 
-            _counts, base_s = _best(tally)
-            dash, read_s = _best(lambda: read_dashboard(project))
-            store = project.engine.dialect.name
+def tally_seconds(project: Project) -> float:
+    """The baseline: the kept tally read alone (what the status bar's progress reads), best of 5."""
+
+    def tally() -> dict[str, int]:
+        with project.engine.connect() as conn:
+            return tally_by_status(conn, statuses=(), tasks=(), sources=())
+
+    return _best(tally)[1]
+
+
+def run(samples: int, url: str | None) -> dict[str, float | int | str]:
+    """Import ``samples`` generated samples, decide some, then time the baseline and the read."""
+    with team_project(samples, url) as (project, decisions, _tmp):
+        base_s = tally_seconds(project)
+        dash, read_s = _best(lambda: read_dashboard(project))
+        store = project.engine.dialect.name
     return {"samples": samples, "store": store, "decisions": decisions,
             "bars": len(dash.by_task) + len(dash.by_source) + len(dash.drafts)
             + len(dash.reject_reasons) + len(dash.warning_kinds) + len(dash.audits),
@@ -103,15 +116,24 @@ def run(samples: int, url: str | None) -> dict[str, float | int | str]:
             "ratio": round(read_s / base_s, 1) if base_s else 0.0, "goal_s": GOAL_S}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def measured(doc: str, bench: Callable[[int, str | None], Figures]) -> Figures | None:
+    """Read ``--samples``, ``--url`` and ``--json`` and run ``bench``: its figures, or None
+    when they were printed as JSON."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--samples", type=int, default=260_000)
     parser.add_argument("--url", help="a PostgreSQL database URL (default: SQLite)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    f = run(args.samples, args.url)
+    f = bench(args.samples, args.url)
     if args.json:
         print(json.dumps(f))
+        return None
+    return f
+
+
+def main() -> None:
+    f = measured(__doc__, run)
+    if f is None:
         return
     print(f"{f['samples']:,} samples on {f['store']}, {f['decisions']:,} decisions: "
           f"read_dashboard {float(f['read_s']) * 1000:.0f} ms (best of 5; goal "

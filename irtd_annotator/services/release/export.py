@@ -86,9 +86,9 @@ class ExportOptions:
 
     ``statuses`` "all" means every status; ``annotators`` keeps samples last changed by them;
     ``prefix`` None writes each sample's image string exactly as imported, else the prefix
-    joined with the Pair's ``rel_path``.
+    joined with the Pair's ``rel_path``; ``extras`` writes more into the release folder
+    before it is put in place (the report page, in ``report/``: outside the checksums).
     """
-
     statuses: Sequence[str] = ("approved",)
     tasks: Sequence[str] = ()
     sources: Sequence[str] = ()
@@ -98,6 +98,7 @@ class ExportOptions:
     force: bool = False
     include_invalid: bool = False
     annotator: str | None = None
+    extras: Callable[[Project, Path], None] | None = None  # writes files not in the manifest
 
     def __post_init__(self) -> None:
         statuses = tuple(part.strip().lower() for value in self.statuses
@@ -314,11 +315,11 @@ def _export(project: Project, target: Path, options: ExportOptions,
                 raise
             if not stream.by_task:
                 raise UserError(_nothing_message(total, options, stream.left_out))
-            manifest = _manifest(project, options, who=who, at=at, stream=stream, files=files,
-                                 uid=uid)
+            if options.extras is not None:  # in the partial folder: all of it or none
+                options.extras(project, tmp)
+            manifest = _manifest(project, options, who=who, at=at, stream=stream, files=files, uid=uid)
             with open(tmp / MANIFEST_NAME, "x", encoding="utf-8") as handle:
-                json.dump(manifest, handle, indent=2, ensure_ascii=False)
-                handle.write("\n")
+                handle.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
             fsync_dir(tmp)

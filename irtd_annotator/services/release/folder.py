@@ -38,6 +38,7 @@ RELEASE_FORMAT = "irtd-annotator-release"  # the manifest's "format": this progr
 # Every file name a release of this program can hold.
 RELEASE_NAMES = frozenset({MANIFEST_NAME, CSV_NAME, PARQUET_NAME} | {
     release_file_name(task, fmt) for task in Task for fmt in FORMATS})
+REPORT_FOLDER = "report"  # the report page a release may hold (``export --with-report-page``)
 KILL_AT_ENV = "IRTD_EXPORT_KILL_AT"
 _active: set[str] = set()  # unique ids of the exports running in this process
 
@@ -69,12 +70,28 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 
 
 def is_release(folder: Path) -> bool:
-    """True when ``folder`` holds this program's manifest and only the files it lists."""
+    """True when ``folder`` holds this program's manifest and only the files it lists (and,
+    in ``report/``, the report page)."""
     manifest = read_manifest(folder)
     if manifest is None:
         return False
     listed = {f["name"] for f in manifest["files"]} | {MANIFEST_NAME}
-    return _only_files(folder, listed & RELEASE_NAMES)
+    page = folder / REPORT_FOLDER  # export --with-report-page: outside the checksummed files
+    if page.is_dir() and not page.is_symlink():
+        if not _is_report_page(page):
+            return False
+        listed.add(REPORT_FOLDER)
+    return _only_files(folder, listed & (RELEASE_NAMES | {REPORT_FOLDER}))
+
+
+def _is_report_page(page: Path) -> bool:
+    """True when ``page`` holds nothing but a report page's files (report.html, PNGs)."""
+    try:
+        with os.scandir(page) as entries:
+            names = {e.name for e in entries if e.name == "report.html" or e.name.endswith(".png")}
+    except OSError:
+        return False
+    return _only_files(page, names)
 
 
 def changed_files(folder: Path) -> list[str]:
@@ -101,7 +118,8 @@ def _only_files(folder: Path, names: Iterable[str]) -> bool:
     allowed = set(names)
     try:
         with os.scandir(folder) as entries:
-            return all(e.name in allowed and e.is_file(follow_symlinks=False) for e in entries)
+            return all(e.name in allowed and (e.is_file(follow_symlinks=False) or (
+                e.name == REPORT_FOLDER and e.is_dir(follow_symlinks=False))) for e in entries)
     except OSError:
         return False
 
