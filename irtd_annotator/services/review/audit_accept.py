@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from irtd_annotator.domain.audit_stats import setting_percent
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import AUDIT_DECIDER, ReviewStatus, decided_words, status_label
-from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS
+from irtd_annotator.domain.warnings import BAD_MARKUP
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.audit_core import (
     AuditStatus,
@@ -27,6 +27,7 @@ from irtd_annotator.services.review.audit_core import (
     find_audit,
     stratum_filter,
 )
+from irtd_annotator.services.review.bulk import left_alone_lines
 from irtd_annotator.store import audits as store
 from irtd_annotator.store.bulk_decide import (
     Decided,
@@ -71,13 +72,8 @@ class AcceptResult:
         out = [f"  {label:<50} {n:>8,}" for label, n in sorted(self.accepted.items())]
         out.append(f"  {'total':<50} {self.total:>8,}")
         out += [f"  refused {label}: {why}" for label, why in sorted(self.refused.items())]
-        if self.leased:
-            out.append(f"{self.leased:,} skipped: another reviewer is working on them now")
-        if self.bad_markup:
-            out.append(f"{self.bad_markup:,} not accepted: {HINTS[BAD_MARKUP]}")
-        if self.stale:
-            out.append(f"{self.stale:,} not undone: changed by someone since")
-        return out
+        return out + left_alone_lines(bad_markup=self.bad_markup, leased=self.leased,
+                                      stale=self.stale, verb="accepted")
 
 
 def refusal(status: AuditStatus, s: StratumStatus) -> str | None:

@@ -115,13 +115,17 @@ class BulkResult:
                 f"{n:,} {status}" for status, n in sorted(decided.items())))
         if self.unchanged:
             out.append(f"{self.unchanged:,} already {self.decision}: left as they are")
-        if self.refused:
-            out.append(f"{self.refused:,} not approved: {HINTS[BAD_MARKUP]}")
-        if self.leased:
-            out.append(f"{self.leased:,} skipped: another reviewer is working on them now")
-        if self.stale:
-            out.append(f"{self.stale:,} not undone: changed by someone since")
-        return out
+        return out + left_alone_lines(bad_markup=self.refused, leased=self.leased,
+                                      stale=self.stale, verb="approved")
+
+
+def left_alone_lines(*, bad_markup: int, leased: int, stale: int, verb: str) -> list[str]:
+    """The Samples a bulk write (a decision, an audit's accept) or its undo left alone, and
+    why, in words: one line per reason that has any."""
+    return [line for n, line in (
+        (bad_markup, f"{bad_markup:,} not {verb}: {HINTS[BAD_MARKUP]}"),
+        (leased, f"{leased:,} skipped: another reviewer is working on them now"),
+        (stale, f"{stale:,} not undone: changed by someone since")) if n]
 
 
 def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: str,
