@@ -5,6 +5,7 @@ the store."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +18,10 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPlainTextEdit, QPu
 from pytestqt.qtbot import QtBot
 
 from export_support import read_release_file
+from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.release.export import ExportOptions, list_releases
+from irtd_annotator.ui import report_page
 from irtd_annotator.ui.dialogs import FlagDialog
 from irtd_annotator.ui.jobs import export_worker
 from irtd_annotator.ui.jobs.export_dialog import ExportDialog, ReleasesDialog
@@ -276,3 +279,121 @@ def test_the_dialog_says_what_is_missing_and_export_needs_a_project(
     assert not win.actions_by_name["export"].isEnabled()
     assert not win.actions_by_name["releases"].isEnabled()
     assert win.actions_by_name["export"].shortcut().toString() == "Ctrl+E"
+
+
+# ---- the "Report page" box (issue 15): the page of export --with-report-page, all or none
+
+@pytest.fixture()
+def one_approved(data: ReviewData, window: tuple[MainWindow, Errors]) -> MainWindow:
+    """The window with one sample approved: something to export."""
+    review(window[0], data.grounding["190001"], "approve")
+    return window[0]
+
+
+def tick_report_page(qtbot: QtBot, win: MainWindow, out: Path) -> Any:
+    """Open File > Export release, choose ``out`` and tick "Report page" with the mouse."""
+    dialog = open_export_dialog(qtbot, win)
+    box = dialog.report_page
+    assert box.isVisible() and not box.isChecked() and "Report page" in box.text()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert box.isChecked()
+    dialog.folder.setText(str(out))
+    return dialog
+
+
+def test_the_report_page_box_puts_the_page_into_the_release(
+        qtbot: QtBot, tmp_path: Path, data: ReviewData, one_approved: MainWindow,
+        window: tuple[MainWindow, Errors]) -> None:
+    win, errors = one_approved, window[1]
+    review(win, data.caption["190002"], "approve")
+    win.controller.go_to(data.caption["190005"])
+    win.controller.set_status("rejected", reason="wrong count")
+    out = tmp_path / "release"
+    dialog = tick_report_page(qtbot, win, out)
+    press_export(qtbot, dialog)
+    assert dialog.error_label.isHidden(), dialog.error_label.text()
+    runner = wait_done(qtbot, win)
+    assert runner.error is None and errors == []
+    page = (out / "report" / "report.html").read_text(encoding="utf-8")
+    total = len(data.grounding) * 3 + len(data.flir)
+    assert f"<th>Samples</th><td>{total:,}</td>" in page  # the export's project's totals
+    assert "<th>Decided (approved, accepted or rejected)</th><td>3 " in page
+    assert not re.search(r"https?:|<script|<link|@import|src=\"(?!data:)", page)
+    pngs = sorted(p.name for p in (out / "report").glob("*.png"))
+    assert "progress_by_task.png" in pngs and "progress_by_source.png" in pngs
+    assert all((out / "report" / n).read_bytes().startswith(b"\x89PNG") for n in pngs)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["samples"] == 2
+    assert all(not f["name"].startswith("report") for f in manifest["files"])
+    assert runner.message_box is not None
+    runner.message_box.accept()
+
+
+def test_without_the_box_the_release_has_no_page(
+        qtbot: QtBot, tmp_path: Path, one_approved: MainWindow,
+        window: tuple[MainWindow, Errors]) -> None:
+    win, errors = one_approved, window[1]
+    out = tmp_path / "release"
+    dialog = open_export_dialog(qtbot, win)
+    dialog.folder.setText(str(out))
+    press_export(qtbot, dialog)
+    runner = wait_done(qtbot, win)
+    assert runner.error is None and errors == []
+    assert (out / "manifest.json").is_file() and not (out / "report").exists()
+    assert runner.message_box is not None
+    runner.message_box.accept()
+
+
+def test_a_page_that_cannot_be_written_leaves_no_release(
+        qtbot: QtBot, tmp_path: Path, data: ReviewData, monkeypatch: pytest.MonkeyPatch,
+        one_approved: MainWindow) -> None:
+    win = one_approved
+
+    def full(*_: object) -> Path:
+        raise UserError("cannot write report/report.html: No space left on device")
+
+    monkeypatch.setattr(report_page, "write_files", full)
+    out = tmp_path / "releases" / "v1"
+    out.parent.mkdir()
+    press_export(qtbot, tick_report_page(qtbot, win, out))
+    runner = wait_done(qtbot, win)
+    assert runner.report is None and "No space left on device" in (runner.error or "")
+    assert list(out.parent.iterdir()) == []  # no release, no partial folder, no report/
+    assert releases(data) == "no releases yet"
+    if runner.message_box is not None:
+        runner.message_box.accept()
+
+
+def test_a_cancelled_export_leaves_no_release_and_no_report_folder(
+        qtbot: QtBot, tmp_path: Path, data: ReviewData, monkeypatch: pytest.MonkeyPatch,
+        one_approved: MainWindow) -> None:
+    win = one_approved
+    # The page is written, then the export holds until the user has pressed Cancel.
+    written, go = threading.Event(), threading.Event()
+    real_write = report_page.write_files
+
+    def write_then_wait(files: Any, folder: Path) -> Path:
+        page = real_write(files, folder)
+        written.set()
+        go.wait(30)
+        return page
+
+    monkeypatch.setattr(report_page, "write_files", write_then_wait)
+    out = tmp_path / "releases" / "v1"
+    out.parent.mkdir()
+    press_export(qtbot, tick_report_page(qtbot, win, out))
+    runner = win.export_runner
+    assert runner is not None
+    try:
+        qtbot.waitUntil(written.is_set, timeout=30_000)
+        # written into the partial folder beside the release-to-be
+        assert [p for p in out.parent.iterdir() if (p / "report" / "report.html").is_file()]
+        cancel = runner.dialog.findChild(QPushButton)
+        assert cancel is not None and cancel.text() == "Cancel"
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    finally:
+        go.set()
+    wait_done(qtbot, win)
+    assert runner.report is None and "cancelled" in (runner.error or "")
+    assert list(out.parent.iterdir()) == []  # no release, no partial folder, no report/
+    assert releases(data) == "no releases yet"

@@ -55,6 +55,7 @@ from irtd_annotator.ui.jobs.import_worker import ImportRunner, start_import
 from irtd_annotator.ui.pair.view import PairView
 from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
+from irtd_annotator.ui.report_page import release_page
 from irtd_annotator.ui.review_controller import ReviewController
 from irtd_annotator.ui.review_keys import ReviewKeys
 from irtd_annotator.ui.reviewers import ReviewersUi
@@ -357,6 +358,7 @@ class MainWindow(QMainWindow):
             return
         open_export_dialog(self, choices=choices, annotator=self.annotator,
                            folder=default_release_folder(self.project.folder),
+                           report_page=release_page(self.project),
                            on_accept=lambda out, options: self.export_release(out, options))
 
     def export_release(self, out_dir: Path, options: ExportOptions, *,

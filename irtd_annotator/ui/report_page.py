@@ -14,18 +14,24 @@ from __future__ import annotations
 import base64
 import html
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCharts import QChart, QChartView
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from irtd_annotator.domain.dashboard import Dashboard
 from irtd_annotator.domain.errors import UserError
+from irtd_annotator.services.dashboard import read_dashboard
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.release.folder import REPORT_FOLDER
 from irtd_annotator.ui.dashboard.charts import LIGHT, STATUS_ORDER, build_charts, period
 from irtd_annotator.ui.status_colours import STATUS_COLOURS
 
-__all__ = ["PAGE_NAME", "WIDTH_PX", "write_report"]
+__all__ = ["PAGE_NAME", "WIDTH_PX", "release_page", "render_report", "write_files",
+           "write_report"]
 
 PAGE_NAME = "report.html"
 WIDTH_PX = 900  # each chart's PNG: the width of a mail or a printed page at 96 dpi
@@ -46,20 +52,50 @@ img { display: block; max-width: 100%; border: 1px solid #e0e0e0; }
 def write_report(dashboard: Dashboard, out_dir: Path) -> Path:
     """Write ``out_dir/report.html`` and one PNG per chart into ``out_dir`` (made when
     missing); returns the page's path. A folder that cannot be written is one UserError."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot write the report into {out_dir}: {exc.strerror or exc}") from exc
+    _make(out_dir)  # before drawing: a folder that cannot be written stops it at once
+    return write_files(render_report(dashboard), out_dir)
+
+
+def render_report(dashboard: Dashboard) -> dict[str, bytes]:
+    """The page and its charts' PNGs as bytes by file name, drawn in memory (on the GUI
+    thread when the window runs: Qt draws widgets there only)."""
     _application()
+    files: dict[str, bytes] = {}
     sections: list[str] = []
     for chart in build_charts(dashboard, LIGHT):
-        png = _png(chart.chart, chart.height, out_dir / f"{chart.name}.png")
+        png = _png(chart.chart, chart.height)
+        files[f"{chart.name}.png"] = png
         data = base64.b64encode(png).decode("ascii")
         sections.append(f'<h2>{html.escape(chart.title)}</h2>\n<img alt="{html.escape(chart.title)}" '
                         f'src="data:image/png;base64,{data}">')
-    page = out_dir / PAGE_NAME
-    _write(page, _page(dashboard, sections).encode("utf-8"))
-    return page
+    files[PAGE_NAME] = _page(dashboard, sections).encode("utf-8")
+    return files
+
+
+def write_files(files: Mapping[str, bytes], out_dir: Path) -> Path:
+    """Write ``render_report``'s files into ``out_dir`` (made when missing; no Qt: any thread
+    may); returns the page's path. A file that cannot be written is one UserError."""
+    _make(out_dir)
+    for name, data in files.items():
+        _write(out_dir / name, data)
+    return out_dir / PAGE_NAME
+
+
+def release_page(project: Project) -> Callable[[], Callable[[Project, Path], None]]:
+    """For the Export dialog's "Report page" box: a call that reads ``project``'s dashboard
+    and draws the page now (the GUI thread), and returns the export's ``extras``, which
+    writes the drawn files into the release's partial folder (``report/``, outside the
+    manifest's checksums, as ``export --with-report-page``) on the export's worker thread."""
+
+    def draw() -> Callable[[Project, Path], None]:
+        files = render_report(read_dashboard(project))
+
+        def extras(_project: Project, folder: Path) -> None:
+            write_files(files, folder / REPORT_FOLDER)
+
+        return extras
+
+    return draw
 
 
 def _page(d: Dashboard, sections: list[str]) -> str:
@@ -87,16 +123,27 @@ def _application() -> None:
         _APP.append(QApplication([]))  # kept: a QApplication dropped by Python is destroyed
 
 
-def _png(chart: QChart, height: int, path: Path) -> bytes:
-    """Draw ``chart`` into the PNG file ``path``; its bytes, for the page."""
+def _png(chart: QChart, height: int) -> bytes:
+    """``chart`` drawn as PNG bytes."""
     view = QChartView(chart)  # never shown: grab() lays it out and paints it
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
     view.setBackgroundBrush(QBrush(QColor(LIGHT.background)))  # no grey frame round the chart
     view.resize(WIDTH_PX, max(height, 300))
     image: QImage = view.grab().toImage()
-    if not image.save(str(path)):  # the format from the suffix
-        raise UserError(f"cannot write {path}")
-    return path.read_bytes()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]  # the stubs want bytes, Qt a str
+        raise UserError(f"cannot draw the chart {chart.title()!r}")
+    buffer.close()
+    return bytes(data.data())
+
+
+def _make(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot write the report into {folder}: {exc.strerror or exc}") from exc
 
 
 def _write(path: Path, data: bytes) -> None:

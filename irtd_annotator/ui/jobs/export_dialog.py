@@ -7,6 +7,7 @@ output folder may be written.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -16,6 +17,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -43,6 +45,9 @@ from irtd_annotator.services.release.listing import ReleaseSummary, release_summ
 
 STATUSES = ("approved", "accepted", "pending", "rejected", "flagged")
 _RELEASE_COLUMNS = ("Date", "Folder", "Samples", "Who")
+Extras = Callable[[Project, Path], None]  # ExportOptions.extras: more files in the release
+# Draws the report page (on the GUI thread) and returns what writes it into the release.
+ReportPage = Callable[[], Extras]
 
 
 def default_release_folder(project_folder: Path) -> Path:
@@ -54,12 +59,14 @@ class ExportDialog(QDialog):
     """Choose the output folder, the statuses, tasks and sources, and the release's format."""
 
     def __init__(self, parent: QWidget | None = None, *, choices: Mapping[str, Sequence[str]],
-                 folder: Path, annotator: str | None = None) -> None:
+                 folder: Path, annotator: str | None = None,
+                 report_page: ReportPage | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export release")
         self.setObjectName("exportDialog")
         self._annotator = annotator
         self._options: ExportOptions | None = None
+        self._report_page = report_page
 
         self.folder = QLineEdit(str(folder), self)
         self.folder.setObjectName("exportFolder")
@@ -104,6 +111,12 @@ class ExportDialog(QDialog):
         self.force.setObjectName("exportForce")
         self.include_invalid = QCheckBox("Include invalid samples (listed in the manifest)", self)
         self.include_invalid.setObjectName("exportIncludeInvalid")
+        self.report_page = QCheckBox("Report page: the dashboard's totals and charts, in "
+                                     "report/ (not in the manifest's checksums)", self)
+        self.report_page.setObjectName("exportReportPage")
+        self.report_page.setToolTip("As `export --with-report-page`: report/report.html, one "
+                                    "self-contained page, and each chart as a PNG")
+        self.report_page.setVisible(report_page is not None)  # only where it can be drawn
         form = QFormLayout()
         form.addRow("Image path prefix:", self.prefix)
         form.addRow("Format:", self.format)
@@ -127,6 +140,7 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.force)
         layout.addWidget(self.include_invalid)
+        layout.addWidget(self.report_page)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
         self.resize(640, 560)
@@ -171,11 +185,27 @@ class ExportDialog(QDialog):
                          "is for.")
             return
         try:
-            self._options = self.options()
+            options = self.options()
+            if self._report_page is not None and self.report_page.isChecked():
+                options = dataclasses.replace(options, extras=self._drawn(self._report_page))
         except UserError as exc:
             self._refuse(str(exc))
             return
+        self._options = options
         super().accept()
+
+    def _drawn(self, report_page: ReportPage) -> Extras:
+        """The report page drawn now, on the GUI thread (Qt draws only there); the export's
+        worker then only writes its bytes. Any failure is one line in the dialog."""
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            return report_page()
+        except UserError:
+            raise
+        except Exception as exc:  # a database error is a line, never a traceback
+            raise UserError(f"The report page could not be drawn: {exc}") from exc
+        finally:
+            QApplication.restoreOverrideCursor()
 
     def _refuse(self, message: str) -> None:
         self.error_label.setText(message)
@@ -206,9 +236,12 @@ def _ticked(widget: QListWidget) -> list[str]:
 
 def open_export_dialog(parent: QWidget, *, choices: Mapping[str, Sequence[str]], folder: Path,
                        annotator: str | None,
-                       on_accept: Callable[[Path, ExportOptions], object]) -> ExportDialog:
-    """Show the dialog without blocking; ``on_accept(out_dir, options)`` runs on Export."""
-    dialog = ExportDialog(parent, choices=choices, folder=folder, annotator=annotator)
+                       on_accept: Callable[[Path, ExportOptions], object],
+                       report_page: ReportPage | None = None) -> ExportDialog:
+    """Show the dialog without blocking; ``on_accept(out_dir, options)`` runs on Export;
+    ``report_page`` offers the "Report page" box."""
+    dialog = ExportDialog(parent, choices=choices, folder=folder, annotator=annotator,
+                          report_page=report_page)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.accepted.connect(lambda: on_accept(dialog.out_dir(), dialog.accepted_options()))
     dialog.open()
