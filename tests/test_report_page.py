@@ -14,9 +14,11 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 
 from dashboard_data import sample_dashboard
+from irtd_annotator import cli
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.ui.report_page import PAGE_NAME, write_report
 from irtd_annotator.ui.status_colours import STATUS_COLOURS
+from review_data import build_review_project
 
 CHARTS = ("progress_by_task", "progress_by_source", "decisions_per_day", "throughput",
           "reject_reasons", "warning_kinds", "drafts", "audits")
@@ -75,3 +77,24 @@ def test_the_page_is_written_without_a_screen_or_an_application(tmp_path: Path) 
     assert done.stdout.strip() == PAGE_NAME
     assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == sorted(
         f"{name}.png" for name in CHARTS)
+
+
+def test_a_fresh_project_gives_each_empty_chart_one_line_and_no_png(
+        qtbot: object, tmp_path: Path, llvip_dir: Path, irtd_files: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    data = build_review_project(tmp_path / "p.db", llvip_dir=llvip_dir, irtd_files=irtd_files)
+    out = tmp_path / "out"
+    assert cli.main(["report", "--db", str(data.path), "--out", str(out)]) == 0, (
+        capsys.readouterr().err)
+    html = (out / PAGE_NAME).read_text(encoding="utf-8")
+    # no decisions yet, no audits, no rejections: a line each, not a 300 px empty image
+    for name, title in (("decisions_per_day", "Decisions per reviewer per day, "),
+                        ("throughput", "Throughput: "), ("reject_reasons", "Rejection reasons "),
+                        ("audits", "Audits: ")):
+        assert not (out / f"{name}.png").exists(), name
+        assert re.search(rf'<p class="empty">{re.escape(title)}([^<\n]*: )?none( yet)?</p>', html), name
+        assert f'<img alt="{title}' not in html
+    images = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,', html)
+    drawn = sorted(p.name for p in out.glob("*.png"))
+    assert {"progress_by_task.png", "progress_by_source.png"} <= set(drawn)
+    assert len(images) == len(drawn)

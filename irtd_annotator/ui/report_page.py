@@ -4,7 +4,8 @@ self-contained file a lead can mail or put in a release folder, and each chart a
 The page states the totals (samples, decided, per status), the period the decisions are
 counted over and the time it was read, then every chart of the dashboard, drawn by the same
 builders as the window's dock (ui/dashboard/charts.py) in the light look and embedded as PNG
-``data:`` URIs: no network, no script, no file beside it needed. The charts are drawn on
+``data:`` URIs: no network, no script, no file beside it needed. A chart with nothing to draw
+(no decisions yet, no audits, ...) is one line of the page ("TITLE: none") and no PNG. The charts are drawn on
 Qt's ``offscreen`` platform when no application runs yet (ADR 0022), so ``irtd-annotator
 report`` works on a machine without a screen.
 """
@@ -45,6 +46,7 @@ table { border-collapse: collapse; } td, th { padding: 3px 12px 3px 0; text-alig
 th { text-align: left; font-weight: normal; }
 .swatch { display: inline-block; width: 11px; height: 11px; margin-right: 6px;
           vertical-align: baseline; }
+p.empty { font-size: 15px; font-weight: bold; margin: 22px 0 0; }
 img { display: block; max-width: 100%; border: 1px solid #e0e0e0; }
 """
 
@@ -63,6 +65,9 @@ def render_report(dashboard: Dashboard) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     sections: list[str] = []
     for chart in build_charts(dashboard, LIGHT):
+        if not chart.chart.series():  # nothing to draw: a line, not a big empty image
+            sections.append(f'<p class="empty">{html.escape(chart.chart.title())}</p>')
+            continue
         png = _png(chart.chart, chart.height)
         files[f"{chart.name}.png"] = png
         data = base64.b64encode(png).decode("ascii")
