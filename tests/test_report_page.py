@@ -8,14 +8,17 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from dashboard_data import sample_dashboard
 from irtd_annotator import cli
 from irtd_annotator.domain.errors import UserError
+from irtd_annotator.ui.dashboard.charts import FRAME_PX, LIGHT, ROW_PX, build_charts
 from irtd_annotator.ui.report_page import PAGE_NAME, write_report
 from irtd_annotator.ui.status_colours import STATUS_COLOURS
 from review_data import build_review_project
@@ -98,3 +101,22 @@ def test_a_fresh_project_gives_each_empty_chart_one_line_and_no_png(
     drawn = sorted(p.name for p in out.glob("*.png"))
     assert {"progress_by_task.png", "progress_by_source.png"} <= set(drawn)
     assert len(images) == len(drawn)
+
+
+def test_a_long_source_name_keeps_its_count_and_a_small_chart_its_own_height(
+        qtbot: object, tmp_path: Path) -> None:
+    long_name = "57-KAIST_Multispectral_Pedestrian_Detection_Benchmark_Thermal_Subset_2015"
+    base = sample_dashboard()
+    bars = (*base.by_source[:-1], replace(base.by_source[-1], group=long_name))
+    dashboard = replace(base, by_source=bars, reject_reasons={"wrong count": 3, "other": 1})
+    charts = {c.name: c.chart for c in build_charts(dashboard, LIGHT)}
+    axis = charts["progress_by_source"].axes(Qt.Orientation.Vertical)[0]
+    label = next(c for c in axis.categories() if c.startswith("57-"))
+    # the name loses its middle, never the count after it (Qt would cut the end with "…")
+    assert label.endswith(f"Subset_2015  {bars[-1].total:,}") and "…" in label
+    assert len(label) < len(long_name)
+    page = write_report(dashboard, tmp_path / "out").read_text(encoding="utf-8")
+    assert "numbers as of 2026-12-05 10:00 UTC." in page  # not the ISO stamp
+    # two rejection reasons: two bars at their height, not stretched to 300 px
+    height = QImage(str(tmp_path / "out" / "reject_reasons.png")).height()
+    assert height == FRAME_PX + 2 * ROW_PX

@@ -16,6 +16,7 @@ import base64
 import html
 import os
 from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 
 from PySide6.QtCharts import QChart, QChartView
@@ -116,8 +117,17 @@ def _page(d: Dashboard, sections: list[str]) -> str:
         "<title>IRTD review report</title>", f"<style>{_CSS}</style></head><body>",
         "<h1>IRTD review report</h1>",
         f'<p class="meta">Decisions from {first} to {last}; numbers as of '
-        f"{html.escape(d.until)}.</p>",
+        f"{html.escape(_moment(d.until))}.</p>",
         "<h2>Totals</h2>", "<table>", *rows, "</table>", *sections, "</body></html>", ""])
+
+
+def _moment(until: str) -> str:
+    """The dashboard's read time (UTC ISO-8601) as a reader writes it: 2026-12-05 11:49 UTC."""
+    try:
+        moment = datetime.fromisoformat(until)
+    except ValueError:
+        return until
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment.tzinfo else until
 
 
 def _application() -> None:
@@ -133,7 +143,7 @@ def _png(chart: QChart, height: int) -> bytes:
     view = QChartView(chart)  # never shown: grab() lays it out and paints it
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
     view.setBackgroundBrush(QBrush(QColor(LIGHT.background)))  # no grey frame round the chart
-    view.resize(WIDTH_PX, max(height, 300))
+    view.resize(WIDTH_PX, height)  # the chart's own: two bars are not stretched to 300 px
     image: QImage = view.grab().toImage()
     data = QByteArray()
     buffer = QBuffer(data)

@@ -51,6 +51,7 @@ FRAME_PX = 110    # title, value axis and legend around the bars
 DAILY_UP_TO = 45  # a longer period shows only the days with decisions (one label each)
 NOTHING = "none"  # after the title, which names the period: "..., 11-06 to 12-05: none"
 EMPTY_PX = 60     # a chart with nothing to draw: its title says so, no empty axes under it
+LABEL_CHARS = 40  # a longer group name loses its middle: Qt would cut its end, the count
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def _progress(name: str, title: str, bars: Sequence[GroupBar], look: Look,
         series.append(bar_set)
     total = sum(b.total for b in bars)
     chart = _chart(f"{title} ({total:,} samples)", look, series)
-    _bar_axes(chart, series, [f"{b.group}  {b.total:,}" for b in rows], look,
+    _bar_axes(chart, series, [f"{_short(b.group)}  {b.total:,}" for b in rows], look,
               top=max((b.total for b in bars), default=0))
     return Chart(name, title, chart, FRAME_PX + ROW_PX * max(len(rows), 2))
 
@@ -244,6 +245,15 @@ def _audits(bars: Sequence[AuditBar], look: Look, on_click: OnClick | None) -> C
 
 
 # ---- helpers ------------------------------------------------------------------------------
+
+def _short(name: str) -> str:
+    """``name`` with its middle left out past LABEL_CHARS: a source keeps its number and
+    its end (``57-KAIST_Multispec…l_Subset_2015``), and its label keeps the count after it."""
+    if len(name) <= LABEL_CHARS:
+        return name
+    half = (LABEL_CHARS - 1) // 2
+    return f"{name[:half]}…{name[-half:]}"
+
 
 def _empty(name: str, title: str, look: Look, shown: str | None = None) -> Chart:
     """A chart with nothing to draw: its title says so (``shown``, else "TITLE: none"), and
