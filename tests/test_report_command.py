@@ -5,6 +5,7 @@ line and exit status 2, writing nothing."""
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 from datetime import date
@@ -104,3 +105,20 @@ def test_without_the_page_writer_it_says_so_in_one_line(
     monkeypatch.setitem(sys.modules, REPORT_MODULE, None)  # an import of it fails
     err = _refused(["report", "--db", str(small.path), "--out", str(tmp_path / "r")], capsys)
     assert "cannot draw the report page" in err
+
+
+def test_the_folder_the_project_was_imported_from_is_refused(
+        tmp_path: Path, store_target: str, drawn: list[tuple[Dashboard, Path]],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    sample = {"id": "1", "image": ["/data/Data4MLLM/63-FLIR_ADAS/video/0001.jpg"], "conversations": [
+        {"from": "human", "value": "<image>\nLocate all person from left to right."},
+        {"from": "gpt", "value": "<ref>person</ref> at <pos>[(100, 200)]</pos>"}]}
+    (inputs / "Location.json").write_text(json.dumps([sample]), encoding="utf-8")
+    db = store_target
+    assert cli.main(["import", str(inputs / "Location.json"), "--db", db, "--quiet"]) == 0
+    capsys.readouterr()
+    err = _refused(["report", "--db", db, "--out", str(inputs)], capsys)
+    assert "it holds Location.json, a file the project was imported from" in err
+    assert drawn == [] and [p.name for p in inputs.iterdir()] == ["Location.json"]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.project import Project
+from irtd_annotator.store.releases import file_layouts
 
 # The files SQLite keeps beside a database (write-ahead log, its index, rollback journal).
 SIDE_FILES = {"-wal": "the project's write-ahead log", "-shm": "the project's WAL index",
@@ -135,7 +136,8 @@ def check_output_folder(folder: Path, *, project: Project, what: str,
                         roots: Iterable[str] | None = None) -> None:
     """Refuse (UserError, one line) to write ``what`` (files of a known name, a report page)
     into ``folder`` when it is the project's folder or holds it, is or lies inside an image
-    folder, is a file, or cannot be made or written in. A missing folder is made (its parent
+    folder, holds a file the project was imported from, is a file, or cannot be made or
+    written in. A missing folder is made (its parent
     must exist). ``roots``: as for ``check_output_file``."""
     if roots is None:
         roots = (project.setting("image_roots") or {}).values()
@@ -147,6 +149,8 @@ def check_output_folder(folder: Path, *, project: Project, what: str,
     for root in roots:
         if root and reason is None and (real == _real(root) or _real(root) in real.parents):
             reason = f"it is or lies inside the image folder {root}"
+    if reason is None and real.is_dir():
+        reason = _input_reason(real, project)
     if reason is None and real.exists() and not real.is_dir():
         reason = "it exists and is not a folder"
     elif reason is None and not real.exists():
@@ -158,6 +162,15 @@ def check_output_folder(folder: Path, *, project: Project, what: str,
         reason = _probe_reason(real, what.replace(" ", "-"), "cannot write in it")
     if reason is not None:
         raise UserError(f"will not write the {what} to {folder}: {reason}")
+
+
+def _input_reason(folder: Path, project: Project) -> str | None:
+    """Why ``folder`` is an input folder: it holds a file the project was imported from (by
+    the names whose layouts the import kept), which a report does not belong beside."""
+    with project.engine.connect() as conn:
+        names = sorted(file_layouts(conn))
+    held = [name for name in names if (folder / name).is_file()]
+    return f"it holds {held[0]}, a file the project was imported from" if held else None
 
 
 def _replace_reason(target: Path, replaces: Sequence[bytes], what: str) -> str | None:
