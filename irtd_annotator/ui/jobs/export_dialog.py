@@ -111,11 +111,12 @@ class ExportDialog(QDialog):
         self.force.setObjectName("exportForce")
         self.include_invalid = QCheckBox("Include invalid samples (listed in the manifest)", self)
         self.include_invalid.setObjectName("exportIncludeInvalid")
-        self.report_page = QCheckBox("Report page: the dashboard's totals and charts, in "
-                                     "report/ (not in the manifest's checksums)", self)
+        self.report_page = QCheckBox("Report page: the dashboard's totals and charts, in report/",
+                                     self)
         self.report_page.setObjectName("exportReportPage")
         self.report_page.setToolTip("As `export --with-report-page`: report/report.html, one "
-                                    "self-contained page, and each chart as a PNG")
+                                    "self-contained page, and each chart as a PNG; not among "
+                                    "the manifest's checksummed files")
         self.report_page.setVisible(report_page is not None)  # only where it can be drawn
         form = QFormLayout()
         form.addRow("Image path prefix:", self.prefix)
