@@ -51,7 +51,7 @@ FRAME_PX = 110    # title, value axis and legend around the bars
 DAILY_UP_TO = 45  # a longer period shows only the days with decisions (one label each)
 NOTHING = "none"  # after the title, which names the period: "..., 11-06 to 12-05: none"
 EMPTY_PX = 60     # a chart with nothing to draw: its title says so, no empty axes under it
-LABEL_CHARS = 40  # a longer group name loses its middle: Qt would cut its end, the count
+LABEL_CHARS = 30  # a longer group name loses its middle: Qt would cut its end, the count
 
 
 @dataclass(frozen=True)
