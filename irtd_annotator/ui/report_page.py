@@ -32,10 +32,11 @@ from irtd_annotator.services.release.folder import REPORT_FOLDER
 from irtd_annotator.ui.dashboard.charts import LIGHT, STATUS_ORDER, build_charts, period
 from irtd_annotator.ui.status_colours import STATUS_COLOURS
 
-__all__ = ["PAGE_NAME", "WIDTH_PX", "release_page", "render_report", "write_files",
+__all__ = ["NO_IMAGE", "PAGE_NAME", "WIDTH_PX", "release_page", "render_report", "write_files",
            "write_report"]
 
 PAGE_NAME = "report.html"
+NO_IMAGE = b""  # render_report's value for a chart with nothing to draw: no PNG
 WIDTH_PX = 900  # each chart's PNG: the width of a mail or a printed page at 96 dpi
 _APP: list[QApplication] = []  # the one this module made, when no other was running
 _CSS = """
@@ -61,13 +62,15 @@ def write_report(dashboard: Dashboard, out_dir: Path) -> Path:
 
 def render_report(dashboard: Dashboard) -> dict[str, bytes]:
     """The page and its charts' PNGs as bytes by file name, drawn in memory (on the GUI
-    thread when the window runs: Qt draws widgets there only)."""
+    thread when the window runs: Qt draws widgets there only); NO_IMAGE for a chart with
+    nothing to draw."""
     _application()
     files: dict[str, bytes] = {}
     sections: list[str] = []
     for chart in build_charts(dashboard, LIGHT):
         if not chart.chart.series():  # nothing to draw: a line, not a big empty image
             sections.append(f'<p class="empty">{html.escape(chart.chart.title())}</p>')
+            files[f"{chart.name}.png"] = NO_IMAGE
             continue
         png = _png(chart.chart, chart.height)
         files[f"{chart.name}.png"] = png
@@ -83,7 +86,10 @@ def write_files(files: Mapping[str, bytes], out_dir: Path) -> Path:
     may); returns the page's path. A file that cannot be written is one UserError."""
     _make(out_dir)
     for name, data in files.items():
-        _write(out_dir / name, data)
+        if data == NO_IMAGE:  # an earlier page's PNG of it would show what is no longer so
+            _remove(out_dir / name)
+        else:
+            _write(out_dir / name, data)
     return out_dir / PAGE_NAME
 
 
@@ -166,3 +172,10 @@ def _write(path: Path, data: bytes) -> None:
         path.write_bytes(data)
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot remove the old {path}: {exc.strerror or exc}") from exc
