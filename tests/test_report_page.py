@@ -92,12 +92,12 @@ def test_a_fresh_project_gives_each_empty_chart_one_line_and_no_png(
     assert cli.main(["report", "--db", str(data.path), "--out", str(out)]) == 0, (
         capsys.readouterr().err)
     html = (out / PAGE_NAME).read_text(encoding="utf-8")
-    # no decisions yet, no audits, no rejections: a line each, not a 300 px empty image
+    # no decisions, edits, audits or rejections yet: a line each, not a 300 px empty image
     for name, title in (("decisions_per_day", "Decisions per reviewer per day, "),
                         ("throughput", "Throughput: "), ("reject_reasons", "Rejection reasons "),
-                        ("audits", "Audits: ")):
+                        ("drafts", "LLM drafts: "), ("audits", "Audits: ")):
         assert not (out / f"{name}.png").exists(), name
-        assert re.search(rf'<p class="empty">{re.escape(title)}([^<\n]*: )?none( yet)?</p>', html), name
+        assert re.search(rf'<p class="empty">{re.escape(title)}([^<\n]*: )?none( edited)?( yet)?</p>', html), name
         assert f'<img alt="{title}' not in html
     images = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,', html)
     drawn = sorted(p.name for p in out.glob("*.png"))

@@ -187,6 +187,9 @@ def _counts(name: str, title: str, counts: Mapping[str, int], filters: Mapping[s
 
 
 def _drafts(d: Dashboard, look: Look, on_click: OnClick | None) -> Chart:
+    title = "LLM drafts: share edited per task (median edit distance)"
+    if not any(q.share_edited for q in d.drafts):  # empty bars at 0% only look like a chart
+        return _empty("drafts", title, look, "LLM drafts: none edited yet")
     rows = list(reversed(d.drafts))
     series = QHorizontalBarSeries()
     bar_set = _bar_set("share of samples edited (%)",
@@ -195,7 +198,6 @@ def _drafts(d: Dashboard, look: Look, on_click: OnClick | None) -> Chart:
         bar_set.clicked.connect(lambda i: on_click(rows[i].filter))
     series.append(bar_set)
     _value_labels(series, look, "%")
-    title = "LLM drafts: share edited per task (median edit distance)"
     chart = _chart(title, look, series)
     chart.legend().hide()
     labels = [f"{q.task}  (median {q.median_edit_distance:g})"
