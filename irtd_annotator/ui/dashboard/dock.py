@@ -10,7 +10,7 @@ queue's filter. It draws in the window's palette and draws again when the palett
 from __future__ import annotations
 
 from PySide6.QtCharts import QAbstractBarSeries, QBarCategoryAxis, QChart, QChartView
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCursor, QPainter
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -31,8 +31,8 @@ from irtd_annotator.ui.dashboard.charts import STATUS_ORDER, Chart, Look, build_
 
 __all__ = ["COLUMNS", "DashboardDock", "totals_line"]
 
-COLUMNS = 2          # charts side by side: two of ~560 px fit beside the queue at 1366 px
-MIN_CHART_WIDTH = 420
+COLUMNS = 2          # charts side by side at most, where two fit (from ~1600 px windows)
+MIN_CHART_WIDTH = 420  # narrower, the legends and the per-day title are cut ("pend...")
 
 
 def totals_line(dashboard: Dashboard) -> str:
@@ -76,6 +76,8 @@ class DashboardDock(QDockWidget):
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(6)
         self.scroller.setWidget(self.grid_host)
+        self.scroller.viewport().installEventFilter(self)  # its width sets the columns
+        self.columns = COLUMNS
         self.stack.addWidget(self.message)
         self.stack.addWidget(self.scroller)
         layout.addWidget(self.stack, 1)
@@ -90,7 +92,7 @@ class DashboardDock(QDockWidget):
         self.totals.setText(totals_line(dashboard))
         self._clear()
         self.charts = build_charts(dashboard, Look.of(self.palette()), self.filter_requested.emit)
-        for n, chart in enumerate(self.charts):
+        for chart in self.charts:
             view = QChartView(chart.chart, self.grid_host)
             view.setObjectName(f"chart_{chart.name}")
             view.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -99,10 +101,37 @@ class DashboardDock(QDockWidget):
             view.setFrameShape(QFrame.Shape.NoFrame)
             view.setToolTip("Click a bar to show its samples in the queue")
             _tooltips(chart.chart)
-            self.grid.addWidget(view, n // COLUMNS, n % COLUMNS, Qt.AlignmentFlag.AlignTop)
             self.views.append(view)
-        self.grid.setRowStretch(len(self.charts) // COLUMNS + 1, 1)
+        self.columns = self._fitting_columns()
+        self._place()
         self.stack.setCurrentWidget(self.scroller)
+
+    def _fitting_columns(self) -> int:
+        """Two charts to a row where two fit the dock's width, else one (under the pair
+        view at 1366 px, or a dock made narrow by hand)."""
+        width = self.scroller.viewport().width()
+        return max(1, min(COLUMNS, (width + self.grid.spacing()) //
+                          (MIN_CHART_WIDTH + self.grid.spacing())))
+
+    def _place(self) -> None:
+        """Put the views in the grid, ``self.columns`` to a row, in the charts' order."""
+        for view in self.views:
+            self.grid.removeWidget(view)
+        for row in range(self.grid.rowCount()):
+            self.grid.setRowStretch(row, 0)
+        for n, view in enumerate(self.views):
+            self.grid.addWidget(view, n // self.columns, n % self.columns,
+                                Qt.AlignmentFlag.AlignTop)
+        self.grid.setRowStretch((len(self.views) - 1) // self.columns + 1, 1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """The scroll area's viewport resized: as many columns as now fit."""
+        if watched is self.scroller.viewport() and event.type() == QEvent.Type.Resize:
+            columns = self._fitting_columns()
+            if columns != self.columns:
+                self.columns = columns
+                self._place()
+        return super().eventFilter(watched, event)
 
     def show_message(self, text: str) -> None:
         """No charts, one line instead: no project, no data, or what went wrong."""
