@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCharts import QBarCategoryAxis, QStackedBarSeries
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 from pytestqt.qtbot import QtBot
 
 from irtd_annotator.services.dashboard import read_dashboard
@@ -79,3 +80,33 @@ def test_a_and_r_through_the_window_move_the_real_readers_numbers(
     assert decisions_today(window) == {"Ada": 2}
     assert not dock.view_of("throughput").chart().title().endswith(": none")
     assert modals.seen == ["RejectDialog"] and not errors
+
+
+def test_an_approve_redraws_only_the_charts_whose_numbers_moved(
+        qtbot: QtBot, data: ReviewData, win: tuple[MainWindow, Errors, Modals]) -> None:
+    window, errors, _modals = win
+    open_dashboard(qtbot, window)
+    dock = window.dashboard.dock
+    before = {chart.name: view for chart, view in zip(dock.charts, dock.views)}
+    assert window.queue is not None
+    window.queue.focus_table()
+    qtbot.waitUntil(lambda: window.queue is not None and window.queue.table.hasFocus())
+    key(qtbot, window, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: progress(dock.view_of("progress_by_task")) == expected(data, "task"))
+    assert progress(dock.view_of("progress_by_source")) == expected(data, "source")
+    assert decisions_today(window) == {"Ada": 1}
+    moved = {"progress_by_task", "progress_by_source", "decisions_per_day", "throughput"}
+    assert list(before) == [chart.name for chart in dock.charts]  # the same order
+    for name, view in before.items():  # the others were not drawn again
+        assert (dock.view_of(name) is view) == (name not in moved), name
+    qtbot.waitUntil(lambda: all(view.isVisible() for view in dock.views))  # shown, placed
+
+    # light <-> dark: every chart drawn again, in the new colours
+    now = list(dock.views)
+    palette = QPalette(dock.palette())
+    palette.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dock.setPalette(palette)
+    qtbot.waitUntil(lambda: all(v.chart().backgroundBrush().color() == QColor("#1e1e1e")
+                                for v in dock.views))
+    assert not any(view is old for view in dock.views for old in now)
+    assert not errors

@@ -9,7 +9,7 @@ the lists go in reversed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -35,7 +35,7 @@ from irtd_annotator.domain.dashboard import AuditBar, Dashboard, GroupBar
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.ui.status_colours import STATUS_COLOURS
 
-__all__ = ["NOTHING", "STATUS_ORDER", "Chart", "Look", "build_charts", "period"]
+__all__ = ["NOTHING", "STATUS_ORDER", "Chart", "Look", "build_charts", "chart_inputs", "period"]
 
 OnClick = Callable[[QueueFilter], None]
 # the stacking order: what is left to do first, then what is done, then what needs a look
@@ -90,23 +90,44 @@ def period(dashboard: Dashboard) -> tuple[str, str]:
     return (date.fromisoformat(last) - timedelta(days=29)).isoformat(), last
 
 
-def build_charts(dashboard: Dashboard, look: Look, on_click: OnClick | None = None
-                 ) -> list[Chart]:
-    """Every chart of the dashboard, in the order they are shown."""
+def chart_inputs(dashboard: Dashboard) -> dict[str, object]:
+    """What each chart is drawn from, by chart name, in the order they are shown: a chart
+    whose inputs compare equal to the last ones draws the same (the dock keeps its view)."""
     d = dashboard
-    charts = [
-        _progress("progress_by_task", "Progress per task", d.by_task, look, on_click),
-        _progress("progress_by_source", "Progress per source", d.by_source, look, on_click),
-        _per_day(d, look),
-        _throughput(d, look),
-        _counts("reject_reasons", "Rejection reasons (rejected samples)", d.reject_reasons,
-                d.reason_filters, STATUS_COLOURS["rejected"], look, on_click),
-        _counts("warning_kinds", "Warning kinds (samples with the warning)", d.warning_kinds,
-                d.warning_filters, STATUS_COLOURS["flagged"], look, on_click),
-        _drafts(d, look, on_click),
-        _audits(d.audits, look, on_click),
-    ]
-    return charts
+    return {
+        "progress_by_task": d.by_task,
+        "progress_by_source": d.by_source,
+        "decisions_per_day": (period(d), d.per_day),  # the title names the period
+        "throughput": d.throughput,
+        "reject_reasons": (tuple(d.reject_reasons.items()), tuple(d.reason_filters.items())),
+        "warning_kinds": (tuple(d.warning_kinds.items()), tuple(d.warning_filters.items())),
+        "drafts": d.drafts,
+        "audits": d.audits,
+    }
+
+
+def build_charts(dashboard: Dashboard, look: Look, on_click: OnClick | None = None,
+                 only: Collection[str] | None = None) -> list[Chart]:
+    """Every chart of the dashboard (or those named in ``only``), in the order they are
+    shown (``chart_inputs``'s)."""
+    d = dashboard
+    builders: dict[str, Callable[[], Chart]] = {
+        "progress_by_task": lambda: _progress("progress_by_task", "Progress per task",
+                                              d.by_task, look, on_click),
+        "progress_by_source": lambda: _progress("progress_by_source", "Progress per source",
+                                                d.by_source, look, on_click),
+        "decisions_per_day": lambda: _per_day(d, look),
+        "throughput": lambda: _throughput(d, look),
+        "reject_reasons": lambda: _counts(
+            "reject_reasons", "Rejection reasons (rejected samples)", d.reject_reasons,
+            d.reason_filters, STATUS_COLOURS["rejected"], look, on_click),
+        "warning_kinds": lambda: _counts(
+            "warning_kinds", "Warning kinds (samples with the warning)", d.warning_kinds,
+            d.warning_filters, STATUS_COLOURS["flagged"], look, on_click),
+        "drafts": lambda: _drafts(d, look, on_click),
+        "audits": lambda: _audits(d.audits, look, on_click),
+    }
+    return [build() for name, build in builders.items() if only is None or name in only]
 
 
 # ---- the charts ---------------------------------------------------------------------------

@@ -27,7 +27,14 @@ from PySide6.QtWidgets import (
 
 from irtd_annotator.domain.dashboard import Dashboard
 from irtd_annotator.domain.queue_filter import QueueFilter
-from irtd_annotator.ui.dashboard.charts import STATUS_ORDER, Chart, Look, build_charts, period
+from irtd_annotator.ui.dashboard.charts import (
+    STATUS_ORDER,
+    Chart,
+    Look,
+    build_charts,
+    chart_inputs,
+    period,
+)
 
 __all__ = ["COLUMNS", "DashboardDock", "totals_line"]
 
@@ -85,26 +92,46 @@ class DashboardDock(QDockWidget):
         self.dashboard: Dashboard | None = None
         self.charts: list[Chart] = []
         self.views: list[QChartView] = []
+        self.inputs: dict[str, object] = {}  # what the charts shown were drawn from
 
-    def show_dashboard(self, dashboard: Dashboard) -> None:
-        """Draw ``dashboard``: its totals and every chart, in the window's palette."""
+    def show_dashboard(self, dashboard: Dashboard, *, everything: bool = False) -> None:
+        """Draw ``dashboard``: its totals and, in the window's palette, the charts whose
+        numbers changed since the last one drawn (``everything``: all of them). A chart
+        whose numbers did not move keeps its view: a decision redraws one or two charts,
+        not eight, and a chart being hovered or read stays as it is."""
         self.dashboard = dashboard
         self.totals.setText(totals_line(dashboard))
-        self._clear()
-        self.charts = build_charts(dashboard, Look.of(self.palette()), self.filter_requested.emit)
-        for chart in self.charts:
-            view = QChartView(chart.chart, self.grid_host)
-            view.setObjectName(f"chart_{chart.name}")
-            view.setRenderHint(QPainter.RenderHint.Antialiasing)
-            view.setMinimumSize(MIN_CHART_WIDTH, chart.height)
-            view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            view.setFrameShape(QFrame.Shape.NoFrame)
-            view.setToolTip("Click a bar to show its samples in the queue")
-            _tooltips(chart.chart)
+        inputs = chart_inputs(dashboard)
+        kept = {} if everything else {
+            chart.name: (chart, view) for chart, view in zip(self.charts, self.views)
+            if chart.name in self.inputs and self.inputs[chart.name] == inputs.get(chart.name)}
+        for chart, view in zip(self.charts, self.views):
+            if chart.name not in kept:
+                self.grid.removeWidget(view)
+                view.deleteLater()  # the view owns its chart: both go
+        fresh = {chart.name: chart for chart in build_charts(
+            dashboard, Look.of(self.palette()), self.filter_requested.emit,
+            only=[name for name in inputs if name not in kept])}
+        self.charts, self.views = [], []
+        for name in inputs:
+            chart, view = kept[name] if name in kept else self._view(fresh[name])
+            self.charts.append(chart)
             self.views.append(view)
+        self.inputs = inputs
         self.columns = self._fitting_columns()
         self._place()
         self.stack.setCurrentWidget(self.scroller)
+
+    def _view(self, chart: Chart) -> tuple[Chart, QChartView]:
+        view = QChartView(chart.chart, self.grid_host)
+        view.setObjectName(f"chart_{chart.name}")
+        view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        view.setMinimumSize(MIN_CHART_WIDTH, chart.height)
+        view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        view.setFrameShape(QFrame.Shape.NoFrame)
+        view.setToolTip("Click a bar to show its samples in the queue")
+        _tooltips(chart.chart)
+        return chart, view
 
     def _fitting_columns(self) -> int:
         """Two charts to a row where two fit the dock's width, else one (under the pair
@@ -152,12 +179,13 @@ class DashboardDock(QDockWidget):
         for view in self.views:
             self.grid.removeWidget(view)
             view.deleteLater()  # the view owns its chart: both go
-        self.views, self.charts = [], []
+        self.views, self.charts, self.inputs = [], [], {}
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self.dashboard is not None:
-            self.show_dashboard(self.dashboard)  # light <-> dark: the charts' colours follow
+            # light <-> dark: every chart's colours follow
+            self.show_dashboard(self.dashboard, everything=True)
 
 
 def _tooltips(chart: QChart) -> None:
