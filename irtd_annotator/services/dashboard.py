@@ -12,7 +12,9 @@ What counts as what:
   counts for that person. An audit's accept counts for "audit:NAME" (the audit decided, not
   the lead who ran it). An undo or a redo is no new work and is not counted (the decision
   it takes back stays counted: it was made). Each decision counts, also a second one on the
-  same Sample: this is work done, not the Samples' state (``stats`` counts that).
+  same Sample: this is work done, not the Samples' state (``stats`` counts that). Each day's
+  bar also knows the Samples decided (a Sample decided twice by one reviewer that day counted
+  once): what a click on the bar shows in the queue, said in its tooltip where they differ.
 - **Throughput**: a reviewer's decisions over the period divided by the hours they were at
   work, an hour being a UTC clock hour with at least one of their decisions. A burst of 40
   decisions in ten minutes is 40 per hour; 40 spread over four clock hours is 10.
@@ -74,10 +76,11 @@ class DashboardReader:
         with self.project.engine.connect() as conn:
             cells = tally_cells(conn)
             hours = store.decision_hours(conn, first.isoformat(), end)
+            samples = store.decided_samples(conn, first.isoformat(), end)
             reasons = store.reject_reasons(conn)
             warnings = store.warning_lists(conn)
             distances = store.edited_distances(conn)
-        per_day, throughput = _decisions(hours)
+        per_day, throughput = _decisions(hours, samples)
         reason_counts, reason_filters = _reasons(reasons)
         kinds: Counter[str] = Counter()
         for joined, n in warnings:
@@ -133,9 +136,11 @@ def _bars(cells: list[tuple[str, str, str, int]], column: int) -> tuple[GroupBar
                  for g in groups)
 
 
-def _decisions(hours: list[tuple[str, str, int]]
+def _decisions(hours: list[tuple[str, str, int]], samples: list[tuple[str, str, int]]
                ) -> tuple[tuple[ReviewerDay, ...], tuple[Throughput, ...]]:
-    """Decisions per reviewer and day, and each reviewer's throughput, from (who, hour, n)."""
+    """Decisions per reviewer and day, and each reviewer's throughput, from (who, hour, n),
+    with the Samples decided from (who, day, samples)."""
+    decided = {(day, who): n for who, day, n in samples}
     per_day: Counter[tuple[str, str]] = Counter()
     worked: dict[str, int] = defaultdict(int)   # hours with a decision
     made: Counter[str] = Counter()
@@ -143,7 +148,8 @@ def _decisions(hours: list[tuple[str, str, int]]
         per_day[(hour[:10], who)] += n
         worked[who] += 1
         made[who] += n
-    days = tuple(ReviewerDay(who, day, n, QueueFilter(decided_by=who, decided_day=day))
+    days = tuple(ReviewerDay(who, day, n, QueueFilter(decided_by=who, decided_day=day),
+                             decided.get((day, who), n))
                  for (day, who), n in sorted(per_day.items()))
     pace = tuple(Throughput(who, made[who], float(worked[who]), made[who] / worked[who])
                  for who in sorted(made, key=lambda w: (w.casefold(), w)))

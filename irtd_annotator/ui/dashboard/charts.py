@@ -80,6 +80,9 @@ class Chart:
     title: str
     chart: QChart
     height: int
+    # what hovering a bar says, from its set's label and its index, where the generic
+    # "category: set value" would not tell what a click on it shows
+    tip: Callable[[str, int], str] | None = None
 
 
 def period(dashboard: Dashboard) -> tuple[str, str]:
@@ -116,7 +119,7 @@ def build_charts(dashboard: Dashboard, look: Look, on_click: OnClick | None = No
                                               d.by_task, look, on_click),
         "progress_by_source": lambda: _progress("progress_by_source", "Progress per source",
                                                 d.by_source, look, on_click),
-        "decisions_per_day": lambda: _per_day(d, look),
+        "decisions_per_day": lambda: _per_day(d, look, on_click),
         "throughput": lambda: _throughput(d, look),
         "reject_reasons": lambda: _counts(
             "reject_reasons", "Rejection reasons (rejected samples)", d.reject_reasons,
@@ -149,7 +152,7 @@ def _progress(name: str, title: str, bars: Sequence[GroupBar], look: Look,
     return Chart(name, title, chart, FRAME_PX + ROW_PX * max(len(rows), 2))
 
 
-def _per_day(d: Dashboard, look: Look) -> Chart:
+def _per_day(d: Dashboard, look: Look, on_click: OnClick | None) -> Chart:
     first, last = period(d)
     title = f"Decisions per reviewer per day, {first} to {last}"
     if not d.per_day:  # axes over 30 empty days would only look like a chart of nothing
@@ -160,16 +163,29 @@ def _per_day(d: Dashboard, look: Look) -> Chart:
         days = sorted({row.day for row in d.per_day})
     people = sorted({row.reviewer for row in d.per_day}, key=lambda w: (w.casefold(), w))
     made = {(row.reviewer, row.day): row.decisions for row in d.per_day}
+    rows = {(row.reviewer, row.day): row for row in d.per_day}
     series = QStackedBarSeries()
     for n, who in enumerate(people):
-        series.append(_bar_set(who, [made.get((who, day), 0) for day in days],
-                               REVIEWER_COLOURS[n % len(REVIEWER_COLOURS)]))
+        bar_set = _bar_set(who, [made.get((who, day), 0) for day in days],
+                           REVIEWER_COLOURS[n % len(REVIEWER_COLOURS)])
+        if on_click is not None:  # the Samples they decided that day
+            bar_set.clicked.connect(lambda i, w=who: (w, days[i]) in rows and on_click(
+                rows[(w, days[i])].filter))
+        series.append(bar_set)
+
+    def tip(who: str, i: int) -> str:
+        row = rows.get((who, days[i])) if i < len(days) else None
+        if row is None:
+            return who
+        samples = row.decided_samples
+        on = f" on {samples:,} samples" if samples != row.decisions else ""
+        return f"{row.day}: {who} {row.decisions:,} decision{'s' * (row.decisions != 1)}{on}"
     chart = _chart(title, look, series)
     top = max((sum(made.get((w, day), 0) for w in people) for day in days), default=0)
     axis = _bar_axes(chart, series, [day[5:] for day in days], look, top=top, horizontal=False)
     axis.setLabelsAngle(-90 if len(days) > 12 else 0)
     axis.setTruncateLabels(False)  # a turned label has the height it needs: never "…"
-    return Chart("decisions_per_day", title, chart, 330)
+    return Chart("decisions_per_day", title, chart, 330, tip)
 
 
 def _throughput(d: Dashboard, look: Look) -> Chart:

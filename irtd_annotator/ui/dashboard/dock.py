@@ -9,7 +9,7 @@ queue's filter. It draws in the window's palette and draws again when the palett
 
 from __future__ import annotations
 
-from PySide6.QtCharts import QAbstractBarSeries, QBarCategoryAxis, QChart, QChartView
+from PySide6.QtCharts import QAbstractBarSeries, QBarCategoryAxis, QBarSet, QChartView
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCursor, QPainter
 from PySide6.QtWidgets import (
@@ -130,7 +130,7 @@ class DashboardDock(QDockWidget):
         view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         view.setFrameShape(QFrame.Shape.NoFrame)
         view.setToolTip("Click a bar to show its samples in the queue")
-        _tooltips(chart.chart)
+        _tooltips(chart)
         return chart, view
 
     def _fitting_columns(self) -> int:
@@ -188,10 +188,10 @@ class DashboardDock(QDockWidget):
             self.show_dashboard(self.dashboard, everything=True)
 
 
-def _tooltips(chart: QChart) -> None:
-    """Hovering a bar says its category, set and value: a thin segment's number is there
-    to read even when it is too narrow for a label."""
-    for series in chart.series():
+def _tooltips(chart: Chart) -> None:
+    """Hovering a bar says its category, set and value (or what ``chart.tip`` says): a thin
+    segment's number is there to read even when it is too narrow for a label."""
+    for series in chart.chart.series():
         if not isinstance(series, QAbstractBarSeries):
             continue
         axes = [a for a in series.attachedAxes() if isinstance(a, QBarCategoryAxis)]
@@ -199,6 +199,10 @@ def _tooltips(chart: QChart) -> None:
         for bar_set in series.barSets():
             bar_set.hovered.connect(
                 lambda on, i, s=bar_set, names=names: QToolTip.showText(
-                    QCursor.pos(), f"{names[i].strip() if i < len(names) else ''}: "
-                    f"{s.label()} {s.at(i):,g}") if on else QToolTip.hideText())
+                    QCursor.pos(), _tip(chart, names, s, i)) if on else QToolTip.hideText())
 
+
+def _tip(chart: Chart, names: list[str], bar_set: QBarSet, i: int) -> str:
+    if chart.tip is not None:
+        return chart.tip(bar_set.label(), i)
+    return f"{names[i].strip() if i < len(names) else ''}: {bar_set.label()} {bar_set.at(i):,g}"
