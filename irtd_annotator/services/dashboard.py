@@ -75,12 +75,11 @@ class DashboardReader:
         end = (moment.date() + timedelta(days=1)).isoformat()  # all of today
         with self.project.engine.connect() as conn:
             cells = tally_cells(conn)
-            hours = store.decision_hours(conn, first.isoformat(), end)
-            samples = store.decided_samples(conn, first.isoformat(), end)
+            days_made = store.decision_days(conn, first.isoformat(), end)
             reasons = store.reject_reasons(conn)
             warnings = store.warning_lists(conn)
             distances = store.edited_distances(conn)
-        per_day, throughput = _decisions(hours, samples)
+        per_day, throughput = _decisions(days_made)
         reason_counts, reason_filters = _reasons(reasons)
         kinds: Counter[str] = Counter()
         for joined, n in warnings:
@@ -136,24 +135,21 @@ def _bars(cells: list[tuple[str, str, str, int]], column: int) -> tuple[GroupBar
                  for g in groups)
 
 
-def _decisions(hours: list[tuple[str, str, int]], samples: list[tuple[str, str, int]]
+def _decisions(days: list[tuple[str, str, int, int, int]]
                ) -> tuple[tuple[ReviewerDay, ...], tuple[Throughput, ...]]:
-    """Decisions per reviewer and day, and each reviewer's throughput, from (who, hour, n),
-    with the Samples decided from (who, day, samples)."""
-    decided = {(day, who): n for who, day, n in samples}
-    per_day: Counter[tuple[str, str]] = Counter()
-    worked: dict[str, int] = defaultdict(int)   # hours with a decision
+    """Decisions per reviewer and day, and each reviewer's throughput, from (who, day,
+    decisions, Samples, hours at work): a day's hours are its own, so they add up."""
+    worked: Counter[str] = Counter()   # hours with a decision
     made: Counter[str] = Counter()
-    for who, hour, n in hours:
-        per_day[(hour[:10], who)] += n
-        worked[who] += 1
+    for who, _day, n, _samples, hours in days:
+        worked[who] += hours
         made[who] += n
-    days = tuple(ReviewerDay(who, day, n, QueueFilter(decided_by=who, decided_day=day),
-                             decided.get((day, who), n))
-                 for (day, who), n in sorted(per_day.items()))
+    per_day = tuple(ReviewerDay(who, day, n, QueueFilter(decided_by=who, decided_day=day),
+                                samples)
+                    for who, day, n, samples, _hours in sorted(days, key=lambda r: (r[1], r[0])))
     pace = tuple(Throughput(who, made[who], float(worked[who]), made[who] / worked[who])
                  for who in sorted(made, key=lambda w: (w.casefold(), w)))
-    return days, pace
+    return per_day, pace
 
 
 def _by_count(counts: Mapping[str, int]) -> list[tuple[str, int]]:

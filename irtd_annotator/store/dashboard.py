@@ -57,8 +57,11 @@ def _decisions(since: str | None, until: str | None) -> list[ColumnElement[bool]
     return where
 
 
-def decision_hours(conn: Connection, since: str, until: str) -> list[Row]:
-    """(decider, UTC hour "YYYY-MM-DDTHH", decisions) of the decisions made in [since, until).
+def decision_days(conn: Connection, since: str, until: str) -> list[Row]:
+    """(decider, UTC day "YYYY-MM-DD", decisions, Samples, hours) of the decisions made in
+    [since, until), in one pass over the range: the Samples decided (one decided twice by
+    the decider that day counts once: what the queue's ``decided_by``/``decided_day`` filter
+    selects) and the UTC clock hours with at least one of those decisions.
 
     A decision is a "status" revision that sets a status other than pending, and is not an
     undo or a redo (those take a decision back or give it again: no new work). One bulk
@@ -66,21 +69,12 @@ def decision_hours(conn: Connection, since: str, until: str) -> list[Row]:
     "audit:NAME", not for the person who ran it.
     """
     decider = _decider()
-    hour = func.substr(Revision.at, 1, 13)
-    query = (select(decider, hour, func.count()).where(*_decisions(since, until))
-             .group_by(decider, hour))
-    return [(str(who), str(h), int(n)) for who, h, n in conn.execute(query)]
-
-
-def decided_samples(conn: Connection, since: str, until: str) -> list[Row]:
-    """(decider, UTC day "YYYY-MM-DD", Samples) of the decisions made in [since, until): the
-    Samples each decider decided that day, a Sample decided twice by them counted once (the
-    queue's ``decided_by``/``decided_day`` filter selects exactly these)."""
-    decider = _decider()
     day = func.substr(Revision.at, 1, 10)
-    query = (select(decider, day, func.count(func.distinct(Revision.sample_id)))
+    query = (select(decider, day, func.count(), func.count(func.distinct(Revision.sample_id)),
+                    func.count(func.distinct(func.substr(Revision.at, 1, 13))))
              .where(*_decisions(since, until)).group_by(decider, day))
-    return [(str(who), str(d), int(n)) for who, d, n in conn.execute(query)]
+    return [(str(who), str(d), int(n), int(samples), int(hours))
+            for who, d, n, samples, hours in conn.execute(query)]
 
 
 def decided_ids(who: str | None, between: tuple[str, str] | None) -> Select[int | None]:
