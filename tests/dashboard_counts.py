@@ -23,8 +23,9 @@ def direct_counts(project: Project, *, since: str, until: str) -> dict[str, Any]
         samples = conn.execute(select(
             Sample.id, Sample.task, Pair.source, Sample.status, Sample.reject_reason,
             Sample.warnings, Sample.edited).join(Pair, Pair.id == Sample.pair_id)).all()
-        revisions = conn.execute(select(Revision.who, Revision.at, Revision.target,
-                                        Revision.new).where(Revision.action == "status")).all()
+        revisions = conn.execute(select(
+            Revision.who, Revision.at, Revision.target, Revision.new, Revision.sample_id
+        ).where(Revision.action == "status")).all()
         edited_ids = {s.id for s in samples if s.edited}
         turns = conn.execute(select(Turn.sample_id, Turn.original, Turn.text).where(
             Turn.sample_id.in_(edited_ids))).all() if edited_ids else []
@@ -35,6 +36,7 @@ def direct_counts(project: Project, *, since: str, until: str) -> dict[str, Any]
         by_task[s.task][s.status] += 1
         by_source[s.source][s.status] += 1
     per_day: Counter[tuple[str, str]] = Counter()
+    decided: dict[tuple[str, str], set[int]] = defaultdict(set)  # the Samples decided
     hours: dict[str, set[str]] = defaultdict(set)
     for r in revisions:
         if not since <= r.at[:10] < until or (r.target or "").endswith(("(undo)", "(redo)")) \
@@ -44,6 +46,7 @@ def direct_counts(project: Project, *, since: str, until: str) -> dict[str, Any]
         if r.new.startswith("accepted (by audit "):
             who = "audit:" + r.new[len("accepted (by audit "):-1]
         per_day[(who, r.at[:10])] += 1
+        decided[(who, r.at[:10])].add(r.sample_id)
         hours[who].add(r.at[:13])
     made: Counter[str] = Counter()
     for (who, _day), n in per_day.items():
@@ -65,6 +68,8 @@ def direct_counts(project: Project, *, since: str, until: str) -> dict[str, Any]
         "by_task": {t: {st: c[st] for st in STATUSES} for t, c in by_task.items()},
         "by_source": {t: {st: c[st] for st in STATUSES} for t, c in by_source.items()},
         "per_day": dict(per_day),
+        "per_day_samples": {k: len(ids) for k, ids in decided.items()},
+        "per_day_ids": {k: sorted(ids) for k, ids in decided.items()},
         "throughput": {who: (n, len(hours[who]), n / len(hours[who])) for who, n in made.items()},
         "reject_reasons": Counter(s.reject_reason or "(no reason)" for s in samples
                                   if s.status == "rejected"),
@@ -86,6 +91,7 @@ def shown_counts(dashboard: Any) -> dict[str, Any]:
         "by_task": {b.group: dict(b.counts) for b in dashboard.by_task},
         "by_source": {b.group: dict(b.counts) for b in dashboard.by_source},
         "per_day": {(d.reviewer, d.day): d.decisions for d in dashboard.per_day},
+        "per_day_samples": {(d.reviewer, d.day): d.decided_samples for d in dashboard.per_day},
         "throughput": {t.reviewer: (t.decisions, t.hours, t.per_hour)
                        for t in dashboard.throughput},
         "reject_reasons": Counter(dict(dashboard.reject_reasons)),

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from dashboard_counts import direct_counts, shown_counts
 from irtd_annotator.domain.dashboard import Dashboard
@@ -70,12 +70,10 @@ def same_as_direct_counts(project: Project, *, since: date | None = None,
             assert len(filtered_ids(conn, bar.filter)) == bar.total
         for d in dash.drafts:
             assert len(filtered_ids(conn, d.filter)) == d.edited
-        decided = conn.execute(select(Sample.id, Sample.decided_by, Sample.decided_at)).all()
-        for day in dash.per_day:  # the Samples the reviewer set last that day
-            mine = sorted(i for i, by, at in decided if by == day.reviewer
-                          and (at or "")[:10] == day.day)
+        for day in dash.per_day:  # the Samples the reviewer decided that day, as many as
+            mine = want["per_day_ids"][(day.reviewer, day.day)]  # the bar says
             assert sorted(r[0] for r in filtered_ids(conn, day.filter)) == mine
-            assert len(mine) <= day.decisions
+            assert len(mine) == day.decided_samples <= day.decisions
     return dash
 
 
@@ -133,3 +131,26 @@ def test_reason_and_warning_filters_are_remembered_and_not_counted_by_the_tally(
     assert day.decided_between() == ("2026-12-02", "2026-12-03")
     with pytest.raises(ValueError, match="2026-13-01"):
         QueueFilter(decided_day="2026-13-01")
+
+
+def test_a_reviewer_day_bar_selects_the_samples_they_decided_even_if_decided_again(
+        small: ReviewData, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock(monkeypatch)
+    g = sorted(small.grounding.values())
+    with Project.open(str(small.path), create=False) as project:
+        ann = ReviewSession(project, annotator="ann")
+        bo = ReviewSession(project, annotator="bo")
+        clock.set(0, 9)
+        ann.set_status(g[0], "approved")
+        clock.set(0, 10)
+        bo.set_status(g[0], "rejected", reason="hallucination")  # the same day, by bo
+        clock.set(0, 11)
+        ann.set_status(g[1], "approved")
+        ann.set_status(g[1], "flagged", note="look again")  # twice by ann: one Sample
+        dash = same_as_direct_counts(project)
+        with project.engine.connect() as conn:
+            shown = {(d.reviewer, d.day): sorted(r[0] for r in filtered_ids(conn, d.filter))
+                     for d in dash.per_day}
+    assert shown == {("ann", "2026-12-05"): [g[0], g[1]], ("bo", "2026-12-05"): [g[0]]}
+    assert [(d.reviewer, d.decisions, d.decided_samples) for d in dash.per_day] == [
+        ("ann", 3, 2), ("bo", 1, 1)]

@@ -37,9 +37,17 @@ class ReviewerDay:
     reviewer: str
     day: str        # YYYY-MM-DD
     decisions: int
-    # the Samples whose status the reviewer set last on that day: fewer than ``decisions``
-    # where a later decision (theirs or another's) or an undo took one over
+    # the Samples the reviewer decided that day, also those decided again since (by them or
+    # anyone, or undone): as many as ``samples``
     filter: QueueFilter = field(default_factory=QueueFilter)
+    # the Samples decided: fewer than ``decisions`` where the reviewer decided one twice
+    # that day (None: not known, taken as ``decisions``)
+    samples: int | None = None
+
+    @property
+    def decided_samples(self) -> int:
+        """The Samples the day's decisions were made on (what the bar's filter shows)."""
+        return self.decisions if self.samples is None else self.samples
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ class QueueFilter:
     audit: str | None = None            # only the Samples the audit of this name drew
     reasons: tuple[str, ...] = ()       # reject reasons ("": rejected without one)
     warning_kinds: tuple[str, ...] = ()  # Samples with any of these warning codes
-    decided_by: str | None = None       # whoever set the status last (a reviewer, "audit:NAME")
-    decided_day: str | None = None      # ... on this UTC day, YYYY-MM-DD
+    # Samples with a decision by this reviewer (or "audit:NAME"), even if decided again since
+    decided_by: str | None = None
+    decided_day: str | None = None      # ... (anyone's) on this UTC day, YYYY-MM-DD
     sort: str = "id"  # "risk" puts the riskiest first (ties by id); descending reverses it
     descending: bool = False
 
@@ -59,7 +60,7 @@ class QueueFilter:
                     or self.decided_day is not None)
 
     def decided_between(self) -> tuple[str, str] | None:
-        """``decided_day`` as the UTC ISO times [start, end) ``decided_at`` is compared with
+        """``decided_day`` as the UTC ISO times [start, end) a decision's time is compared with
         (it is written by ``now_iso``: "+00:00", sortable as text); None without one."""
         if self.decided_day is None:
             return None

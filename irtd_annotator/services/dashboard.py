@@ -12,7 +12,9 @@ What counts as what:
   counts for that person. An audit's accept counts for "audit:NAME" (the audit decided, not
   the lead who ran it). An undo or a redo is no new work and is not counted (the decision
   it takes back stays counted: it was made). Each decision counts, also a second one on the
-  same Sample: this is work done, not the Samples' state (``stats`` counts that).
+  same Sample: this is work done, not the Samples' state (``stats`` counts that). Each day's
+  bar also knows the Samples decided (a Sample decided twice by one reviewer that day counted
+  once): what a click on the bar shows in the queue, said in its tooltip where they differ.
 - **Throughput**: a reviewer's decisions over the period divided by the hours they were at
   work, an hour being a UTC clock hour with at least one of their decisions. A burst of 40
   decisions in ten minutes is 40 per hour; 40 spread over four clock hours is 10.
@@ -73,11 +75,11 @@ class DashboardReader:
         end = (moment.date() + timedelta(days=1)).isoformat()  # all of today
         with self.project.engine.connect() as conn:
             cells = tally_cells(conn)
-            hours = store.decision_hours(conn, first.isoformat(), end)
+            days_made = store.decision_days(conn, first.isoformat(), end)
             reasons = store.reject_reasons(conn)
             warnings = store.warning_lists(conn)
             distances = store.edited_distances(conn)
-        per_day, throughput = _decisions(hours)
+        per_day, throughput = _decisions(days_made)
         reason_counts, reason_filters = _reasons(reasons)
         kinds: Counter[str] = Counter()
         for joined, n in warnings:
@@ -133,21 +135,21 @@ def _bars(cells: list[tuple[str, str, str, int]], column: int) -> tuple[GroupBar
                  for g in groups)
 
 
-def _decisions(hours: list[tuple[str, str, int]]
+def _decisions(days: list[tuple[str, str, int, int, int]]
                ) -> tuple[tuple[ReviewerDay, ...], tuple[Throughput, ...]]:
-    """Decisions per reviewer and day, and each reviewer's throughput, from (who, hour, n)."""
-    per_day: Counter[tuple[str, str]] = Counter()
-    worked: dict[str, int] = defaultdict(int)   # hours with a decision
+    """Decisions per reviewer and day, and each reviewer's throughput, from (who, day,
+    decisions, Samples, hours at work): a day's hours are its own, so they add up."""
+    worked: Counter[str] = Counter()   # hours with a decision
     made: Counter[str] = Counter()
-    for who, hour, n in hours:
-        per_day[(hour[:10], who)] += n
-        worked[who] += 1
+    for who, _day, n, _samples, hours in days:
+        worked[who] += hours
         made[who] += n
-    days = tuple(ReviewerDay(who, day, n, QueueFilter(decided_by=who, decided_day=day))
-                 for (day, who), n in sorted(per_day.items()))
+    per_day = tuple(ReviewerDay(who, day, n, QueueFilter(decided_by=who, decided_day=day),
+                                samples)
+                    for who, day, n, samples, _hours in sorted(days, key=lambda r: (r[1], r[0])))
     pace = tuple(Throughput(who, made[who], float(worked[who]), made[who] / worked[who])
                  for who in sorted(made, key=lambda w: (w.casefold(), w)))
-    return days, pace
+    return per_day, pace
 
 
 def _by_count(counts: Mapping[str, int]) -> list[tuple[str, int]]:

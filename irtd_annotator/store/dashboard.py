@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, String, case, func, literal, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    case,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
 
 from irtd_annotator.domain.model import AUDIT_DECIDER
 from irtd_annotator.store.schema import Revision, Sample
@@ -22,28 +33,57 @@ Row = tuple[Any, ...]
 _BY_AUDIT = "accepted (by audit "
 
 
-def decision_hours(conn: Connection, since: str, until: str) -> list[Row]:
-    """(decider, UTC hour "YYYY-MM-DDTHH", decisions) of the decisions made in [since, until).
+def _decider() -> ColumnElement[str]:
+    """Who made a decision revision: its ``who``, or "audit:NAME" for an audit's accept."""
+    prefix = len(_BY_AUDIT)
+    new = func.coalesce(Revision.new, "")
+    return case((new.like(_BY_AUDIT + "%"),
+                 literal(AUDIT_DECIDER, String) + func.substr(new, prefix + 1,
+                                                             func.length(new) - prefix - 1)),
+                else_=Revision.who)
+
+
+def _decisions(since: str | None, until: str | None) -> list[ColumnElement[bool]]:
+    """The decision revisions made in [since, until) (all of them without bounds): one
+    range of the index on (action, at, who), migration 0011."""
+    target = func.coalesce(Revision.target, "")
+    where = [Revision.action == "status",
+             not_(or_(target.like("%(undo)"), target.like("%(redo)"))),
+             func.substr(func.coalesce(Revision.new, ""), 1, 7) != "pending"]
+    if since is not None:
+        where.append(Revision.at >= since)
+    if until is not None:
+        where.append(Revision.at < until)
+    return where
+
+
+def decision_days(conn: Connection, since: str, until: str) -> list[Row]:
+    """(decider, UTC day "YYYY-MM-DD", decisions, Samples, hours) of the decisions made in
+    [since, until), in one pass over the range: the Samples decided (one decided twice by
+    the decider that day counts once: what the queue's ``decided_by``/``decided_day`` filter
+    selects) and the UTC clock hours with at least one of those decisions.
 
     A decision is a "status" revision that sets a status other than pending, and is not an
     undo or a redo (those take a decision back or give it again: no new work). One bulk
     decision is one revision per Sample, each counted. An audit's accept counts for
     "audit:NAME", not for the person who ran it.
     """
-    prefix = len(_BY_AUDIT)
-    new = func.coalesce(Revision.new, "")
-    decider = case((new.like(_BY_AUDIT + "%"),
-                    literal(AUDIT_DECIDER, String) + func.substr(new, prefix + 1,
-                                                                func.length(new) - prefix - 1)),
-                   else_=Revision.who)
-    hour = func.substr(Revision.at, 1, 13)
-    target = func.coalesce(Revision.target, "")
-    query = (select(decider, hour, func.count())
-             .where(Revision.action == "status", Revision.at >= since, Revision.at < until,
-                    not_(or_(target.like("%(undo)"), target.like("%(redo)"))),
-                    func.substr(new, 1, 7) != "pending")
-             .group_by(decider, hour))
-    return [(str(who), str(h), int(n)) for who, h, n in conn.execute(query)]
+    decider = _decider()
+    day = func.substr(Revision.at, 1, 10)
+    query = (select(decider, day, func.count(), func.count(func.distinct(Revision.sample_id)),
+                    func.count(func.distinct(func.substr(Revision.at, 1, 13))))
+             .where(*_decisions(since, until)).group_by(decider, day))
+    return [(str(who), str(d), int(n), int(samples), int(hours))
+            for who, d, n, samples, hours in conn.execute(query)]
+
+
+def decided_ids(who: str | None, between: tuple[str, str] | None) -> Select[int | None]:
+    """The ids of the Samples ``who`` (anyone: None) decided in [between) (ever: None), even
+    those someone decided again since: the queue's filter of a reviewer-day bar."""
+    where = _decisions(*between) if between is not None else _decisions(None, None)
+    if who is not None:
+        where.append(_decider() == who)
+    return select(Revision.sample_id).where(*where, Revision.sample_id.is_not(None))
 
 
 def reject_reasons(conn: Connection) -> dict[str, int]:

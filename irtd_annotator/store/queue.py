@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 
 from irtd_annotator.domain.queue_filter import QueueFilter, windowed
+from irtd_annotator.store.dashboard import decided_ids
 from irtd_annotator.store.lookup import named_ids
 from irtd_annotator.store.schema import Assignment, Audit, AuditSample, Pair, Sample, Turn
 from irtd_annotator.store.search import FTS_TABLE, PG_SEARCH_TABLE, SearchKind
@@ -115,11 +116,10 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
                             func.coalesce(Sample.reject_reason, "").in_(flt.reasons))
     if flt.warning_kinds:
         query = query.where(has_warning_code(flt.warning_kinds))
-    if flt.decided_by is not None:  # the (decided_by, decided_at) index, migration 0006
-        query = query.where(Sample.decided_by == flt.decided_by)
-    day = flt.decided_between()
-    if day is not None:
-        query = query.where(Sample.decided_at >= day[0], Sample.decided_at < day[1])
+    if flt.decided_by is not None or flt.decided_day is not None:
+        # the Samples decided then, also those decided again since: the revisions of the
+        # day, one range of their (action, at, who) index (migration 0011)
+        query = query.where(Sample.id.in_(decided_ids(flt.decided_by, flt.decided_between())))
     if flt.assigned_to is not None:  # a reviewer's batch: the (who, sample_id) index
         query = query.where(Sample.id.in_(
             select(Assignment.sample_id).where(Assignment.who == flt.assigned_to)))

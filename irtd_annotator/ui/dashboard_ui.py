@@ -25,6 +25,7 @@ from irtd_annotator.services.project import Project
 from irtd_annotator.ui.dashboard.dock import DashboardDock
 from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
+from irtd_annotator.ui.screen_fit import own_corners
 from irtd_annotator.ui.status_bar import WindowStatus
 
 __all__ = ["DASHBOARD_KEY", "DashboardUi", "Reader", "describe", "services_reader"]
@@ -80,6 +81,8 @@ class DashboardWindow(Protocol):
 
     def addDockWidget(self, area: Qt.DockWidgetArea, dock: QDockWidget) -> None: ...  # noqa: N802
 
+    def setCorner(self, corner: Qt.Corner, area: Qt.DockWidgetArea) -> None: ...  # noqa: N802
+
     def resizeDocks(self, docks: list[QDockWidget], sizes: list[int],  # noqa: N802
                     orientation: Qt.Orientation) -> None: ...
 
@@ -93,6 +96,7 @@ class DashboardUi(QObject):
         self.win = window
         self.reader = reader if reader is not None else services_reader()
         self.dock = DashboardDock(host)
+        own_corners(window)  # the dock beside the queue: the queue keeps its height
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()  # until View > Dashboard
         self.dock.show_message(NO_PROJECT)

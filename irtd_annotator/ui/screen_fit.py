@@ -9,12 +9,14 @@ that leave the images room at any width from 1366 up.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QStyle, QWidget
 
-__all__ = ["DEFAULT_SIZE", "MIN_IMAGES", "available_geometry", "default_dock_widths",
-           "fit_docks", "fitted_rect", "place_window", "restore_docks"]
+__all__ = ["DEFAULT_SIZE", "MIN_IMAGES", "Cornered", "available_geometry", "default_dock_widths",
+           "fit_docks", "fitted_rect", "own_corners", "place_window", "restore_docks"]
 
 DEFAULT_SIZE = QSize(1600, 950)  # what the window asks for on a screen with room for it
 # Room left for the window manager's frame and title bar before the window is shown; once it
@@ -79,12 +81,27 @@ def fit_docks(window: QMainWindow, queue: QDockWidget, panel: QDockWidget) -> No
     window.resizeDocks([queue, panel], [queue_width, panel_width], Qt.Orientation.Horizontal)
 
 
+class Cornered(Protocol):
+    """A main window, for what ``own_corners`` does with it."""
+
+    def setCorner(self, corner: Qt.Corner, area: Qt.DockWidgetArea) -> None: ...  # noqa: N802
+
+
+def own_corners(window: Cornered) -> None:
+    """The left dock area (the queue) owns the bottom-left corner: a bottom dock (the
+    Dashboard) sits beside the queue, not under it, and at 768 px high the queue keeps the
+    rows it has without it. Qt keeps corners in ``saveState``: set again after a restore."""
+    window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+
 def restore_docks(window: QMainWindow, state: QByteArray | None, queue: QDockWidget,
                   panel: QDockWidget) -> None:
     """Restore the docks' remembered layout; the first-start widths when there is none, or
     when the layout, made on a larger screen, leaves the images less than ``MIN_IMAGES``
     wide once the window has laid it out."""
-    if state is None or not window.restoreState(state):
+    restored = state is not None and window.restoreState(state)
+    own_corners(window)  # a layout saved before issue 15 brings back the old corners
+    if not restored:
         fit_docks(window, queue, panel)
         return
 

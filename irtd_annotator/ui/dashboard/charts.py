@@ -9,7 +9,7 @@ the lists go in reversed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -35,7 +35,7 @@ from irtd_annotator.domain.dashboard import AuditBar, Dashboard, GroupBar
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.ui.status_colours import STATUS_COLOURS
 
-__all__ = ["NOTHING", "STATUS_ORDER", "Chart", "Look", "build_charts", "period"]
+__all__ = ["NOTHING", "STATUS_ORDER", "Chart", "Look", "build_charts", "chart_inputs", "period"]
 
 OnClick = Callable[[QueueFilter], None]
 # the stacking order: what is left to do first, then what is done, then what needs a look
@@ -81,6 +81,9 @@ class Chart:
     title: str
     chart: QChart
     height: int
+    # what hovering a bar says, from its set's label and its index, where the generic
+    # "category: set value" would not tell what a click on it shows
+    tip: Callable[[str, int], str] | None = None
 
 
 def period(dashboard: Dashboard) -> tuple[str, str]:
@@ -91,23 +94,44 @@ def period(dashboard: Dashboard) -> tuple[str, str]:
     return (date.fromisoformat(last) - timedelta(days=29)).isoformat(), last
 
 
-def build_charts(dashboard: Dashboard, look: Look, on_click: OnClick | None = None
-                 ) -> list[Chart]:
-    """Every chart of the dashboard, in the order they are shown."""
+def chart_inputs(dashboard: Dashboard) -> dict[str, object]:
+    """What each chart is drawn from, by chart name, in the order they are shown: a chart
+    whose inputs compare equal to the last ones draws the same (the dock keeps its view)."""
     d = dashboard
-    charts = [
-        _progress("progress_by_task", "Progress per task", d.by_task, look, on_click),
-        _progress("progress_by_source", "Progress per source", d.by_source, look, on_click),
-        _per_day(d, look),
-        _throughput(d, look),
-        _counts("reject_reasons", "Rejection reasons (rejected samples)", d.reject_reasons,
-                d.reason_filters, STATUS_COLOURS["rejected"], look, on_click),
-        _counts("warning_kinds", "Warning kinds (samples with the warning)", d.warning_kinds,
-                d.warning_filters, STATUS_COLOURS["flagged"], look, on_click),
-        _drafts(d, look, on_click),
-        _audits(d.audits, look, on_click),
-    ]
-    return charts
+    return {
+        "progress_by_task": d.by_task,
+        "progress_by_source": d.by_source,
+        "decisions_per_day": (period(d), d.per_day),  # the title names the period
+        "throughput": d.throughput,
+        "reject_reasons": (tuple(d.reject_reasons.items()), tuple(d.reason_filters.items())),
+        "warning_kinds": (tuple(d.warning_kinds.items()), tuple(d.warning_filters.items())),
+        "drafts": d.drafts,
+        "audits": d.audits,
+    }
+
+
+def build_charts(dashboard: Dashboard, look: Look, on_click: OnClick | None = None,
+                 only: Collection[str] | None = None) -> list[Chart]:
+    """Every chart of the dashboard (or those named in ``only``), in the order they are
+    shown (``chart_inputs``'s)."""
+    d = dashboard
+    builders: dict[str, Callable[[], Chart]] = {
+        "progress_by_task": lambda: _progress("progress_by_task", "Progress per task",
+                                              d.by_task, look, on_click),
+        "progress_by_source": lambda: _progress("progress_by_source", "Progress per source",
+                                                d.by_source, look, on_click),
+        "decisions_per_day": lambda: _per_day(d, look, on_click),
+        "throughput": lambda: _throughput(d, look),
+        "reject_reasons": lambda: _counts(
+            "reject_reasons", "Rejection reasons (rejected samples)", d.reject_reasons,
+            d.reason_filters, STATUS_COLOURS["rejected"], look, on_click),
+        "warning_kinds": lambda: _counts(
+            "warning_kinds", "Warning kinds (samples with the warning)", d.warning_kinds,
+            d.warning_filters, STATUS_COLOURS["flagged"], look, on_click),
+        "drafts": lambda: _drafts(d, look, on_click),
+        "audits": lambda: _audits(d.audits, look, on_click),
+    }
+    return [build() for name, build in builders.items() if only is None or name in only]
 
 
 # ---- the charts ---------------------------------------------------------------------------
@@ -129,7 +153,7 @@ def _progress(name: str, title: str, bars: Sequence[GroupBar], look: Look,
     return Chart(name, title, chart, FRAME_PX + ROW_PX * max(len(rows), 2))
 
 
-def _per_day(d: Dashboard, look: Look) -> Chart:
+def _per_day(d: Dashboard, look: Look, on_click: OnClick | None) -> Chart:
     first, last = period(d)
     title = f"Decisions per reviewer per day, {first} to {last}"
     if not d.per_day:  # axes over 30 empty days would only look like a chart of nothing
@@ -140,16 +164,29 @@ def _per_day(d: Dashboard, look: Look) -> Chart:
         days = sorted({row.day for row in d.per_day})
     people = sorted({row.reviewer for row in d.per_day}, key=lambda w: (w.casefold(), w))
     made = {(row.reviewer, row.day): row.decisions for row in d.per_day}
+    rows = {(row.reviewer, row.day): row for row in d.per_day}
     series = QStackedBarSeries()
     for n, who in enumerate(people):
-        series.append(_bar_set(who, [made.get((who, day), 0) for day in days],
-                               REVIEWER_COLOURS[n % len(REVIEWER_COLOURS)]))
+        bar_set = _bar_set(who, [made.get((who, day), 0) for day in days],
+                           REVIEWER_COLOURS[n % len(REVIEWER_COLOURS)])
+        if on_click is not None:  # the Samples they decided that day
+            bar_set.clicked.connect(lambda i, w=who: (w, days[i]) in rows and on_click(
+                rows[(w, days[i])].filter))
+        series.append(bar_set)
+
+    def tip(who: str, i: int) -> str:
+        row = rows.get((who, days[i])) if i < len(days) else None
+        if row is None:
+            return who
+        samples = row.decided_samples
+        on = f" on {samples:,} samples" if samples != row.decisions else ""
+        return f"{row.day}: {who} {row.decisions:,} decision{'s' * (row.decisions != 1)}{on}"
     chart = _chart(title, look, series)
     top = max((sum(made.get((w, day), 0) for w in people) for day in days), default=0)
     axis = _bar_axes(chart, series, [day[5:] for day in days], look, top=top, horizontal=False)
     axis.setLabelsAngle(-90 if len(days) > 12 else 0)
     axis.setTruncateLabels(False)  # a turned label has the height it needs: never "…"
-    return Chart("decisions_per_day", title, chart, 330)
+    return Chart("decisions_per_day", title, chart, 330, tip)
 
 
 def _throughput(d: Dashboard, look: Look) -> Chart:

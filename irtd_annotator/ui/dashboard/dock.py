@@ -9,8 +9,8 @@ queue's filter. It draws in the window's palette and draws again when the palett
 
 from __future__ import annotations
 
-from PySide6.QtCharts import QAbstractBarSeries, QBarCategoryAxis, QChart, QChartView
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCharts import QAbstractBarSeries, QBarCategoryAxis, QBarSet, QChartView
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCursor, QPainter
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -27,12 +27,19 @@ from PySide6.QtWidgets import (
 
 from irtd_annotator.domain.dashboard import Dashboard
 from irtd_annotator.domain.queue_filter import QueueFilter
-from irtd_annotator.ui.dashboard.charts import STATUS_ORDER, Chart, Look, build_charts, period
+from irtd_annotator.ui.dashboard.charts import (
+    STATUS_ORDER,
+    Chart,
+    Look,
+    build_charts,
+    chart_inputs,
+    period,
+)
 
 __all__ = ["COLUMNS", "DashboardDock", "totals_line"]
 
-COLUMNS = 2          # charts side by side: two of ~560 px fit beside the queue at 1366 px
-MIN_CHART_WIDTH = 420
+COLUMNS = 2          # charts side by side at most, where two fit (from ~1600 px windows)
+MIN_CHART_WIDTH = 420  # narrower, the legends and the per-day title are cut ("pend...")
 
 
 def totals_line(dashboard: Dashboard) -> str:
@@ -76,6 +83,8 @@ class DashboardDock(QDockWidget):
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(6)
         self.scroller.setWidget(self.grid_host)
+        self.scroller.viewport().installEventFilter(self)  # its width sets the columns
+        self.columns = COLUMNS
         self.stack.addWidget(self.message)
         self.stack.addWidget(self.scroller)
         layout.addWidget(self.stack, 1)
@@ -83,26 +92,73 @@ class DashboardDock(QDockWidget):
         self.dashboard: Dashboard | None = None
         self.charts: list[Chart] = []
         self.views: list[QChartView] = []
+        self.inputs: dict[str, object] = {}  # what the charts shown were drawn from
 
-    def show_dashboard(self, dashboard: Dashboard) -> None:
-        """Draw ``dashboard``: its totals and every chart, in the window's palette."""
+    def show_dashboard(self, dashboard: Dashboard, *, everything: bool = False) -> None:
+        """Draw ``dashboard``: its totals and, in the window's palette, the charts whose
+        numbers changed since the last one drawn (``everything``: all of them). A chart
+        whose numbers did not move keeps its view: a decision redraws one or two charts,
+        not eight, and a chart being hovered or read stays as it is."""
         self.dashboard = dashboard
         self.totals.setText(totals_line(dashboard))
-        self._clear()
-        self.charts = build_charts(dashboard, Look.of(self.palette()), self.filter_requested.emit)
-        for n, chart in enumerate(self.charts):
-            view = QChartView(chart.chart, self.grid_host)
-            view.setObjectName(f"chart_{chart.name}")
-            view.setRenderHint(QPainter.RenderHint.Antialiasing)
-            view.setMinimumSize(MIN_CHART_WIDTH, chart.height)
-            view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            view.setFrameShape(QFrame.Shape.NoFrame)
-            view.setToolTip("Click a bar to show its samples in the queue")
-            _tooltips(chart.chart)
-            self.grid.addWidget(view, n // COLUMNS, n % COLUMNS, Qt.AlignmentFlag.AlignTop)
+        inputs = chart_inputs(dashboard)
+        kept = {} if everything else {
+            chart.name: (chart, view) for chart, view in zip(self.charts, self.views)
+            if chart.name in self.inputs and self.inputs[chart.name] == inputs.get(chart.name)}
+        for chart, view in zip(self.charts, self.views):
+            if chart.name not in kept:
+                self.grid.removeWidget(view)
+                view.deleteLater()  # the view owns its chart: both go
+        fresh = {chart.name: chart for chart in build_charts(
+            dashboard, Look.of(self.palette()), self.filter_requested.emit,
+            only=[name for name in inputs if name not in kept])}
+        self.charts, self.views = [], []
+        for name in inputs:
+            chart, view = kept[name] if name in kept else self._view(fresh[name])
+            self.charts.append(chart)
             self.views.append(view)
-        self.grid.setRowStretch(len(self.charts) // COLUMNS + 1, 1)
+        self.inputs = inputs
+        self.columns = self._fitting_columns()
+        self._place()
         self.stack.setCurrentWidget(self.scroller)
+
+    def _view(self, chart: Chart) -> tuple[Chart, QChartView]:
+        view = QChartView(chart.chart, self.grid_host)
+        view.setObjectName(f"chart_{chart.name}")
+        view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        view.setMinimumSize(MIN_CHART_WIDTH, chart.height)
+        view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        view.setFrameShape(QFrame.Shape.NoFrame)
+        view.setToolTip("Click a bar to show its samples in the queue")
+        _tooltips(chart)
+        return chart, view
+
+    def _fitting_columns(self) -> int:
+        """Two charts to a row where two fit the dock's width, else one (under the pair
+        view at 1366 px, or a dock made narrow by hand)."""
+        width = self.scroller.viewport().width()
+        return max(1, min(COLUMNS, (width + self.grid.spacing()) //
+                          (MIN_CHART_WIDTH + self.grid.spacing())))
+
+    def _place(self) -> None:
+        """Put the views in the grid, ``self.columns`` to a row, in the charts' order."""
+        for view in self.views:
+            self.grid.removeWidget(view)
+        for row in range(self.grid.rowCount()):
+            self.grid.setRowStretch(row, 0)
+        for n, view in enumerate(self.views):
+            self.grid.addWidget(view, n // self.columns, n % self.columns,
+                                Qt.AlignmentFlag.AlignTop)
+        self.grid.setRowStretch((len(self.views) - 1) // self.columns + 1, 1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """The scroll area's viewport resized: as many columns as now fit."""
+        if watched is self.scroller.viewport() and event.type() == QEvent.Type.Resize:
+            columns = self._fitting_columns()
+            if columns != self.columns:
+                self.columns = columns
+                self._place()
+        return super().eventFilter(watched, event)
 
     def show_message(self, text: str) -> None:
         """No charts, one line instead: no project, no data, or what went wrong."""
@@ -123,18 +179,19 @@ class DashboardDock(QDockWidget):
         for view in self.views:
             self.grid.removeWidget(view)
             view.deleteLater()  # the view owns its chart: both go
-        self.views, self.charts = [], []
+        self.views, self.charts, self.inputs = [], [], {}
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self.dashboard is not None:
-            self.show_dashboard(self.dashboard)  # light <-> dark: the charts' colours follow
+            # light <-> dark: every chart's colours follow
+            self.show_dashboard(self.dashboard, everything=True)
 
 
-def _tooltips(chart: QChart) -> None:
-    """Hovering a bar says its category, set and value: a thin segment's number is there
-    to read even when it is too narrow for a label."""
-    for series in chart.series():
+def _tooltips(chart: Chart) -> None:
+    """Hovering a bar says its category, set and value (or what ``chart.tip`` says): a thin
+    segment's number is there to read even when it is too narrow for a label."""
+    for series in chart.chart.series():
         if not isinstance(series, QAbstractBarSeries):
             continue
         axes = [a for a in series.attachedAxes() if isinstance(a, QBarCategoryAxis)]
@@ -142,6 +199,10 @@ def _tooltips(chart: QChart) -> None:
         for bar_set in series.barSets():
             bar_set.hovered.connect(
                 lambda on, i, s=bar_set, names=names: QToolTip.showText(
-                    QCursor.pos(), f"{names[i].strip() if i < len(names) else ''}: "
-                    f"{s.label()} {s.at(i):,g}") if on else QToolTip.hideText())
+                    QCursor.pos(), _tip(chart, names, s, i)) if on else QToolTip.hideText())
 
+
+def _tip(chart: Chart, names: list[str], bar_set: QBarSet, i: int) -> str:
+    if chart.tip is not None:
+        return chart.tip(bar_set.label(), i)
+    return f"{names[i].strip() if i < len(names) else ''}: {bar_set.label()} {bar_set.at(i):,g}"
