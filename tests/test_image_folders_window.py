@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QThread
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from folders_support import NAMES, copy_llvip, irtd_file
@@ -192,3 +193,23 @@ def test_a_session_that_applied_folders_exits_cleanly(missing: Path, tmp_path: P
     assert done.returncode == 0, done.stderr[-2000:]
     with sqlite3.connect(missing) as conn:
         assert conn.execute("SELECT count(*) FROM pairs WHERE ir_exists").fetchone() == (3,)
+
+
+def test_the_locate_button_sits_under_the_wrapped_text_of_a_narrow_pane(
+        qtbot: QtBot, window: tuple[MainWindow, Errors]) -> None:
+    """At 1366x768 with a dock open the panes are ~200 px wide: the path wraps to several
+    lines more than its line breaks, and the button covered its end."""
+    win, errors = window
+    pane = win.pair_view.ir_view
+    button = win.pair_view.locate.buttons[pane]
+    assert button.isVisible()
+    pane.setFixedSize(200, 300)  # what the pane had beside the queue and the sample panel
+    qtbot.waitUntil(lambda: pane.viewport().width() < 210)
+    label = pane.findChild(QLabel, f"{pane.objectName()}-placeholder")
+    assert label is not None
+    text_height = pane.placeholder_text_height()
+    lines = label.text().count("\n") + 1
+    assert text_height > lines * label.fontMetrics().lineSpacing()  # it does wrap here
+    text_bottom = pane.viewport().geometry().center().y() + text_height // 2
+    assert button.geometry().top() >= text_bottom
+    assert errors == []

@@ -150,6 +150,16 @@ class ImagePane(QGraphicsView):
     def placeholder_text(self) -> str:
         return self._placeholder.text() if self._placeholder.isVisibleTo(self) else ""
 
+    def placeholder_text_height(self) -> int:
+        """Pixels the placeholder's text takes as it is wrapped at the pane's width now (a
+        long path wraps to more lines than it has line breaks)."""
+        label = self._placeholder
+        # from the viewport's width (the label's geometry follows it only after the resize
+        # that asks): inset 16 px a side (_layout_labels) and padded 12 px a side
+        width = max(1, self.viewport().width() - 2 * 16 - 2 * 12)
+        flags = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
+        return label.fontMetrics().boundingRect(0, 0, width, 1 << 20, flags, label.text()).height()
+
     def set_note(self, text: str | None) -> None:
         """A banner along the top of the pane (e.g. geometry not shown here)."""
         self._note.setText(text or "")

@@ -68,8 +68,7 @@ class LocateButtons(QObject):
     def _place(pane: ImagePane, button: QPushButton) -> None:
         """Centred under the placeholder's text (which is centred in the pane)."""
         area = pane.viewport().geometry()
-        lines = max(1, pane.placeholder_text().count("\n") + 1)
-        text_height = lines * pane.fontMetrics().lineSpacing()
+        text_height = pane.placeholder_text_height()
         button.adjustSize()
         x = area.center().x() - button.width() // 2
         y = min(area.center().y() + text_height // 2 + _GAP,
