@@ -297,6 +297,10 @@ def main() -> int:
     parser.add_argument("--skip", action="append", default=[],
                         choices=["import", "open", "queue", "window", "export"],
                         help="leave a part out (the project is imported anyway)")
+    parser.add_argument("--project", type=Path,
+                        help="measure this already imported project (a scratch copy: the "
+                             "window and export parts decide samples in it) instead of "
+                             "importing one; implies --skip import")
     args = parser.parse_args()
     tmp = None
     if args.keep is None:
@@ -330,9 +334,12 @@ def run_all(folder: Path, args: argparse.Namespace) -> int:
               f"{'' if ok is None else verdict(ok)}", flush=True)
 
     db = work / "project.db"
-    print(f"import of {n:,} samples ...", flush=True)
     imports, bases = [], []
-    import_rounds = 1 if "import" in args.skip else 2
+    import_rounds = 0 if args.project else 1 if "import" in args.skip else 2
+    if args.project:
+        db = args.project
+    else:
+        print(f"import of {n:,} samples ...", flush=True)
     for r in range(import_rounds):
         target = db if r == 0 else work / f"import{r}.db"
         imports.append(run_import(files, target, images, work))
