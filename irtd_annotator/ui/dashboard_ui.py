@@ -3,19 +3,23 @@ its numbers read from the services, and a click on a bar turned into the queue's
 
 The numbers come from ``services.dashboard.read_dashboard`` (the kept tallies and indexed
 queries: no sample's text is read). While the dock is shown it reads them again after every
-saved change (the change pipeline's ``changed``), once per run of decisions; a hidden dock
-reads nothing and catches up when it is shown.
+saved change (the change pipeline's ``changed``), once per run of decisions, when asked
+(Refresh, F5) and every minute: decisions saved by another process (a team on PostgreSQL,
+the CLI's ``review`` on the same file) reach no ``changed`` of this window. A minute's tick
+is skipped while a dialog or a long job holds the window; a hidden dock reads nothing and
+catches up when it is shown.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMenu, QWidget
 
 from irtd_annotator.domain.dashboard import Dashboard
 from irtd_annotator.domain.errors import UserError
@@ -32,6 +36,8 @@ __all__ = ["DASHBOARD_KEY", "DashboardUi", "Reader", "describe", "services_reade
 
 DASHBOARD_KEY = "Ctrl+Shift+D"
 REFRESH_DELAY_MS = 300  # a run of decisions (or one bulk decision's) reads the numbers once
+# others' decisions are read this often while shown; a read takes ~70 ms at 260K samples
+AUTO_REFRESH_MS = 60_000
 SHARE_OF_HEIGHT = 0.55  # the first show gives the dock this much of the window: charts to read
 NO_PROJECT = "Open a project to see its dashboard"
 NO_READER = "No data: this installation cannot read the dashboard's numbers"
@@ -113,7 +119,11 @@ class DashboardUi(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(REFRESH_DELAY_MS)
         self.timer.timeout.connect(self.refresh)
-        self.dock.visibilityChanged.connect(lambda shown: shown and self.refresh())
+        self.ticker = QTimer(self)  # runs only while the dock is shown
+        self.ticker.setInterval(AUTO_REFRESH_MS)
+        self.ticker.timeout.connect(self._tick)
+        self.dock.visibilityChanged.connect(self._shown)
+        self.dock.refresh_requested.connect(self.refresh)
         self.toggle.triggered.connect(self._asked)
         self.dock.filter_requested.connect(self.show_samples)
         window.project_opened.connect(lambda _key: self._opened())
@@ -143,6 +153,18 @@ class DashboardUi(QObject):
             self.timer.stop()
             self.dock.show_message(NO_PROJECT)
 
+    def _shown(self, shown: bool) -> None:
+        if shown:
+            self.refresh()
+            self.ticker.start()
+        else:
+            self.ticker.stop()
+
+    def _tick(self) -> None:
+        """A minute went by: read others' decisions, unless a dialog or a long job's
+        progress holds the window (the next tick catches up)."""
+        if QApplication.activeModalWidget() is None and self.dock.isVisible():
+            self.refresh()
 
     def _on_changed(self, changes: Changes) -> None:
         # any saved change may move a number (an edit moves the drafts' share edited)
@@ -159,12 +181,13 @@ class DashboardUi(QObject):
         if self.reader is None:
             self.dock.show_message(NO_READER)
             return None
+        as_of = datetime.now()  # the reviewer's clock: "as of HH:MM" in the totals line
         try:
             dashboard = self.reader(project)
         except UserError as exc:
             self.dock.show_message(f"The dashboard cannot be read: {exc}")
             return None
-        self.dock.show_dashboard(dashboard)
+        self.dock.show_dashboard(dashboard, as_of=as_of)
         return dashboard
 
     def show_samples(self, flt: QueueFilter) -> None:

@@ -1,25 +1,31 @@
 """The Dashboard dock (issue 15): the project's totals in one line and every chart of a
 ``Dashboard`` value, two to a row, in a scroll area that fits a 1366x768 screen.
 
-It shows what it is given (``show_dashboard``, ``show_message``) and says which samples the
-reviewer clicked by ``filter_requested``; ui/dashboard_ui.py reads the numbers and sets the
-queue's filter. It draws in the window's palette and draws again when the palette changes
+It shows what it is given (``show_dashboard``, ``show_message``) and when those numbers were
+read ("as of HH:MM": another reviewer's decisions reach it only when it reads again), says
+which samples the reviewer clicked by ``filter_requested`` and asks for fresh numbers by
+``refresh_requested`` (its Refresh button, F5 in the dock); ui/dashboard_ui.py reads the
+numbers and sets the queue's filter. It draws in the window's palette and draws again when the palette changes
 (the desktop switched between light and dark).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCharts import QAbstractBarSeries, QBarCategoryAxis, QBarSet, QChartView
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QCursor, QPainter
+from PySide6.QtGui import QCursor, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
+    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -38,6 +44,7 @@ from irtd_annotator.ui.dashboard.charts import (
 
 __all__ = ["COLUMNS", "DashboardDock", "totals_line"]
 
+REFRESH_KEY = "F5"
 COLUMNS = 2          # charts side by side at most, where two fit (from ~1600 px windows)
 MIN_CHART_WIDTH = 420  # narrower, the legends and the per-day title are cut ("pend...")
 
@@ -58,6 +65,7 @@ class DashboardDock(QDockWidget):
     samples in the queue (``filter_requested``)."""
 
     filter_requested = Signal(QueueFilter)
+    refresh_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Dashboard", parent)
@@ -69,7 +77,21 @@ class DashboardDock(QDockWidget):
         self.totals.setObjectName("dashboardTotals")
         self.totals.setWordWrap(True)
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.totals)
+        self.refresh_button = QToolButton(body)
+        self.refresh_button.setObjectName("dashboardRefresh")
+        self.refresh_button.setText("Refresh")
+        self.refresh_button.setToolTip(
+            f"Read the numbers again ({REFRESH_KEY}); while the dashboard is shown they are "
+            "read every minute, other reviewers' decisions included")
+        self.refresh_button.clicked.connect(self.refresh_requested.emit)
+        # F5 where the focus is in the dock (a chart, the button), not the window's key
+        self.refresh_key = QShortcut(QKeySequence(REFRESH_KEY), self)
+        self.refresh_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.refresh_key.activated.connect(self.refresh_requested.emit)
+        top = QHBoxLayout()
+        top.addWidget(self.totals, 1)
+        top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         self.stack = QStackedWidget(body)
         self.message = QLabel("No data", self.stack)
         self.message.setObjectName("dashboardMessage")
@@ -90,17 +112,25 @@ class DashboardDock(QDockWidget):
         layout.addWidget(self.stack, 1)
         self.setWidget(body)
         self.dashboard: Dashboard | None = None
+        self.as_of: datetime | None = None  # when the numbers shown were read
         self.charts: list[Chart] = []
         self.views: list[QChartView] = []
         self.inputs: dict[str, object] = {}  # what the charts shown were drawn from
 
-    def show_dashboard(self, dashboard: Dashboard, *, everything: bool = False) -> None:
-        """Draw ``dashboard``: its totals and, in the window's palette, the charts whose
-        numbers changed since the last one drawn (``everything``: all of them). A chart
-        whose numbers did not move keeps its view: a decision redraws one or two charts,
-        not eight, and a chart being hovered or read stays as it is."""
+    def show_dashboard(self, dashboard: Dashboard, *, everything: bool = False,
+                       as_of: datetime | None = None) -> None:
+        """Draw ``dashboard``, read at ``as_of`` (local time; None: when it was last given
+        one): its totals and, in the window's palette, the charts whose numbers changed
+        since the last one drawn (``everything``: all of them). A chart whose numbers did
+        not move keeps its view: a decision redraws one or two charts, not eight, and a
+        chart being hovered or read stays as it is."""
         self.dashboard = dashboard
-        self.totals.setText(totals_line(dashboard))
+        self.as_of = as_of or self.as_of
+        line = totals_line(dashboard)
+        # the time says how stale the numbers may be: others' decisions come in at a read
+        self.totals.setText(line if self.as_of is None else f"{line} · as of {self.as_of:%H:%M}")
+        self.totals.setToolTip("" if self.as_of is None else
+                               f"Read at {self.as_of:%Y-%m-%d %H:%M:%S}")
         inputs = chart_inputs(dashboard)
         kept = {} if everything else {
             chart.name: (chart, view) for chart, view in zip(self.charts, self.views)
@@ -162,7 +192,7 @@ class DashboardDock(QDockWidget):
 
     def show_message(self, text: str) -> None:
         """No charts, one line instead: no project, no data, or what went wrong."""
-        self.dashboard = None
+        self.dashboard, self.as_of = None, None
         self.totals.clear()
         self._clear()
         self.message.setText(text)
