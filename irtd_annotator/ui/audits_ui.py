@@ -42,9 +42,10 @@ from irtd_annotator.ui.jobs.elsewhere import elsewhere
 from irtd_annotator.ui.jobs.service_worker import JobTexts, ServiceRunner
 from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
+from irtd_annotator.ui.queue.unseen import describe_filter
 from irtd_annotator.ui.review_controller import ReviewController
 from irtd_annotator.ui.status_bar import WindowStatus
-from irtd_annotator.ui.team import TeamUi, describe_filter
+from irtd_annotator.ui.team import TeamUi
 
 __all__ = ["AUDITS_KEY", "AuditsUi"]
 

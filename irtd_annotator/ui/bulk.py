@@ -33,9 +33,10 @@ from irtd_annotator.ui.jobs.report_box import ReportBox
 from irtd_annotator.ui.jobs.service_worker import JobTexts, ServiceRunner
 from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
+from irtd_annotator.ui.queue.unseen import describe_filter
 from irtd_annotator.ui.sample.panel import SamplePanel
 from irtd_annotator.ui.status_bar import WindowStatus
-from irtd_annotator.ui.team import TeamUi, describe_filter
+from irtd_annotator.ui.team import TeamUi
 
 
 class BulkWindow(Protocol):

@@ -29,10 +29,11 @@ from irtd_annotator.services.project import Project
 from irtd_annotator.ui.dashboard.dock import DashboardDock
 from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
+from irtd_annotator.ui.queue.unseen import describe_filter
 from irtd_annotator.ui.screen_fit import own_corners
 from irtd_annotator.ui.status_bar import WindowStatus
 
-__all__ = ["DASHBOARD_KEY", "DashboardUi", "Reader", "describe", "services_reader"]
+__all__ = ["DASHBOARD_KEY", "DashboardUi", "Reader", "services_reader"]
 
 DASHBOARD_KEY = "Ctrl+Shift+D"
 REFRESH_DELAY_MS = 300  # a run of decisions (or one bulk decision's) reads the numbers once
@@ -54,18 +55,6 @@ def services_reader() -> Reader | None:
         return None
     reader = getattr(module, "read_dashboard", None)
     return reader if callable(reader) else None
-
-
-def describe(flt: QueueFilter) -> str:
-    """A bar's filter in a few words, for the status bar."""
-    parts = [", ".join(values) for values in (flt.tasks, flt.sources, flt.statuses) if values]
-    if flt.audit:
-        parts.append(f"audit {flt.audit}")
-    if flt.edited:
-        parts.append("edited")
-    if flt.text:
-        parts.append(f"“{flt.text}”")
-    return " · ".join(parts) or "all samples"
 
 
 class DashboardWindow(Protocol):
@@ -200,4 +189,5 @@ class DashboardUi(QObject):
         queue.show()
         queue.raise_()
         queue.focus_table()
-        self.win.status.remark(f"The queue shows the samples of the bar: {describe(flt)}", 10000)
+        self.win.status.remark("The queue shows the samples of the bar: "
+                               + describe_filter(flt, no_status="any status"), 10000)

@@ -37,9 +37,10 @@ from irtd_annotator.services.changes import Changes
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.team import Holder, TeamWork
 from irtd_annotator.ui.queue.dock import QueueDock
+from irtd_annotator.ui.queue.unseen import describe_filter
 from irtd_annotator.ui.review_controller import NO_PENDING, ReviewController
 
-__all__ = ["AssignDialog", "TeamUi", "describe_filter"]
+__all__ = ["AssignDialog", "TeamUi"]
 
 RENEW_AFTER_S = 60.0  # input renews the lease at most this often (it lasts five minutes)
 # A Sample opened by hand is held once the reviewer stays on it this long: a lease write
@@ -246,21 +247,3 @@ class AssignDialog(QDialog):
     def choice(self) -> tuple[str, int]:
         """(reviewer, count) as entered."""
         return self.name.text().strip(), self.count.value()
-
-
-def describe_filter(flt: QueueFilter, *, no_status: str = "pending") -> str:
-    """The filter in words; ``no_status`` says which statuses a filter naming none takes (a
-    batch or an audit is drawn from the pending samples, a bulk decision takes them all)."""
-    parts = [", ".join(flt.statuses) if flt.statuses else no_status]
-    if flt.audit:
-        parts.append(f"audit {flt.audit}")
-    for label, values in (("tasks", flt.tasks), ("sources", flt.sources)):
-        if values:
-            parts.append(f"{label} {', '.join(values)}")
-    for label, value in (("missing images", flt.missing_images), ("edited", flt.edited),
-                         ("warnings", flt.warnings)):
-        if value is not None:
-            parts.append(f"{label}: {'yes' if value else 'no'}")
-    if flt.text.strip():
-        parts.append(f"text {flt.text.strip()!r}")
-    return "; ".join(parts)
