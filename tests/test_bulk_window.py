@@ -434,3 +434,34 @@ def test_the_one_shown_only_remark_goes_with_the_next_decision(
     key(qtbot, win, Qt.Key.Key_A)  # one row selected: the shown one, approved
     qtbot.waitUntil(lambda: statuses(data, [other])[other][0] == "approved")
     assert "only, the one shown" not in win.statusBar().currentMessage()
+
+
+def test_a_bulk_flag_that_empties_the_queue_leaves_the_sample_panel_empty(
+        qtbot: QtBot, data: ReviewData, window: tuple[MainWindow, Errors]) -> None:
+    """As a filter that selects nothing does (README: review keys act only on a sample the
+    queue shows): the last sample shown must not stay in the panel for A to decide again."""
+    win, errors = window
+    queue = win.queue
+    assert queue is not None
+    queue.set_filter(QueueFilter(statuses=("pending",), tasks=("Location",)))
+    ids = sorted(data.location.values())
+    qtbot.waitUntil(lambda: shown(win) in ids and win.panel.sample_id == shown(win))
+    queue.focus_table()
+    dialog = open_dialog(qtbot, win, every=True)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    qtbot.keyClick(focused() or dialog, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)  # &Flag
+    qtbot.waitUntil(lambda: dialog.chosen() == "flagged")
+    press(qtbot, confirmation(qtbot, win, dialog), "bulkGo")
+    qtbot.waitUntil(lambda: {statuses(data, ids)[sid][0] for sid in ids} == {"flagged"})
+    qtbot.waitUntil(lambda: queue.model.rowCount() == 0)
+    qtbot.waitUntil(lambda: win.panel.sample_id is None)
+    assert shown(win) is None
+    queue.focus_table()
+    key(qtbot, win, Qt.Key.Key_A)  # nothing shown: nothing approved
+    assert {statuses(data, ids)[sid][0] for sid in ids} == {"flagged"}
+
+    key(qtbot, win, Qt.Key.Key_Z, CTRL)  # the queue fills again, and the panel with it
+    qtbot.waitUntil(lambda: queue.model.rowCount() == len(ids))
+    qtbot.waitUntil(lambda: shown(win) in ids and win.panel.sample_id == shown(win))
+    assert errors == []

@@ -372,6 +372,8 @@ class ReviewController(QObject):
         """The runner saved a change (a decision, an edit, its undo, an import): redraw the
         panel and the pair view when it touched the Sample shown."""
         current = self.queue.current_id()
+        if changes.queue and current is None:  # a bulk decision emptied it: as a filter would
+            self.follow_queue()
         if changes.queue and current is not None and current != self.current_id:
             self.show_sample(current)  # an import filled an empty queue, say
             return
