@@ -1,0 +1,155 @@
+"""The search index built after an import, in the background (ADR 0024).
+
+An import on SQLite lists the Samples it wrote in the index's backlog instead of indexing them
+(``store/search.bulk_indexing``); ``build_search_index`` works through that backlog in short
+write transactions (``BATCH`` Samples each: a reviewer's write waits behind one for well under
+a second), then merges FTS5's segments in steps as short. Searches are right all along
+(``store/queue.search_kind``: the backlog's Samples are matched by their turns), only slower
+until the backlog is empty.
+
+Who builds: the CLI import ends by starting ``irtd-annotator index --db P`` as a detached
+process (``start_background_build``); the window builds on a worker thread when it opens a
+project with a backlog. Both may run at once: every step takes SQLite's write lock first and
+re-reads the backlog under it, so nothing is indexed twice over the other or lost. A builder
+stopped or killed at any point leaves the rest of the backlog for the next one.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from irtd_annotator.services.project import Project
+from irtd_annotator.store.search_backlog import (
+    backlog_size,
+    build_unfinished,
+    index_batch,
+    merge_step,
+)
+
+BATCH = 4000  # Samples per transaction: ~0.2 s of indexing on the test machine (perf notes)
+MERGE_PAGES = 1000  # FTS5 pages merged per transaction: about as long as a batch
+BUSY_PATIENCE = 600.0  # seconds a builder waits for a write lock held by others (an import)
+Progress = Callable[[int], None]  # Samples still to index
+
+
+@dataclass
+class BuildReport:
+    """What one builder did."""
+
+    indexed: int = 0  # Samples indexed
+    batches: int = 0
+    merge_steps: int = 0
+    seconds: float = 0.0
+    longest: float = 0.0  # the longest write transaction, in seconds
+    left: int = 0  # Samples still in the backlog (stopped, or others still writing)
+    stopped: str | None = None  # why it stopped before the end
+
+    def summary(self) -> str:
+        """One line: what was built, or why not all of it."""
+        if not (self.indexed or self.merge_steps) and self.stopped is None:
+            return "search index: ready, nothing to build"
+        line = (f"search index: indexed {self.indexed:,} samples in {self.batches:,} "
+                f"transactions and merged in {self.merge_steps:,} in {self.seconds:.1f} s "
+                f"(longest transaction {self.longest * 1000:.0f} ms)")
+        if self.stopped is not None:
+            line += f"; stopped ({self.stopped}), {self.left:,} samples left for the next build"
+        return line
+
+
+def pending_samples(project: Project) -> int:
+    """How many Samples wait to be indexed (0 on PostgreSQL, which indexes at import)."""
+    with project.engine.connect() as conn:
+        return backlog_size(conn)
+
+
+def build_needed(project: Project) -> bool:
+    """Whether the project has Samples to index or segments to merge after a build."""
+    with project.engine.connect() as conn:
+        return build_unfinished(conn)
+
+
+def build_search_index(project: Project, *, progress: Progress | None = None,
+                       stop: Callable[[], bool] | None = None, batch: int = BATCH,
+                       merge_pages: int = MERGE_PAGES,
+                       patience: float = BUSY_PATIENCE) -> BuildReport:
+    """Index the backlog and merge what was written, one short transaction at a time, until
+    done, ``stop`` says so, or the project stays locked by others for ``patience`` seconds."""
+    report = BuildReport()
+    started = time.monotonic()
+    if project.engine.dialect.name != "sqlite":
+        return report
+    merging = False
+    while True:
+        if stop is not None and stop():
+            report.stopped = "asked to stop"
+            break
+        step = (lambda conn: merge_step(conn, merge_pages)) if merging else (
+            lambda conn: index_batch(conn, batch))
+        try:
+            done, seconds = _write_step(project.engine, step, patience)
+        except _Busy:
+            report.stopped = f"the project stayed locked by another program for {patience:.0f} s"
+            break
+        report.longest = max(report.longest, seconds)
+        if merging:
+            if not done:
+                break
+            report.merge_steps += 1
+        elif done:
+            report.indexed += int(done)
+            report.batches += 1
+            if progress is not None:
+                progress(pending_samples(project))
+        else:
+            merging = True
+    report.left = pending_samples(project)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+class _Busy(Exception):
+    """The write lock could not be had within the builder's patience."""
+
+
+def _write_step(engine: Engine, step: Callable[[Connection], int | bool],
+                patience: float) -> tuple[int | bool, float]:
+    """Run ``step`` in one write transaction taken before it reads anything (BEGIN
+    IMMEDIATE: the backlog it reads cannot change before it commits); its result and how
+    long the transaction held the lock. A lock held by others (an import's one transaction
+    may take a minute) is waited for, in the driver's busy timeouts, up to ``patience``."""
+    deadline = time.monotonic() + patience
+    while True:
+        with engine.connect() as conn:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise _Busy from None
+                continue  # the busy timeout (5 s) was the wait
+            began = time.monotonic()
+            result = step(conn)
+            conn.commit()
+            return result, time.monotonic() - began
+
+
+def start_background_build(project: Project) -> bool:
+    """Start ``irtd-annotator index`` on the project as a process of its own that outlives
+    this one (its output goes nowhere); whether one was started (nothing to build, or not
+    SQLite: none)."""
+    path = project.path
+    if path is None or not build_needed(project):
+        return False
+    subprocess.Popen(
+        [sys.executable, "-m", "irtd_annotator.cli", "index", "--db", str(path), "--quiet"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True, close_fds=True)
+    return True
