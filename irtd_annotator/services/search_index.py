@@ -16,6 +16,7 @@ stopped or killed at any point leaves the rest of the backlog for the next one.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 from irtd_annotator.services.project import Project
 from irtd_annotator.store.search_backlog import (
     backlog_size,
+    begin_write,
     build_unfinished,
     index_batch,
     merge_step,
@@ -120,15 +122,14 @@ class _Busy(Exception):
 
 def _write_step(engine: Engine, step: Callable[[Connection], int | bool],
                 patience: float) -> tuple[int | bool, float]:
-    """Run ``step`` in one write transaction taken before it reads anything (BEGIN
-    IMMEDIATE: the backlog it reads cannot change before it commits); its result and how
-    long the transaction held the lock. A lock held by others (an import's one transaction
+    """Run ``step`` in one write transaction taken before it reads anything; its result and
+    how long the transaction held the lock. A lock held by others (an import's one transaction
     may take a minute) is waited for, in the driver's busy timeouts, up to ``patience``."""
     deadline = time.monotonic() + patience
     while True:
         with engine.connect() as conn:
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                begin_write(conn)
             except OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
@@ -143,13 +144,22 @@ def _write_step(engine: Engine, step: Callable[[Connection], int | bool],
 
 def start_background_build(project: Project) -> bool:
     """Start ``irtd-annotator index`` on the project as a process of its own that outlives
-    this one (its output goes nowhere); whether one was started (nothing to build, or not
-    SQLite: none)."""
+    this one (its output goes nowhere); whether one was started (none when there is nothing
+    to build, on PostgreSQL, or when the environment sets ``BACKGROUND_SETTING`` to "off":
+    a script or test that copies the file right after an import)."""
     path = project.path
-    if path is None or not build_needed(project):
+    if path is None or os.environ.get(BACKGROUND_SETTING) == "off" or not build_needed(project):
         return False
-    subprocess.Popen(
-        [sys.executable, "-m", "irtd_annotator.cli", "index", "--db", str(path), "--quiet"],
+    # Started through a launcher that exits at once: the builder is then nobody's child
+    # here, so no process is left to reap (nor a zombie while a window runs on).
+    subprocess.run(
+        [sys.executable, "-c", _LAUNCH, sys.executable, "-m", "irtd_annotator.cli", "index",
+         "--db", str(path), "--quiet"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True, close_fds=True)
+        check=True, timeout=60)
     return True
+
+
+BACKGROUND_SETTING = "IRTD_ANNOTATOR_BACKGROUND_INDEX"
+_LAUNCH = ("import subprocess, sys; subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL,"
+           " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)")

@@ -141,7 +141,8 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
         if search == "fts5+backlog":
             # ADR 0024: the backlog's rows may be missing or stale, its Samples are matched
             # by their turns as the ILIKE path below matches them (lower() LIKE lower())
-            found += (f" AND NOT EXISTS (SELECT 1 FROM {BACKLOG} b WHERE b.sample_id = rowid)"
+            found += (f" AND NOT EXISTS (SELECT 1 FROM {BACKLOG} b"
+                      f" WHERE b.sample_id = {FTS_TABLE}.rowid)"
                       f" UNION SELECT b.sample_id FROM {BACKLOG} b WHERE EXISTS (SELECT 1"
                       " FROM turns t WHERE t.sample_id = b.sample_id"
                       " AND lower(t.text) LIKE lower(:bl_pattern) ESCAPE '\\')")

@@ -55,6 +55,13 @@ def build_unfinished(conn: Connection) -> bool:
     return backlog_waiting(conn) or get_setting(conn, BUILD_SETTING) is not None
 
 
+def begin_write(conn: Connection) -> None:
+    """Begin the builder's transaction with the write lock taken before anything is read
+    (BEGIN IMMEDIATE: the backlog it reads cannot change before it commits); waits the
+    connection's busy timeout for it, then raises the driver's "database is locked"."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def index_batch(conn: Connection, limit: int) -> int:
     """Index the backlog's first ``limit`` Samples and take them out of it, in the caller's
     write transaction; how many were taken (0: the backlog is empty).
