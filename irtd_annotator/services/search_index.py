@@ -35,8 +35,8 @@ from irtd_annotator.store.search_backlog import (
     merge_step,
 )
 
-BATCH = 4000  # Samples per transaction: ~0.2 s of indexing on the test machine (perf notes)
-MERGE_PAGES = 1000  # FTS5 pages merged per transaction: about as long as a batch
+BATCH = 2000  # Samples per transaction: 0.1-0.4 s on the test machine (docs/performance.md)
+MERGE_PAGES = 500  # FTS5 pages merged per transaction: about as long as a batch
 BUSY_PATIENCE = 600.0  # seconds a builder waits for a write lock held by others (an import)
 Progress = Callable[[int], None]  # Samples still to index
 

@@ -10,6 +10,11 @@ what it wrote so far at any point (``BulkIndex.index_new``: one statement, run b
 without Python's lock, so other Python work can go on meanwhile); the rest is indexed when
 the block ends.
 
+The file import (``services/importing/files.py``) asks for ``deferred``: on SQLite it then
+indexes nothing and lists the Samples it wrote in the index's backlog (migration 0012), which
+a builder indexes after the commit (``store/search_backlog.py``, ADR 0024); what follows on
+how to build the index is what that builder, and any caller not deferring, does.
+
 How the index is built matters as much as when. FTS5 writes what it has gathered as a new
 segment every megabyte or so and, by default, merges segments four at a time as it goes
 ("automerge"): each entry of a 260,000-sample import was rewritten three or four times
