@@ -31,12 +31,19 @@ from irtd_annotator.store.search_backlog import (
     backlog_size,
     begin_write,
     build_unfinished,
+    checkpoint,
     index_batch,
     merge_step,
 )
 
 BATCH = 2000  # Samples per transaction: 0.1-0.4 s on the test machine (docs/performance.md)
 MERGE_PAGES = 500  # FTS5 pages merged per transaction: about as long as a batch
+# The least pause after each transaction: SQLite's busy handler retries a waiting writer every
+# 100 ms at most, so a builder that took the lock again at once could keep a reviewer's write
+# waiting for many transactions in a row (9 s measured on a loaded machine).
+YIELD_SECONDS = 0.12
+TARGET_SECONDS = 0.25  # a transaction's wanted length; batches shrink when they take longer
+MIN_SCALE = 0.05  # down to 100 Samples, 25 pages
 BUSY_PATIENCE = 600.0  # seconds a builder waits for a write lock held by others (an import)
 Progress = Callable[[int], None]  # Samples still to index
 
@@ -88,18 +95,26 @@ def build_search_index(project: Project, *, progress: Progress | None = None,
     if project.engine.dialect.name != "sqlite":
         return report
     merging = False
+    scale = 1.0  # of the batch and the merge step: smaller while transactions run long
     while True:
         if stop is not None and stop():
             report.stopped = "asked to stop"
             break
-        step = (lambda conn: merge_step(conn, merge_pages)) if merging else (
-            lambda conn: index_batch(conn, batch))
+        size = max(1, round((merge_pages if merging else batch) * scale))
+        step = (lambda conn, n=size: merge_step(conn, n)) if merging else (
+            lambda conn, n=size: index_batch(conn, n))
         try:
             done, seconds = _write_step(project.engine, step, patience)
         except _Busy:
             report.stopped = f"the project stayed locked by another program for {patience:.0f} s"
             break
         report.longest = max(report.longest, seconds)
+        # A loaded machine (2 cores shared with the window, other programs) stretches each
+        # transaction: the next is made smaller to stay near TARGET_SECONDS, and the builder
+        # then pauses as long as it held the lock, so that a writer waiting for it, which
+        # SQLite's busy handler wakes every 100 ms and the scheduler may wake late, gets in.
+        scale = min(1.0, max(MIN_SCALE, scale * TARGET_SECONDS / max(seconds, 1e-3)))
+        time.sleep(max(YIELD_SECONDS, seconds))
         if merging:
             if not done:
                 break
@@ -139,7 +154,9 @@ def _write_step(engine: Engine, step: Callable[[Connection], int | bool],
             began = time.monotonic()
             result = step(conn)
             conn.commit()
-            return result, time.monotonic() - began
+            held = time.monotonic() - began
+            checkpoint(conn)
+            return result, held
 
 
 def start_background_build(project: Project) -> bool:

@@ -62,6 +62,14 @@ def begin_write(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def checkpoint(conn: Connection) -> None:
+    """Copy what the write-ahead log holds into the file, as far as readers allow, outside
+    any transaction (PASSIVE: no lock that a writer waits for). After each of the builder's
+    transactions, so that the log stays short and the automatic checkpoint, which the commit
+    crossing its 1,000 pages runs, does not fall to a reviewer's one-line write."""
+    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+
 def index_batch(conn: Connection, limit: int) -> int:
     """Index the backlog's first ``limit`` Samples and take them out of it, in the caller's
     write transaction; how many were taken (0: the backlog is empty).

@@ -94,6 +94,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=260_000)
     parser.add_argument("--keep", type=Path, default=None)
+    parser.add_argument("--skip-before", action="store_true",
+                        help="leave out the import as it was (its figure was taken already)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
@@ -102,25 +104,34 @@ def main() -> int:
         work = Path(tmp)
         print(f"load average at the start: {os.getloadavg()}", flush=True)
         before_db, after_db = work / "before.db", work / "after.db"
-        before = run_import(_BEFORE, files, before_db, folder / "images", work)
+        before = 0.0 if args.skip_before else run_import(
+            _BEFORE, files, before_db, folder / "images", work)
         print(f"import, index built inside (before): {before:.1f} s", flush=True)
         after = run_import(_AFTER, files, after_db, folder / "images", work)
         print(f"import, index left to the builder (after): {after:.1f} s"
-              f" ({after / before:.2f}x before)", flush=True)
+              f" ({after / max(before, 1e-9):.2f}x before)", flush=True)
         line, during, writes = during_build(after_db, work)
         print(f"builder: {line}", flush=True)
         from irtd_annotator.services.project import Project
         from irtd_annotator.services.review.session import ReviewSession
 
         with Project.open(after_db, create=False) as project:
-            ready = searches(ReviewSession(project, annotator="bench"), rounds=3)
+            session = ReviewSession(project, annotator="bench")
+            ready = searches(session, rounds=3)
+            idle = []  # the same writes with no builder: their baseline
+            for status in ("flagged", "pending") * 10:
+                start = time.perf_counter()
+                session.set_status(1, status)
+                idle.append(time.perf_counter() - start)
         for name, times in during.items():
             median, base = statistics.median(times), statistics.median(ready[name])
             print(f"search {name}: during the build median {median * 1000:.0f} ms"
                   f" (max {max(times) * 1000:.0f}, {len(times)} searches), index ready"
                   f" {base * 1000:.0f} ms ({median / base:.1f}x)", flush=True)
         print(f"reviewer write during the build: median {statistics.median(writes) * 1000:.0f}"
-              f" ms, longest {max(writes) * 1000:.0f} ms ({len(writes)} writes)", flush=True)
+              f" ms, longest {max(writes) * 1000:.0f} ms ({len(writes)} writes); with no"
+              f" builder: median {statistics.median(idle) * 1000:.0f} ms, longest"
+              f" {max(idle) * 1000:.0f} ms", flush=True)
         print(f"load average at the end: {os.getloadavg()}", flush=True)
         for db in (before_db, after_db):
             for suffix in ("", "-wal", "-shm"):
