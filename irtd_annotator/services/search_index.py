@@ -27,9 +27,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from irtd_annotator.services.project import Project
+from irtd_annotator.store.locks import begin_writing
 from irtd_annotator.store.search_backlog import (
     backlog_size,
-    begin_write,
     build_unfinished,
     checkpoint,
     index_batch,
@@ -116,9 +116,12 @@ def build_search_index(project: Project, *, progress: Progress | None = None,
         scale = min(1.0, max(MIN_SCALE, scale * TARGET_SECONDS / max(seconds, 1e-3)))
         time.sleep(max(YIELD_SECONDS, seconds))
         if merging:
-            if not done:
+            if done:
+                report.merge_steps += 1
+            elif pending_samples(project):  # an import listed more meanwhile: index them first
+                merging = False
+            else:
                 break
-            report.merge_steps += 1
         elif done:
             report.indexed += int(done)
             report.batches += 1
@@ -144,7 +147,7 @@ def _write_step(engine: Engine, step: Callable[[Connection], int | bool],
     while True:
         with engine.connect() as conn:
             try:
-                begin_write(conn)
+                begin_writing(conn)  # BEGIN IMMEDIATE: the lock before the first read
             except OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise

@@ -55,13 +55,6 @@ def build_unfinished(conn: Connection) -> bool:
     return backlog_waiting(conn) or get_setting(conn, BUILD_SETTING) is not None
 
 
-def begin_write(conn: Connection) -> None:
-    """Begin the builder's transaction with the write lock taken before anything is read
-    (BEGIN IMMEDIATE: the backlog it reads cannot change before it commits); waits the
-    connection's busy timeout for it, then raises the driver's "database is locked"."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def checkpoint(conn: Connection) -> None:
     """Copy what the write-ahead log holds into the file, as far as readers allow, outside
     any transaction (PASSIVE: no lock that a writer waits for). After each of the builder's
@@ -105,8 +98,11 @@ def merge_step(conn: Connection, pages: int) -> bool:
     state = get_setting(conn, BUILD_SETTING)
     if state is None or backlog_waiting(conn):
         return False
-    (rows,) = conn.exec_driver_sql(f"SELECT count(*) FROM {FTS_TABLE}").one()
-    everything = int(state["indexed"]) * 2 >= int(rows)
+    if "everything" not in state:  # decided once: counting the index reads all of it
+        (rows,) = conn.exec_driver_sql(f"SELECT count(*) FROM {FTS_TABLE}").one()
+        state["everything"] = int(state["indexed"]) * 2 >= int(rows)
+        set_setting(conn, BUILD_SETTING, state)
+    everything = bool(state["everything"])
     driver = conn.connection.driver_connection
     before = driver.total_changes  # type: ignore[union-attr]
     conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('merge', ?)",
