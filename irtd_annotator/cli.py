@@ -1,5 +1,5 @@
 """The ``irtd-annotator`` command: init, import, import-source, demo, stats, export, releases,
-check, assign, folders, review, or a window.
+check, assign, folders, review, index, or a window.
 
 Composition root for the command line. GUI modules are imported only when a window opens, so
 the commands start fast and run where Qt cannot. Only ``init``, ``import``, ``import-source``
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from irtd_annotator import __version__
 from irtd_annotator.cli_folders import add_folders_command
+from irtd_annotator.cli_index import add_index_command, start_after_import
 from irtd_annotator.cli_report import page_extras
 from irtd_annotator.cli_review import add_review_command
 from irtd_annotator.domain.errors import UserError
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from irtd_annotator.services.project import Project
 
 COMMANDS = ("init", "import", "import-source", "demo", "stats", "export", "releases", "check",
-            "assign", "folders", "review", "audit", "report")
+            "assign", "folders", "review", "audit", "report", "index")
 
 
 def _parse_roots(values: list[str]) -> dict[str, str]:
@@ -106,6 +107,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     with _open_project(args.db, may_create=True) as project:
         report = import_files(project, [Path(f) for f in args.files], options=options,
                               progress=_progress_printer(args.quiet), waiting=_say)
+        start_after_import(project)  # the search index, after the import's commit (ADR 0024)
     print(report.summary())
     return 0 if report.ok else 1
 
@@ -292,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="whose batch to take back (with --to: give it to another reviewer)")
     add_folders_command(add, parse_roots=_parse_roots, open_project=_open_project, progress=_progress_printer)
     add_review_command(add, open_project=_open_project, progress=_progress_printer)
+    add_index_command(add, open_project=_open_project)
     return parser
 
 
@@ -352,7 +355,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
             option = "FILE" if name == "files" else f"--{name.replace('_', '-')}"
             if "\x00" in text:
                 raise UserError(f"{option} '{shown(text, limit=300)}' holds a NUL character")
-            if name != "files" and not _encodable(text):
+            # only lone surrogates (undecodable bytes in argv) cannot be written as UTF-8
+            if name != "files" and any("\ud800" <= c <= "\udfff" for c in text):
                 raise UserError(f"{option} '{shown(text, limit=300)}' is not UTF-8 text; rename it or "
                                 "give another")
 
@@ -365,14 +369,6 @@ def _count(text: str) -> int:
     if not digits.isdecimal() or len(digits) > 12:  # int() of a huge one fails on its own
         raise UserError(f"--count {text.strip()!r}: give a whole number from 1 to 2,147,483,647")
     return check_count(int(text))
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _failure(exc: Exception, db: str | None) -> tuple[str, int]:

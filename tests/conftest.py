@@ -33,6 +33,11 @@ RELEASED_COUNTS = {
 }
 
 
+# An import does not start the search index's builder as a process of its own (ADR 0024):
+# tests copy and compare project files right after imports; tests of the builder run it.
+os.environ["IRTD_ANNOTATOR_BACKGROUND_INDEX"] = "off"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own data and settings folders: nothing touches the user's."""

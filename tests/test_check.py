@@ -36,6 +36,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, irtd_files: Path) -> Iterato
         db = base / "built.db"
         assert cli.main(["import", str(irtd_files / "ReID.json"), "--db", str(db),
                          "--quiet"]) == 0
+        # and its search index, as the import's background builder makes it (ADR 0024)
+        assert cli.main(["index", "--db", str(db), "--quiet"]) == 0
     assert not db.with_name(db.name + "-wal").exists()
     yield db
 

@@ -36,6 +36,7 @@ def target(store_target: str, tmp_path: Path) -> str:
     samples = [grounding(i, 2400 + i, (10, 20, 200, 300)) for i in range(1, SAMPLES + 1)]
     source = write_samples(tmp_path / "Detection.json", samples)
     assert cli.main(["import", str(source), "--db", store_target, "--quiet"]) == 0
+    assert cli.main(["index", "--db", store_target, "--quiet"]) == 0  # as in the background
     return store_target
 
 

@@ -1,5 +1,6 @@
-"""How an import writes in bulk: one transaction, the search index built once, warnings kept
-as written, image headers probed once; each faster path checked against the slow one."""
+"""How an import writes in bulk: one transaction, the search index built once after it (ADR
+0024), warnings kept as written, image headers probed once; each faster path checked against
+the slow one."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ from irtd_annotator.imaging.probe import image_size, probe_file
 from irtd_annotator.services.importing.files import ImportCancelled, ImportOptions, import_files
 from irtd_annotator.services.importing.sources import import_source
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.session import QueueFilter, ReviewSession
+from irtd_annotator.services.search_index import build_search_index
 from irtd_annotator.services.warnings_refresh import refresh_warnings
 
 LLVIP_IMAGE = "/mnt/authors/Data4MLLM/LLVIP/infrared/test/{}.jpg"
@@ -65,6 +68,7 @@ def test_a_first_import_builds_one_merged_index_and_restores_the_merge_settings(
     db = tmp_path / "p.db"
     with Project.open(db) as project:
         import_files(project, sorted(irtd_files.glob("*.json")), options=ImportOptions())
+        build_search_index(project)
     settings, segments = _fts_state(db)
     assert settings == {"automerge": 4, "crisismerge": 16}  # FTS5's defaults, as before
     assert segments == 1  # merged once at the end: the fastest searches
@@ -79,12 +83,14 @@ def test_a_small_import_into_a_large_index_merges_as_fts5_would_and_keeps_user_s
     db = tmp_path / "p.db"
     with Project.open(db) as project:
         import_files(project, [irtd_files / "Location.json"], options=ImportOptions())
+        build_search_index(project)
     with sqlite3.connect(db) as conn:  # a setting someone chose stays as it was
         conn.execute("INSERT INTO samples_fts(samples_fts, rank) VALUES ('automerge', 8)")
     small = write_samples(tmp_path / "Security.json", [
         sample(str(i), [flir_image(i)], SECURITY_PROMPT, "(A) scooter") for i in range(30)])
     with Project.open(db) as project:
         import_files(project, [small, irtd_files / "ReID.json"], options=ImportOptions())
+        build_search_index(project)
     settings, segments = _fts_state(db)
     assert settings == {"automerge": 8, "crisismerge": 16}
     assert 1 <= segments < 16  # no level left for a forced merge on the next edit
@@ -101,7 +107,14 @@ def test_a_re_imported_changed_sample_is_found_by_its_new_text_only(tmp_path: Pa
         sample("3", [flir_image(3)], LOCATION_PROMPT, points_answer((7, 7), label="bicycle"))])
     with Project.open(db) as project:
         import_files(project, [first], options=ImportOptions())
+        build_search_index(project)
         report = import_files(project, [changed], options=ImportOptions())
+        ada = ReviewSession(project, annotator="Ada")
+        for _ in range(2):  # its index row stale until the builder's turn (ADR 0024), and after
+            assert ada.query_ids(QueueFilter(text="<ref>bicycle</ref>")) == _like_ids(
+                db, "<ref>bicycle</ref>") != []
+            assert ada.query_ids(QueueFilter(text="(3, 3)")) == []
+            build_search_index(project)
     assert report.files[0].updated == 1
     assert _search_ids(db, "<ref>bicycle</ref>") == _like_ids(db, "<ref>bicycle</ref>") != []
     assert _search_ids(db, "(3, 3)") == _like_ids(db, "(3, 3)") == []

@@ -14,6 +14,7 @@ from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import QueueFilter, ReviewSession
+from irtd_annotator.services.search_index import build_search_index
 from irtd_annotator.store.engine import open_store
 from irtd_annotator.ui.queue.model import QueueModel
 from review_data import ReviewData
@@ -51,6 +52,7 @@ def test_the_tally_follows_imports_decisions_and_other_processes(
         assert _tally(path) == _grouped(path) and sum(_tally(path).values()) > 1000
         import_files(project, [irtd_files / "Security.json"], options=ImportOptions())  # again
         assert _tally(path) == _grouped(path)
+        build_search_index(project)  # as the import's background builder does (ADR 0024)
         session = ReviewSession(project, annotator="Ada")
         ids = session.query_ids(QueueFilter(tasks=("Security",)))
         session.set_status(ids[0], "approved")

@@ -76,6 +76,7 @@ def test_pairs_of_gives_each_samples_pair(session: ReviewSession, data: ReviewDa
 
 def test_an_import_indexes_its_turns_for_search(tmp_path: Path, irtd_files: Path) -> None:
     from irtd_annotator.services.importing.files import ImportOptions, import_files
+    from irtd_annotator.services.search_index import build_search_index
 
     path = tmp_path / "p.db"
     with Project.open(path) as project:
@@ -84,6 +85,9 @@ def test_an_import_indexes_its_turns_for_search(tmp_path: Path, irtd_files: Path
         for needle in ("crocodile", "What is the object", "(B) duck"):
             found = session.query_ids(QueueFilter(text=needle))
             assert found and found == _like(path, needle), needle
+        build_search_index(project)  # after the import, as its background builder does
+        for needle in ("crocodile", "What is the object", "(B) duck"):
+            assert session.query_ids(QueueFilter(text=needle)) == _like(path, needle), needle
     with sqlite3.connect(path) as conn:  # the insert trigger is back for later changes
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type='trigger'"
                             " AND name='samples_fts_insert'").fetchone() == (1,)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from irtd_annotator.store.search import FTS_TABLE, PG_SEARCH_TABLE
+from irtd_annotator.store.search import BACKLOG, FTS_TABLE, PG_SEARCH_TABLE, has_backlog
+from irtd_annotator.store.search_backlog import backlog_waiting, clear_backlog
 from irtd_annotator.store.tally import TALLY
 
 EXAMPLES = 5  # ids or keys quoted in a finding; the count says the rest
@@ -26,6 +27,8 @@ _COUNTED = ("SELECT p.source, s.task, s.status, count(*) AS n FROM samples s"
 # (the same rule as migration 0005 and store/search.py).
 _WANTED_TEXT = ("SELECT sample_id AS id, group_concat(text, char(10)) AS text FROM"
                 " (SELECT sample_id, text FROM turns ORDER BY sample_id, idx) GROUP BY sample_id")
+# A Sample not in the search index's backlog (ADR 0024): its row must be right now.
+_NOT_WAITING = f"NOT EXISTS (SELECT 1 FROM {BACKLOG} b WHERE b.sample_id = {{id}})"
 # PostgreSQL's search row of each Sample with turns: its task, status and lowered text (0007).
 _PG_WANTED = ("SELECT m.id, m.task, m.status, t.text FROM samples m JOIN (SELECT sample_id,"
               " lower(string_agg(text, E'\\n' ORDER BY idx)) AS text FROM turns"
@@ -119,7 +122,14 @@ def tally_differences(conn: Connection, *, by_source: bool = True) -> Difference
 
 
 def search_index_counts(conn: Connection) -> tuple[int, int]:
-    """(rows in the search index, Samples with text): equal in a sound index."""
+    """(rows in the search index, Samples with text): equal in a sound index. The Samples
+    waiting in the backlog (ADR 0024) are left out of both: the builder will index them."""
+    if has_backlog(conn) and backlog_waiting(conn):
+        indexed, wanted = conn.exec_driver_sql(
+            f"SELECT (SELECT count(*) FROM {FTS_TABLE} f WHERE {_NOT_WAITING.format(id='f.rowid')}),"
+            f" (SELECT count(DISTINCT sample_id) FROM turns t"
+            f" WHERE {_NOT_WAITING.format(id='t.sample_id')})").one()
+        return int(indexed), int(wanted)
     indexed, wanted = conn.exec_driver_sql(
         f"SELECT (SELECT count(*) FROM {search_table(conn)}),"
         " (SELECT count(DISTINCT sample_id) FROM turns)").one()
@@ -174,12 +184,20 @@ def search_index_differences(conn: Connection) -> IndexDifferences:
             stale=_ids(conn, f"SELECT w.id FROM ({_PG_WANTED}) w JOIN {PG_SEARCH_TABLE} s ON"
                              " s.sample_id = w.id WHERE (s.text, s.task, s.status)"
                              " IS DISTINCT FROM (w.text, w.task, w.status)"))
+    # the backlog's Samples may lack their row or have a stale one: the builder will index
+    # them (ADR 0024); only the rest must be right
+    waiting = has_backlog(conn) and backlog_waiting(conn)
+
+    def ready(column: str) -> str:
+        return f" AND {_NOT_WAITING.format(id=column)}" if waiting else ""
+
     missing = _ids(conn, f"SELECT DISTINCT t.sample_id AS id FROM turns t WHERE NOT EXISTS"
-                         f" (SELECT 1 FROM {FTS_TABLE} f WHERE f.rowid = t.sample_id)")
+                         f" (SELECT 1 FROM {FTS_TABLE} f WHERE f.rowid = t.sample_id)"
+                         + ready("t.sample_id"))
     extra = _ids(conn, f"SELECT f.rowid AS id FROM {FTS_TABLE} f WHERE NOT EXISTS"
-                       f" (SELECT 1 FROM turns t WHERE t.sample_id = f.rowid)")
+                       f" (SELECT 1 FROM turns t WHERE t.sample_id = f.rowid)" + ready("f.rowid"))
     stale = _ids(conn, f"SELECT w.id FROM ({_WANTED_TEXT}) w JOIN {FTS_TABLE} f"
-                       f" ON f.rowid = w.id WHERE f.text IS NOT w.text")
+                       f" ON f.rowid = w.id WHERE f.text IS NOT w.text" + ready("w.id"))
     return IndexDifferences(missing=missing, extra=extra, stale=stale)
 
 
@@ -210,6 +228,7 @@ def rebuild_derived(conn: Connection) -> None:
     conn.exec_driver_sql(str(definition))
     conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE} (rowid, text) {_WANTED_TEXT}")
     conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+    clear_backlog(conn)  # every Sample is indexed now
 
 
 def sample_count(conn: Connection) -> int:

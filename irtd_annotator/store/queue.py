@@ -34,7 +34,8 @@ from irtd_annotator.domain.queue_filter import QueueFilter, windowed
 from irtd_annotator.store.dashboard import decided_ids
 from irtd_annotator.store.lookup import named_ids
 from irtd_annotator.store.schema import Assignment, Audit, AuditSample, Pair, Sample, Turn
-from irtd_annotator.store.search import FTS_TABLE, PG_SEARCH_TABLE, SearchKind
+from irtd_annotator.store.search import BACKLOG, FTS_TABLE, PG_SEARCH_TABLE, SearchKind
+from irtd_annotator.store.search_backlog import backlog_waiting
 
 if TYPE_CHECKING:
     from irtd_annotator.store.sample_view import AnySelect
@@ -66,7 +67,8 @@ def needs_pairs(flt: QueueFilter) -> bool:
 
 
 _FTS_MIN = 3  # the trigram tokenizer finds substrings of three characters or more
-_DIALECTS: dict[SearchKind, str] = {"fts5": "sqlite", "table": "postgresql"}  # by search kind
+_DIALECTS: dict[SearchKind, str] = {"fts5": "sqlite", "fts5+backlog": "sqlite",
+                                    "table": "postgresql"}  # by search kind
 
 
 def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = None,
@@ -89,7 +91,7 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
     joined = needs_pairs(flt)
     query = base.join(Pair, Pair.id == Sample.pair_id) if joined else base
     needle = flt.text.strip()
-    by_index = bool(needle and search == "fts5" and len(needle) >= _FTS_MIN)
+    by_index = bool(needle and search in ("fts5", "fts5+backlog") and len(needle) >= _FTS_MIN)
     # With the search index the Samples it finds are looked up by id, and the other criteria
     # are checked on those rows: "column || ''" keeps SQLite from walking the task or status
     # index instead and looking each found id up in it (300 against 170 ms for one task).
@@ -134,9 +136,19 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
     if by_index:
         # one phrase: the trigram index matches it as a substring, ignoring case, as LIKE did
         phrase = '"' + needle.replace('"', '""') + '"'
-        return query.where(Sample.id.in_(text(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase UNION {named}")
-            .bindparams(fts_phrase=phrase, **named_params).columns(Sample.id)))
+        found = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase"
+        params: dict[str, object] = {"fts_phrase": phrase, **named_params}
+        if search == "fts5+backlog":
+            # ADR 0024: the backlog's rows may be missing or stale, its Samples are matched
+            # by their turns as the ILIKE path below matches them (lower() LIKE lower())
+            found += (f" AND NOT EXISTS (SELECT 1 FROM {BACKLOG} b"
+                      f" WHERE b.sample_id = {FTS_TABLE}.rowid)"
+                      f" UNION SELECT b.sample_id FROM {BACKLOG} b WHERE EXISTS (SELECT 1"
+                      " FROM turns t WHERE t.sample_id = b.sample_id"
+                      " AND lower(t.text) LIKE lower(:bl_pattern) ESCAPE '\\')")
+            params["bl_pattern"] = _like_pattern(needle)
+        return query.where(Sample.id.in_(text(f"{found} UNION {named}")
+                                         .bindparams(**params).columns(Sample.id)))
     pattern = _like_pattern(needle)
     if search == "table":
         # lowered as the table's text is; backslash is LIKE's escape by default, and a
@@ -218,11 +230,13 @@ _NULLABLE_SORTS = frozenset({"warnings"})
 
 
 def search_kind(conn: Connection) -> SearchKind:
-    """The store's text search index: "fts5" (SQLite, migration 0005), "table" (PostgreSQL's
-    ``sample_search``, 0007), or None (``ILIKE`` over the turns). A store is at the newest
-    migration once it is open."""
-    kinds: dict[str, SearchKind] = {"sqlite": "fts5", "postgresql": "table"}
-    return kinds.get(conn.dialect.name)
+    """The store's text search index: "fts5" (SQLite, migration 0005), "fts5+backlog" while
+    Samples wait in its backlog (0012, ADR 0024), "table" (PostgreSQL's ``sample_search``,
+    0007), or None (``ILIKE`` over the turns). A store is at the newest migration once it
+    is open."""
+    if conn.dialect.name == "sqlite":
+        return "fts5+backlog" if backlog_waiting(conn) else "fts5"
+    return "table" if conn.dialect.name == "postgresql" else None
 
 
 def filtered_ids(conn: Connection, flt: QueueFilter, *,

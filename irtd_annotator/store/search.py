@@ -10,6 +10,11 @@ what it wrote so far at any point (``BulkIndex.index_new``: one statement, run b
 without Python's lock, so other Python work can go on meanwhile); the rest is indexed when
 the block ends.
 
+The file import (``services/importing/files.py``) asks for ``deferred``: on SQLite it then
+indexes nothing and lists the Samples it wrote in the index's backlog (migration 0012), which
+a builder indexes after the commit (``store/search_backlog.py``, ADR 0024); what follows on
+how to build the index is what that builder, and any caller not deferring, does.
+
 How the index is built matters as much as when. FTS5 writes what it has gathered as a new
 segment every megabyte or so and, by default, merges segments four at a time as it goes
 ("automerge"): each entry of a 260,000-sample import was rewritten three or four times
@@ -42,7 +47,8 @@ FTS_TABLE = "samples_fts"
 PG_SEARCH_TABLE = "sample_search"
 PG_INSERT_TRIGGER = "sample_search_insert"
 # How the queue searches a store's text: see store/queue.search_kind.
-SearchKind = Literal["fts5", "table"] | None
+# "fts5+backlog": the FTS5 index for the Samples indexed, their turns for the backlog's.
+SearchKind = Literal["fts5", "fts5+backlog", "table"] | None
 # Migration 0007's insert trigger on turns does nothing in a transaction that set this to 'on'.
 _PG_BULK_SETTING = "irtd.bulk_search"
 # The Samples whose turns this transaction inserted since turn :turns (xmin: see store/tally.py),
@@ -55,6 +61,8 @@ _PG_GROUPED = (
     " GROUP BY sample_id) t ON t.sample_id = m.id ON CONFLICT (sample_id) DO UPDATE"
     " SET text = excluded.text, task = excluded.task, status = excluded.status")
 INSERT_TRIGGER = "samples_fts_insert"
+# The Samples whose index row is missing or may be stale (SQLite, migration 0012, ADR 0024).
+BACKLOG = "search_backlog"
 # One Sample's turns in order, joined by line breaks: what the index holds for it (0005).
 _TEXT = ("SELECT group_concat(text, char(10)) FROM (SELECT text FROM turns "
          "WHERE sample_id = new.sample_id ORDER BY idx)")
@@ -68,16 +76,34 @@ _CREATE_INSERT_TRIGGER = (
 _DEFAULT_MERGE = {"automerge": 4, "crisismerge": 16}
 # While paused: no incremental merges, and no forced merge of a level before this many
 # segments (FTS5 caps the value at 1999).
-_PAUSED_MERGE = {"automerge": 0, "crisismerge": 1000}
+PAUSED_MERGE = {"automerge": 0, "crisismerge": 1000}
 _MERGE_ALL = 1 << 30  # pages of merge work: as much as the segments need
 # Grouped insert of Samples' text: one row per Sample, its turns in order.
-_GROUPED = (f"INSERT INTO {FTS_TABLE} (rowid, text) SELECT sample_id,"
+GROUPED = (f"INSERT INTO {FTS_TABLE} (rowid, text) SELECT sample_id,"
             " group_concat(text, char(10)) FROM (SELECT sample_id, text FROM turns"
             " WHERE {where} ORDER BY sample_id, idx) GROUP BY sample_id")
 # Samples indexed before (or by an earlier call) that got new turns since (a changed
 # sample's turns are replaced): indexed again, their old row removed first.
 _REWRITTEN = ("SELECT DISTINCT sample_id FROM turns WHERE id > :turns"
               " AND sample_id <= :samples")
+
+
+def has_backlog(conn: Connection) -> bool:
+    """Whether the store keeps a backlog of the index (SQLite at migration 0012 or later)."""
+    if conn.dialect.name != "sqlite":
+        return False
+    return bool(conn.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+        (BACKLOG,)).scalar())
+
+
+def enqueue_written(conn: Connection, *, turns_after: int) -> int:
+    """List in the backlog the Samples whose turns were inserted after turn ``turns_after``
+    (new Samples, and re-imported ones whose turns were replaced), in the caller's
+    transaction; how many were listed that were not already."""
+    return int(conn.exec_driver_sql(
+        f"INSERT OR IGNORE INTO {BACKLOG} (sample_id) SELECT DISTINCT sample_id FROM turns"
+        " WHERE id > ?", (turns_after,)).rowcount)
 
 
 def has_search_index(conn: Connection) -> bool:
@@ -116,11 +142,11 @@ class BulkIndex:
             conn.exec_driver_sql(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({_REWRITTEN})",
                                  params)
             self.added += conn.exec_driver_sql(
-                _GROUPED.format(where=f"sample_id IN ({_REWRITTEN})"), params).rowcount
+                GROUPED.format(where=f"sample_id IN ({_REWRITTEN})"), params).rowcount
         # Every turn of a Sample created since is new: one range of the (sample_id, idx)
         # index, no list of ids needed.
         self.added += conn.exec_driver_sql(
-            _GROUPED.format(where="sample_id > :samples"), params).rowcount
+            GROUPED.format(where="sample_id > :samples"), params).rowcount
         self._turns, self._samples = turns, samples
 
     def finish(self) -> None:
@@ -141,9 +167,13 @@ class BulkIndex:
 
 
 @contextmanager
-def bulk_indexing(conn: Connection) -> Iterator[BulkIndex]:
+def bulk_indexing(conn: Connection, *, deferred: bool = False) -> Iterator[BulkIndex]:
     """Index the Samples whose turns are inserted inside the block: when the block calls
-    ``index_new`` on what this yields, and at its end."""
+    ``index_new`` on what this yields, and at its end.
+
+    ``deferred`` (SQLite with migration 0012's backlog): index none of them; list them in
+    the backlog at the block's end instead, for the builder to index after the commit
+    (ADR 0024). PostgreSQL indexes them in the block either way."""
     if conn.dialect.name == "postgresql" and has_trigger(conn, PG_INSERT_TRIGGER):
         with _pg_bulk_indexing(conn):
             yield BulkIndex(None)
@@ -151,14 +181,21 @@ def bulk_indexing(conn: Connection) -> Iterator[BulkIndex]:
     if not has_search_index(conn):
         yield BulkIndex(None)
         return
+    if deferred and has_backlog(conn):
+        (turns,) = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM turns").one()
+        conn.exec_driver_sql(f"DROP TRIGGER {INSERT_TRIGGER}")
+        yield BulkIndex(None)
+        enqueue_written(conn, turns_after=int(turns))
+        conn.exec_driver_sql(_CREATE_INSERT_TRIGGER)
+        return
     index = BulkIndex(conn)
     index._start()
-    saved = _merge_settings(conn)
-    _set_merge_settings(conn, _PAUSED_MERGE)
+    saved = merge_settings(conn)
+    set_merge_settings(conn, PAUSED_MERGE)
     conn.exec_driver_sql(f"DROP TRIGGER {INSERT_TRIGGER}")
     yield index
     index.finish()
-    _set_merge_settings(conn, saved)
+    set_merge_settings(conn, saved)
     conn.exec_driver_sql(_CREATE_INSERT_TRIGGER)
 
 
@@ -174,14 +211,14 @@ def _pg_bulk_indexing(conn: Connection) -> Iterator[None]:
         conn.execute(text(f"ANALYZE pairs, samples, turns, {PG_SEARCH_TABLE}"))
 
 
-def _merge_settings(conn: Connection) -> dict[str, int]:
+def merge_settings(conn: Connection) -> dict[str, int]:
     """The index's automerge and crisismerge values (FTS5's defaults unless set)."""
     stored: dict[str, int] = {key: int(value) for key, value in conn.exec_driver_sql(
         f"SELECT k, v FROM {FTS_TABLE}_config WHERE k IN ('automerge', 'crisismerge')")}
     return {key: stored.get(key, default) for key, default in _DEFAULT_MERGE.items()}
 
 
-def _set_merge_settings(conn: Connection, values: dict[str, int]) -> None:
+def set_merge_settings(conn: Connection, values: dict[str, int]) -> None:
     for key, value in values.items():
         conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES (?, ?)",
                              (key, value))

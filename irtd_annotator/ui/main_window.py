@@ -52,6 +52,7 @@ from irtd_annotator.ui.jobs.export_dialog import (
 )
 from irtd_annotator.ui.jobs.export_worker import ExportRunner, start_export
 from irtd_annotator.ui.jobs.import_worker import ImportRunner, start_import
+from irtd_annotator.ui.jobs.index_builder import IndexBuilder
 from irtd_annotator.ui.pair.view import PairView
 from irtd_annotator.ui.pipeline import ChangeRunner
 from irtd_annotator.ui.queue.dock import QueueDock
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self.folders = ImageFoldersUi(self, action=self.actions_by_name["image_folders"])
         self.audits = AuditsUi(self)  # View > Audits: the audits' numbers and actions
         self.status = WindowStatus(self, annotator=annotator)
+        self.index_builder = IndexBuilder(self.status, self)  # the backlog of an import's index
         self.progress_label, self.save_label = self.status.progress_label, self.status.save_label
         self.reviewers = ReviewersUi(self, annotator=annotator, menu=self.menus["&View"])
         self.bulk = BulkUi(self, actions=self.actions_by_name)  # Decide selected / all matching
@@ -211,6 +213,7 @@ class MainWindow(QMainWindow):
             self.controller.show_sample(current)
         self.controller.update_progress()
         self.team.open(project, queue=self.queue, controller=self.controller)  # leases, batches
+        self.index_builder.start(project.location)  # an import's search index (ADR 0024)
         self.settings.add_recent(key)
         self.recent_menu.fill()
         self._set_project_actions(True)
@@ -224,6 +227,7 @@ class MainWindow(QMainWindow):
         if self.project is None:
             return
         self.editing_ui.flush()  # typing and arrow-key nudges
+        self.index_builder.stop()  # the rest of the backlog is built at the next open
         self._remember()
         self.team.close()  # its leases go before the store does
         self.undo_stack.clear()  # its steps belong to this project's session
@@ -344,9 +348,9 @@ class MainWindow(QMainWindow):
         return self.import_runner
 
     def _imported(self, report: ImportReport | None) -> None:
-        if report is not None and self.queue is not None:
+        if report is not None and self.queue is not None and self.project is not None:
             self.runner.announce(Changes(queue=True))  # new Samples: the queue reads again
-
+            self.index_builder.start(self.project.location)  # the import left its index to us
     def _ask_export(self) -> None:
         if self.session is None or self.project is None:
             return

@@ -183,7 +183,7 @@ def _import_files(project: Project, conn: Connection, files: Sequence[Path], *,
     # the next ones are read on a second thread while SQLite indexes the text written (see
     # import_reader), and the warnings decided while it merges the index.
     with (GatedReader(prepare, files) as reader, ThreadPoolExecutor(1) as beside,
-          bulk_writing(conn), bulk_indexing(conn) as index, bulk_tally(conn)):
+          bulk_writing(conn), bulk_indexing(conn, deferred=True) as index, bulk_tally(conn)):
         pairs = PairIndex(conn)
         # What the warnings refresh needs of the new Pairs, kept as it is written (SQLite).
         known = KnownRows(pairs.first_new) if conn.dialect.name == "sqlite" else None
