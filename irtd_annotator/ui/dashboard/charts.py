@@ -183,7 +183,7 @@ def _per_day(d: Dashboard, look: Look, on_click: OnClick | None) -> Chart:
         return f"{row.day}: {who} {row.decisions:,} decision{'s' * (row.decisions != 1)}{on}"
     chart = _chart(title, look, series)
     top = max((sum(made.get((w, day), 0) for w in people) for day in days), default=0)
-    axis = _bar_axes(chart, series, [day[5:] for day in days], look, top=top, horizontal=False)
+    axis = _bar_axes(chart, series, _day_labels(days), look, top=top, horizontal=False)
     axis.setLabelsAngle(-90 if len(days) > 12 else 0)
     axis.setTruncateLabels(False)  # a turned label has the height it needs: never "…"
     return Chart("decisions_per_day", title, chart, 330, tip)
@@ -292,6 +292,14 @@ def _short(name: str) -> str:
         return name
     half = (LABEL_CHARS - 1) // 2
     return f"{name[:half]}…{name[-half:]}"
+
+
+def _day_labels(days: Sequence[str]) -> list[str]:
+    """Each day's label: MM-DD when every day is in one year, else the whole date (a category
+    axis merges equal labels: 2025-12-05 and 2026-12-05 would be one bar and the last lost)."""
+    if len({day[:4] for day in days}) > 1:
+        return list(days)
+    return [day[5:] for day in days]
 
 
 def _empty(name: str, title: str, look: Look, shown: str | None = None) -> Chart:
