@@ -77,6 +77,8 @@ def add_report_command(add: AddCommand, *, open_project: Callable[[str], Project
         from irtd_annotator.services.dashboard import read_dashboard
         from irtd_annotator.services.output_paths import check_output_folder
 
+        if not args.out.strip():  # Path("") is the current folder: never meant
+            raise UserError("--out is empty: give the folder to write the report page into")
         out = Path(os.path.expanduser(args.out))
         with open_project(args.db) as project:
             check_output_folder(out, project=project, what="report page")
@@ -92,7 +94,8 @@ def add_report_command(add: AddCommand, *, open_project: Callable[[str], Project
                       "charts embedded) and each chart as a PNG", run)
     p.add_argument("--db", required=True, metavar="PROJECT")
     p.add_argument("--out", required=True, metavar="DIR", help="the folder to write into "
-                   "(made if missing; not the project's folder nor an image folder)")
+                   "(made with its parents if missing; a new, empty or earlier report's folder; "
+                   "not the project's folder nor an image folder)")
     p.add_argument("--since", type=since_date, metavar="DATE",
                    help="count decisions from this UTC day (YYYY-MM-DD); default the last "
                         "30 days")

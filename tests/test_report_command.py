@@ -34,6 +34,7 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Dashboard, Path]]:
 
     def write_report(dashboard: Dashboard, out_dir: Path) -> Path:
         given.append((dashboard, out_dir))
+        out_dir.mkdir(parents=True, exist_ok=True)  # as the real writer: made when missing
         page = out_dir / "report.html"
         page.write_text("<html></html>", encoding="utf-8")
         return page

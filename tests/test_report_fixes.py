@@ -4,13 +4,36 @@ merged two days, a folder of the user's overwritten, a page drawn only with a sc
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QStackedBarSeries
 from PySide6.QtCore import Qt
 
 from dashboard_data import sample_dashboard
+from irtd_annotator import cli
 from irtd_annotator.domain.dashboard import ReviewerDay
 from irtd_annotator.ui.dashboard.charts import LIGHT, build_charts
+from irtd_annotator.ui.report_page import PAGE_NAME, write_report
+from review_data import ReviewData, build_review_project
+
+
+@pytest.fixture()
+def small(tmp_path: Path, llvip_dir: Path, irtd_files: Path) -> ReviewData:
+    return build_review_project(tmp_path / "p.db", llvip_dir=llvip_dir, irtd_files=irtd_files)
+
+
+def files_in(folder: Path) -> dict[str, bytes | None]:
+    """Every entry under ``folder`` by relative path: a file's bytes, None for a folder."""
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(folder.rglob("*"))}
+
+
+def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    return err
 
 
 def test_days_a_year_apart_are_two_bars_with_the_whole_date(qtbot: object) -> None:
@@ -33,3 +56,53 @@ def test_days_within_one_year_keep_the_short_label(qtbot: object) -> None:
     assert isinstance(axis, QBarCategoryAxis)
     labels = axis.categories()
     assert len(labels) == 30 and labels[-1] == "12-05" and len(set(labels)) == 30
+
+
+@pytest.mark.parametrize("mine", [
+    {"throughput.png": b"my own chart", "notes.txt": b"my notes"},
+    {"throughput.png": b"my own chart", "drafts.png": b"another"},  # PNGs with no page
+    {"report.html": b"<html>my page</html>", "audits.png": b"mine"},  # a page not ours
+    {"report.html/": b""},  # a folder named as the page: it could never be written
+])
+def test_a_folder_of_the_users_is_refused_and_left_as_it_was(
+        qtbot: object, small: ReviewData, tmp_path: Path, mine: dict[str, bytes],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    for name, data in mine.items():
+        if name.endswith("/"):
+            (out / name).mkdir()
+        else:
+            (out / name).write_bytes(data)
+    before = files_in(out)
+    err = refused(["report", "--db", str(small.path), "--out", str(out)], capsys)
+    assert f"will not write the report page into {out}: it holds " in err
+    assert files_in(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "p.db"]  # no temporary left
+
+
+def test_an_earlier_page_is_written_again_and_loses_its_stale_pngs(
+        qtbot: object, tmp_path: Path) -> None:
+    out = tmp_path / "weekly"
+    write_report(sample_dashboard(), out)
+    assert (out / "audits.png").is_file()
+    write_report(replace(sample_dashboard(), audits=()), out)  # no audits now
+    assert not (out / "audits.png").exists() and (out / PAGE_NAME).is_file()
+    assert all(p.suffix == ".png" or p.name == PAGE_NAME for p in out.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["weekly"]
+
+
+def test_an_empty_out_is_refused_and_missing_parents_are_made(
+        qtbot: object, small: ReviewData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for empty in ("", "  "):
+        assert "--out is empty" in refused(["report", "--db", str(small.path), "--out", empty],
+                                           capsys)
+    assert not any(here.iterdir())
+    deep = tmp_path / "a" / "b" / "c"
+    assert cli.main(["report", "--db", str(small.path), "--out", str(deep)]) == 0
+    assert (deep / PAGE_NAME).is_file()
+    assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == ["c"]  # no temporary left

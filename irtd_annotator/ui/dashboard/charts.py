@@ -35,7 +35,7 @@ from irtd_annotator.domain.dashboard import AuditBar, Dashboard, GroupBar
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.ui.status_colours import STATUS_COLOURS
 
-__all__ = ["NOTHING", "STATUS_ORDER", "Chart", "Look", "build_charts", "chart_inputs", "period"]
+__all__ = ["CHART_NAMES", "NOTHING", "STATUS_ORDER", "Chart", "Look", "build_charts", "chart_inputs", "period"]
 
 OnClick = Callable[[QueueFilter], None]
 # the stacking order: what is left to do first, then what is done, then what needs a look
@@ -94,6 +94,11 @@ def period(dashboard: Dashboard) -> tuple[str, str]:
     return (date.fromisoformat(last) - timedelta(days=29)).isoformat(), last
 
 
+# every chart's name (its PNG's stem on the report page), in the order they are shown
+CHART_NAMES = ("progress_by_task", "progress_by_source", "decisions_per_day", "throughput",
+               "reject_reasons", "warning_kinds", "drafts", "audits")
+
+
 def chart_inputs(dashboard: Dashboard) -> dict[str, object]:
     """What each chart is drawn from, by chart name, in the order they are shown: a chart
     whose inputs compare equal to the last ones draws the same (the dock keeps its view)."""
@@ -131,7 +136,7 @@ def build_charts(dashboard: Dashboard, look: Look, on_click: OnClick | None = No
         "drafts": lambda: _drafts(d, look, on_click),
         "audits": lambda: _audits(d.audits, look, on_click),
     }
-    return [build() for name, build in builders.items() if only is None or name in only]
+    return [builders[name]() for name in CHART_NAMES if only is None or name in only]
 
 
 # ---- the charts ---------------------------------------------------------------------------
