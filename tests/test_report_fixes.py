@@ -3,6 +3,9 @@ merged two days, a folder of the user's overwritten, a page drawn only with a sc
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +16,8 @@ from PySide6.QtCore import Qt
 from dashboard_data import sample_dashboard
 from irtd_annotator import cli
 from irtd_annotator.domain.dashboard import ReviewerDay
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.session import ReviewSession
 from irtd_annotator.ui.dashboard.charts import LIGHT, build_charts
 from irtd_annotator.ui.report_page import PAGE_NAME, write_report
 from review_data import ReviewData, build_review_project
@@ -106,3 +111,29 @@ def test_an_empty_out_is_refused_and_missing_parents_are_made(
     assert cli.main(["report", "--db", str(small.path), "--out", str(deep)]) == 0
     assert (deep / PAGE_NAME).is_file()
     assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == ["c"]  # no temporary left
+
+
+def run_without_a_screen(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """The CLI in a shell whose Qt platform is a desktop's (xcb) with no display to reach."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["QT_QPA_PLATFORM"] = "xcb"
+    code = "import sys; from irtd_annotator import cli; sys.exit(cli.main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *argv], env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def test_report_and_export_draw_the_page_with_a_desktop_platform_and_no_display(
+        small: ReviewData, tmp_path: Path) -> None:
+    with Project.open(small.path, create=False) as project:  # something to export
+        ReviewSession(project, annotator="ann").set_status(min(small.caption.values()),
+                                                           "approved")
+    done = run_without_a_screen(["report", "--db", str(small.path), "--out",
+                                 str(tmp_path / "page")])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and (tmp_path / "page" / PAGE_NAME).is_file()
+    release = tmp_path / "release"
+    done = run_without_a_screen(["export", "--db", str(small.path), "--out", str(release),
+                                 "--quiet", "--with-report-page"])
+    assert done.returncode == 0, done.stderr
+    assert (release / "manifest.json").is_file() and (release / "report" / PAGE_NAME).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.db", "page", "release"]

@@ -203,8 +203,10 @@ def _application() -> None:
     """Qt Charts draws with widgets: an application must run (one without a screen when
     none is running: the report is a file, never a window)."""
     if QApplication.instance() is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        _APP.append(QApplication([]))  # kept: a QApplication dropped by Python is destroyed
+        # "-platform" overrides QT_QPA_PLATFORM: a shell's xcb or wayland without a display
+        # would abort the process (exit 134) for a page that never needs a screen; kept in
+        # _APP: a QApplication dropped by Python is destroyed
+        _APP.append(QApplication(["irtd-annotator", "-platform", "offscreen"]))
 
 
 def _png(chart: QChart, height: int) -> bytes:
