@@ -10,15 +10,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QStackedBarSeries
+import shiboken6
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QChartView, QStackedBarSeries
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGraphicsTextItem
 
 from dashboard_data import sample_dashboard
 from irtd_annotator import cli
-from irtd_annotator.domain.dashboard import ReviewerDay
+from irtd_annotator.domain.dashboard import ReviewerDay, Throughput
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import ReviewSession
-from irtd_annotator.ui.dashboard.charts import LIGHT, build_charts
+from irtd_annotator.ui.dashboard.charts import LIGHT, Chart, build_charts
 from irtd_annotator.ui.report_page import PAGE_NAME, write_report
 from review_data import ReviewData, build_review_project
 
@@ -137,3 +139,37 @@ def test_report_and_export_draw_the_page_with_a_desktop_platform_and_no_display(
     assert done.returncode == 0, done.stderr
     assert (release / "manifest.json").is_file() and (release / "report" / PAGE_NAME).is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.db", "page", "release"]
+
+
+def texts_drawn(chart: Chart) -> list[str]:
+    """Every text the chart draws (title, axis labels, legend), as the reader sees it."""
+    view = QChartView(chart.chart)
+    view.resize(900, chart.height)
+    view.grab()  # lays out and draws: the labels exist only then
+    drawn = []
+    for item in view.scene().items():
+        shape = item.toGraphicsObject()  # Qt Charts' labels are QGraphicsTextItems, unwrapped
+        if shape is not None and shape.inherits("QGraphicsTextItem"):
+            text = shiboken6.wrapInstance(shiboken6.getCppPointer(shape)[0], QGraphicsTextItem)
+            drawn.append(text.toPlainText())
+    return drawn
+
+
+def test_names_in_the_charts_are_shown_as_written_not_as_markup(qtbot: object) -> None:
+    name, icon = "<script>x</script> & co", '<img src="a.png">'
+    base = sample_dashboard()
+    dashboard = replace(
+        base, by_source=(replace(base.by_source[0], group=name), *base.by_source[1:]),
+        per_day=(ReviewerDay(name, "2026-12-05", 3), ReviewerDay("ana", "2026-12-05", 1)),
+        throughput=(Throughput(icon, 3, 1.0, 3.0),), reject_reasons={icon: 2},
+        audits=(replace(base.audits[0], audit=name),))
+    charts = {c.name: c for c in build_charts(dashboard, LIGHT)}
+    per_day = charts["decisions_per_day"]
+    series = per_day.chart.series()[0]
+    assert isinstance(series, QStackedBarSeries) and per_day.tip is not None
+    # hovering the day's bar (the dock passes the set's label): the reviewer's count
+    tips = [per_day.tip(bar_set.label(), 29) for bar_set in series.barSets()]
+    assert "3 decisions" in tips[0] and "1 decision" in tips[1]
+    for chart, shown in (("progress_by_source", name), ("decisions_per_day", name),
+                         ("throughput", icon), ("reject_reasons", icon), ("audits", name)):
+        assert any(shown in text for text in texts_drawn(charts[chart])), chart

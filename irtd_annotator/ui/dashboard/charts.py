@@ -9,6 +9,7 @@ the lists go in reversed).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -170,6 +171,7 @@ def _per_day(d: Dashboard, look: Look, on_click: OnClick | None) -> Chart:
     people = sorted({row.reviewer for row in d.per_day}, key=lambda w: (w.casefold(), w))
     made = {(row.reviewer, row.day): row.decisions for row in d.per_day}
     rows = {(row.reviewer, row.day): row for row in d.per_day}
+    named = {_plain(who): who for who in people}  # a bar set's label is its reviewer, escaped
     series = QStackedBarSeries()
     for n, who in enumerate(people):
         bar_set = _bar_set(who, [made.get((who, day), 0) for day in days],
@@ -179,8 +181,8 @@ def _per_day(d: Dashboard, look: Look, on_click: OnClick | None) -> Chart:
                 rows[(w, days[i])].filter))
         series.append(bar_set)
 
-    def tip(who: str, i: int) -> str:
-        row = rows.get((who, days[i])) if i < len(days) else None
+    def tip(who: str, i: int) -> str:  # ``who``: the set's label (escaped: the tip is rich text)
+        row = rows.get((named.get(who, who), days[i])) if i < len(days) else None
         if row is None:
             return who
         samples = row.decided_samples
@@ -264,7 +266,7 @@ def _audits(bars: Sequence[AuditBar], look: Look, on_click: OnClick | None) -> C
     y_axis.setRange(-0.5, len(rows) - 0.5)
     y_axis.setStartValue(-0.5)
     for i, bar in enumerate(rows):
-        y_axis.append(f"{bar.audit} · {bar.stratum}", i + 0.5)
+        y_axis.append(_plain(f"{bar.audit} · {bar.stratum}"), i + 0.5)
     for axis, where in ((x_axis, Qt.AlignmentFlag.AlignBottom), (y_axis, Qt.AlignmentFlag.AlignLeft)):
         _style_axis(axis, look)
         chart.addAxis(axis, where)
@@ -297,6 +299,12 @@ def _short(name: str) -> str:
         return name
     half = (LABEL_CHARS - 1) // 2
     return f"{name[:half]}…{name[-half:]}"
+
+
+def _plain(text: str) -> str:
+    """``text`` escaped for Qt Charts, which draws labels and legends as rich text: a name
+    such as ``<script>x</script>`` would vanish, ``<img src=...>`` show an icon."""
+    return html.escape(text, quote=False)
 
 
 def _day_labels(days: Sequence[str]) -> list[str]:
@@ -332,7 +340,7 @@ def _chart(title: str, look: Look, series: QAbstractSeries | None) -> QChart:
 
 
 def _bar_set(label: str, values: Sequence[float], colour: str) -> QBarSet:
-    bar_set = QBarSet(label)
+    bar_set = QBarSet(_plain(label))
     bar_set.append([float(v) for v in values])
     bar_set.setColor(QColor(colour))
     bar_set.setBorderColor(QColor(colour))
@@ -354,7 +362,7 @@ def _bar_axes(chart: QChart, series: QAbstractBarSeries, categories: list[str], 
     """The category axis (left, or bottom when vertical) and the value axis from 0 to
     ``top`` times ``room`` (space for the value labels), rounded to nice numbers."""
     category, value = QBarCategoryAxis(), QValueAxis()
-    category.append(categories or [""])
+    category.append([_plain(c) for c in categories] or [""])
     value.setRange(0, max(top * room, 4))  # a few units at least: "%d" ticks never repeat
     if room > 1:
         value.applyNiceNumbers()
