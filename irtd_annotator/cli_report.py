@@ -14,7 +14,7 @@ import argparse
 import importlib
 import os
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -32,11 +32,15 @@ REPORT_MODULE = "irtd_annotator.ui.report_page"
 
 def since_date(text: str) -> date:
     """``--since``, checked as argparse reads it: a UserError (one line) for anything but a
-    date written YYYY-MM-DD."""
+    date written YYYY-MM-DD, and for a day after today."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"--since {text!r}: give a date as YYYY-MM-DD, e.g. 2026-11-01") from None
+    today = datetime.now(timezone.utc).date()  # the days the dashboard counts are UTC days
+    if day > today:  # no decision is counted from then: an empty page that looks like news
+        raise UserError(f"--since {day}: it is after today ({today} UTC); give a past day")
+    return day
 
 
 def report_writer() -> WriteReport:
