@@ -39,7 +39,7 @@ def since_date(text: str) -> date:
         raise UserError(f"--since {text!r}: give a date as YYYY-MM-DD, e.g. 2026-11-01") from None
     today = datetime.now(timezone.utc).date()  # the days the dashboard counts are UTC days
     if day > today:  # no decision is counted from then: an empty page that looks like news
-        raise UserError(f"--since {day}: it is after today ({today} UTC); give a past day")
+        raise UserError(f"--since {day}: it is after today ({today} UTC); give today or an earlier day")
     return day
 
 

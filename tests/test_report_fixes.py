@@ -173,3 +173,14 @@ def test_names_in_the_charts_are_shown_as_written_not_as_markup(qtbot: object) -
     for chart, shown in (("progress_by_source", name), ("decisions_per_day", name),
                          ("throughput", icon), ("reject_reasons", icon), ("audits", name)):
         assert any(shown in text for text in texts_drawn(charts[chart])), chart
+
+
+def test_an_empty_projects_progress_is_one_line_like_every_empty_chart(
+        qtbot: object, tmp_path: Path) -> None:
+    empty = replace(sample_dashboard(), totals=dict.fromkeys(sample_dashboard().totals, 0),
+                    by_task=(), by_source=(), per_day=(), throughput=(), reject_reasons={},
+                    warning_kinds={}, drafts=(), audits=())
+    page = write_report(empty, tmp_path / "out").read_text(encoding="utf-8")
+    for title in ("Progress per task", "Progress per source"):
+        assert f'<p class="empty">{title}: none</p>' in page
+    assert "<img" not in page and not list((tmp_path / "out").glob("*.png"))

@@ -144,6 +144,8 @@ def build_charts(dashboard: Dashboard, look: Look, on_click: OnClick | None = No
 
 def _progress(name: str, title: str, bars: Sequence[GroupBar], look: Look,
               on_click: OnClick | None) -> Chart:
+    if not bars:  # an empty project: axes from 0 to 4 over no group only look like a chart
+        return _empty(name, title, look)
     rows = list(reversed(bars))
     series = QHorizontalStackedBarSeries()
     for status in STATUS_ORDER:
