@@ -3,6 +3,7 @@ merged two days, a folder of the user's overwritten, a page drawn only with a sc
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsTextItem
 from dashboard_data import sample_dashboard
 from irtd_annotator import cli
 from irtd_annotator.domain.dashboard import ReviewerDay, Throughput
+from irtd_annotator.services.dashboard import read_dashboard
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import ReviewSession
 from irtd_annotator.ui.dashboard.charts import LIGHT, Chart, build_charts
@@ -184,3 +186,20 @@ def test_an_empty_projects_progress_is_one_line_like_every_empty_chart(
     for title in ("Progress per task", "Progress per source"):
         assert f'<p class="empty">{title}: none</p>' in page
     assert "<img" not in page and not list((tmp_path / "out").glob("*.png"))
+
+
+def test_sources_are_in_the_order_of_their_numbers(
+        tmp_path: Path, store_target: str, capsys: pytest.CaptureFixture[str]) -> None:
+    names = ["23-Alpha", "4-Beta", "63-FLIR_ADAS", "6-Gamma", "53-Delta"]
+    samples = [{"id": str(n), "image": [f"/data/Data4MLLM/{name}/video/{n:04d}.jpg"],
+                "conversations": [
+                    {"from": "human", "value": "<image>\nLocate all person from left to right."},
+                    {"from": "gpt", "value": "<ref>person</ref> at <pos>[(100, 200)]</pos>"}]}
+               for n, name in enumerate(names)]
+    (tmp_path / "Location.json").write_text(json.dumps(samples), encoding="utf-8")
+    assert cli.main(["import", str(tmp_path / "Location.json"), "--db", store_target,
+                     "--quiet"]) == 0, capsys.readouterr().err
+    with Project.open(store_target, create=False) as project:
+        shown = [bar.group for bar in read_dashboard(project).by_source]
+    # the dock and the page draw them in this order (a string sort: 23-, 4-, 53-, 6-, 63-)
+    assert shown == ["4-Beta", "6-Gamma", "23-Alpha", "53-Delta", "63-FLIR_ADAS"]
