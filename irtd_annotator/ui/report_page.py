@@ -30,7 +30,7 @@ from irtd_annotator.domain.dashboard import Dashboard
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.dashboard import read_dashboard
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.release.folder import REPORT_FOLDER
+from irtd_annotator.services.release.folder import REPORT_FOLDER, REPORT_PAGE
 from irtd_annotator.ui.dashboard.charts import (
     CHART_NAMES,
     LIGHT,
@@ -43,7 +43,7 @@ from irtd_annotator.ui.status_colours import STATUS_COLOURS
 __all__ = ["MARKER", "NO_IMAGE", "PAGE_NAME", "WIDTH_PX", "check_folder", "release_page",
            "render_report", "write_files", "write_report"]
 
-PAGE_NAME = "report.html"
+PAGE_NAME = REPORT_PAGE
 # in the page's head: a folder whose report.html has it (and nothing but the page and chart
 # PNGs) is one this tool wrote, and may be written again; any other folder is the user's
 MARKER = '<meta name="generator" content="irtd-annotator report">'
