@@ -85,7 +85,8 @@ def test_a_folder_of_the_users_is_refused_and_left_as_it_was(
             (out / name).write_bytes(data)
     before = files_in(out)
     err = refused(["report", "--db", str(small.path), "--out", str(out)], capsys)
-    assert f"will not write the report page into {out}: it holds " in err
+    assert err.startswith(f"irtd-annotator: error: will not write the report page into {out}: it")
+    assert err.endswith("; give a new or empty folder")
     assert files_in(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "p.db"]  # no temporary left
 

@@ -95,14 +95,17 @@ def _foreign(out_dir: Path) -> str | None:
         return None
     mine = "; give a new or empty folder"
     for name in names:
-        if name not in _OURS or (out_dir / name).is_symlink() or not (out_dir / name).is_file():
+        entry = out_dir / name
+        if entry.is_dir() and not entry.is_symlink():
+            return f"it holds the folder {name}{mine}"
+        if name not in _OURS or entry.is_symlink() or not entry.is_file():
             return f"it holds {name}, which is not a file of a report page{mine}"
     try:
         with open(out_dir / PAGE_NAME, encoding="utf-8", errors="replace") as page:
             marked = MARKER in page.read(4096)
-    except OSError:
-        marked = False
-    return None if marked else f"it holds files of a report page irtd-annotator did not write{mine}"
+    except OSError:  # no page: PNGs of these names, but not ours
+        return f"it holds {names[0]} and no report page of irtd-annotator{mine}"
+    return None if marked else f"its {PAGE_NAME} is not one irtd-annotator wrote{mine}"
 
 
 def render_report(dashboard: Dashboard) -> dict[str, bytes]:
