@@ -14,7 +14,7 @@ import argparse
 import importlib
 import os
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -32,11 +32,15 @@ REPORT_MODULE = "irtd_annotator.ui.report_page"
 
 def since_date(text: str) -> date:
     """``--since``, checked as argparse reads it: a UserError (one line) for anything but a
-    date written YYYY-MM-DD."""
+    date written YYYY-MM-DD, and for a day after today."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"--since {text!r}: give a date as YYYY-MM-DD, e.g. 2026-11-01") from None
+    today = datetime.now(timezone.utc).date()  # the days the dashboard counts are UTC days
+    if day > today:  # no decision is counted from then: an empty page that looks like news
+        raise UserError(f"--since {day}: it is after today ({today} UTC); give today or an earlier day")
+    return day
 
 
 def report_writer() -> WriteReport:
@@ -77,6 +81,8 @@ def add_report_command(add: AddCommand, *, open_project: Callable[[str], Project
         from irtd_annotator.services.dashboard import read_dashboard
         from irtd_annotator.services.output_paths import check_output_folder
 
+        if not args.out.strip():  # Path("") is the current folder: never meant
+            raise UserError("--out is empty: give the folder to write the report page into")
         out = Path(os.path.expanduser(args.out))
         with open_project(args.db) as project:
             check_output_folder(out, project=project, what="report page")
@@ -92,7 +98,8 @@ def add_report_command(add: AddCommand, *, open_project: Callable[[str], Project
                       "charts embedded) and each chart as a PNG", run)
     p.add_argument("--db", required=True, metavar="PROJECT")
     p.add_argument("--out", required=True, metavar="DIR", help="the folder to write into "
-                   "(made if missing; not the project's folder nor an image folder)")
+                   "(made with its parents if missing; a new, empty or earlier report's folder; "
+                   "not the project's folder nor an image folder)")
     p.add_argument("--since", type=since_date, metavar="DATE",
                    help="count decisions from this UTC day (YYYY-MM-DD); default the last "
                         "30 days")

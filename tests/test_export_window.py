@@ -325,7 +325,9 @@ def test_the_report_page_box_puts_the_page_into_the_release(
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["samples"] == 2
     assert all(not f["name"].startswith("report") for f in manifest["files"])
-    assert runner.message_box is not None
+    assert runner.message_box is not None  # "Export finished" says where the page is
+    assert f"The report page: {out / 'report' / 'report.html'}" in (
+        runner.message_box.summary.text())
     runner.message_box.accept()
 
 
@@ -340,7 +342,7 @@ def test_without_the_box_the_release_has_no_page(
     runner = wait_done(qtbot, win)
     assert runner.error is None and errors == []
     assert (out / "manifest.json").is_file() and not (out / "report").exists()
-    assert runner.message_box is not None
+    assert runner.message_box is not None and "report page" not in runner.message_box.text()
     runner.message_box.accept()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import types
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Dashboard, Path]]:
 
     def write_report(dashboard: Dashboard, out_dir: Path) -> Path:
         given.append((dashboard, out_dir))
+        out_dir.mkdir(parents=True, exist_ok=True)  # as the real writer: made when missing
         page = out_dir / "report.html"
         page.write_text("<html></html>", encoding="utf-8")
         return page
@@ -92,6 +93,8 @@ def test_bad_input_is_one_line_and_writes_nothing(
         "cannot be made": ["--db", db, "--out", str(a_file / "report")],
         "give a date as YYYY-MM-DD": ["--db", db, "--out", str(tmp_path / "r"),
                                       "--since", "last week"],
+        "is after today": ["--db", db, "--out", str(tmp_path / "r"), "--since",
+                           (datetime.now(timezone.utc).date() + timedelta(days=1)).isoformat()],
     }
     for words, argv in cases.items():
         assert words in _refused(["report", *argv], capsys)

@@ -87,8 +87,8 @@ def test_a_fresh_project_gives_each_empty_chart_one_line_and_no_png(
         capsys: pytest.CaptureFixture[str]) -> None:
     data = build_review_project(tmp_path / "p.db", llvip_dir=llvip_dir, irtd_files=irtd_files)
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "audits.png").write_bytes(PNG_MAGIC)  # an earlier page's: it showed audits then
+    write_report(sample_dashboard(), out)  # an earlier page: it showed audits then
+    assert (out / "audits.png").exists()
     assert cli.main(["report", "--db", str(data.path), "--out", str(out)]) == 0, (
         capsys.readouterr().err)
     html = (out / PAGE_NAME).read_text(encoding="utf-8")

@@ -173,3 +173,10 @@ def to_norm1000(point: Point, *, width: int, height: int) -> Point:
         float(round(point.x / width * 1000)), float(round(point.y / height * 1000)),
         point.label, CoordSpace.NORM1000,
     )
+
+
+def source_order(name: str) -> tuple[int, str, str]:
+    """The sort key of a source: by its number (``4-…`` before ``23-…``, which a string
+    sort puts the other way), then by name; a name without a number goes last."""
+    head = name.split("-", 1)[0]
+    return (int(head) if head.isdigit() else 1 << 30, name.casefold(), name)

@@ -41,7 +41,7 @@ from irtd_annotator.domain.dashboard import (
     ReviewerDay,
     Throughput,
 )
-from irtd_annotator.domain.model import ReviewStatus
+from irtd_annotator.domain.model import ReviewStatus, source_order
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.services.changes import store_errors
@@ -126,10 +126,11 @@ def _by_status(cells: list[tuple[str, str, str, int]], key: tuple[int, str] | No
 
 
 def _bars(cells: list[tuple[str, str, str, int]], column: int) -> tuple[GroupBar, ...]:
-    """One GroupBar per task (``column`` 1, in the tasks' order) or source (0, by name)."""
+    """One GroupBar per task (``column`` 1, in the tasks' order) or source (0, by number:
+    4- before 23-)."""
     groups = sorted({str(cell[column]) for cell in cells},
                     key=(lambda g: (_TASK_ORDER.get(g, len(_TASK_ORDER)), g)) if column == 1
-                    else (lambda g: (g.casefold(), g)))
+                    else source_order)
     return tuple(GroupBar(g, _by_status(cells, (column, g)),
                           QueueFilter(tasks=(g,)) if column == 1 else QueueFilter(sources=(g,)))
                  for g in groups)

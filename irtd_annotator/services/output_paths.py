@@ -137,8 +137,8 @@ def check_output_folder(folder: Path, *, project: Project, what: str,
     """Refuse (UserError, one line) to write ``what`` (files of a known name, a report page)
     into ``folder`` when it is the project's folder or holds it, is or lies inside an image
     folder, holds a file the project was imported from, is a file, or cannot be made or
-    written in. A missing folder is made (its parent
-    must exist). ``roots``: as for ``check_output_file``."""
+    written in. It writes nothing: a missing folder (and its missing parents) is the writer's
+    to make. ``roots``: as for ``check_output_file``."""
     if roots is None:
         roots = (project.setting("image_roots") or {}).values()
     real = _real(folder)
@@ -153,13 +153,14 @@ def check_output_folder(folder: Path, *, project: Project, what: str,
         reason = _input_reason(real, project)
     if reason is None and real.exists() and not real.is_dir():
         reason = "it exists and is not a folder"
-    elif reason is None and not real.exists():
-        try:
-            real.mkdir()
-        except OSError as exc:
-            reason = f"it cannot be made: {exc.strerror or exc}"
+    made = real  # the folder, or its nearest existing parent, where the writer makes it
+    while reason is None and not made.exists() and made.parent != made:
+        made = made.parent
+        if made.exists() and not made.is_dir():
+            reason = f"it cannot be made: {made} is not a folder"
     if reason is None:
-        reason = _probe_reason(real, what.replace(" ", "-"), "cannot write in it")
+        failed = "cannot write in it" if made == real else f"it cannot be made in {made}"
+        reason = _probe_reason(made, what.replace(" ", "-"), failed)
     if reason is not None:
         raise UserError(f"will not write the {what} to {folder}: {reason}")
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import html
 import os
+import secrets
+import shutil
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,14 +30,24 @@ from irtd_annotator.domain.dashboard import Dashboard
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.services.dashboard import read_dashboard
 from irtd_annotator.services.project import Project
-from irtd_annotator.services.release.folder import REPORT_FOLDER
-from irtd_annotator.ui.dashboard.charts import LIGHT, STATUS_ORDER, build_charts, period
+from irtd_annotator.services.release.folder import REPORT_FOLDER, REPORT_PAGE
+from irtd_annotator.ui.dashboard.charts import (
+    CHART_NAMES,
+    LIGHT,
+    STATUS_ORDER,
+    build_charts,
+    period,
+)
 from irtd_annotator.ui.status_colours import STATUS_COLOURS
 
-__all__ = ["NO_IMAGE", "PAGE_NAME", "WIDTH_PX", "release_page", "render_report", "write_files",
-           "write_report"]
+__all__ = ["MARKER", "NO_IMAGE", "PAGE_NAME", "WIDTH_PX", "check_folder", "release_page",
+           "render_report", "write_files", "write_report"]
 
-PAGE_NAME = "report.html"
+PAGE_NAME = REPORT_PAGE
+# in the page's head: a folder whose report.html has it (and nothing but the page and chart
+# PNGs) is one this tool wrote, and may be written again; any other folder is the user's
+MARKER = '<meta name="generator" content="irtd-annotator report">'
+_OURS = frozenset({PAGE_NAME, *(f"{name}.png" for name in CHART_NAMES)})
 NO_IMAGE = b""  # render_report's value for a chart with nothing to draw: no PNG
 WIDTH_PX = 900  # each chart's PNG: the width of a mail or a printed page at 96 dpi
 _APP: list[QApplication] = []  # the one this module made, when no other was running
@@ -54,10 +66,46 @@ img { display: block; max-width: 100%; border: 1px solid #e0e0e0; }
 
 
 def write_report(dashboard: Dashboard, out_dir: Path) -> Path:
-    """Write ``out_dir/report.html`` and one PNG per chart into ``out_dir`` (made when
-    missing); returns the page's path. A folder that cannot be written is one UserError."""
-    _make(out_dir)  # before drawing: a folder that cannot be written stops it at once
+    """Write ``out_dir/report.html`` and one PNG per chart into ``out_dir`` (made with its
+    parents when missing); returns the page's path. A folder that is not new, empty or an
+    earlier page's, or cannot be written, is one UserError, with nothing written."""
+    check_folder(out_dir)  # before drawing: a folder that is the user's stops it at once
     return write_files(render_report(dashboard), out_dir)
+
+
+def check_folder(out_dir: Path) -> None:
+    """Refuse (UserError, one line) ``out_dir`` unless it is missing, empty, or holds an
+    earlier report page (a report.html with MARKER, chart PNGs, nothing else): the page
+    replaces its files and removes stale PNGs, which in any other folder are the user's."""
+    reason = _foreign(out_dir)
+    if reason is not None:
+        raise UserError(f"will not write the report page into {out_dir}: {reason}")
+
+
+def _foreign(out_dir: Path) -> str | None:
+    if not out_dir.exists() and not out_dir.is_symlink():
+        return None
+    if not out_dir.is_dir():
+        return "it exists and is not a folder"
+    try:
+        names = sorted(os.listdir(out_dir))
+    except OSError as exc:
+        return f"it cannot be read: {exc.strerror or exc}"
+    if not names:
+        return None
+    mine = "; give a new or empty folder"
+    for name in names:
+        entry = out_dir / name
+        if entry.is_dir() and not entry.is_symlink():
+            return f"it holds the folder {name}{mine}"
+        if name not in _OURS or entry.is_symlink() or not entry.is_file():
+            return f"it holds {name}, which is not a file of a report page{mine}"
+    try:
+        with open(out_dir / PAGE_NAME, encoding="utf-8", errors="replace") as page:
+            marked = MARKER in page.read(4096)
+    except OSError:  # no page: PNGs of these names, but not ours
+        return f"it holds {names[0]} and no report page of irtd-annotator{mine}"
+    return None if marked else f"its {PAGE_NAME} is not one irtd-annotator wrote{mine}"
 
 
 def render_report(dashboard: Dashboard) -> dict[str, bytes]:
@@ -82,14 +130,32 @@ def render_report(dashboard: Dashboard) -> dict[str, bytes]:
 
 
 def write_files(files: Mapping[str, bytes], out_dir: Path) -> Path:
-    """Write ``render_report``'s files into ``out_dir`` (made when missing; no Qt: any thread
-    may); returns the page's path. A file that cannot be written is one UserError."""
-    _make(out_dir)
-    for name, data in files.items():
-        if data == NO_IMAGE:  # an earlier page's PNG of it would show what is no longer so
-            _remove(out_dir / name)
-        else:
-            _write(out_dir / name, data)
+    """Write ``render_report``'s files into ``out_dir`` (see ``check_folder``; no Qt: any
+    thread may); returns the page's path. The files are written into a temporary folder first
+    (beside a missing ``out_dir``, inside an existing one) and moved into place once all are:
+    a file that cannot be written is one UserError and leaves nothing half-written."""
+    check_folder(out_dir)
+    fresh = not out_dir.exists()
+    if fresh:
+        _make(out_dir.parent)
+    token = secrets.token_hex(6)
+    staging = (out_dir.with_name(f".{out_dir.name}.partial-{token}") if fresh
+               else out_dir / f".partial-{token}")
+    _make(staging)
+    try:
+        for name, data in files.items():
+            if data != NO_IMAGE:
+                _write(staging / name, data)
+        if fresh:
+            _move(staging, out_dir)
+        else:  # the page last: until it comes in, the old page is whole
+            for name in sorted(files, key=lambda n: n == PAGE_NAME):
+                if files[name] == NO_IMAGE:  # an earlier PNG of it shows what is no longer so
+                    _remove(out_dir / name)
+                else:
+                    _move(staging / name, out_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return out_dir / PAGE_NAME
 
 
@@ -119,7 +185,7 @@ def _page(d: Dashboard, sections: list[str]) -> str:
     rows += [f'<tr><th><span class="swatch" style="background:{STATUS_COLOURS[s]}"></span>{s}'
              f"</th><td>{d.totals.get(s, 0):,}</td></tr>" for s in STATUS_ORDER]
     return "\n".join([
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', MARKER,
         "<title>IRTD review report</title>", f"<style>{_CSS}</style></head><body>",
         "<h1>IRTD review report</h1>",
         f'<p class="meta">Decisions from {first} to {last}; numbers as of '
@@ -140,8 +206,10 @@ def _application() -> None:
     """Qt Charts draws with widgets: an application must run (one without a screen when
     none is running: the report is a file, never a window)."""
     if QApplication.instance() is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        _APP.append(QApplication([]))  # kept: a QApplication dropped by Python is destroyed
+        # "-platform" overrides QT_QPA_PLATFORM: a shell's xcb or wayland without a display
+        # would abort the process (exit 134) for a page that never needs a screen; kept in
+        # _APP: a QApplication dropped by Python is destroyed
+        _APP.append(QApplication(["irtd-annotator", "-platform", "offscreen"]))
 
 
 def _png(chart: QChart, height: int) -> bytes:
@@ -165,6 +233,13 @@ def _make(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot write the report into {folder}: {exc.strerror or exc}") from exc
+
+
+def _move(source: Path, target: Path) -> None:
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        raise UserError(f"cannot write {target}: {exc.strerror or exc}") from exc
 
 
 def _write(path: Path, data: bytes) -> None:

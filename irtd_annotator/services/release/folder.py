@@ -39,6 +39,7 @@ RELEASE_FORMAT = "irtd-annotator-release"  # the manifest's "format": this progr
 RELEASE_NAMES = frozenset({MANIFEST_NAME, CSV_NAME, PARQUET_NAME} | {
     release_file_name(task, fmt) for task in Task for fmt in FORMATS})
 REPORT_FOLDER = "report"  # the report page a release may hold (``export --with-report-page``)
+REPORT_PAGE = "report.html"  # the page in it (and in ``report --out``'s folder)
 KILL_AT_ENV = "IRTD_EXPORT_KILL_AT"
 _active: set[str] = set()  # unique ids of the exports running in this process
 
@@ -88,7 +89,7 @@ def _is_report_page(page: Path) -> bool:
     """True when ``page`` holds nothing but a report page's files (report.html, PNGs)."""
     try:
         with os.scandir(page) as entries:
-            names = {e.name for e in entries if e.name == "report.html" or e.name.endswith(".png")}
+            names = {e.name for e in entries if e.name == REPORT_PAGE or e.name.endswith(".png")}
     except OSError:
         return False
     return _only_files(page, names)

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from irtd_annotator.domain.errors import UnapprovableError
-from irtd_annotator.domain.model import RejectReason, ReviewStatus, decided_words, status_label
+from irtd_annotator.domain.model import (
+    RejectReason,
+    ReviewStatus,
+    decided_words,
+    source_order,
+    status_label,
+)
 from irtd_annotator.domain.queue_filter import QueueFilter, windowed
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.views import PairInfo, SampleView
@@ -231,7 +237,7 @@ class ReviewSession:
             audits = audit_names(conn)
         return {
             "task": sorted(tasks, key=lambda t: (order.get(t, len(order)), t)),
-            "source": sorted(sources, key=_natural_key),
+            "source": sorted(sources, key=source_order),
             "status": [s.value for s in ReviewStatus],
             "audit": audits,
         }
@@ -411,7 +417,3 @@ def _queue_row(row: Sequence[Any]) -> QueueRow:
                     edited=bool(edited), warnings=warnings or "", missing=bool(missing),
                     decided_by=by, risk=int(risk or 0))
 
-
-def _natural_key(text: str) -> tuple[int, str]:
-    head = text.split("-", 1)[0]
-    return (int(head) if head.isdigit() else 1 << 30, text)

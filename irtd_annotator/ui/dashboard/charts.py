@@ -9,6 +9,7 @@ the lists go in reversed).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -35,7 +36,7 @@ from irtd_annotator.domain.dashboard import AuditBar, Dashboard, GroupBar
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.ui.status_colours import STATUS_COLOURS
 
-__all__ = ["NOTHING", "STATUS_ORDER", "Chart", "Look", "build_charts", "chart_inputs", "period"]
+__all__ = ["CHART_NAMES", "NOTHING", "STATUS_ORDER", "Chart", "Look", "build_charts", "chart_inputs", "period"]
 
 OnClick = Callable[[QueueFilter], None]
 # the stacking order: what is left to do first, then what is done, then what needs a look
@@ -94,6 +95,11 @@ def period(dashboard: Dashboard) -> tuple[str, str]:
     return (date.fromisoformat(last) - timedelta(days=29)).isoformat(), last
 
 
+# every chart's name (its PNG's stem on the report page), in the order they are shown
+CHART_NAMES = ("progress_by_task", "progress_by_source", "decisions_per_day", "throughput",
+               "reject_reasons", "warning_kinds", "drafts", "audits")
+
+
 def chart_inputs(dashboard: Dashboard) -> dict[str, object]:
     """What each chart is drawn from, by chart name, in the order they are shown: a chart
     whose inputs compare equal to the last ones draws the same (the dock keeps its view)."""
@@ -131,13 +137,15 @@ def build_charts(dashboard: Dashboard, look: Look, on_click: OnClick | None = No
         "drafts": lambda: _drafts(d, look, on_click),
         "audits": lambda: _audits(d.audits, look, on_click),
     }
-    return [build() for name, build in builders.items() if only is None or name in only]
+    return [builders[name]() for name in CHART_NAMES if only is None or name in only]
 
 
 # ---- the charts ---------------------------------------------------------------------------
 
 def _progress(name: str, title: str, bars: Sequence[GroupBar], look: Look,
               on_click: OnClick | None) -> Chart:
+    if not bars:  # an empty project: axes from 0 to 4 over no group only look like a chart
+        return _empty(name, title, look)
     rows = list(reversed(bars))
     series = QHorizontalStackedBarSeries()
     for status in STATUS_ORDER:
@@ -165,6 +173,7 @@ def _per_day(d: Dashboard, look: Look, on_click: OnClick | None) -> Chart:
     people = sorted({row.reviewer for row in d.per_day}, key=lambda w: (w.casefold(), w))
     made = {(row.reviewer, row.day): row.decisions for row in d.per_day}
     rows = {(row.reviewer, row.day): row for row in d.per_day}
+    named = {_plain(who): who for who in people}  # a bar set's label is its reviewer, escaped
     series = QStackedBarSeries()
     for n, who in enumerate(people):
         bar_set = _bar_set(who, [made.get((who, day), 0) for day in days],
@@ -174,8 +183,8 @@ def _per_day(d: Dashboard, look: Look, on_click: OnClick | None) -> Chart:
                 rows[(w, days[i])].filter))
         series.append(bar_set)
 
-    def tip(who: str, i: int) -> str:
-        row = rows.get((who, days[i])) if i < len(days) else None
+    def tip(who: str, i: int) -> str:  # ``who``: the set's label (escaped: the tip is rich text)
+        row = rows.get((named.get(who, who), days[i])) if i < len(days) else None
         if row is None:
             return who
         samples = row.decided_samples
@@ -183,7 +192,7 @@ def _per_day(d: Dashboard, look: Look, on_click: OnClick | None) -> Chart:
         return f"{row.day}: {who} {row.decisions:,} decision{'s' * (row.decisions != 1)}{on}"
     chart = _chart(title, look, series)
     top = max((sum(made.get((w, day), 0) for w in people) for day in days), default=0)
-    axis = _bar_axes(chart, series, [day[5:] for day in days], look, top=top, horizontal=False)
+    axis = _bar_axes(chart, series, _day_labels(days), look, top=top, horizontal=False)
     axis.setLabelsAngle(-90 if len(days) > 12 else 0)
     axis.setTruncateLabels(False)  # a turned label has the height it needs: never "…"
     return Chart("decisions_per_day", title, chart, 330, tip)
@@ -259,7 +268,7 @@ def _audits(bars: Sequence[AuditBar], look: Look, on_click: OnClick | None) -> C
     y_axis.setRange(-0.5, len(rows) - 0.5)
     y_axis.setStartValue(-0.5)
     for i, bar in enumerate(rows):
-        y_axis.append(f"{bar.audit} · {bar.stratum}", i + 0.5)
+        y_axis.append(_plain(f"{bar.audit} · {bar.stratum}"), i + 0.5)
     for axis, where in ((x_axis, Qt.AlignmentFlag.AlignBottom), (y_axis, Qt.AlignmentFlag.AlignLeft)):
         _style_axis(axis, look)
         chart.addAxis(axis, where)
@@ -294,6 +303,20 @@ def _short(name: str) -> str:
     return f"{name[:half]}…{name[-half:]}"
 
 
+def _plain(text: str) -> str:
+    """``text`` escaped for Qt Charts, which draws labels and legends as rich text: a name
+    such as ``<script>x</script>`` would vanish, ``<img src=...>`` show an icon."""
+    return html.escape(text, quote=False)
+
+
+def _day_labels(days: Sequence[str]) -> list[str]:
+    """Each day's label: MM-DD when every day is in one year, else the whole date (a category
+    axis merges equal labels: 2025-12-05 and 2026-12-05 would be one bar and the last lost)."""
+    if len({day[:4] for day in days}) > 1:
+        return list(days)
+    return [day[5:] for day in days]
+
+
 def _empty(name: str, title: str, look: Look, shown: str | None = None) -> Chart:
     """A chart with nothing to draw: its title says so (``shown``, else "TITLE: none"), and
     no axes under it (an empty plot's axes only show made-up ticks)."""
@@ -319,7 +342,7 @@ def _chart(title: str, look: Look, series: QAbstractSeries | None) -> QChart:
 
 
 def _bar_set(label: str, values: Sequence[float], colour: str) -> QBarSet:
-    bar_set = QBarSet(label)
+    bar_set = QBarSet(_plain(label))
     bar_set.append([float(v) for v in values])
     bar_set.setColor(QColor(colour))
     bar_set.setBorderColor(QColor(colour))
@@ -341,7 +364,7 @@ def _bar_axes(chart: QChart, series: QAbstractBarSeries, categories: list[str], 
     """The category axis (left, or bottom when vertical) and the value axis from 0 to
     ``top`` times ``room`` (space for the value labels), rounded to nice numbers."""
     category, value = QBarCategoryAxis(), QValueAxis()
-    category.append(categories or [""])
+    category.append([_plain(c) for c in categories] or [""])
     value.setRange(0, max(top * room, 4))  # a few units at least: "%d" ticks never repeat
     if room > 1:
         value.applyNiceNumbers()
