@@ -1,9 +1,8 @@
 """The main window: the queue on the left, the pair view in the middle, the sample panel on the
 right (docks the user can rearrange), menus, a toolbar and a status bar.
 
-It lays out and wires; the review flow lives in ``ReviewController``, and every change runs
-through the one ``ChangeRunner`` (ui/pipeline.py), whose subscribers are wired here. Every
-change is saved at once, so closing never asks.
+It lays out and wires; the review flow lives in ``ReviewController``; every change runs through
+the one ``ChangeRunner`` (ui/pipeline.py, its subscribers wired here), saved at once.
 """
 
 from __future__ import annotations
@@ -148,7 +147,7 @@ class MainWindow(QMainWindow):
         self.folders = ImageFoldersUi(self, action=self.actions_by_name["image_folders"])
         self.audits = AuditsUi(self)  # View > Audits: the audits' numbers and actions
         self.status = WindowStatus(self, annotator=annotator)
-        self.index_builder = IndexBuilder(self.status, self)  # the backlog of an import's index
+        self.index_builder = IndexBuilder(self.status, self, opened=self.project_opened)  # 0024
         self.progress_label, self.save_label = self.status.progress_label, self.status.save_label
         self.reviewers = ReviewersUi(self, annotator=annotator, menu=self.menus["&View"])
         self.bulk = BulkUi(self, actions=self.actions_by_name)  # Decide selected / all matching
@@ -213,7 +212,6 @@ class MainWindow(QMainWindow):
             self.controller.show_sample(current)
         self.controller.update_progress()
         self.team.open(project, queue=self.queue, controller=self.controller)  # leases, batches
-        self.index_builder.start(project.location)  # an import's search index (ADR 0024)
         self.settings.add_recent(key)
         self.recent_menu.fill()
         self._set_project_actions(True)
@@ -341,16 +339,16 @@ class MainWindow(QMainWindow):
         if self.location is None or self.project is None:
             return None
         self.panel.flush()
-        location = self.project.location
-        self.import_runner = start_import(self, location=location, files=[Path(f) for f in files],
-                                          annotator=self.annotator, on_done=self._imported,
-                                          show_report=show_report)
+        self.import_runner = start_import(self, location=self.project.location,
+                                          files=[Path(f) for f in files], annotator=self.annotator,
+                                          on_done=self._imported, show_report=show_report)
         return self.import_runner
 
     def _imported(self, report: ImportReport | None) -> None:
         if report is not None and self.queue is not None and self.project is not None:
             self.runner.announce(Changes(queue=True))  # new Samples: the queue reads again
             self.index_builder.start(self.project.location)  # the import left its index to us
+
     def _ask_export(self) -> None:
         if self.session is None or self.project is None:
             return

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, SignalInstance, Slot
 
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.search_index import build_needed, build_search_index, pending_samples
@@ -49,11 +49,14 @@ class _BuildWorker(QObject):
 class IndexBuilder(QObject):
     """Starts and stops the window's builder and shows its progress in the status bar."""
 
-    def __init__(self, status: WindowStatus, parent: QObject) -> None:
+    def __init__(self, status: WindowStatus, parent: QObject, *,
+                 opened: SignalInstance | None = None) -> None:
         super().__init__(parent)
         self._status = status
         self._thread: QThread | None = None
         self._worker: _BuildWorker | None = None
+        if opened is not None:  # the window's project_opened(key): a backlog is built then
+            opened.connect(self.start)
 
     def start(self, location: str) -> None:
         """Build the project's index in the background if it has a backlog (a builder of
