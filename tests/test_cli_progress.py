@@ -5,22 +5,14 @@ error or a notice."""
 from __future__ import annotations
 
 import errno
-import fcntl
 import io
-import os
-import pty
-import select
-import struct
-import subprocess
-import sys
-import termios
 from pathlib import Path
 
 import pytest
 
 from irtd_annotator import cli
 from irtd_annotator.cli_progress import BYTES, ProgressPrinter
-from progress_output import plain_lines, screen
+from progress_output import plain_lines, run_on_terminal, screen
 
 
 class FakeTerminal(io.StringIO):
@@ -111,42 +103,11 @@ def test_a_message_without_a_total_is_a_notice_line() -> None:
                               "to finish\n")
 
 
-def _run_on_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
-    """Run the command with its standard error on a pseudo-terminal 100 columns wide; its
-    exit status and what the terminal received."""
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    env = {**os.environ, "PYTHONPATH": str(Path(cli.__file__).parent.parent)}
-    proc = subprocess.Popen([sys.executable, "-m", "irtd_annotator.cli", *args], cwd=cwd,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=follower, env=env)
-    os.close(follower)
-    received = b""
-    try:
-        while True:
-            ready, _, _ = select.select([leader], [], [], 120)
-            if not ready:
-                raise AssertionError(f"no output for 120 s; so far: {received!r}")
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError as exc:  # EIO: the command ended and closed the terminal
-                if exc.errno != errno.EIO:
-                    raise
-                break
-            if not chunk:
-                break
-            received += chunk
-    finally:
-        os.close(leader)
-        code = proc.wait(timeout=120)
-    return code, received.decode("utf-8")
-
-
 def test_export_on_a_terminal_draws_a_bar_with_a_rate(tmp_path: Path, irtd_files: Path) -> None:
     db = str(tmp_path / "p.db")
     assert cli.main(["import", str(irtd_files / "AerialCounting.json"), "--db", db,
                      "--quiet"]) == 0
-    code, received = _run_on_terminal(["export", "--db", db, "--out", str(tmp_path / "rel"),
+    code, received = run_on_terminal(["export", "--db", db, "--out", str(tmp_path / "rel"),
                                        "--status", "all"], tmp_path)
     assert code == 0
     bars = [line for line in screen(received) if line.startswith("export:")]
