@@ -7,14 +7,16 @@ with hundreds of half lines, so it prints a few plain lines instead, each with d
 the percent, the last at 100%. ``--quiet`` prints nothing of the progress; notices (``say``)
 still print. A bar is cleared before an error message, so no half-drawn line is left above it.
 
-Use it as a context manager around the work: leaving it closes the bar (drawn to its end
-when the work finished, erased when it failed).
+Use it as a context manager around the work, made when the work starts (its time is counted
+from then): leaving it closes the bar (drawn to its end when the work finished, erased when
+it failed).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
@@ -49,6 +51,7 @@ class ProgressPrinter:
         self._bar: tqdm[None] | None = None
         self._next_percent = 0  # off a terminal: the percent of the next plain line
         self._last: tuple[int, int] | None = None  # off a terminal: (done, total) last printed
+        self._started = time.time()  # the clock tqdm times a bar by
 
     # -- what the services call ------------------------------------------------------------
 
@@ -96,6 +99,9 @@ class ProgressPrinter:
         bar = self._bar
         if bar is None:
             bar = self._bar = _new_bar(total, what, self.unit, self.stream)
+            # Timed from the printer's start: a service calls first after its first chunk,
+            # which would otherwise count as done in no time (a rate of millions a second).
+            bar.start_t = bar.last_print_t = self._started
         elif bar.total != total:
             bar.total = total
         if bar.desc != what:

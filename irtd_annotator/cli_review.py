@@ -39,7 +39,7 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
                   else "flagged" if args.flag else "rejected")
         decision = Decision(status, reason=args.reject, note=args.note)
         decider = who(args)
-        with open_project(args.db) as project, ProgressPrinter(quiet=args.quiet) as show:
+        with open_project(args.db) as project:
             flt = dataclasses.replace(
                 batch_filter(project, statuses=args.status or [], tasks=args.task or [],
                              sources=args.source or []),
@@ -55,8 +55,9 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
                     return 0
                 if not confirmed():
                     return 1
-            result = bulk_decide(project, flt, decision, who=decider,
-                                 progress=lambda done, total: show(done, total, "deciding"))
+            with ProgressPrinter(quiet=args.quiet) as show:  # after the question, if asked
+                result = bulk_decide(project, flt, decision, who=decider,
+                                     progress=lambda done, total: show(done, total, "deciding"))
         print(f"set {result.total:,} samples to {decision.label}:")
         print("\n".join(result.lines()))
         return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,22 @@ def test_on_a_terminal_a_bar_with_total_rate_elapsed_and_time_left() -> None:
     assert end == ""  # the finished bar is left on its own line, the summary follows
 
 
+def test_the_rate_counts_from_the_start_not_from_the_first_call(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service calls first after its first chunk: that chunk took time too."""
+    import tqdm.std
+
+    now = [1000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    monkeypatch.setattr(tqdm.std, "time", lambda: now[0])  # tqdm's clock
+    out = FakeTerminal()
+    with ProgressPrinter(stream=out) as show:
+        now[0] += 2.0
+        show(2_000, 10_000, "export")  # 2,000 samples in the first 2 s
+        bar = screen(out.getvalue())[0]
+    assert ", 1.00k samples/s, 00:02, " in bar, bar
+
+
 def test_a_bar_in_bytes_is_scaled_on_a_terminal() -> None:
     out = FakeTerminal()
     with ProgressPrinter(stream=out, unit=BYTES) as show:
@@ -114,3 +131,17 @@ def test_export_on_a_terminal_draws_a_bar_with_a_rate(tmp_path: Path, irtd_files
     assert bars and bars[-1].startswith("export: 100%|")
     assert "| 900/900 samples, " in bars[-1] and " samples/s, " in bars[-1]
     assert bars[-1].endswith(" left") and len(bars[-1]) <= 100
+
+
+def test_an_import_failing_after_a_bar_shows_the_error_on_a_clean_screen_line(
+        tmp_path: Path, irtd_files: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"id": "x", "image": "a.jpg", "conversations": '
+                   '[{"from": "human", "value": "hi"}]}]', encoding="utf-8")
+    code, received = run_on_terminal(["import", str(irtd_files / "AerialCounting.json"),
+                                      str(bad), "--db", str(tmp_path / "p.db")], tmp_path)
+    assert code == 2
+    assert "|" in received  # a bar was drawn before the error
+    assert [line for line in screen(received) if line] == [
+        f"irtd-annotator: error: {bad.name}, sample x, line 1: conversations must hold an even "
+        "number of turns (human, gpt, ...), found 1"]
