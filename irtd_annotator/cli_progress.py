@@ -36,7 +36,7 @@ _FALLBACK_SIZE = os.terminal_size((80, 24))
 class ProgressPrinter:
     """Shows the progress of one command on ``stream`` (standard error by default).
 
-    ``unit`` says what ``done`` and ``total`` count (``BYTES`` are drawn scaled, KB, MB...).
+    ``unit`` says what ``done`` and ``total`` count (``BYTES`` are drawn scaled: kB, MB, GB).
     A call with ``total`` 0 is a message (a service saying what it waits for), shown as a
     line of its own. A total that changes within a run is drawn as it comes (a service
     should not: a stable total is what makes the time left mean something).
@@ -102,13 +102,13 @@ class ProgressPrinter:
             # Timed from the printer's start: a service calls first after its first chunk,
             # which would otherwise count as done in no time (a rate of millions a second).
             bar.start_t = bar.last_print_t = self._started
-        elif bar.total != total:
-            bar.total = total
-        if bar.desc != what:
-            bar.set_description_str(what, refresh=False)
-        bar.update(done - bar.n)  # a step back (a new phase) is drawn too
-        if done >= total:
-            bar.refresh()  # the end is always on the screen, however soon it came
+        changed = bar.total != total or bar.desc != what
+        bar.total = total
+        bar.set_description_str(what, refresh=False)
+        if done != bar.n:
+            bar.update(done - bar.n)  # draws (a step back, a new phase, is drawn too)
+        elif changed:
+            bar.refresh()  # a new text or total at the same count
 
     # -- anywhere else: a few plain lines ----------------------------------------------------
 
@@ -168,8 +168,11 @@ def _new_bar(total: int, what: str, unit: str, stream: TextIO) -> tqdm[None]:
               + ", {rate_noinv_fmt}, {elapsed}, {remaining} left")
     return Bar(total=total, desc=what, unit=unit if unit == BYTES else f" {unit}",
                unit_scale=True, unit_divisor=1000, bar_format=layout, file=stream,
-               ncols=size.columns, nrows=size.lines, mininterval=0.2, leave=True,
-               dynamic_ncols=False)
+               ncols=size.columns, nrows=size.lines, leave=True, dynamic_ncols=False,
+               # Every call drawn: the services call once per chunk (thousands of samples,
+               # megabytes), not per sample, and a state left undrawn would be a state a
+               # user (or tests/test_import_kill.py) never sees.
+               mininterval=0, miniters=1)
 
 
 def _scaled_bytes(count: int) -> str:
