@@ -91,6 +91,16 @@ def test_a_bar_in_bytes_is_scaled_on_a_terminal() -> None:
     assert "B/s, " in screen(out.getvalue())[0]
 
 
+def test_a_new_text_or_total_at_the_same_count_is_drawn_at_once() -> None:
+    """What tests/test_import_kill.py kills at: the import's writing starting (0 written)."""
+    out = FakeTerminal()
+    with ProgressPrinter(stream=out) as show:
+        show(0, 1, "reading Detection.json")
+        show(0, 2_789, "importing Detection.json")
+        assert "importing Detection.json:   0%|" in screen(out.getvalue())[0]
+        assert screen(out.getvalue())[0].count("| 0/2,789 samples") == 1
+
+
 def test_a_failure_erases_the_bar_so_the_error_starts_a_clean_line() -> None:
     out = FakeTerminal()
     with pytest.raises(OSError), ProgressPrinter(stream=out) as show:
