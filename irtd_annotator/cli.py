@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from irtd_annotator import __version__
 from irtd_annotator.cli_folders import add_folders_command
 from irtd_annotator.cli_index import add_index_command, start_after_import
+from irtd_annotator.cli_progress import ProgressPrinter, say
 from irtd_annotator.cli_report import page_extras
 from irtd_annotator.cli_review import add_review_command
 from irtd_annotator.domain.errors import UserError
@@ -90,7 +91,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from irtd_annotator.services.importing.files import ImportOptions, import_files
+    from irtd_annotator.services.importing.files import PROGRESS_UNIT, ImportOptions, import_files
 
     if args.report and not args.skip_bad:
         raise UserError("--report names where --skip-bad lists the rejected samples; without "
@@ -105,28 +106,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
     )
     _warn_missing_roots(roots)
     with _open_project(args.db, may_create=True) as project:
-        report = import_files(project, [Path(f) for f in args.files], options=options,
-                              progress=_progress_printer(args.quiet), waiting=_say)
+        with ProgressPrinter(quiet=args.quiet, unit=PROGRESS_UNIT) as show:
+            report = import_files(project, [Path(f) for f in args.files], options=options,
+                                  progress=show, waiting=show.say)
         start_after_import(project)  # the search index, after the import's commit (ADR 0024)
     print(report.summary())
     return 0 if report.ok else 1
-
-
-def _say(message: str) -> None:
-    """A notice on standard error (also with --quiet: it explains a wait, not progress)."""
-    print(f"irtd-annotator: {message}", file=sys.stderr, flush=True)
-
-
-def _progress_printer(quiet: bool) -> Callable[[int, int, str], None] | None:
-    if quiet or not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int, what: str) -> None:
-        print(f"\r{what}: {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
-        if done >= total:
-            print(file=sys.stderr)
-
-    return show
 
 
 def _cmd_import_source(args: argparse.Namespace) -> int:
@@ -134,7 +119,7 @@ def _cmd_import_source(args: argparse.Namespace) -> int:
 
     with _open_project(args.db, may_create=True) as project:
         report = import_source(project, args.kind, Path(args.dir), annotator=args.annotator,
-                               waiting=_say)
+                               waiting=say)
     print(report.summary())
     return 0
 
@@ -169,9 +154,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         annotators=args.by or [], prefix=args.prefix, format=args.format, force=args.force,
         include_invalid=args.include_invalid, annotator=args.annotator, extras=page_extras(args),
     )
-    with _open_project(args.db) as project:
-        report = export_release(project, Path(args.out), options=options,
-                                progress=_progress_printer(args.quiet))
+    with _open_project(args.db) as project, ProgressPrinter(quiet=args.quiet) as show:
+        report = export_release(project, Path(args.out), options=options, progress=show)
     print(report.summary())
     return 0
 
@@ -187,7 +171,9 @@ def _cmd_releases(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from irtd_annotator.services.check import check_project, describe, repair_project
 
-    report = repair_project(args.db) if args.repair else check_project(args.db, quick=args.quick)
+    with ProgressPrinter(quiet=args.quiet, unit="checks") as show:
+        report = (repair_project(args.db, progress=show) if args.repair
+                  else check_project(args.db, quick=args.quick, progress=show))
     print(json.dumps(report.as_dict(), indent=2) if args.json else describe(report))
     return 0 if report.ok else 1
 
@@ -292,8 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unassign", action="store_true", help="take samples back out of batches")
     p.add_argument("--from", dest="from_who", metavar="NAME",
                    help="whose batch to take back (with --to: give it to another reviewer)")
-    add_folders_command(add, parse_roots=_parse_roots, open_project=_open_project, progress=_progress_printer)
-    add_review_command(add, open_project=_open_project, progress=_progress_printer)
+    add_folders_command(add, parse_roots=_parse_roots, open_project=_open_project)
+    add_review_command(add, open_project=_open_project)
     add_index_command(add, open_project=_open_project)
     return parser
 

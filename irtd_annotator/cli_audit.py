@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from irtd_annotator.cli_progress import ProgressPrinter
 from irtd_annotator.domain.audit_stats import rate_decimals, setting_percent, sides_note
 from irtd_annotator.domain.errors import UserError
 
@@ -183,7 +184,9 @@ def add_audit_command(add: AddCommand, *, open_project: Callable[[str], Project]
                     return 1 if plan.refused else 0
                 if not confirmed():
                     return 1
-            result = accept_audit(project, args.name, who=who(args))
+            with ProgressPrinter(quiet=args.quiet) as show:
+                result = accept_audit(project, args.name, who=who(args),
+                                      progress=lambda done, total: show(done, total, "accepting"))
         print(f"accepted {result.total:,} samples by audit {result.name}:")
         print("\n".join(result.lines()))
         return 1 if result.refused and not result.total else 0

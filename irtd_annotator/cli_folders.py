@@ -10,25 +10,26 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from irtd_annotator.cli_progress import ProgressPrinter
+
 if TYPE_CHECKING:
     from irtd_annotator.services.project import Project
 
-Progress = Callable[[int, int, str], None]
 AddCommand = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
 
 
 def add_folders_command(add: AddCommand, *, parse_roots: Callable[[list[str]], dict[str, str]],
-                        open_project: Callable[[str], Project],
-                        progress: Callable[[bool], Progress | None]) -> None:
+                        open_project: Callable[[str], Project]) -> None:
     """Add the ``folders`` command with ``add`` (cli.build_parser's helper); the CLI's own
-    ``--image-root`` reader, project opener and progress printer are passed in."""
+    ``--image-root`` reader and project opener are passed in."""
 
     def run(args: argparse.Namespace) -> int:
         from irtd_annotator.services.image_folders import apply_image_folders, image_folders
 
         roots = parse_roots(args.image_root)
         rules = list(args.pair_rule) if args.pair_rule or args.no_pair_rules else None
-        with open_project(args.db) as project:
+        with open_project(args.db) as project, ProgressPrinter(quiet=args.quiet,
+                                                               unit="pairs") as show:
             if not (roots or rules is not None or args.look_again):
                 state = image_folders(project)
                 lines = [s.line() for s in state.sources] or ["no images in this project"]
@@ -40,7 +41,7 @@ def add_folders_command(add: AddCommand, *, parse_roots: Callable[[list[str]], d
             report = apply_image_folders(project, roots=roots, pair_rules=rules,
                                          sources=None if every else list(roots),
                                          who=args.annotator or "folders",
-                                         progress=progress(args.quiet))
+                                         progress=show)
         print(report.summary())
         return 0
 

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from irtd_annotator.cli_progress import ProgressPrinter
+
 if TYPE_CHECKING:
     from irtd_annotator.services.project import Project
 
@@ -35,12 +37,10 @@ def add_index_command(add: AddCommand, *, open_project: Callable[[str], Project]
     def run(args: argparse.Namespace) -> int:
         from irtd_annotator.services.search_index import build_search_index, pending_samples
 
-        with open_project(args.db) as project:
-            if not args.quiet and sys.stderr.isatty():
-                left = pending_samples(project)
-                if left:
-                    print(f"indexing {left:,} samples ...", file=sys.stderr, flush=True)
-            report = build_search_index(project)
+        with open_project(args.db) as project, ProgressPrinter(quiet=args.quiet) as show:
+            total = pending_samples(project)
+            report = build_search_index(  # its progress: the Samples left to index
+                project, progress=lambda left: show(max(0, total - left), total, "indexing"))
         print(report.summary())
         return 0 if report.stopped is None else 1
 

@@ -18,6 +18,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from irtd_annotator.cli_progress import ProgressPrinter
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.model import ReviewStatus
 
@@ -84,11 +85,16 @@ def add_report_command(add: AddCommand, *, open_project: Callable[[str], Project
         if not args.out.strip():  # Path("") is the current folder: never meant
             raise UserError("--out is empty: give the folder to write the report page into")
         out = Path(os.path.expanduser(args.out))
-        with open_project(args.db) as project:
+        # Two steps, the total known at once: the numbers read, then the charts drawn.
+        with open_project(args.db) as project, ProgressPrinter(quiet=args.quiet,
+                                                               unit="steps") as show:
             check_output_folder(out, project=project, what="report page")
             write = report_writer()
+            show(0, 2, "reading the dashboard")
             dashboard = read_dashboard(project, since=args.since)
-        page = write(dashboard, out)
+            show(1, 2, "drawing the charts")
+            page = write(dashboard, out)
+            show(2, 2, "report written")
         decided = ReviewStatus.decided(dict(dashboard.totals))
         print(f"wrote {page}: {dashboard.total:,} samples, {decided:,} decided; decisions "
               f"{'since ' + dashboard.since if dashboard.since else 'of the last 30 days'}")

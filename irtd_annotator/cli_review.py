@@ -13,19 +13,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from irtd_annotator.cli_audit import add_audit_command, confirmed, who
+from irtd_annotator.cli_progress import ProgressPrinter
 from irtd_annotator.cli_report import add_report_command
 from irtd_annotator.domain.errors import UserError
 
 if TYPE_CHECKING:
     from irtd_annotator.services.project import Project
 
-Progress = Callable[[int, int, str], None]
 AddCommand = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
 _YES_NO = {"yes": True, "no": False}
 
 
-def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project],
-                       progress: Callable[[bool], Progress | None]) -> None:
+def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project]) -> None:
     """Add the ``review`` command with ``add`` (cli.build_parser's helper), and ``audit``
     (whose samples ``review --audit`` decides)."""
 
@@ -40,7 +39,6 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
                   else "flagged" if args.flag else "rejected")
         decision = Decision(status, reason=args.reject, note=args.note)
         decider = who(args)
-        show = progress(args.quiet)
         with open_project(args.db) as project:
             flt = dataclasses.replace(
                 batch_filter(project, statuses=args.status or [], tasks=args.task or [],
@@ -57,8 +55,9 @@ def add_review_command(add: AddCommand, *, open_project: Callable[[str], Project
                     return 0
                 if not confirmed():
                     return 1
-            result = bulk_decide(project, flt, decision, who=decider, progress=None if show is None
-                                 else (lambda done, total: show(done, total, "deciding")))
+            with ProgressPrinter(quiet=args.quiet) as show:  # after the question, if asked
+                result = bulk_decide(project, flt, decision, who=decider,
+                                     progress=lambda done, total: show(done, total, "deciding"))
         print(f"set {result.total:,} samples to {decision.label}:")
         print("\n".join(result.lines()))
         return 0

@@ -50,9 +50,10 @@ def project(built: Path, tmp_path: Path) -> Path:
 
 
 def check(db: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
-    """Run ``check --db db`` and return its exit code and what it printed."""
+    """Run ``check --db db`` and return its exit code and what it printed (its verdict:
+    the progress lines are left out with --quiet, tests/test_cli_progress_commands.py)."""
     capsys.readouterr()
-    code = cli.main(["check", "--db", str(db), *extra])
+    code = cli.main(["check", "--db", str(db), "--quiet", *extra])
     captured = capsys.readouterr()
     return code, captured.out + captured.err
 

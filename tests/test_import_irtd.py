@@ -375,7 +375,7 @@ def test_cli_import_prints_the_summary_and_a_bad_file_is_one_line(
     out = capsys.readouterr().out
     assert "Detection.json (Grounding 1): 1 added, 0 unchanged" in out
     bad = write_samples(tmp_path / "Security.json", [sample("3", [flir_image(1)], SECURITY_PROMPT)])
-    assert cli.main(["import", str(bad), "--db", str(db)]) != 0
+    assert cli.main(["import", str(bad), "--db", str(db), "--quiet"]) != 0
     captured = capsys.readouterr()
     assert captured.err.strip() == ("irtd-annotator: error: Security.json, sample 3, line 2: "
                                     "conversations must hold an even number of turns "

@@ -38,6 +38,9 @@ FILE, FOREIGN_KEYS, SCHEMA, TALLY_CHECK, INDEX = (
     "file integrity", "foreign keys", "schema", "tally", "search index")
 DERIVED = (TALLY_CHECK, INDEX)  # rebuilt from the Samples by ``repair_project``
 SQLITE_ONLY = (FILE, FOREIGN_KEYS)
+# ``progress(done, total, what)``: done and total count the checks (a repair: the checks
+# before, the rebuild and the checks after), so the total is known before the first one.
+Progress = Callable[[int, int, str], None]
 _SHOWN = 3  # file-level messages quoted in the verdict line
 
 
@@ -132,37 +135,52 @@ def newest_backup(path: Path) -> Path | None:
     return max(found, key=lambda p: (p.stat().st_mtime, p.name), default=None)
 
 
-def check_project(target: str | Path, *, quick: bool = False) -> CheckReport:
-    """Check the project at ``target`` (path or URL) without migrating or changing it.
+def check_project(target: str | Path, *, quick: bool = False,
+                  progress: Progress | None = None) -> CheckReport:
+    """Check the project at ``target`` (path or URL) without migrating or changing it;
+    ``progress`` is called before each check and at the end.
 
     Raises ProjectNotFoundError when the file does not exist.
     """
     engine = _open(target)
     try:
-        return check_store(engine, store_url(target), quick=quick)
+        return check_store(engine, store_url(target), quick=quick, progress=progress)
     finally:
         engine.dispose()
 
 
-def repair_project(target: str | Path) -> CheckReport:
-    """Rebuild the tally and the search index when they are the only damage, then check again.
+def repair_project(target: str | Path, *, progress: Progress | None = None) -> CheckReport:
+    """Rebuild the tally and the search index when they are the only damage, then check again
+    (``progress`` as for check_project, over the checks before, the rebuild, the checks after).
 
     File damage is left alone (the report says to restore a backup); a sound project is not
     touched. The rebuild is one transaction: interrupted, it leaves the store as it was.
     """
     engine = _open(target)
     url = store_url(target)
+    steps = len(_checks(engine, quick=False))
+    total = 2 * steps + 1
+
+    def step(offset: int) -> Progress | None:
+        if progress is None:
+            return None
+        return lambda done, _total, what: progress(offset + done, total, what)
+
     try:
-        before = check_store(engine, url, quick=False)
+        before = check_store(engine, url, quick=False, progress=step(0))
         if not before.repairable:
+            if progress is not None:
+                progress(total, total, "nothing to repair")
             return before
+        if progress is not None:
+            progress(steps, total, "rebuilding the tally and the search index")
         try:
             with engine.begin() as conn:
                 integrity.rebuild_derived(conn)
         except DBAPIError as exc:
             raise StoreError(f"project {before.where}: the rebuild failed, nothing was changed: "
                              f"{_db_message(exc)}") from None
-        after = check_store(engine, url, quick=False)
+        after = check_store(engine, url, quick=False, progress=step(steps + 1))
     finally:
         engine.dispose()
     if not after.ok:
@@ -190,37 +208,47 @@ def _open(target: str | Path) -> Engine:
     return create_store_engine(url)
 
 
-def check_store(engine: Engine, location: str, *, quick: bool) -> CheckReport:
+def check_store(engine: Engine, location: str, *, quick: bool,
+                progress: Progress | None = None) -> CheckReport:
     """Run the checks on an open store (read only; the connection is rolled back).
 
     Raises StoreError when the store cannot be read now (locked, read-only where a check must
     write, a server out of reach): that is no verdict on its content.
     """
     try:
-        return _check_store(engine, location, quick=quick)
+        return _check_store(engine, location, quick=quick, progress=progress)
     except _NoVerdict as exc:
         raise StoreError(f"{describe_db_error(location, exc.error)}; no verdict was reached: "
                          "check again when it can be read") from None
 
 
-def _check_store(engine: Engine, location: str, *, quick: bool) -> CheckReport:
-    path = sqlite_path(location)
-    where = str(path) if path is not None else make_url(location).render_as_string(
-        hide_password=True)
-    sqlite = engine.dialect.name == "sqlite"
+def _checks(engine: Engine, *, quick: bool) -> list[tuple[str, Callable[[Connection], list[str]]]]:
+    """The checks to run on ``engine``'s store, in order, by name."""
     checks: list[tuple[str, Callable[[Connection], list[str]]]] = [
         (SCHEMA, _schema), (TALLY_CHECK, lambda c: _tally(c, quick=quick)),
         (INDEX, lambda c: _index(c, quick=quick))]
-    if sqlite:
+    if engine.dialect.name == "sqlite":
         # The quick form (before every export) reads what it can from indexes: on 260,000
         # Samples 1 s in all, of which 0.85 s is quick_check; the full form takes 12 s.
         keys = [] if quick else [(FOREIGN_KEYS, _foreign_keys)]
         checks = [(FILE, lambda c: _file(c, quick=quick)), *keys, *checks]
+    return checks
+
+
+def _check_store(engine: Engine, location: str, *, quick: bool,
+                 progress: Progress | None) -> CheckReport:
+    path = sqlite_path(location)
+    where = str(path) if path is not None else make_url(location).render_as_string(
+        hide_password=True)
+    sqlite = engine.dialect.name == "sqlite"
+    checks = _checks(engine, quick=quick)
     findings: list[Finding] = []
     samples: int | None = None
     try:
         with engine.connect() as conn:
-            for name, run in checks:
+            for number, (name, run) in enumerate(checks):
+                if progress is not None:
+                    progress(number, len(checks), f"checking the {name}")
                 try:
                     messages = run(conn)
                 except DBAPIError as exc:
@@ -236,6 +264,8 @@ def _check_store(engine: Engine, location: str, *, quick: bool) -> CheckReport:
             conn.rollback()
     except DBAPIError as exc:  # the file cannot even be read as a database
         findings.append(Finding(FILE, _db_message(exc)))
+    if progress is not None:
+        progress(len(checks), len(checks), "checked")
     return CheckReport(
         where=where, samples=samples, checked=tuple(n for n, _run in checks),
         skipped=() if sqlite else SQLITE_ONLY, findings=tuple(findings),

@@ -180,11 +180,11 @@ def apply_image_folders(project: Project, *, roots: Mapping[str, str] | None = N
         rules = list(stored_rules if pair_rules is None else pair_rules)
         mapping = PathMapping.build(strip_prefix=strip, image_roots=merged, pair_rules=rules)
         scope = None if sources is None else sorted(set(sources))
-        updates, seen, looked = _look_again(project, mapping, scope, progress, cancel)
+        updates, seen, looked, total = _look_again(project, mapping, scope, progress, cancel)
         if cancel is not None and cancel():
             raise FoldersCancelled("image folders not applied: cancelled, nothing was changed")
         if progress is not None:
-            progress(looked, looked, "saving the paths found")
+            progress(total, total, "saving the paths found")
         with import_transaction(project, cancelled=cancel) as conn:
             if merged != stored_roots:
                 set_setting(conn, ROOTS_KEY, merged)
@@ -205,9 +205,13 @@ def apply_image_folders(project: Project, *, roots: Mapping[str, str] | None = N
 def _look_again(project: Project, mapping: PathMapping, scope: list[str] | None,
                 progress: Progress | None,
                 cancel: Cancel | None
-                ) -> tuple[list[dict[str, Any]], dict[int, str | None], int]:
+                ) -> tuple[list[dict[str, Any]], dict[int, str | None], int, int]:
     """The new state of every Pair of ``scope`` that changed, the infrared path each of them
-    had when read, and how many Pairs were looked at."""
+    had when read, how many Pairs were looked at, and the total ``progress`` was given.
+
+    The total is the count when the look began, kept to the end (a stable total is what makes
+    the time left mean something): Pairs an import adds meanwhile are looked for as well, and
+    the count shown stops at the total."""
     look = FileLook()
     updates: list[dict[str, Any]] = []
     seen: dict[int, str | None] = {}
@@ -218,11 +222,11 @@ def _look_again(project: Project, mapping: PathMapping, scope: list[str] | None,
         if cancel is not None and cancel():
             raise FoldersCancelled("image folders not applied: cancelled, nothing was changed")
         if progress is not None:
-            progress(done, total, "looking for images")
+            progress(min(done, total), total, "looking for images")
         with project.engine.connect() as conn:  # a short read: no lock held while looking
             batch = pair_paths(conn, after=after, limit=BATCH, sources=scope)
         if not batch:
-            return updates, seen, done
+            return updates, seen, done, total
         for pair in batch:
             row = _located(pair, mapping, look)
             if row is not None:

@@ -59,6 +59,8 @@ from irtd_annotator.store.warnings import warned_samples
 # How an earlier report of rejected samples starts (CSV, or JSON Lines): one may be replaced.
 REPORT_STARTS = (b"file,sample_id,line,reason", b'{"file": ')
 Progress = Callable[[int, int, str], None]
+# What ``progress``'s done and total count, for a display to draw them right ("B": bytes).
+PROGRESS_UNIT = "samples"
 Cancel = Callable[[], bool]
 SETTING_KEYS = ("image_roots", "strip_prefix", "pair_rules")
 

@@ -91,9 +91,11 @@ def refusal(status: AuditStatus, s: StratumStatus) -> str | None:
 
 
 def accept_audit(project: Project, name: str, *, who: str, session: str | None = None,
-                 dry_run: bool = False) -> AcceptResult:
+                 dry_run: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> AcceptResult:
     """Give ``accepted`` to the unreviewed rest of every stratum whose verdict is accept;
     the other strata are refused, each with its reason. ``dry_run``: only count.
+    ``progress(done, total)`` is called as the Samples are written (total: all to write).
 
     Returns the counts per stratum and, unless nothing changed or ``dry_run``, an undo that
     puts back what each Sample had (one revision each) as one step."""
@@ -127,7 +129,9 @@ def accept_audit(project: Project, name: str, *, who: str, session: str | None =
         new: Decided = (ACCEPTED, None, None, f"{AUDIT_DECIDER}{status.name}", at)
         apply_decision(conn, [c[0] for c in chosen], new,
                        revision=lambda sid: (by_id[sid][1], "status", by_id[sid][2]),
-                       new_label=accepted_label(status.name), who=who, at=at, warnings={})
+                       new_label=accepted_label(status.name), who=who, at=at, warnings={},
+                       progress=None if progress is None
+                       else (lambda done: progress(done, len(chosen))))
         store.mark_accepted(conn, audit.id, [
             (audit.id, sid, key, before[0], before[2], before[3], before[4], version)
             for sid, _pair, _old, before, key, version in chosen], by=who, at=at)
