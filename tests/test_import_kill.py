@@ -38,8 +38,8 @@ CONTENT = ("pairs", "samples", "turns", "shapes", "revisions", "settings")
 WATCHDOG = 60  # seconds: a hung child is killed, and the test then fails
 STAGES = {  # what the progress output shows at the moment of the kill
     "reading": re.compile(r"reading Detection\.json"),
-    "writing starts": re.compile(r"importing Detection\.json: 0/"),
-    "rows written": re.compile(r"importing Detection\.json: 2,789/"),
+    "writing starts": re.compile(r"importing Detection\.json: 0 samples"),
+    "rows written": re.compile(r"importing Detection\.json: 2,789 samples"),
     "checking warnings": re.compile(r"checking consistency warnings"),
 }
 
