@@ -25,6 +25,7 @@ from irtd_annotator.importers.irtd_json import iter_objects, read_samples, strea
 from irtd_annotator.importers.json_stream import Buffer, TextSource, stream_values
 from irtd_annotator.services import risk
 from irtd_annotator.services.importing import files as importing
+from irtd_annotator.services.importing import prepare
 from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 
@@ -128,6 +129,7 @@ def test_an_import_in_parts_stores_what_one_piece_stores(
     with Project.open(whole) as project:
         first = import_files(project, files, options=ImportOptions())
     monkeypatch.setattr(irtd_json, "PART", 4)
+    monkeypatch.setattr(prepare, "LOCATED_LIMIT", 2)  # the cache of mapped images cleared
     with Project.open(parts) as project:
         second = import_files(project, files, options=ImportOptions())
     assert second.summary() == first.summary()

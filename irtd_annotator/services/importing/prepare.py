@@ -20,6 +20,8 @@ from irtd_annotator.importers.input_files import display_name
 from irtd_annotator.importers.irtd_json import RawSample, stream_samples
 from irtd_annotator.importers.paths import ImageLocation, ImagePathError, PathMapping
 
+LOCATED_LIMIT = 200_000  # image strings whose mapping is kept for the next parts and files
+
 
 class PreparedSample(NamedTuple):
     """One valid sample ready to be written: its key, text, Pair and parsed answer.
@@ -99,6 +101,8 @@ def _prepare(plan: FilePlan, samples: list[RawSample], *, file_task: Task | None
              mapping: PathMapping, location_space: CoordSpace, skip_bad: bool,
              by_image: dict[str, ImageLocation], answers: dict[tuple[Task, str], _Answer]) -> None:
     """Check ``samples`` into ``plan``."""
+    if len(by_image) > LOCATED_LIMIT:  # a cache: it must not grow with the project
+        by_image.clear()
     name = plan.name
     spaces = {t: (location_space if t is Task.LOCATION else CoordSpace.PIXEL) for t in Task}
     values = {t: t.value for t in Task}
