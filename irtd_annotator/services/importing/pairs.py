@@ -122,9 +122,13 @@ def resolve_pairs(conn: Connection, locations: dict[str, ImageLocation], index: 
             states[rel] = index.pairs[rel].state
     if inserts:
         ids = store.insert_pairs(conn, inserts)
-        for pair_id, (rel, _source, ir, visible, ir_exists, visible_exists, width, height,
+        for pair_id, (rel, _source, _ir, visible, ir_exists, visible_exists, width, height,
                       aligned) in zip(ids, inserts):
-            index.pairs[rel] = _StoredPair(pair_id, ir, visible, bool(aligned), bool(ir_exists),
+            # A Pair this import made is met again only through ``checked``: its paths are
+            # never compared, so they are not kept ("" says it has a visible image). At a
+            # million images that is about 300 MB.
+            index.pairs[rel] = _StoredPair(pair_id, None, None if visible is None else "",
+                                           bool(aligned), bool(ir_exists),
                                            bool(visible_exists), width, height)
             states[rel] = index.pairs[rel].state
     if updates:
