@@ -129,7 +129,8 @@ def test_an_import_in_parts_stores_what_one_piece_stores(
     with Project.open(whole) as project:
         first = import_files(project, files, options=ImportOptions())
     monkeypatch.setattr(irtd_json, "PART", 4)
-    monkeypatch.setattr(prepare, "LOCATED_LIMIT", 2)  # the cache of mapped images cleared
+    monkeypatch.setattr(prepare, "LOCATED_LIMIT", 2)  # the caches of mapped images and
+    monkeypatch.setattr(prepare, "ANSWERS_LIMIT", 2)  # parsed answers cleared between parts
     with Project.open(parts) as project:
         second = import_files(project, files, options=ImportOptions())
     assert second.summary() == first.summary()

@@ -21,6 +21,7 @@ from irtd_annotator.importers.irtd_json import RawSample, stream_samples
 from irtd_annotator.importers.paths import ImageLocation, ImagePathError, PathMapping
 
 LOCATED_LIMIT = 200_000  # image strings whose mapping is kept for the next parts and files
+ANSWERS_LIMIT = 50_000  # parsed answers kept for the next parts of a file (repeated answers)
 
 
 class PreparedSample(NamedTuple):
@@ -101,8 +102,10 @@ def _prepare(plan: FilePlan, samples: list[RawSample], *, file_task: Task | None
              mapping: PathMapping, location_space: CoordSpace, skip_bad: bool,
              by_image: dict[str, ImageLocation], answers: dict[tuple[Task, str], _Answer]) -> None:
     """Check ``samples`` into ``plan``."""
-    if len(by_image) > LOCATED_LIMIT:  # a cache: it must not grow with the project
+    if len(by_image) > LOCATED_LIMIT:  # caches: they must not grow with the project
         by_image.clear()
+    if len(answers) > ANSWERS_LIMIT:  # (unique answers, such as Location's, fill it)
+        answers.clear()
     name = plan.name
     spaces = {t: (location_space if t is Task.LOCATION else CoordSpace.PIXEL) for t in Task}
     values = {t: t.value for t in Task}
