@@ -244,8 +244,9 @@ def test_an_input_too_large_for_the_memory_is_one_line_and_changes_nothing(
                            str(filled), "--quiet"],
                           capture_output=True, text=True, timeout=WATCHDOG)
     assert done.returncode != 0
-    assert_one_error_line(done.stderr, done.stdout,
-                          says=("Detection.json: not enough memory to read the file",))
+    # Read in parts (issue 16), the file itself fits; what runs out is the import's other
+    # memory, wherever that happens: one line either way, and nothing written.
+    assert_one_error_line(done.stderr, done.stdout, says=("not enough memory",))
     assert dump_store(filled) == before
 
 

@@ -351,13 +351,23 @@ def test_progress_reports_and_cancel_rolls_the_file_back(tmp_path: Path, filled:
     path = write_samples(tmp_path / "Location.json",
                          [sample(str(i), [flir_image(i)], LOCATION_PROMPT, points_answer((i, i)))
                           for i in range(50)])
+    (tmp_path / "more").mkdir()
+    other = write_samples(tmp_path / "more" / "Security.json",
+                          [sample(str(i), [flir_image(i)], SECURITY_PROMPT, "(A) scooter")
+                           for i in range(30)])
+    size = path.stat().st_size + other.stat().st_size
     seen: list[tuple[int, int, str]] = []
     with Project.open(filled) as project:
-        import_files(project, [path], options=ImportOptions(),
+        import_files(project, [path, other], options=ImportOptions(),
                      progress=lambda done, total, what: seen.append((done, total, what)))
-    assert seen[0] == (0, 1, "reading Location.json")
-    importing = [(done, total) for done, total, what in seen if what == "importing Location.json"]
-    assert importing[-1] == (50, 50) and importing == sorted(importing)
+    # One stable total (the files' bytes), reached once both files are written.
+    assert seen[0] == (0, size, "reading Location.json")
+    assert {total for _done, total, _what in seen} == {size}
+    assert [done for done, _t, _w in seen] == sorted(done for done, _t, _w in seen)
+    assert (path.stat().st_size, size, "reading Security.json") in seen
+    importing = [(done, what) for done, _total, what in seen if what.startswith("importing")]
+    assert importing[-1] == (size, "importing Security.json: 80 samples")
+    assert (path.stat().st_size, "importing Location.json: 50 samples") in importing
     path2 = write_samples(tmp_path / "Security.json",
                           [sample("0", [flir_image(1)], SECURITY_PROMPT, "(A) scooter")])
     before = dump_store(filled)

@@ -38,9 +38,9 @@ CONTENT = ("pairs", "samples", "turns", "shapes", "revisions", "settings")
 WATCHDOG = 60  # seconds: a hung child is killed, and the test then fails
 STAGES = {  # what the progress output shows at the moment of the kill
     "reading": re.compile(r"reading Detection\.json"),
-    # "importing Detection.json: 0/..." or, as a bar, "importing Detection.json:  0%|...| 0/..."
-    "writing starts": re.compile(r"importing Detection\.json:[^\r\n]*[:|] 0/"),
-    "rows written": re.compile(r"importing Detection\.json:[^\r\n]*[:|] 2,789/"),
+    # the label of the import's progress, plain or as a bar's description
+    "writing starts": re.compile(r"importing Detection\.json: 0 samples"),
+    "rows written": re.compile(r"importing Detection\.json: 2,789 samples"),
     "checking warnings": re.compile(r"checking consistency warnings"),
 }
 

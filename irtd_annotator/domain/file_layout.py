@@ -80,13 +80,21 @@ def detect_layout(text: str) -> FileLayout | None:
     """The layout of a file of JSON objects (an array, or objects joined by commas), read
     off its first object and the text between and around the objects; None when its objects
     are not laid out as ``json.dumps`` writes them (or it holds none)."""
+    return layout_of(text, tail=text[text.rfind("}") + 1:],
+                     ensure_ascii=text.isascii() and "\\u" in text)
+
+
+def layout_of(head: str, *, tail: str, ensure_ascii: bool) -> FileLayout | None:
+    """The layout of a file read in pieces: ``head`` is its text at least up to the first
+    character of its second object (or to its end), ``tail`` its text after its last ``}``,
+    ``ensure_ascii`` whether all its text is ASCII with ``\\u`` escapes somewhere."""
     try:
-        return _detect_layout(text)
+        return _detect_layout(head, tail, ensure_ascii)
     except (ValueError, RecursionError, MemoryError):
         return None  # the reader that follows says what is wrong with such a file
 
 
-def _detect_layout(text: str) -> FileLayout | None:
+def _detect_layout(text: str, tail: str, ensure_ascii: bool) -> FileLayout | None:
     start = _WS.match(text, 0).end()  # type: ignore[union-attr]
     if start < len(text) and text[start] == "[":
         start = _WS.match(text, start + 1).end()  # type: ignore[union-attr]
@@ -97,22 +105,18 @@ def _detect_layout(text: str) -> FileLayout | None:
     if not isinstance(value, dict):
         return None
     head = text[:start]
-    last = text.rfind("}") + 1
-    tail = text[last:]
     line_start = head.rfind("\n") + 1
     margin = head[line_start:] if not head[line_start:].strip() else ""
     following = _WS.match(text, end).end()  # type: ignore[union-attr]
     if following < len(text) and text[following] == ",":
         following = _WS.match(text, following + 1).end()  # type: ignore[union-attr]
-    separator = (text[end:following] if following < last and text[following] == "{"
+    separator = (text[end:following] if following < len(text) and text[following] == "{"
                  else ",\n" + margin)
     if head.strip(" \t\r\n[") or tail.strip(" \t\r\n,]") or separator.strip(" \t\r\n,"):
         return None
     raw = text[start:end]
     second = raw.split("\n", 2)[1] if raw.count("\n") >= 2 else ""
     indent = len(second) - len(second.lstrip(" ")) - len(margin) if second else None
-    # Escaped: all ASCII with \u escapes somewhere (the first object may have no such text).
-    ensure_ascii = text.isascii() and "\\u" in text
     if indent is not None and indent > 0 and _dumps(value, indent, ensure_ascii, margin) == raw:
         return FileLayout(head, separator, tail, indent, margin, ensure_ascii)
     if indent is None and json.dumps(value, ensure_ascii=ensure_ascii) == raw:

@@ -12,6 +12,7 @@ import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from irtd_annotator.domain.errors import BadInputError
 from irtd_annotator.domain.shown import shown
@@ -27,20 +28,36 @@ def display_name(path: Path) -> str:
 def read_regular_file(path: Path, *, file: str) -> bytes:
     """The bytes of ``path``, refusing anything that is not a regular file (a FIFO would
     block the reading forever, /dev/zero never end); BadInputError says why."""
+    with open_regular_file(path, file=file) as handle:
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise _unreadable(exc, file=file) from None
+
+
+def open_regular_file(path: Path, *, file: str) -> BinaryIO:
+    """``path`` opened for reading bytes, refusing anything that is not a regular file (see
+    ``read_regular_file``); BadInputError says why. The caller closes it."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
         raise _unreadable(exc, file=file) from None
-    with os.fdopen(fd, "rb") as handle:
+    handle = os.fdopen(fd, "rb")
+    try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise BadInputError(not_regular(mode), file=file)
         os.set_blocking(fd, True)
-        try:
-            return handle.read()
-        except OSError as exc:
-            raise _unreadable(exc, file=file) from None
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def read_error(exc: OSError, *, file: str) -> BadInputError:
+    """The error of a file that could be opened but not read."""
+    return _unreadable(exc, file=file)
 
 
 def check_regular_files(paths: Sequence[Path]) -> None:

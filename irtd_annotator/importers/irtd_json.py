@@ -3,37 +3,39 @@
 The released ``Detection.json`` is not valid JSON: its objects are separated by commas with
 no enclosing ``[ ]`` and a trailing comma. All three forms are read by one loop of
 ``json.JSONDecoder.raw_decode`` over the text, which also gives the line each sample starts
-on, so every error can name the file, the sample id and the line.
+on, so every error can name the file, the sample id and the line. A file is read in pieces
+(``json_stream``) and its samples handed on in parts (``stream_samples``), so an import holds
+one part of one file at a time, whatever the files' sizes.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from irtd_annotator.domain.errors import BadInputError
-from irtd_annotator.domain.file_layout import FileLayout, detect_layout
+from irtd_annotator.domain.file_layout import FileLayout, layout_of
 from irtd_annotator.domain.shown import brief, shown
-from irtd_annotator.importers.input_files import file_size, read_regular_file
+from irtd_annotator.importers.input_files import file_size, open_regular_file, read_error
+from irtd_annotator.importers.json_stream import (
+    CHUNK_BYTES,
+    Buffer,
+    TextSource,
+    peek_head,
+    stream_values,
+    undecodable,
+)
 
-_WS = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
-_ID = re.compile(r'"id"\s*:\s*(?:"([^"\\]*)"|(-?\d+))')
 ROLES = ("human", "gpt")
-PAUSE_EVERY = 255  # ``pause`` is called when the sample's number & this is 0
 MAX_ID_LENGTH = 200  # longer ids are refused: no dataset numbers its samples so
-# A lone surrogate (half of a UTF-16 pair) can only come from a JSON escape such as \ud800
-# (the bytes are strict UTF-8): it cannot be stored (SQLite) nor printed (a terminal).
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+PART = 20_000  # samples handed on at a time: a few MB of objects, and few parts per file
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_INT_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 0)() or 4300  # Python's limit
-_LONG_NUMBER = re.compile(rf"\d{{{_INT_DIGITS + 1},}}")
+_PEEK_LIMIT = 64 << 20  # at most this much text is read to tell JSON Lines from the rest
 
 
 class RawSample(NamedTuple):
@@ -68,81 +70,17 @@ class FileSamples:
     samples: list[RawSample] = field(default_factory=list)
     rejected: list[BadInputError] = field(default_factory=list)
     layout: FileLayout | None = None  # how the file is laid out, to write it back so
-
-
-def _after_ws(text: str, pos: int) -> int:
-    """The first position at or after ``pos`` that is not JSON whitespace."""
-    match = _WS.match(text, pos)
-    return match.end() if match else pos
-
-
-def _line_of_error(text: str, exc: json.JSONDecodeError) -> int:
-    return text.count("\n", 0, exc.pos) + 1
+    bytes_read: int = 0  # of the file, when this part was handed on
+    last: bool = True  # the file's last part (only it knows the layout)
 
 
 def iter_objects(text: str, *, file: str) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line, value)`` for every top-level sample of an array, JSON Lines or
-    comma-separated concatenated objects (a trailing comma is accepted in both comma forms).
+    """Yield ``(line, value)`` for every top-level sample of ``text`` (an array, JSON Lines
+    or comma-separated concatenated objects; see ``json_stream.stream_values``).
 
     Raises BadInputError naming the file and the line at the first syntax error.
     """
-    size = len(text)
-    pos = _after_ws(text, 0)
-    # Newlines are counted incrementally (``counted`` is how far): one pass over the text.
-    line, counted = 1, 0
-    in_array = pos < size and text[pos] == "["
-    if in_array:
-        pos = _after_ws(text, pos + 1)
-    while True:
-        if in_array and pos < size and text[pos] == "]":
-            rest = _after_ws(text, pos + 1)
-            if rest != size:
-                line += text.count("\n", counted, rest)
-                raise BadInputError("unexpected text after the closing ]", file=file, line=line)
-            return
-        if pos >= size:
-            if in_array:
-                line += text.count("\n", counted, pos)
-                raise BadInputError("invalid JSON: the array is not closed with ]", file=file,
-                                    line=line)
-            return
-        line += text.count("\n", counted, pos)
-        counted = pos
-        try:
-            value, end = _DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            # Name the sample when its id was read before the error.
-            found = _ID.search(text, pos, exc.pos)
-            found_id = (found.group(1) or found.group(2)) if found else None
-            raise BadInputError(f"invalid JSON: {exc.msg}", file=file,
-                                sample_id=shown(found_id) if found_id else None,
-                                line=_line_of_error(text, exc)) from None
-        except (ValueError, RecursionError) as exc:
-            raise _undecodable(exc, text, pos, file=file, line=line) from None
-        yield line, value
-        pos = _after_ws(text, end)
-        if pos < size and text[pos] == ",":
-            pos = _after_ws(text, pos + 1)
-        elif in_array and not (pos < size and text[pos] == "]"):
-            line += text.count("\n", counted, pos)
-            raise BadInputError("invalid JSON: expected , or ] after a sample", file=file,
-                                line=line)
-
-
-def _undecodable(exc: ValueError | RecursionError, text: str, pos: int, *, file: str,
-                 line: int) -> BadInputError:
-    """What the decoder cannot build, which is not a syntax error: a value nested deeper
-    than Python's recursion limit, an integer longer than Python converts."""
-    if isinstance(exc, RecursionError):
-        return BadInputError("invalid JSON: nested too deeply (more than about "
-                             f"{sys.getrecursionlimit():,} levels of [ and {{)", file=file,
-                             line=line)
-    long = _LONG_NUMBER.search(text, pos)
-    if long is not None:
-        line += text.count("\n", pos, long.start())
-        return BadInputError(f"invalid JSON: a number of {long.end() - long.start():,} digits",
-                             file=file, line=line)
-    return BadInputError(f"invalid JSON: {exc}", file=file, line=line)
+    return stream_values(Buffer(None, text), file=file)
 
 
 def _sample_id(obj: dict[str, Any]) -> str | None:
@@ -233,66 +171,79 @@ def _validate_slowly(obj: Any, *, file: str, line: int) -> RawSample:
                      turns=tuple(turns), line=line)
 
 
-def decode_text(data: bytes, *, file: str) -> str:
-    """The file's text (UTF-8, a BOM removed); BadInputError names the line of bad bytes."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4]:
-        raise BadInputError("UTF-16 or UTF-32 text, not UTF-8: save the file as UTF-8",
-                            file=file, line=1)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise BadInputError(f"not UTF-8 text ({exc.reason})", file=file, line=line) from None
+def read_samples(path: Path, *, skip_bad: bool = False,
+                 name: str | None = None) -> FileSamples:
+    """Read and validate every sample of ``path`` (all the parts of ``stream_samples``)."""
+    whole = FileSamples(file=name or str(path))
+    for part in stream_samples(path, skip_bad=skip_bad, name=name):
+        whole.samples.extend(part.samples)
+        whole.rejected.extend(part.rejected)
+        whole.layout, whole.bytes_read = part.layout, part.bytes_read
+    return whole
 
 
-def read_samples(path: Path, *, skip_bad: bool = False, name: str | None = None,
-                 pause: Callable[[], None] | None = None) -> FileSamples:
-    """Read and validate every sample of ``path``.
+def stream_samples(path: Path, *, skip_bad: bool = False, name: str | None = None,
+                   part: int | None = None) -> Iterator[FileSamples]:
+    """Read and validate the samples of ``path``, handing them on ``part`` (default ``PART``)
+    at a time; the
+    last part (maybe without samples) has ``last`` set and the file's layout.
 
     Without ``skip_bad`` the first problem raises BadInputError. With it, bad samples are
     collected in ``rejected`` and the good ones kept; a syntax error stops the reading there
     (what follows cannot be trusted), except in JSON Lines where the next line is read.
-    ``name`` is the file name used in messages (default: the path as given). ``pause`` is
-    called every few hundred samples (a reading thread may have to wait there).
+    ``name`` is the file name used in messages (default: the path as given).
     """
     file = name or str(path)
     try:
-        return _read_samples(path, file=file, skip_bad=skip_bad, pause=pause)
+        yield from _stream_samples(path, file=file, skip_bad=skip_bad, size=part or PART)
     except MemoryError:
-        # The bytes, their text and the decoded objects take several times the file's size.
+        # A single sample bigger than the memory left (its text and its decoded objects).
         raise BadInputError(f"not enough memory to read the file ({file_size(path)})",
                             file=file) from None
+    except OSError as exc:
+        raise read_error(exc, file=file) from None
 
 
-def _read_samples(path: Path, *, file: str, skip_bad: bool,
-                  pause: Callable[[], None] | None) -> FileSamples:
-    text = decode_text(read_regular_file(path, file=file), file=file)
-    if not text.strip():
-        raise BadInputError("the file is empty", file=file, line=1)
-    surrogates = _SURROGATE_ESCAPE.search(text) is not None
-    result = FileSamples(file=file, layout=detect_layout(text))
-    seen: dict[str, int] = {}
-    for number, (line, obj) in enumerate(
-            _objects(text, file=file, skip_bad=skip_bad, rejected=result.rejected)):
-        if pause is not None and not number & PAUSE_EVERY:
-            pause()
-        try:
-            sample = validate_sample(obj, file=file, line=line)
-            if surrogates:
-                _refuse_surrogates(sample, file=file)
-            first = seen.get(sample.original_id)
-            if first is not None:
-                shown_id = shown(sample.original_id)
-                raise BadInputError(f"duplicate id {shown_id!r} (first at line {first})",
-                                    file=file, sample_id=shown_id, line=line)
-        except BadInputError as exc:
-            if not skip_bad:
-                raise
-            result.rejected.append(exc)
-            continue
-        seen[sample.original_id] = line
-        result.samples.append(sample)
-    return result
+def _stream_samples(path: Path, *, file: str, skip_bad: bool,
+                    size: int) -> Iterator[FileSamples]:
+    with open_regular_file(path, file=file) as handle:
+        source = TextSource(handle, file=file)
+        buffer = Buffer(source)
+        if buffer.skip_ws(0) >= len(buffer.text) or (buffer.ended and not buffer.text.strip()):
+            raise BadInputError("the file is empty", file=file, line=1)
+        head = peek_head(buffer, file=file)
+        part = FileSamples(file=file, last=False)
+        errors: list[BadInputError] = []  # rejected by the reading of the objects
+        seen: dict[str, int] = {}
+        for line, obj in _objects(buffer, file=file, skip_bad=skip_bad, rejected=errors):
+            try:
+                sample = validate_sample(obj, file=file, line=line)
+                if source.surrogates:
+                    _refuse_surrogates(sample, file=file)
+                first = seen.get(sample.original_id)
+                if first is not None:
+                    shown_id = shown(sample.original_id)
+                    raise BadInputError(f"duplicate id {shown_id!r} (first at line {first})",
+                                        file=file, sample_id=shown_id, line=line)
+            except BadInputError as exc:
+                if not skip_bad:
+                    raise
+                errors.append(exc)
+                continue
+            seen[sample.original_id] = line
+            part.samples.append(sample)
+            if len(part.samples) >= size:
+                part.rejected.extend(errors)
+                errors.clear()
+                part.bytes_read = source.bytes_read
+                yield part
+                part = FileSamples(file=file, last=False)
+        part.rejected.extend(errors)
+        part.bytes_read, part.last = source.bytes_read, True
+        text = buffer.text
+        part.layout = None if head is None else layout_of(
+            head, tail=text[text.rfind("}") + 1:], ensure_ascii=source.ascii and source.escapes)
+        yield part
 
 
 def _refuse_surrogates(sample: RawSample, *, file: str) -> None:
@@ -309,11 +260,11 @@ def _refuse_surrogates(sample: RawSample, *, file: str) -> None:
                 file=file, sample_id=shown(sample.original_id), line=sample.line) from None
 
 
-def _objects(text: str, *, file: str, skip_bad: bool,
+def _objects(buffer: Buffer, *, file: str, skip_bad: bool,
              rejected: list[BadInputError]) -> Iterator[tuple[int, Any]]:
-    if not skip_bad or not _looks_like_json_lines(text):
+    if not skip_bad or not _looks_like_json_lines(buffer):
         try:
-            yield from iter_objects(text, file=file)
+            yield from stream_values(buffer, file=file)
         except BadInputError as exc:
             if not skip_bad:
                 raise
@@ -321,8 +272,7 @@ def _objects(text: str, *, file: str, skip_bad: bool,
                                           file=file, sample_id=exc.sample_id, line=exc.line))
         return
     # JSON Lines: one bad line does not hide the others.
-    # split("\n"), not splitlines(): a JSON string may hold U+2028 and friends.
-    for number, text_line in enumerate(text.split("\n"), start=1):
+    for number, text_line in buffer.lines():
         if not text_line.strip():
             continue
         try:
@@ -330,10 +280,16 @@ def _objects(text: str, *, file: str, skip_bad: bool,
         except json.JSONDecodeError as exc:
             rejected.append(BadInputError(f"invalid JSON: {exc.msg}", file=file, line=number))
         except (ValueError, RecursionError) as exc:
-            rejected.append(_undecodable(exc, text_line, 0, file=file, line=number))
+            rejected.append(undecodable(exc, text_line, 0, file=file, line=number))
 
 
-def _looks_like_json_lines(text: str) -> bool:
-    """True when every non-blank line starts with ``{`` and ends with ``}``: one sample a line."""
+def _looks_like_json_lines(buffer: Buffer) -> bool:
+    """True when every non-blank line starts with ``{`` and ends with ``}``: one sample a line
+    (judged on the first 50 lines, read ahead without consuming them)."""
+    while (buffer.text.count("\n") <= 50 and len(buffer.text) < _PEEK_LIMIT
+           and buffer.more(CHUNK_BYTES)):
+        pass
+    text = buffer.text if buffer.ended else buffer.text[:buffer.text.rfind("\n") + 1]
+    # split("\n"), not splitlines(): a JSON string may hold U+2028 and friends.
     lines = list(islice((line.strip() for line in text.split("\n") if line.strip()), 50))
     return bool(lines) and all(line.startswith("{") and line.endswith("}") for line in lines)

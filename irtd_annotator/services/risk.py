@@ -33,6 +33,7 @@ __all__ = ["MEDIANS_KEY", "measure_medians", "refresh_risk", "refresh_risk_of", 
 
 MEDIANS_KEY = "risk_medians"  # {task: median answer length} of the free-text tasks
 LOCATION = Task.LOCATION.value
+SPAN = 20_000  # Pairs scored at a time (about 50,000 Samples in IR-TD's proportions)
 
 
 def measure_medians(conn: Connection) -> dict[str, int]:
@@ -50,13 +51,31 @@ def refresh_risk(conn: Connection, *, pair_ids: Sequence[int] | None = None,
                  medians: bool = True) -> int:
     """Score the Samples of ``pair_ids`` (all when None) in the caller's transaction and
     write the scores that changed; how many changed. ``medians``: measure the task medians
-    first (an import, the migration), else use the kept ones."""
+    first (an import, the migration), else use the kept ones.
+
+    The Pairs are scored ``SPAN`` at a time (a score looks at its Pair's Samples and the
+    task medians only): memory holds the texts of a span, not of the whole project.
+    """
     usual = measure_medians(conn) if medians else _kept_medians(conn)
-    rows = store.sample_rows(conn, pair_ids)
-    if not rows:
-        return 0
-    turns = store.turn_rows(conn, None if pair_ids is None else [r[0] for r in rows])
-    risks = _score_rows(rows, turns, store.counted_shapes(conn, pair_ids), usual)
+    changed = 0
+    if pair_ids is None:
+        for span in store.pair_spans(conn, SPAN):
+            changed += _refresh(conn, *store.span_rows(conn, span), usual)
+        return changed
+    ids = sorted(set(pair_ids))
+    for start in range(0, len(ids), SPAN):
+        some = ids[start:start + SPAN]
+        rows = store.sample_rows(conn, some)
+        if rows:
+            turns = store.turn_rows(conn, [r[0] for r in rows])
+            changed += _refresh(conn, rows, turns, store.counted_shapes(conn, some), usual)
+    return changed
+
+
+def _refresh(conn: Connection, rows: list[tuple[Any, ...]], turns: list[tuple[Any, ...]],
+             shapes: list[tuple[Any, ...]], usual: dict[str, int]) -> int:
+    """Score ``rows`` (the Samples of some Pairs) and write the changed scores."""
+    risks = _score_rows(rows, turns, shapes, usual)
     changed = [{"p_id": sid, "p_risk": risk.score, "p_parts": risk.codes}
                for sid, _t, _p, _c, _w, old, old_parts in rows
                if (risk := risks[sid]).score != (old or 0) or risk.codes != old_parts]

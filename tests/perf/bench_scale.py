@@ -49,6 +49,7 @@ if __package__ in (None, ""):  # run as a script path
     sys.path.insert(0, str(ROOT))
 
 from tests.perf import bench_postgres  # noqa: E402
+from tests.perf.bench_import import child_env as _env  # noqa: E402
 from tests.perf.generate import FILES, generate  # noqa: E402
 from tests.perf.import_baseline import run_baseline  # noqa: E402
 
@@ -82,14 +83,6 @@ def load_objects(files: list[Path]) -> dict[str, list[dict[str, Any]]]:
             text = "[" + text.rstrip().rstrip(",") + "]"
         out[path.name] = json.loads(text)
     return out
-
-
-def _env(work: Path) -> dict[str, str]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-               IRTD_ANNOTATOR_CONFIG_DIR=str(work / "config"),
-               IRTD_ANNOTATOR_DATA_DIR=str(work / "appdata"))
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
 
 
 # ---- import -----------------------------------------------------------------------------------

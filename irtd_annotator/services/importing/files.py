@@ -1,8 +1,9 @@
 """Import IR-TD / LLaVA-style JSON files into a project.
 
-Every file is read and checked completely (``import_prepare``) before it is written
-(``import_write``), and the whole import is one transaction. So by default a bad file writes
-nothing, and the store stays exactly as it was (as after a cancelled or killed import); with
+Each file is read in parts (``prepare``), each part checked before it is written (``write``),
+and the whole import is one transaction: memory holds one part, whatever the files' sizes, and
+by default a bad sample anywhere writes nothing, the store staying exactly as it was (as after
+a cancelled or killed import); with
 ``skip_bad`` the good samples are imported and the rejected ones listed in a report file.
 Image roots, the strip prefix and pairing rules given once are stored in the project and
 reused by later imports. What an import did is an ``ImportReport`` (``importing.report``).
@@ -15,7 +16,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,10 @@ from sqlalchemy import Connection
 
 from irtd_annotator.domain.errors import UserError
 from irtd_annotator.domain.file_layout import SETTING_PREFIX as LAYOUT_PREFIX
+from irtd_annotator.domain.file_layout import FileLayout
 from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.domain.tasks import Task
-from irtd_annotator.importers.input_files import check_regular_files
+from irtd_annotator.importers.input_files import check_regular_files, display_name
 from irtd_annotator.importers.paths import PathMapping
 from irtd_annotator.services.edit_distance import refresh_edit_distance
 from irtd_annotator.services.importing.lock import (
@@ -34,9 +36,9 @@ from irtd_annotator.services.importing.lock import (
     ImportCancelled,
     import_transaction,
 )
+from irtd_annotator.services.importing.merge import Stored, stored_samples
 from irtd_annotator.services.importing.pairs import PairIndex
 from irtd_annotator.services.importing.prepare import FilePlan, prepare_file
-from irtd_annotator.services.importing.reader import GatedReader, Pause
 from irtd_annotator.services.importing.report import FileReport, ImportReport, write_rejects
 from irtd_annotator.services.importing.write import WriteResult, write_plan
 from irtd_annotator.services.output_paths import check_output_file
@@ -50,6 +52,7 @@ from irtd_annotator.services.warnings_refresh import (
     gather_warning_facts,
 )
 from irtd_annotator.store.bulk import bulk_writing
+from irtd_annotator.store.imports import indexes_after
 from irtd_annotator.store.revisions import add_revision
 from irtd_annotator.store.search import bulk_indexing
 from irtd_annotator.store.settings import get_setting, set_setting
@@ -58,11 +61,16 @@ from irtd_annotator.store.warnings import warned_samples
 
 # How an earlier report of rejected samples starts (CSV, or JSON Lines): one may be replaced.
 REPORT_STARTS = (b"file,sample_id,line,reason", b'{"file": ')
-Progress = Callable[[int, int, str], None]
+Progress = Callable[[int, int, str], None]  # done, total, what: see import_files
 # What ``progress``'s done and total count, for a display to draw them right ("B": bytes).
-PROGRESS_UNIT = "samples"
+PROGRESS_UNIT = "B"
 Cancel = Callable[[], bool]
 SETTING_KEYS = ("image_roots", "strip_prefix", "pair_rules")
+# Samples whose warning facts an import keeps in memory as it writes them (decided at its end
+# without reading them back); a larger import refreshes the warnings a span of Pairs at a
+# time (``WARNING_SPAN``), reading them back: memory stays flat whatever the import's size.
+KNOWN_LIMIT = 400_000
+WARNING_SPAN = 20_000
 
 
 @dataclass(frozen=True)
@@ -100,8 +108,17 @@ def import_files(project: Project, files: Sequence[Path], *, options: ImportOpti
     options, ImportCancelled when ``cancel()`` turns true, ImportBusy when another import
     into the project runs longer than ``options.wait`` (``waiting(message)`` is called once
     when this one starts to wait for it; by default ``progress`` shows the message).
-    ``progress(done, total, what)`` and ``cancel()`` are called from the calling (worker)
-    thread.
+    ``progress`` and ``cancel()`` are called from the calling (worker) thread.
+
+    ``progress(done, total, what)``: ``total`` is the sum of the files' sizes in bytes, known
+    before the first call and the same in every call but one kind: ``total == 0`` means a
+    message without a measure (``what``: waiting for another import). ``done`` is the bytes
+    of input read and written so far: it only grows, and reaches ``total`` when every file is
+    written; the work after that (consistency warnings, risk) is reported with
+    ``done == total``. ``what`` is a short line for a person: the file at work and the
+    samples imported so far ("importing Location.json: 12,000 samples"), or the step.
+    Calls come every few thousand samples (a part of a file: ``irtd_json.PART``) and at
+    least at the start and end of each file.
     """
     check_regular_files(files)  # before any work: a FIFO would block with the lock held
     if waiting is None and progress is not None:
@@ -168,94 +185,124 @@ def _import_files(project: Project, conn: Connection, files: Sequence[Path], *,
 
     located: dict[str, dict[str, Any]] = {}  # per folder: image string -> its location
 
-    def prepare(path: Path, pause: Pause) -> FilePlan:
+    def parts_of(path: Path) -> Iterator[FilePlan]:
         # Relative image paths without a root are looked for beside the file.
         folder = str(path.resolve().parent)
         return prepare_file(path, mapping=replace(mapping, fallback_root=folder),
                             task=forced_task, location_space=space, skip_bad=options.skip_bad,
-                            located=located.setdefault(folder, {}), pause=pause)
+                            located=located.setdefault(folder, {}))
 
     report = ImportReport()
-    rejected: list[FilePlan] = []  # plans with rejected samples, for the report file
-    sizes = [_size_of(path) for path in files]
-    done = 0
+    rejected: list[FilePlan] = []  # the rejected samples of each file, for the report file
+    total = sum(_size_of(path) for path in files)  # the progress's stable total
+    before = 0  # bytes of the files before the one at work
+    samples = 0  # imported so far
     touched: set[int] = set()  # Pairs whose Samples were added or updated
     who = options.annotator or "import"
-    # Each file is read and checked completely before it is written;
-    # the next ones are read on a second thread while SQLite indexes the text written (see
-    # import_reader), and the warnings decided while it merges the index.
-    with (GatedReader(prepare, files) as reader, ThreadPoolExecutor(1) as beside,
-          bulk_writing(conn), bulk_indexing(conn, deferred=True) as index, bulk_tally(conn)):
+    # The search index is left to a builder after the commit (ADR 0024): its backlog is
+    # listed instead.
+    with (ThreadPoolExecutor(1) as beside, bulk_writing(conn),
+          bulk_indexing(conn, deferred=True) as index, bulk_tally(conn)):
         pairs = PairIndex(conn)
         # What the warnings refresh needs of the new Pairs, kept as it is written (SQLite).
         known = KnownRows(pairs.first_new) if conn.dialect.name == "sqlite" else None
-        for number, path in enumerate(files):
-            check_cancel("while reading the files; nothing was written")
-            if progress is not None:
-                progress(number, len(files), f"reading {path.name}")
-            plan = reader.plan(number)
-            if plan.rejected:
-                rejected.append(plan)
-            file_report = FileReport(file=plan.name, tasks=dict(plan.tasks),
-                                     rejected=[str(e) for e in plan.rejected])
-            # Samples still to write: this file's, and the next files' estimated by size.
-            rest = sum(sizes[number + 1:])
-            total = done + len(plan.samples) + (
-                round(rest * (done + len(plan.samples)) / max(1, sum(sizes[:number + 1])))
-                if rest else 0)
-
-            def checkpoint(samples_done: int, *, _name: str = plan.name,
-                           _total: int = total, _done: int = done) -> None:
-                check_cancel(f"while writing {_name}: the import was rolled back, "
-                             "nothing was written")
+        with indexes_after(conn):  # a fresh store's indexes: built once the rows are in
+            for number, path in enumerate(files):
+                check_cancel("while reading the files; nothing was written")
                 if progress is not None:
-                    progress(_done + samples_done, _total, f"importing {_name}")
+                    progress(before, total, f"reading {display_name(path)}")
+                file_report, written = None, WriteResult()
+                stored: dict[tuple[str, str], Stored] = {}  # twins of the file's samples
+                tasks_read: set[str] = set()  # the tasks whose twins are in ``stored``
+                read = 0  # bytes of this file read
+                samples_before = samples
+                for plan in parts_of(path):
+                    if file_report is None:
+                        file_report = FileReport(file=plan.name)
+                    for task, count in plan.tasks.items():
+                        file_report.tasks[task] = file_report.tasks.get(task, 0) + count
+                    file_report.rejected.extend(str(e) for e in plan.rejected)
+                    if plan.rejected:
+                        rejected.append(FilePlan(name=plan.name, path=path, rejected=plan.rejected))
+                    part_start, part_bytes = before + read, plan.bytes_read - read
 
-            result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint, known=known,
-                                who=who)
-            _keep_layout(conn, plan)
-            _fill(file_report, result)
-            touched |= result.pair_ids
-            if result.changed or pending_settings:
-                for key, value in pending_settings.items():
-                    set_setting(conn, key, value)
-                pending_settings = {}
-            if result.changed:
-                add_revision(conn, who=who, action="import", target=plan.name,
-                             new=json.dumps(file_report.counts(), sort_keys=True))
-            checkpoint(len(plan.samples))
-            done += len(plan.samples)
-            report.files.append(file_report)
-            del plan
-            if number + 1 < len(files):
-                with reader.running():
+                    def checkpoint(done: int, *, _name: str = plan.name, _start: int = part_start,
+                                   _bytes: int = part_bytes, _count: int = len(plan.samples),
+                                   _before: int = samples) -> None:
+                        check_cancel(f"while writing {_name}: the import was rolled back, "
+                                     "nothing was written")
+                        if progress is not None:
+                            at = _start + _bytes * done // max(1, _count)
+                            progress(min(at, total), total,
+                                     f"importing {_name}: {_before + done:,} samples")
+
+                    twins = _stored_of(conn, plan, stored, tasks_read)
+                    result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint,
+                                        known=known, who=who, stored=twins)
+                    _add(written, result)
+                    samples += len(plan.samples)
+                    if samples > KNOWN_LIMIT:
+                        known = None  # kept, it would grow with the project: read back by spans
+                    read = plan.bytes_read
+                    if plan.last:
+                        _keep_layout(conn, plan.name, plan.layout, samples > samples_before)
+                    del plan
+                assert file_report is not None  # prepare_file yields at least one part
+                _fill(file_report, written)
+                touched |= written.pair_ids
+                if written.changed or pending_settings:
+                    for key, value in pending_settings.items():
+                        set_setting(conn, key, value)
+                    pending_settings = {}
+                if written.changed:
+                    add_revision(conn, who=who, action="import", target=file_report.file,
+                                 new=json.dumps(file_report.counts(), sort_keys=True))
+                before += _size_of(path)
+                report.files.append(file_report)
+                if number + 1 < len(files):
                     index.index_new()
         deciding: Future[WarningUpdates] | None = None
+        big = samples > KNOWN_LIMIT
         if touched:
             # What one file cannot know: Samples of other tasks on the same image, known sizes.
             if progress is not None:
-                progress(done, done, "checking consistency warnings")
+                progress(total, total, "checking consistency warnings")
             # Most of the project: one pass over everything, not id lists.
             everything = len(touched) * 2 > len(pairs.pairs)
-            facts = gather_warning_facts(
-                conn, pair_ids=None if everything else sorted(touched),
-                known=known if known is not None and known.usable else None)
-            deciding = beside.submit(decide_warnings, facts)
+            scope = sorted(p.id for p in pairs.pairs.values()) if everything else sorted(touched)
+            if big:  # the facts of all of it would not fit: a span of Pairs at a time
+                _refresh_warnings_by_span(conn, scope)
+            else:
+                facts = gather_warning_facts(
+                    conn, pair_ids=None if everything else scope,
+                    known=known if known is not None and known.usable else None)
+                deciding = beside.submit(decide_warnings, facts)
         index.finish()  # the last file's text and the merge, while the warnings are decided
         if deciding is not None:
             apply_warnings(conn, deciding.result())
+        if touched:
             report.warnings = _warning_counts(conn, touched)
             # the risk follows the warnings; the task medians are measured again
-            refresh_risk(conn, pair_ids=None if everything else sorted(touched))
+            refresh_risk(conn, pair_ids=None if everything else scope)
             # a re-import's new LLM text is the original a person's text is measured from
-            refresh_edit_distance(conn, pair_ids=None if everything else sorted(touched))
+            refresh_edit_distance(conn, pair_ids=None if everything else scope)
     return report, rejected, report_target
 
 
-def _keep_layout(conn: Connection, plan: FilePlan) -> None:
-    """Remember how the file is laid out, for the export to write it back so (ADR 0016)."""
-    if plan.layout is not None and plan.samples:
-        key, value = LAYOUT_PREFIX + plan.name, plan.layout.as_setting()
+def _refresh_warnings_by_span(conn: Connection, pair_ids: list[int]) -> None:
+    """Refresh the warnings of the Samples of ``pair_ids`` ``WARNING_SPAN`` Pairs at a time
+    (the rules look at one Pair's Samples and Shapes, and the project's image sizes)."""
+    for start in range(0, len(pair_ids), WARNING_SPAN):
+        facts = gather_warning_facts(conn, pair_ids=pair_ids[start:start + WARNING_SPAN])
+        apply_warnings(conn, decide_warnings(facts))
+
+
+def _keep_layout(conn: Connection, name: str, layout: FileLayout | None,
+                 imported: bool) -> None:
+    """Remember how the file is laid out, for the export to write it back so (ADR 0016),
+    when it ``imported`` samples."""
+    if layout is not None and imported:
+        key, value = LAYOUT_PREFIX + name, layout.as_setting()
         if get_setting(conn, key) != value:  # an unchanged re-import changes nothing
             set_setting(conn, key, value)
 
@@ -276,6 +323,29 @@ def _warning_counts(conn: Connection, pair_ids: set[int]) -> dict[str, int]:
             for code in text.split("; "):
                 counts[code] = counts.get(code, 0) + 1
     return counts
+
+
+def _stored_of(conn: Connection, plan: FilePlan, stored: dict[tuple[str, str], Stored],
+               tasks_read: set[str]) -> dict[tuple[str, str], Stored]:
+    """The stored twins of ``plan``'s samples, each task's read once per file (the file's
+    earlier parts wrote none of its later samples' ids: a file's ids are unique)."""
+    missing = [task for task in plan.tasks if task not in tasks_read]
+    if missing:
+        stored.update(stored_samples(conn, missing))
+        tasks_read.update(missing)
+    return stored
+
+
+def _add(total: WriteResult, part: WriteResult) -> None:
+    """Add the counts of a part of a file to the file's."""
+    for item in fields(WriteResult):
+        mine, theirs = getattr(total, item.name), getattr(part, item.name)
+        if isinstance(mine, set):
+            mine |= theirs
+        elif isinstance(mine, list):
+            mine.extend(theirs)
+        else:
+            setattr(total, item.name, mine + theirs)
 
 
 def _fill(report: FileReport, result: WriteResult) -> None:

@@ -75,8 +75,9 @@ class PairIndex(FileLook):
             rel: _StoredPair(pid, ir, vis, bool(al), bool(ire), bool(vie), w, h)
             for rel, pid, ir, vis, al, ire, vie, w, h in store.pair_rows(conn)}
         self.first_new = 1 + max((p.id for p in self.pairs.values()), default=0)
-        # rel_paths whose files were looked for in this import, and what was found
-        self.checked: dict[str, PairState] = {}
+        # rel_paths whose files were looked for in this import (what was found is in
+        # ``pairs``: a set, not a second map, at a million images)
+        self.checked: set[str] = set()
 
 
 def resolve_pairs(conn: Connection, locations: dict[str, ImageLocation], index: PairIndex,
@@ -89,9 +90,8 @@ def resolve_pairs(conn: Connection, locations: dict[str, ImageLocation], index: 
     updates: list[dict[str, Any]] = []
     isfile, probe, checked = index.is_file, index.probe, index.checked
     for rel, loc in locations.items():
-        state = checked.get(rel)
-        if state is not None:
-            states[rel] = state
+        if rel in checked:
+            states[rel] = index.pairs[rel].state
             continue
         old = index.pairs.get(rel)
         if old is None:  # a new Pair: its image is read for its size anyway
@@ -122,9 +122,13 @@ def resolve_pairs(conn: Connection, locations: dict[str, ImageLocation], index: 
             states[rel] = index.pairs[rel].state
     if inserts:
         ids = store.insert_pairs(conn, inserts)
-        for pair_id, (rel, _source, ir, visible, ir_exists, visible_exists, width, height,
+        for pair_id, (rel, _source, _ir, visible, ir_exists, visible_exists, width, height,
                       aligned) in zip(ids, inserts):
-            index.pairs[rel] = _StoredPair(pair_id, ir, visible, bool(aligned), bool(ir_exists),
+            # A Pair this import made is met again only through ``checked``: its paths are
+            # never compared, so they are not kept ("" says it has a visible image). At a
+            # million images that is about 300 MB.
+            index.pairs[rel] = _StoredPair(pair_id, None, None if visible is None else "",
+                                           bool(aligned), bool(ir_exists),
                                            bool(visible_exists), width, height)
             states[rel] = index.pairs[rel].state
     if updates:

@@ -1,10 +1,12 @@
-"""First phase of an import: read one file, validate every sample, find its task, map its
-image and parse its answer, all before anything is written (so a bad file writes nothing)."""
+"""First phase of an import: read a file, validate every sample, find its task, map its image
+and parse its answer, one part of the file at a time (``irtd_json.stream_samples``): each
+part is checked before it is written, and the import's one transaction makes a bad sample in
+a later part undo the earlier ones (so a bad file still writes nothing)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -15,8 +17,11 @@ from irtd_annotator.domain.markup import MarkupError, parse_answer
 from irtd_annotator.domain.model import Box, CoordSpace, Point
 from irtd_annotator.domain.tasks import Task, task_from_file_name, task_from_prompt
 from irtd_annotator.importers.input_files import display_name
-from irtd_annotator.importers.irtd_json import PAUSE_EVERY, RawSample, read_samples
+from irtd_annotator.importers.irtd_json import RawSample, stream_samples
 from irtd_annotator.importers.paths import ImageLocation, ImagePathError, PathMapping
+
+LOCATED_LIMIT = 200_000  # image strings whose mapping is kept for the next parts and files
+ANSWERS_LIMIT = 50_000  # parsed answers kept for the next parts of a file (repeated answers)
 
 
 class PreparedSample(NamedTuple):
@@ -47,7 +52,7 @@ class PreparedSample(NamedTuple):
 
 @dataclass
 class FilePlan:
-    """Everything one file will write, and the samples rejected from it."""
+    """Everything one part of a file will write, and the samples rejected from it."""
 
     name: str
     path: Path
@@ -56,38 +61,56 @@ class FilePlan:
     locations: dict[str, ImageLocation] = field(default_factory=dict)  # by rel_path
     tasks: Counter[str] = field(default_factory=Counter)
     layout: FileLayout | None = None  # the file's layout (stored for the export)
+    bytes_read: int = 0  # of the file, once this part was read
+    last: bool = True  # the file's last part (the layout is known)
 
 
 def prepare_file(path: Path, *, mapping: PathMapping, task: Task | None,
                  location_space: CoordSpace, skip_bad: bool,
-                 located: dict[str, ImageLocation] | None = None,
-                 pause: Callable[[], None] | None = None) -> FilePlan:
-    """Read and check every sample of ``path``; BadInputError at the first problem unless
-    ``skip_bad``, then the bad samples are collected in ``rejected``.
+                 located: dict[str, ImageLocation] | None = None) -> Iterator[FilePlan]:
+    """Read and check the samples of ``path``, one part of the file after another (the last
+    part has ``last`` set); BadInputError at the first problem unless ``skip_bad``, then the
+    bad samples are collected in each part's ``rejected``.
 
     ``located`` caches image strings already mapped with the same ``mapping`` (files of one
-    import share most of their images). ``pause`` is called every few hundred samples.
+    import share most of their images).
     """
     name = display_name(path)  # printable and storable whatever bytes the name holds
-    plan = FilePlan(name=name, path=path)
-    try:
-        read = read_samples(path, skip_bad=skip_bad, name=name, pause=pause)
-    except BadInputError as exc:
-        if not skip_bad:
-            raise
-        plan.rejected.append(exc)
-        return plan
-    plan.rejected.extend(read.rejected)
-    plan.layout = read.layout
-    file_task = task or task_from_file_name(name)
     by_image = located if located is not None else {}
+    file_task = task or task_from_file_name(name)
     answers: dict[tuple[Task, str], _Answer] = {}
+    parts = stream_samples(path, skip_bad=skip_bad, name=name)
+    while True:
+        try:
+            read = next(parts, None)
+        except BadInputError as exc:
+            if not skip_bad:
+                raise
+            yield FilePlan(name=name, path=path, rejected=[exc])
+            return
+        if read is None:
+            return
+        plan = FilePlan(name=name, path=path, rejected=read.rejected, layout=read.layout,
+                        bytes_read=read.bytes_read, last=read.last)
+        _prepare(plan, read.samples, file_task=file_task, mapping=mapping,
+                 location_space=location_space, skip_bad=skip_bad, by_image=by_image,
+                 answers=answers)
+        yield plan
+
+
+def _prepare(plan: FilePlan, samples: list[RawSample], *, file_task: Task | None,
+             mapping: PathMapping, location_space: CoordSpace, skip_bad: bool,
+             by_image: dict[str, ImageLocation], answers: dict[tuple[Task, str], _Answer]) -> None:
+    """Check ``samples`` into ``plan``."""
+    if len(by_image) > LOCATED_LIMIT:  # caches: they must not grow with the project
+        by_image.clear()
+    if len(answers) > ANSWERS_LIMIT:  # (unique answers, such as Location's, fill it)
+        answers.clear()
+    name = plan.name
     spaces = {t: (location_space if t is Task.LOCATION else CoordSpace.PIXEL) for t in Task}
     values = {t: t.value for t in Task}
     # One tight loop: it runs for every sample of every file.
-    for number, raw in enumerate(read.samples):
-        if pause is not None and not number & PAUSE_EVERY:
-            pause()
+    for raw in samples:
         try:
             sample_task = file_task or _task_of(raw, file=name)
             location = by_image.get(raw.image)
@@ -111,7 +134,6 @@ def prepare_file(path: Path, *, mapping: PathMapping, task: Task | None,
         if sample.rel_path not in plan.locations:
             plan.locations[sample.rel_path] = by_image[sample.image]
     plan.rejected.sort(key=lambda e: e.line or 0)
-    return plan
 
 
 class _Answer(NamedTuple):

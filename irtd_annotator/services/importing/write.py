@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from irtd_annotator.domain.model import CoordSpace
 from irtd_annotator.services.importing.merge import (
+    Stored,
     revision_rows,
     sort_samples,
     stored_samples,
@@ -58,14 +59,17 @@ class WriteResult:
 
 
 def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint: Checkpoint,
-               known: KnownRows | None = None, who: str = "import") -> WriteResult:
+               known: KnownRows | None = None, who: str = "import",
+               stored: dict[tuple[str, str], Stored] | None = None) -> WriteResult:
     """Write ``plan``'s Pairs, Samples, Turns and Shapes; return what was done.
 
     Unchanged samples are left alone; changed ones nobody worked on are replaced; changed
     ones a person worked on keep that work and are reported as conflicts (``merge``,
     ADR 0014); each change to an existing sample is a revision by ``who``. With ``known``
     (for Pairs from ``known.first_pair`` on), what the warnings refresh needs of the
-    Samples written on those Pairs is added to it.
+    Samples written on those Pairs is added to it. ``stored``: the Samples already in the
+    store that ``plan``'s may be twins of (``merge.stored_samples`` of its tasks; read here
+    when not given).
     """
     result = WriteResult()
     truth = truth_of(conn)
@@ -73,7 +77,9 @@ def write_plan(conn: Connection, plan: FilePlan, *, pairs: PairIndex, checkpoint
         conn, plan.locations, pairs, truth)
     remember = None if known is None else _Remember(known, plan, states)
     pair_of = {rel: state.id for rel, state in states.items()}
-    merge = sort_samples(conn, plan.samples, stored_samples(conn, list(plan.tasks)), pair_of)
+    if stored is None:
+        stored = stored_samples(conn, list(plan.tasks))
+    merge = sort_samples(conn, plan.samples, stored, pair_of)
     new, changed = merge.new, merge.replaced
     result.unchanged = merge.unchanged
     checkpoint(0)

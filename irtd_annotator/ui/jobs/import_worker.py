@@ -15,7 +15,8 @@ IMPORT_TEXTS = JobTexts(
     name="import", title="Import", running="Importing…",
     cancelling="Cancelling… (the whole import is rolled back)",
     finished="Import finished", not_done="Import not done",
-    unexpected="The import stopped on an unexpected error")
+    unexpected="The import stopped on an unexpected error", unit="KB read")
+KB = 1024  # the import counts bytes of its files; the dialog's bar (a C int) counts KB
 
 ImportRunner = ServiceRunner
 
@@ -29,7 +30,15 @@ def start_import(parent: QWidget, *, location: str, files: Sequence[Path], annot
     runner = ServiceRunner(
         parent, location=location, texts=IMPORT_TEXTS, show_report=show_report,
         job=lambda project, progress, cancel: import_files(
-            project, paths, options=options, progress=progress, cancel=cancel))
+            project, paths, options=options, progress=_in_kb(progress), cancel=cancel))
     runner.done.connect(on_done)
     runner.start()
     return runner
+
+
+def _in_kb(progress: Callable[[int, int, str], None]) -> Callable[[int, int, str], None]:
+    """``progress`` of an import (bytes) in KB: 2 GB of files would overflow the bar."""
+    def show(done: int, total: int, what: str) -> None:
+        # rounded up: a file of a few bytes is one KB, and all of it read is all the KB
+        progress(-(-done // KB), -(-total // KB), what)
+    return show
