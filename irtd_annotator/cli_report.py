@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
 from irtd_annotator.cli_progress import ProgressPrinter
@@ -44,17 +45,20 @@ def since_date(text: str) -> date:
     return day
 
 
-def report_writer() -> WriteReport:
-    """The report page's writer (the window's charts drawn to files); a UserError when this
-    installation has none."""
+def _report_module() -> ModuleType:
     try:
-        module = importlib.import_module(REPORT_MODULE)
+        return importlib.import_module(REPORT_MODULE)
     except ModuleNotFoundError as exc:
         if exc.name not in (REPORT_MODULE, "PySide6"):
             raise
         raise UserError("this installation cannot draw the report page "
                         f"({exc.name} is missing); reinstall irtd-annotator") from None
-    return cast(WriteReport, module.write_report)
+
+
+def report_writer() -> WriteReport:
+    """The report page's writer (the window's charts drawn to files); a UserError when this
+    installation has none."""
+    return cast(WriteReport, _report_module().write_report)
 
 
 def page_extras(args: argparse.Namespace) -> Callable[[Project, Path], None] | None:
@@ -90,7 +94,8 @@ def add_report_command(add: AddCommand, *, open_project: Callable[[str], Project
                                                                unit="steps") as show:
             check_output_folder(out, project=project, what="report page")
             write = report_writer()
-            show(0, 2, "reading the dashboard")
+            _report_module().check_folder(out)  # a folder of the user's: refused before any
+            show(0, 2, "reading the dashboard")  # progress line, so the error is the one line
             dashboard = read_dashboard(project, since=args.since)
             show(1, 2, "drawing the charts")
             page = write(dashboard, out)
