@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from irtd_annotator import __version__
 from irtd_annotator.cli_folders import add_folders_command
@@ -285,7 +285,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run one command (or open the window). An exception Python cannot raise meanwhile (a
+    generator closed while a MemoryError unwinds) goes to the log, not to the screen."""
+    previous = sys.unraisablehook
+    sys.unraisablehook = _log_unraisable
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        sys.unraisablehook = previous
+
+
+def _log_unraisable(info: Any) -> None:
+    try:
+        from irtd_annotator.services.folders import log_exception
+        log_exception(info.exc_type, info.exc_value, info.exc_traceback)
+    except BaseException:  # noqa: BLE001 - out of memory again: nothing to do but go on
+        pass
+
+
+def _main(argv: list[str]) -> int:
     db: str | None = None
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")) or (

@@ -342,3 +342,29 @@ def test_rewriting_the_points_of_an_answer_full_of_unclosed_refs_does_not_hang()
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "<ref>car</ref> at <pos>[(5, 6)]</pos>"
+
+
+def test_an_exception_python_cannot_raise_goes_to_the_log_not_the_screen(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Out of memory, a reader generator collected while the MemoryError unwinds may fail
+    to close: Python prints that as an "Exception ignored" traceback (seen once in CI)."""
+    from irtd_annotator import cli
+    from irtd_annotator.services.folders import log_path
+
+    def reader() -> Iterator[int]:
+        try:
+            yield 1
+        finally:
+            raise MemoryError("closing failed too")
+
+    def command(_argv: list[str]) -> int:
+        started = reader()
+        next(started)
+        del started  # collected here: its close raises, and nothing can catch it
+        return 0
+
+    monkeypatch.setattr(cli, "_main", command)
+    assert cli.main(["stats"]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out and captured.err == ""
+    assert "closing failed too" in log_path().read_text(encoding="utf-8")
