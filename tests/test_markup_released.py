@@ -52,3 +52,14 @@ def test_text_around_the_markup_is_parsed_by_the_general_path() -> None:
     assert parse_boxes(BOX.format("1, 2, 3, 4") + " ok") == (Box(1.0, 2.0, 3.0, 4.0),)
     with pytest.raises(MarkupError, match="not an"):
         parse_points(POS.format("car", "(1, 2), x"))
+
+
+@pytest.mark.parametrize(("x", "y"), [(float("inf"), 1.0), (1.0, float("nan")),
+                                      (float("-inf"), float("inf")), (True, 1.0)])
+def test_a_point_of_anything_but_two_finite_numbers_is_refused(x: float, y: float) -> None:
+    with pytest.raises(ValueError, match="must be a finite number"):
+        Point(x, y)
+
+
+def test_a_point_of_two_large_finite_numbers_is_a_point() -> None:
+    assert Point(1e308, 1e308).x == 1e308  # their sum overflows; they do not
