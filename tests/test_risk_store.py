@@ -137,3 +137,32 @@ def test_the_risk_order_is_read_in_windows(store_target: str, tmp_path: Path) ->
                 assert session.window_ids(flt, after=sid, limit=2) == whole[n + 1:n + 3]
                 assert session.rows_before(flt, sid) == n
             assert session.window_ids(flt, after=None, offset=3, limit=5) == whole[3:]
+
+
+def test_samples_alike_but_for_their_image_are_scored_apart(store_target: str,
+                                                              tmp_path: Path) -> None:
+    """Two counts with the same question and answer (3) on images whose Location samples
+    point at 3 and at 5 persons: only the second disagrees with its image. And two captions
+    of one text on the two images: the same words."""
+    one, three = [IMAGE.format(1)], [IMAGE.format(3)]
+    located = "<ref>person</ref> at <pos>[{}]</pos>"
+    caption = "A red car under a blue sky."
+    files = [
+        write_samples(tmp_path / "PedestrianCounting.json", [
+            sample("0", one, COUNT_PROMPT, "<num>3</num>"),
+            sample("1", three, COUNT_PROMPT, "<num>3</num>")]),
+        write_samples(tmp_path / "Location.json", [
+            sample("0", one, "<image>\n Locate all person from left to right.",
+                   located.format("(1, 2), (3, 4), (5, 6)")),
+            sample("1", three, "<image>\n Locate all person from left to right.",
+                   located.format("(1, 2), (3, 4), (5, 6), (7, 8), (9, 10)"))]),
+        write_samples(tmp_path / "Caption.json", [
+            sample("0", one, "<image>\nDescribe this picture.", caption),
+            sample("1", three, "<image>\nDescribe this picture.", caption)]),
+    ]
+    with Project.open(store_target) as project:
+        import_files(project, files, options=ImportOptions())
+        scored = risks(project)
+    assert scored[(PED, "0")] == (0, None)
+    assert scored[(PED, "1")] == (4, "count-vs-boxes")
+    assert scored[("Caption", "0")] == scored[("Caption", "1")] == (4, "infrared-words")

@@ -27,6 +27,15 @@ _OPTION_MARK_RE = re.compile(r"\(([A-Z])\)")
 _MAX_DIGITS = 30  # a coordinate or count longer than this is not a number of an image
 MAX_COUNT = 10**9  # and a count above this is not a count of things in one image
 _GROUNDING_LABEL_RE = re.compile(r"bounding box of the (?:nearest )?(\w+)", re.I)
+# The released forms of a box and of points (``_FORMS``) with numbers of at most 30
+# characters (``_MAX_DIGITS``): nearly every answer. One scan finds their values; any other
+# answer takes the general path, which says what is wrong with it.
+_SHORT_INT = r"-?\d{1,29}"
+_RELEASED_BOX = re.compile(rf"The target bounding box is <box>\[\[({_SHORT_INT}), "
+                           rf"({_SHORT_INT}), ({_SHORT_INT}), ({_SHORT_INT})\]\]</box>\.")
+_RELEASED_POS = re.compile(rf"<ref>([^<>]+)</ref> at <pos>\[(\({_SHORT_INT}, {_SHORT_INT}\)"
+                           rf"(?:, \({_SHORT_INT}, {_SHORT_INT}\))*)\]</pos>")
+_SHORT_PAIR = re.compile(rf"\(({_SHORT_INT}), ({_SHORT_INT})\)")
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,11 @@ def _bracketed(text: str, times: int) -> str | None:
 
 def parse_boxes(answer: str, *, label: str = "") -> tuple[Box, ...]:
     """The boxes of ``<box>[[x1, y1, x2, y2]]</box>`` markup, in pixels."""
+    released = _RELEASED_BOX.fullmatch(answer)
+    if released is not None:
+        x1, y1, x2, y2 = map(float, released.groups())
+        if x2 >= x1 and y2 >= y1:  # (reversed corners: the general path's error)
+            return (Box(x1, y1, x2, y2, label, CoordSpace.PIXEL),)
     boxes: list[Box] = []
     at = 0
     while (tagged := _tagged(answer, "box", at)) is not None:
@@ -97,6 +111,11 @@ def parse_boxes(answer: str, *, label: str = "") -> tuple[Box, ...]:
 
 def parse_points(answer: str, *, space: CoordSpace = CoordSpace.NORM1000) -> tuple[Point, ...]:
     """The points of ``<ref>label</ref> at <pos>[(x, y), ...]</pos>`` markup."""
+    released = _RELEASED_POS.fullmatch(answer)
+    if released is not None:
+        label = released.group(1).strip()
+        return tuple(Point(float(x), float(y), label, space)
+                     for x, y in _SHORT_PAIR.findall(released.group(2)))
     tagged = _tagged(answer, "pos")
     inner = _bracketed(tagged[0], 1) if tagged is not None else None
     if inner is None:

@@ -147,6 +147,10 @@ class Point:
     space: CoordSpace = CoordSpace.PIXEL
 
     def __post_init__(self) -> None:
+        # Two finite floats (every point an import parses, a million of them) pass with one
+        # test; anything else is checked coordinate by coordinate, for the message.
+        if type(self.x) is float is type(self.y) and math.isfinite(self.x + self.y):
+            return
         _check_finite("x", self.x)
         _check_finite("y", self.y)
 

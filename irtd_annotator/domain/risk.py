@@ -60,6 +60,9 @@ COUNTING_TASKS = frozenset({Task.PEDESTRIAN_COUNTING.value, Task.AERIAL_COUNTING
 CLOSED_TASKS = COUNTING_TASKS | frozenset({
     Task.RELATIONSHIP.value, Task.RECOGNITION.value, Task.SECURITY.value, Task.SCENE.value,
     Task.REID.value})
+# The tasks whose score reads the answer's text (a counting task's is its count): for the
+# others two Samples differing only in their answers have the same score.
+ANSWER_SCORED = FREE_TEXT_TASKS | (CLOSED_TASKS - COUNTING_TASKS)
 # The labels a counting task counts (the source datasets' and the Location prompts' names).
 COUNTED_LABELS: dict[str, frozenset[str]] = {
     Task.PEDESTRIAN_COUNTING.value: frozenset({"person", "pedestrian", "people", "persons"}),
@@ -224,20 +227,35 @@ def _text_parts(facts: RiskFacts) -> list[RiskPart]:
 def infrared_words(text: str) -> list[str]:
     """The distinct words (lower case, in order) of ``text`` that infrared cannot show:
     ``find_infrared_issues`` with only the patterns whose words the text holds."""
-    words = set(_WORD.findall(text.lower()))
+    # Only the words some pattern needs matter: picking them out costs half of making a set
+    # of all the text's words, and most answers hold none of them (then no pattern runs).
+    rules = _rules_for(_ALL_PATTERN_WORDS.intersection(_WORD.findall(text.lower())))
+    if not rules:
+        return []
+    found = find_infrared_issues(text, rules=rules)
+    return list(dict.fromkeys(i.word.lower() for i in found))
+
+
+_ALL_PATTERN_WORDS = frozenset(w for needs in PATTERN_WORDS.values() for words in needs
+                               for w in words)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # texts share few combinations of these words
+def _rules_for(present: frozenset[str]) -> tuple[InfraredRule, ...]:
+    """The rules, each with only the patterns a text holding the pattern words ``present``
+    (and no others) can match; a rule missing from PATTERN_WORDS, or whose patterns changed
+    in number, whole."""
     rules: list[InfraredRule] = []
     for rule in RULES:
         needs = PATTERN_WORDS.get(rule.category)
         if needs is None or len(needs) != len(rule.patterns):
             rules.append(rule)
             continue
-        kept = tuple(p for p, wanted in zip(rule.patterns, needs) if not words.isdisjoint(wanted))
+        kept = tuple(p for p, wanted in zip(rule.patterns, needs)
+                     if not present.isdisjoint(wanted))
         if kept:
             rules.append(InfraredRule(rule.category, kept, rule.hint))
-    if not rules:
-        return []
-    found = find_infrared_issues(text, rules=tuple(rules))
-    return list(dict.fromkeys(i.word.lower() for i in found))
+    return tuple(rules)
 
 
 @functools.lru_cache(maxsize=1 << 14)  # questions repeat: most are a template's few forms

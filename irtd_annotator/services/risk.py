@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from irtd_annotator.domain.risk import (
+    ANSWER_SCORED,
     CLOSED_TASKS,
     COUNTED_LABELS,
     FREE_TEXT_TASKS,
@@ -128,24 +129,40 @@ def _score_rows(rows: list[tuple[Any, ...]], turns: list[tuple[Any, ...]],
         elif tasks.get(sample_id) == LOCATION:
             points[pair_id].setdefault(sample_id, {})[(label or "").lower()] = int(n)
     # closed questions per (Pair, task, question): the answer keys of the Samples asking it
-    keys: dict[int, str | None] = {}
+    keys: dict[int, str] = {}  # of the closed-task Samples (the others have none)
     asked: dict[tuple[int, str, str], list[int]] = defaultdict(list)
+    questions: dict[str, str] = {}  # prompt -> as compared (templates repeat a few forms)
     for sid, task, pair_id, count, *_rest in rows:
-        keys[sid] = answer_key(task, said.get(sid, ""), count)
-        if task in CLOSED_TASKS and keys[sid] is not None:
-            asked[(pair_id, task, " ".join(prompts.get(sid, "").split()).lower())].append(sid)
+        if task in CLOSED_TASKS and (key := answer_key(task, said.get(sid, ""), count)) is not None:
+            keys[sid] = key
+            prompt = prompts.get(sid, "")
+            question = questions.get(prompt)
+            if question is None:
+                question = questions[prompt] = " ".join(prompt.split()).lower()
+            asked[(pair_id, task, question)].append(sid)
     siblings: dict[int, tuple[str, ...]] = {}
     for group in asked.values():
         if len(group) > 1:
             for sid in group:
-                siblings[sid] = tuple(k for o in group if o != sid and (k := keys[o]) is not None)
+                siblings[sid] = tuple(keys[o] for o in group if o != sid)
     risks: dict[int, Risk] = {}
+    # Samples with the same facts have the same score: most closed-task Samples repeat a
+    # few questions and answers, so each distinct one is scored once.
+    scored: dict[tuple[Any, ...], Risk] = {}
     for sid, task, pair_id, count, warnings, *_rest in rows:
-        risks[sid] = score(RiskFacts(
-            task=task, prompt=prompts.get(sid, ""), answer=said.get(sid, ""),
-            warnings=tuple(w for w in (warnings or "").split("; ") if w), count=count,
-            counted_boxes=_counted(task, source.get(pair_id), points.get(pair_id)),
-            sibling_answers=siblings.get(sid, ()), usual_length=usual.get(task)))
+        counted = (_counted(task, source.get(pair_id), points.get(pair_id))
+                   if task in COUNTED_LABELS else None)
+        answer = said.get(sid, "")
+        facts = (task, prompts.get(sid, ""), answer if task in ANSWER_SCORED else None,
+                 warnings, count, counted, siblings.get(sid, ()))
+        risk = scored.get(facts)
+        if risk is None:
+            risk = scored[facts] = score(RiskFacts(
+                task=task, prompt=facts[1], answer=answer,
+                warnings=tuple(w for w in (warnings or "").split("; ") if w), count=count,
+                counted_boxes=counted, sibling_answers=facts[6],
+                usual_length=usual.get(task)))
+        risks[sid] = risk
     return risks
 
 

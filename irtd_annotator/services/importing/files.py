@@ -40,6 +40,7 @@ from irtd_annotator.services.importing.merge import Stored, stored_samples
 from irtd_annotator.services.importing.pairs import PairIndex
 from irtd_annotator.services.importing.prepare import FilePlan, prepare_file
 from irtd_annotator.services.importing.report import FileReport, ImportReport, write_rejects
+from irtd_annotator.services.importing.timings import StageClock
 from irtd_annotator.services.importing.write import WriteResult, write_plan
 from irtd_annotator.services.output_paths import check_output_file
 from irtd_annotator.services.project import Project
@@ -125,10 +126,14 @@ def import_files(project: Project, files: Sequence[Path], *, options: ImportOpti
         waiting = _shown_by(progress)
     # One transaction for the whole import: a cancelled, failed or killed import leaves the
     # store exactly as it was.
-    with _gc_paused(), import_transaction(project, wait=options.wait, waiting=waiting,
-                                          cancelled=cancel) as conn:
+    clock = StageClock()  # seconds per stage, printed when the environment asks
+    with (_gc_paused(), clock.stage("all, and commit"),
+          import_transaction(project, wait=options.wait, waiting=waiting,
+                             cancelled=cancel) as conn, clock.stage("all, no commit")):
         report, rejected, report_target = _import_files(
-            project, conn, files, options=options, progress=progress, cancel=cancel)
+            project, conn, files, options=options, progress=progress, cancel=cancel,
+            clock=clock)
+    clock.report(sum(sum(f.tasks.values()) for f in report.files))
     if report_target is not None and (options.report_path is not None or not report.ok):
         try:
             report.report_path = write_rejects(rejected, report_target)
@@ -159,8 +164,8 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _import_files(project: Project, conn: Connection, files: Sequence[Path], *,
-                  options: ImportOptions, progress: Progress | None,
-                  cancel: Cancel | None) -> tuple[ImportReport, list[FilePlan], Path | None]:
+                  options: ImportOptions, progress: Progress | None, cancel: Cancel | None,
+                  clock: StageClock) -> tuple[ImportReport, list[FilePlan], Path | None]:
     """The import in ``conn``'s transaction: its report, the plans with rejected samples and
     where to write them (after the commit)."""
     forced_task = _forced_task(options.task)
@@ -206,7 +211,8 @@ def _import_files(project: Project, conn: Connection, files: Sequence[Path], *,
         pairs = PairIndex(conn)
         # What the warnings refresh needs of the new Pairs, kept as it is written (SQLite).
         known = KnownRows(pairs.first_new) if conn.dialect.name == "sqlite" else None
-        with indexes_after(conn):  # a fresh store's indexes: built once the rows are in
+        # a fresh store's indexes: built once the rows are in
+        with clock.stage("files, indexes"), indexes_after(conn):
             for number, path in enumerate(files):
                 check_cancel("while reading the files; nothing was written")
                 if progress is not None:
@@ -216,7 +222,7 @@ def _import_files(project: Project, conn: Connection, files: Sequence[Path], *,
                 tasks_read: set[str] = set()  # the tasks whose twins are in ``stored``
                 read = 0  # bytes of this file read
                 samples_before = samples
-                for plan in parts_of(path):
+                for plan in clock.each("read and check", parts_of(path)):
                     if file_report is None:
                         file_report = FileReport(file=plan.name)
                     for task, count in plan.tasks.items():
@@ -237,8 +243,9 @@ def _import_files(project: Project, conn: Connection, files: Sequence[Path], *,
                                      f"importing {_name}: {_before + done:,} samples")
 
                     twins = _stored_of(conn, plan, stored, tasks_read)
-                    result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint,
-                                        known=known, who=who, stored=twins)
+                    with clock.stage("write"):
+                        result = write_plan(conn, plan, pairs=pairs, checkpoint=checkpoint,
+                                            known=known, who=who, stored=twins)
                     _add(written, result)
                     samples += len(plan.samples)
                     if samples > KNOWN_LIMIT:
@@ -260,7 +267,8 @@ def _import_files(project: Project, conn: Connection, files: Sequence[Path], *,
                 before += _size_of(path)
                 report.files.append(file_report)
                 if number + 1 < len(files):
-                    index.index_new()
+                    with clock.stage("search backlog"):
+                        index.index_new()
         deciding: Future[WarningUpdates] | None = None
         big = samples > KNOWN_LIMIT
         if touched:
@@ -270,22 +278,25 @@ def _import_files(project: Project, conn: Connection, files: Sequence[Path], *,
             # Most of the project: one pass over everything, not id lists.
             everything = len(touched) * 2 > len(pairs.pairs)
             scope = sorted(p.id for p in pairs.pairs.values()) if everything else sorted(touched)
-            if big:  # the facts of all of it would not fit: a span of Pairs at a time
-                _refresh_warnings_by_span(conn, scope)
-            else:
-                facts = gather_warning_facts(
-                    conn, pair_ids=None if everything else scope,
-                    known=known if known is not None and known.usable else None)
-                deciding = beside.submit(decide_warnings, facts)
-        index.finish()  # the last file's text and the merge, while the warnings are decided
-        if deciding is not None:
-            apply_warnings(conn, deciding.result())
+            with clock.stage("warnings"):
+                if big:  # the facts of all of it would not fit: a span of Pairs at a time
+                    _refresh_warnings_by_span(conn, scope)
+                else:
+                    facts = gather_warning_facts(
+                        conn, pair_ids=None if everything else scope,
+                        known=known if known is not None and known.usable else None)
+                    deciding = beside.submit(decide_warnings, facts)
+        with clock.stage("search backlog"):
+            index.finish()  # the last file's text and the merge, while the warnings are decided
+        with clock.stage("warnings"):
+            if deciding is not None:
+                apply_warnings(conn, deciding.result())
         if touched:
             report.warnings = _warning_counts(conn, touched)
-            # the risk follows the warnings; the task medians are measured again
-            refresh_risk(conn, pair_ids=None if everything else scope)
-            # a re-import's new LLM text is the original a person's text is measured from
-            refresh_edit_distance(conn, pair_ids=None if everything else scope)
+            with clock.stage("risk"):  # the risk follows the warnings; medians measured again
+                refresh_risk(conn, pair_ids=None if everything else scope)
+            with clock.stage("edit distance"):  # a re-import's new LLM text is the original
+                refresh_edit_distance(conn, pair_ids=None if everything else scope)
     return report, rejected, report_target
 
 
