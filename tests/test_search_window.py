@@ -15,7 +15,7 @@ from irtd_annotator.services.importing.files import ImportOptions, import_files
 from irtd_annotator.services.project import Project
 from irtd_annotator.services.review.session import QueueFilter
 from irtd_annotator.services.search_index import build_search_index
-from irtd_annotator.store.queue import filtered_ids, search_kind, window_ids
+from irtd_annotator.store.queue import filtered_ids, search_kind, selects, window_ids
 
 FILES = ("Recognition.json", "Security.json")
 NEEDLES = ("person", "PERSON", "crocodile", "What is the object", "ca", "%", "<ref>", "zebracorn")
@@ -62,6 +62,10 @@ def _same_as_the_whole_read(project: Project) -> int:
             assert window_ids(conn, back, after=None, offset=3, limit=10) \
                 == whole[::-1][3:13], flt
             checked += len(whole) > 100
+            # whether the search selects a Sample: a seek, the same answer as the whole read
+            every = [row[0] for row in filtered_ids(conn, QueueFilter())]
+            for sid in [*whole[:3], *whole[-3:], *every[::97]]:
+                assert selects(conn, flt, sid) == (sid in whole), (flt, sid)
     return checked
 
 

@@ -19,23 +19,25 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, text
 
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.store.lookup import named_ids
-from irtd_annotator.store.schema import Sample
 from irtd_annotator.store.search import BACKLOG, FTS_TABLE, PG_SEARCH_TABLE, SearchKind
 
 # ids of one source, in order past ``after`` (None: from the first), at most ``limit``
 _Source = Callable[[int | None, int], list[int]]
+# those of some ids that the filter's other criteria (all but the text) select
+Kept = Callable[[list[int]], set[int]]
 
 _MIN_BATCH = 500
 
 
-def search_window_ids(conn: Connection, flt: QueueFilter, kind: SearchKind, *,
+def search_window_ids(conn: Connection, flt: QueueFilter, kind: SearchKind, kept: Kept, *,
                       after: int | None, offset: int, limit: int) -> list[int]:
     """``limit`` ids of a text search in id order (``flt.descending``: downwards), after the
-    id ``after`` when given, skipping ``offset`` of them: what ``filtered_select`` finds."""
+    id ``after`` when given, skipping ``offset`` of them: what ``filtered_select`` finds.
+    ``kept``: the filter's other criteria (``store/queue.py`` writes them)."""
     if flt.sort != "id" or not flt.text.strip():
         raise ValueError(f"not a text search in id order: {flt}")
     wanted = offset + limit
@@ -46,15 +48,21 @@ def search_window_ids(conn: Connection, flt: QueueFilter, kind: SearchKind, *,
     for batch in _merged(_sources(conn, flt, kind), after=after, descending=flt.descending,
                          size=max(wanted, _MIN_BATCH)):
         if narrowed:
-            # imported here: store/queue.py reads windows through this module
-            from irtd_annotator.store.queue import filtered_select
-            kept = set(conn.execute(filtered_select(rest, select(Sample.id))
-                                    .where(Sample.id.in_(batch))).scalars())
-            batch = [sid for sid in batch if sid in kept]
+            selected = kept(batch)
+            batch = [sid for sid in batch if sid in selected]
         found.extend(batch)
         if len(found) >= wanted:
             break
     return found[offset:wanted]
+
+
+def search_selects(conn: Connection, flt: QueueFilter, kind: SearchKind, kept: Kept,
+                   sample_id: int) -> bool:
+    """Whether the text search ``flt`` selects the Sample: a seek in each source of hits
+    (not every hit, as the IN list of ``filtered_select`` reads), then the other criteria."""
+    upwards = dataclasses.replace(flt, descending=False)
+    return any(source(sample_id - 1, 1) == [sample_id]
+               for source in _sources(conn, upwards, kind)) and sample_id in kept([sample_id])
 
 
 def _merged(sources: list[_Source], *, after: int | None, descending: bool,
