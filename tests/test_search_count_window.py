@@ -126,3 +126,27 @@ def test_typing_a_search_and_pressing_end_in_the_window(
     assert queue.count_label.text().startswith(f"{total:,} samples")
     queue.model.wait_for_count()
     window.close()
+
+
+def test_a_decision_while_a_search_is_counted(qtbot: QtBot, imported: Path,
+                                              tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    db.write_bytes(imported.read_bytes())
+    with Project.open(db, create=False) as project:
+        session = ReviewSession(project, annotator="Ada")
+        flt = QueueFilter(text="person", statuses=("pending",))
+        model = QueueModel(session, window_size=WINDOW)
+        model.set_filter(flt)
+        assert model.counting
+        first = model.id_at(0)
+        assert first is not None
+        model.refresh(session.set_status(first, "approved"), keep=first)
+        # the Sample decided stays where the reviewer saw it (pinned); the rest is the search
+        # read again, counted at once; the count arriving late changes nothing
+        whole, counts = _whole(project, flt)
+        assert first not in whole and model.is_pinned(first) and model.id_at(0) == first
+        model.wait_for_count()
+        QCoreApplication.processEvents()
+        assert not model.counting and model.rowCount() == len(whole) + 1
+        assert [model.id_at(row) for row in range(1, 3 * WINDOW)] == whole[:3 * WINDOW - 1]
+        assert session.counts(flt) == counts
