@@ -30,7 +30,9 @@ _Source = Callable[[int | None, int], list[int]]
 # those of some ids that the filter's other criteria (all but the text) select
 Kept = Callable[[list[int]], set[int]]
 
-_MIN_BATCH = 500
+# ids read from each source at a time: a window's worth (a window further on by offset
+# reads on), within SQLite's 32,766 bound parameters for the check of the other criteria
+_MIN_BATCH, _MAX_BATCH = 500, 4000
 
 
 def search_window_ids(conn: Connection, flt: QueueFilter, kind: SearchKind, kept: Kept, *,
@@ -41,16 +43,12 @@ def search_window_ids(conn: Connection, flt: QueueFilter, kind: SearchKind, kept
     if flt.sort != "id" or not flt.text.strip():
         raise ValueError(f"not a text search in id order: {flt}")
     wanted = offset + limit
-    rest = dataclasses.replace(flt, text="")
-    # the criteria beside the text; none: every hit is a Sample (the index follows them)
-    narrowed = dataclasses.replace(rest, descending=False) != QueueFilter()
     found: list[int] = []
     for batch in _merged(_sources(conn, flt, kind), after=after, descending=flt.descending,
-                         size=max(wanted, _MIN_BATCH)):
-        if narrowed:
-            selected = kept(batch)
-            batch = [sid for sid in batch if sid in selected]
-        found.extend(batch)
+                         size=min(max(wanted, _MIN_BATCH), _MAX_BATCH)):
+        # the other criteria, and Samples that exist: what filtered_select's join makes sure
+        selected = kept(batch)
+        found.extend(sid for sid in batch if sid in selected)
         if len(found) >= wanted:
             break
     return found[offset:wanted]
@@ -72,7 +70,7 @@ def _merged(sources: list[_Source], *, after: int | None, descending: bool,
     A source that filled its batch may hold more ids past its last one, so a batch ends at
     the nearest of those last ids; the next starts after it."""
     while True:
-        read = [(source(after, size)) for source in sources]
+        read = [source(after, size) for source in sources]
         full = [ids[-1] for ids in read if len(ids) == size]
         edge = (max(full) if descending else min(full)) if full else None
         merged = sorted({sid for ids in read for sid in ids
