@@ -88,11 +88,15 @@ def test_a_newer_search_keeps_its_own_count(qtbot: QtBot, imported: Path,
         QCoreApplication.processEvents()  # a late count of the older search, if any
         assert model.filter == newer and model.rowCount() == len(whole)
         assert model.ids() == whole and session.counts(newer) == counts
-        # End while a search is still counted: its last row, at once
+        # the next Sample past the rows read while a search is still counted (the next
+        # sample key), then End: its last row, at once
+        older_ids, _counts = _whole(project, older)
         model.set_filter(older)
+        assert model.counting and model.rowCount() == WINDOW
+        assert model.id_at(WINDOW) == older_ids[WINDOW]
+        model.set_filter(older, force=True)
         assert model.counting
         model.settle_count()
-        older_ids, _counts = _whole(project, older)
         assert model.rowCount() == len(older_ids) and model.id_at(len(older_ids) - 1) \
             == older_ids[-1]
         model.wait_for_count()

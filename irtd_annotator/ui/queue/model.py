@@ -107,6 +107,8 @@ class QueueModel(CountedRows):
 
     def id_at(self, row: int) -> int | None:
         """The Sample id at ``row``, or None past the end."""
+        if self.counting and row >= self._ids.row_count():
+            self.settle_count()  # past the rows a search read so far: the next Sample's row
         return self._ids.id_at(row)
 
     def row_of(self, sample_id: int) -> int | None:
