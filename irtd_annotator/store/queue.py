@@ -36,6 +36,7 @@ from irtd_annotator.store.lookup import named_ids
 from irtd_annotator.store.schema import Assignment, Audit, AuditSample, Pair, Sample, Turn
 from irtd_annotator.store.search import BACKLOG, FTS_TABLE, PG_SEARCH_TABLE, SearchKind
 from irtd_annotator.store.search_backlog import backlog_waiting
+from irtd_annotator.store.search_window import Kept, search_selects, search_window_ids
 
 if TYPE_CHECKING:
     from irtd_annotator.store.sample_view import AnySelect
@@ -306,6 +307,9 @@ def window_ids(conn: Connection, flt: QueueFilter, *, after: int | None, offset:
     given, else from the start), skipping ``offset`` of them."""
     if not windowed(flt):
         raise ValueError(f"the filter is not read in windows: {flt}")
+    if flt.text.strip():  # the search index's hits in id order, the first read alone
+        return search_window_ids(conn, flt, search_kind(conn), _kept(conn, flt), after=after,
+                                 offset=offset, limit=limit)
     query = filtered_select(flt, select(Sample.id), search=search_kind(conn),
                             dense_sources=dense_sources)
     if after is not None:
@@ -326,8 +330,16 @@ def rows_before(conn: Connection, flt: QueueFilter, sample_id: int) -> int:
 
 def selects(conn: Connection, flt: QueueFilter, sample_id: int) -> bool:
     """Whether the filter selects the Sample (one lookup by primary key)."""
+    if flt.text.strip():  # a seek in the search's hits, not the list of them all
+        return search_selects(conn, flt, search_kind(conn), _kept(conn, flt), sample_id)
     query = filtered_select(flt, select(Sample.id), search=search_kind(conn))
     return conn.execute(query.where(Sample.id == sample_id)).first() is not None
+
+
+def _kept(conn: Connection, flt: QueueFilter) -> Kept:
+    """Those of some ids that the filter's criteria other than its text select."""
+    query = filtered_select(dataclasses.replace(flt, text=""), select(Sample.id))
+    return lambda ids: set(conn.execute(query.where(Sample.id.in_(ids))).scalars())
 
 
 def row_select() -> AnySelect:

@@ -35,6 +35,7 @@ class QueueLike(Protocol):
     def current_filter(self) -> QueueFilter: ...
     def refresh(self, changes: Changes) -> None: ...
     def next_id(self, step: int) -> int | None: ...
+    def counting(self) -> bool: ...  # a text search's count on its way: no progress yet
 
 
 class PanelLike(Protocol):
@@ -406,13 +407,13 @@ class ReviewController(QObject):
 
     def update_progress(self, changes: Changes | None = None) -> None:
         """Read the progress again: always when asked, after a change when it may move it
-        (a status, an import, or any change under a filter on text, edits or warnings)."""
+        (a status, an import, a filter on text, edits or warnings); (-1, -1): "counting…"."""
         flt = self.queue.current_filter()
         if changes is not None and not (changes.status or changes.queue or flt.text.strip()
                                         or flt.edited is not None or flt.warnings is not None):
             return
         try:
-            decided, total = self.session.counts(flt)
+            decided, total = (-1, -1) if self.queue.counting() else self.session.counts(flt)
         except UserError as exc:
             self.message.emit(str(exc))
             return

@@ -41,8 +41,10 @@ class WindowStatus:
         self.bar.showMessage(text, ms)
 
     def show_progress(self, decided: int, total: int) -> None:
-        """The queue filter's progress: decided (approved, accepted or rejected) of all."""
-        self.progress_label.setText(f"{decided:,} / {total:,} decided")
+        """The queue filter's progress: decided (approved, accepted or rejected) of all;
+        a negative total: a search's count is on its way."""
+        self.progress_label.setText(f"{decided:,} / {total:,} decided" if total >= 0
+                                    else "counting…")
         self.progress_label.setToolTip(DECIDED_TIP)
 
     def show_index_backlog(self, left: int) -> None:

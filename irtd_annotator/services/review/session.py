@@ -31,6 +31,7 @@ from irtd_annotator.domain.views import PairInfo, SampleView
 from irtd_annotator.domain.warnings import BAD_MARKUP, HINTS, REIMPORT_CONFLICT, drop_code
 from irtd_annotator.services.changes import Changes, Operation, store_errors
 from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.found_counts import BackgroundCounts
 from irtd_annotator.services.review.queue_scan import chunks_after
 from irtd_annotator.services.review.reads import read_pairs, read_sample
 from irtd_annotator.services.review.seen import SeenVersions, Versions
@@ -99,7 +100,7 @@ class RevisionView:
     new: str | None
 
 
-class ReviewSession:
+class ReviewSession(BackgroundCounts):
     """Reads and changes the Samples of one project on behalf of one annotator."""
 
     def __init__(self, project: Project, *, annotator: str,

@@ -39,7 +39,7 @@ from irtd_annotator.ui.queue.columns import set_counts, setup_columns
 from irtd_annotator.ui.queue.holders import HoldersFeed
 from irtd_annotator.ui.queue.model import COLUMN_OF, COLUMNS, QueueIds, QueueModel, QueueSource
 from irtd_annotator.ui.queue.table import QueueTable
-from irtd_annotator.ui.queue.unseen import unseen_parts
+from irtd_annotator.ui.queue.unseen import count_words
 
 SEARCH_DEBOUNCE_MS = 250
 
@@ -179,8 +179,11 @@ class QueueDock(QDockWidget):
         self.search_edit.returnPressed.connect(self._apply_widgets)
         header.sortIndicatorChanged.connect(self._on_sort)
         self.model.modelReset.connect(self._restore_current)
-        for signal in (self.model.modelReset, self.model.layoutChanged, self.model.rowsInserted):
+        for signal in (self.model.modelReset, self.model.layoutChanged, self.model.rowsInserted,
+                       self.model.count_arrived):
             signal.connect(self._update_count)
+        self.model.count_arrived.connect(self.filter_changed)  # a search's count: the progress
+        self.counting = lambda: self.model.counting  # a search's count is on its way (issue 16)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
 
         # The first id query waits for the event loop, so a caller restoring a saved filter
@@ -401,13 +404,9 @@ class QueueDock(QDockWidget):
             self.sample_activated.emit(sample_id)
 
     def _update_count(self, *_args: Any) -> None:
-        count = self.model.rowCount()
-        unseen = unseen_parts(self.model.filter)  # what narrows the queue beyond the widgets
-        self.count_label.setText(" · ".join([f"{count:,} sample{'s' if count != 1 else ''}",
-                                             *unseen]))
-        self.count_label.setToolTip("Set from the dashboard; changing a filter above clears "
-                                    "it" if unseen else "")
-
+        words, tip = count_words(self.model.rowCount(), self.model.filter, self.model.counting)
+        self.count_label.setText(words)
+        self.count_label.setToolTip(tip)
 
 
 def _select_data(combo: QComboBox, values: tuple[str, ...]) -> None:

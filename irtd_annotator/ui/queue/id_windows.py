@@ -3,7 +3,12 @@
 A filter in id order (``session.windowed``) is never read whole: the count comes from the
 store's tally and the ids are read in windows of ``window_size`` as rows are asked for, each
 window one index range after the last id of the one before it. A filter that sorts by another
-column, or searches text, reads all its ids in one query.
+column, or searches text by risk, reads all its ids in one query.
+
+A text search in id order may be read before it is counted (``read_first``, issue 16): its
+first window alone, ``counting`` set while a full window leaves more to come. The total is
+then the rows read so far; windows are added after the last (``next_window``, ``add_window``)
+as the view scrolls, and ``counted`` sets the total when the count arrives.
 
 Pins: a Sample the filter does not select but the user opened (a sibling of another task),
 or the Sample the user is looking at after a change took it out of the filter, is shown
@@ -51,6 +56,7 @@ class IdWindows:
         self._windows: Windows = {}
         self._where: dict[int, int] = {}  # id -> filter row, of the windows held
         self._pins: list[tuple[int, int]] = []  # (filter row it stands before, id), in order
+        self.counting = False  # the total is the rows read so far: the count is on its way
 
     def row_count(self) -> int:
         """The rows shown: the filter's and the pins."""
@@ -69,11 +75,36 @@ class IdWindows:
         return len(ids), {n // self._window: ids[n:n + self._window]
                           for n in range(0, len(ids), self._window)} or {0: []}
 
-    def reset(self, flt: QueueFilter, total: int, windows: Windows) -> None:
-        """Show ``flt`` from what ``read`` returned for it; the pins go."""
+    def read_first(self, flt: QueueFilter) -> tuple[int, Windows, bool]:
+        """(rows read, the first window, whether more may follow: count them) for a new
+        windowed filter, not counted: a text search, whose count reads every hit."""
+        first = self._session.window_ids(flt, after=None, limit=self._window)
+        return len(first), {0: first}, len(first) == self._window
+
+    def reset(self, flt: QueueFilter, total: int, windows: Windows, *,
+              counting: bool = False) -> None:
+        """Show ``flt`` from what ``read`` (or ``read_first``) returned for it; the pins go."""
         self.filter = flt
         self._install(total, windows)
         self._pins = []
+        self.counting = counting
+
+    def next_window(self) -> list[int]:
+        """While counting: the ids of the window after the last held (a query, nothing held)."""
+        last = self._windows[max(self._windows)]
+        return self._session.window_ids(self.filter, after=last[-1], limit=self._window) \
+            if last else []
+
+    def add_window(self, ids: list[int]) -> None:
+        """Hold ``ids`` from ``next_window`` as the next window; a short one is the last."""
+        self._hold(max(self._windows) + 1, ids)
+        self.total += len(ids)
+        self.counting = len(ids) == self._window
+
+    def counted(self, total: int) -> None:
+        """The filter's count arrived: ``total`` rows (at least those read so far)."""
+        self.total = max(total, self.total)
+        self.counting = False
 
     def read_all(self) -> None:
         """Hold every window of the filter (reads those not held yet)."""
@@ -177,6 +208,7 @@ class IdWindows:
 
     def _install(self, total: int, windows: Windows) -> None:
         self.total = total
+        self.counting = False
         self._windows = {}
         self._where = {}
         for number, ids in windows.items():

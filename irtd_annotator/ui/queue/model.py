@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -28,6 +27,7 @@ from irtd_annotator.domain.queue_filter import SORT_KEYS
 from irtd_annotator.domain.tasks import Task
 from irtd_annotator.domain.warnings import hint
 from irtd_annotator.services.review.session import Changes, QueueFilter, QueueRow
+from irtd_annotator.ui.queue.counted_rows import CountedRows
 from irtd_annotator.ui.queue.id_windows import IdWindows, QueueIds, QueueSource
 from irtd_annotator.ui.queue.row_cache import RowCache
 from irtd_annotator.ui.status_colours import STATUS_COLOURS  # the dashboard draws them too
@@ -54,18 +54,16 @@ MISSING_COLOUR = "#b71c1c"
 ID_ROLE = Qt.ItemDataRole.UserRole  # data(index, ID_ROLE) is the row's Sample id
 
 
-class QueueModel(QAbstractTableModel):
+class QueueModel(CountedRows):
     """Rows of the queue, one per Sample id of the current filter, loaded a window at a time."""
 
     def __init__(self, session: QueueSource, parent: QObject | None = None, *,
                  page_size: int = 200, max_pages: int = 40, window_size: int = 2000) -> None:
-        super().__init__(parent)
         if page_size < 1 or max_pages < 1 or window_size < 1:
             raise ValueError("page_size, max_pages and window_size must be positive, got "
                              f"{page_size}, {max_pages}, {window_size}")
-        self._session = session
+        super().__init__(session, IdWindows(session, window_size=window_size), parent)
         self._page_size = page_size
-        self._ids = IdWindows(session, window_size=window_size)
         self._rows = RowCache(session.rows, max_rows=page_size * max_pages)
         self._missing_icon: QIcon | None = None
         self._status_icons: dict[str, QIcon] = {}
@@ -81,32 +79,43 @@ class QueueModel(QAbstractTableModel):
         """Re-query the filter (a model reset) unless it is the current filter."""
         if flt == self._ids.filter and not force and self._ids.total:
             return
-        total, windows = self._ids.read(flt)  # before the reset: no query inside it
+        # before the reset: no query inside it (a text search's count: after it, see
+        # CountedRows)
+        total, windows, counting = self._read_filter(flt)
         self.beginResetModel()
-        self._ids.reset(flt, total, windows)
+        self._ids.reset(flt, total, windows, counting=counting)
         self._rows.clear()
         self.endResetModel()
+        self._count_later(flt)
 
     def requery(self) -> None:
         """Query the ids of the current filter again (a model reset)."""
         self.set_filter(self._ids.filter, force=True)
 
     def id_view(self) -> QueueIds:
-        """The ids in queue order as a lazy sequence (windows are read as they are asked)."""
+        """The ids in queue order as a lazy sequence (windows are read as they are asked);
+        all of them: a search's count is waited for."""
+        self.settle_count()
         return QueueIds(self._ids)
 
     def ids(self) -> list[int]:
         """Every Sample id in queue order (reads the windows not held yet: for a queue of
         hundreds of thousands, prefer ``id_view``)."""
+        self.settle_count()
         self._ids.read_all()
         return list(self.id_view())
 
     def id_at(self, row: int) -> int | None:
         """The Sample id at ``row``, or None past the end."""
+        if self.counting and row >= self._ids.row_count():
+            self.settle_count()  # past the rows a search read so far: the next Sample's row
         return self._ids.id_at(row)
 
     def row_of(self, sample_id: int) -> int | None:
         """The row of a Sample id, or None when the queue does not show it."""
+        if self.counting and self._ids.known_row(sample_id) is None \
+                and self._session.selects(self._ids.filter, sample_id):
+            self.settle_count()  # beyond the rows read: its row needs the count
         return self._ids.row_of(sample_id)
 
     def row_at(self, row: int) -> QueueRow | None:

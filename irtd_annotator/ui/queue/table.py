@@ -10,6 +10,8 @@ from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPersistent
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
+from irtd_annotator.ui.queue.counted_rows import CountedRows
+
 __all__ = ["QueueTable"]
 
 # the keys that move the current row (Left/Right move along it and keep the selection)
@@ -31,10 +33,19 @@ class QueueTable(QTableView):
         # the first and last column.
         model = self.model()
         ends = (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd)
+        if isinstance(model, CountedRows) and action == ends[1]:
+            model.settle_count()  # the last row of a search still counted is not known yet
         if model is not None and action in ends and model.rowCount() > 0:
             row = 0 if action == QAbstractItemView.CursorAction.MoveHome else model.rowCount() - 1
             return model.index(row, max(self.currentIndex().column(), 0))
         return super().moveCursor(action, modifiers)
+
+    def selectAll(self) -> None:  # noqa: N802 (Qt's name)
+        # every row of a search still counted, not only those read so far (issue 16)
+        model = self.model()
+        if isinstance(model, CountedRows):
+            model.settle_count()
+        super().selectAll()
 
     def selectionCommand(self, index: QModelIndex | QPersistentModelIndex,  # noqa: N802
                          event: QEvent | None = None) -> QItemSelectionModel.SelectionFlag:

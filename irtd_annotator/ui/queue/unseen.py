@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from irtd_annotator.domain.queue_filter import QueueFilter
 
-__all__ = ["describe_filter", "unseen_parts"]
+__all__ = ["count_words", "describe_filter", "unseen_parts"]
 
 
 def unseen_parts(flt: QueueFilter) -> list[str]:
@@ -44,3 +44,13 @@ def describe_filter(flt: QueueFilter, *, no_status: str = "pending") -> str:
     if flt.text.strip():
         parts.append(f"text {flt.text.strip()!r}")
     return "; ".join([*parts, *unseen_parts(flt)])
+
+
+def count_words(count: int, flt: QueueFilter, counting: bool) -> tuple[str, str]:
+    """(the dock's count line, its tooltip) for ``count`` rows of ``flt``; ``counting``: a
+    search's count is on its way and ``count`` are the rows read so far (issue 16)."""
+    unseen = unseen_parts(flt)  # what narrows the queue beyond the widgets
+    number = f"{count:,}+ samples (counting…)" if counting \
+        else f"{count:,} sample{'s' if count != 1 else ''}"
+    return (" · ".join([number, *unseen]),
+            "Set from the dashboard; changing a filter above clears it" if unseen else "")
