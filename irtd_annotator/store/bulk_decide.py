@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 
 from irtd_annotator.domain.queue_filter import QueueFilter
+from irtd_annotator.store.bulk import bulk_writing
 from irtd_annotator.store.imports import REVISION_COLUMNS
 from irtd_annotator.store.leases import server_time
 from irtd_annotator.store.queue import filtered_select, search_kind
@@ -102,12 +103,23 @@ def read_targets(conn: Connection, flt: QueueFilter, *, session: str | None,
              .join(Pair, Pair.id == Sample.pair_id)
              .where(Sample.id.in_(chosen.scalar_subquery())).order_by(Sample.id)
              .with_for_update(of=Sample))
-    make = Target._make
     if ids is None:
-        return [make(r) for r in conn.execute(query)]
+        return list(map(Target._make, _driver_rows(conn, query)))
     wanted = sorted(set(ids))
-    return [make(r) for start in range(0, len(wanted), WRITE_CHUNK) for r in conn.execute(
-        query.where(Sample.id.in_(wanted[start:start + WRITE_CHUNK])))]
+    return [Target._make(r) for start in range(0, len(wanted), WRITE_CHUNK)
+            for r in _driver_rows(conn, query.where(
+                Sample.id.in_(wanted[start:start + WRITE_CHUNK])))]
+
+
+def _driver_rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as the driver's own tuples: SQLAlchemy's Row for each of
+    1,040,000 Samples cost 6.5 s of the 29 s of reading them (profiled). The columns read
+    need no conversion: ints and strings both drivers return as they are."""
+    result = conn.execute(query)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def _label() -> ColumnElement[Any]:
@@ -192,7 +204,8 @@ def apply_decision(conn: Connection, ids: Sequence[int], new: Decided, *, target
                    Sample.note.is_not_distinct_from(note))
         named = case((had, literal(settled, String)), else_=named)
     ordered = sorted(ids)
-    with _id_table(conn, ordered) as chosen, tally_by_hand(conn, chosen.name):
+    with bulk_writing(conn), _id_table(conn, ordered) as chosen, \
+            tally_by_hand(conn, chosen.name):
         for lo, hi, done in _ranges(ordered):
             these = select(chosen.c.id).where(chosen.c.id.between(lo, hi))
             # before the UPDATE: the revisions read the old decision
@@ -218,10 +231,9 @@ def decisions_of(conn: Connection, ids: Sequence[int]) -> dict[int, Held]:
     """Sample id -> its decision now, for ``ids`` (missing: deleted since); the rows are
     locked for the rest of the transaction, as ``read_targets`` locks them."""
     with _id_table(conn, sorted(set(ids))) as chosen:
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in conn.execute(
-            select(Sample.id, Sample.status, Sample.reject_reason, Sample.note,
-                   Sample.decided_by).where(Sample.id.in_(select(chosen.c.id)))
-            .order_by(Sample.id).with_for_update(of=Sample))}
+        return {r[0]: r[1:] for r in _driver_rows(conn, select(
+            Sample.id, Sample.status, Sample.reject_reason, Sample.note, Sample.decided_by)
+            .where(Sample.id.in_(select(chosen.c.id))).with_for_update(of=Sample))}
 
 
 def restore_decisions(conn: Connection, rows: Sequence[tuple[int, Decided]], *, who: str,
@@ -239,8 +251,9 @@ def restore_decisions(conn: Connection, rows: Sequence[tuple[int, Decided]], *, 
     alone: list[dict[str, Any]] = []
     number = {decided: n for n, decided in enumerate(groups)}
     ordered = sorted(rows)
-    with _id_table(conn, [sid for sid, _d in ordered], [number[d] for _sid, d in ordered]) \
-            as chosen, tally_by_hand(conn, chosen.name):
+    with bulk_writing(conn), _id_table(
+            conn, [sid for sid, _d in ordered], [number[d] for _sid, d in ordered]) as chosen, \
+            tally_by_hand(conn, chosen.name):
         for (st, re, no, by, wh), ids in groups.items():
             if len(ids) == 1:
                 alone.append({"sid": ids[0], "st": st, "re": re, "no": no, "by": by, "wh": wh})
