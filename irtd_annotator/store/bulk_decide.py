@@ -43,7 +43,7 @@ from irtd_annotator.store.imports import REVISION_COLUMNS
 from irtd_annotator.store.leases import server_time
 from irtd_annotator.store.queue import filtered_select, search_kind
 from irtd_annotator.store.schema import Lease, Pair, Revision, Sample
-from irtd_annotator.store.tally import tally_by_hand
+from irtd_annotator.store.tally import Moves, tally_by_hand
 
 # ids per UPDATE: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters, and few
 # statements (each compiled anew for its list's length) for 100,000 Samples
@@ -186,7 +186,7 @@ def clock(conn: Connection) -> float:
 
 def apply_decision(conn: Connection, ids: Sequence[int], new: Decided, *, target: str,
                    settled: str | None = None, new_label: str, who: str, at: str,
-                   warnings: Mapping[int, str | None],
+                   warnings: Mapping[int, str | None], moves: Moves | None = None,
                    progress: Callable[[int], None] | None = None) -> None:
     """Give every Sample of ``ids`` the decision ``new`` (moving its version on, ADR 0019)
     and a revision naming ``target`` (``settled`` instead for a Sample that had ``new``
@@ -195,7 +195,8 @@ def apply_decision(conn: Connection, ids: Sequence[int], new: Decided, *, target
 
     Who decided and when change only with the status, as for one Sample: a new note on a
     flagged Sample keeps who flagged it. ``warnings``: the new warnings of Samples whose
-    re-import conflict the decision settles (ADR 0014)."""
+    re-import conflict the decision settles (ADR 0014). ``moves``: how the tally's counts
+    move, if the caller read the Samples in this transaction (else counted here)."""
     status, reason, note, by, when = new
     same = Sample.status == status  # the row's value before this UPDATE
     named: ColumnElement[Any] = literal(target, String)
@@ -205,7 +206,7 @@ def apply_decision(conn: Connection, ids: Sequence[int], new: Decided, *, target
         named = case((had, literal(settled, String)), else_=named)
     ordered = sorted(ids)
     with bulk_writing(conn), _id_table(conn, ordered) as chosen, \
-            tally_by_hand(conn, chosen.name):
+            tally_by_hand(conn, chosen.name, moves):
         for lo, hi, done in _ranges(ordered):
             these = select(chosen.c.id).where(chosen.c.id.between(lo, hi))
             # before the UPDATE: the revisions read the old decision
@@ -237,9 +238,11 @@ def decisions_of(conn: Connection, ids: Sequence[int]) -> dict[int, Held]:
 
 
 def restore_decisions(conn: Connection, rows: Sequence[tuple[int, Decided]], *, who: str,
-                      at: str, revision: tuple[str, str] | None = None) -> None:
+                      at: str, revision: tuple[str, str] | None = None,
+                      moves: Moves | None = None) -> None:
     """Put each Sample's own earlier decision back; ``revision`` (target, old decision in
-    words): with one revision each, whose new decision is read from the row put back.
+    words): with one revision each, whose new decision is read from the row put back;
+    ``moves`` as for ``apply_decision``.
 
     The Samples that had the same decision (all pending, say: the usual undo) are set by
     one UPDATE per chunk of ids; only a decision no other Sample shares (one reviewer's
@@ -253,7 +256,7 @@ def restore_decisions(conn: Connection, rows: Sequence[tuple[int, Decided]], *, 
     ordered = sorted(rows)
     with bulk_writing(conn), _id_table(
             conn, [sid for sid, _d in ordered], [number[d] for _sid, d in ordered]) as chosen, \
-            tally_by_hand(conn, chosen.name):
+            tally_by_hand(conn, chosen.name, moves):
         for (st, re, no, by, wh), ids in groups.items():
             if len(ids) == 1:
                 alone.append({"sid": ids[0], "st": st, "re": re, "no": no, "by": by, "wh": wh})

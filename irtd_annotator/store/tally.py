@@ -9,7 +9,7 @@ recounts a bulk decision's Samples by two grouped statements (SQLite).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, column, func, select, table, text
@@ -75,19 +75,29 @@ def bulk_tally(conn: Connection) -> Iterator[None]:
     conn.exec_driver_sql(_CREATE_INSERT_TRIGGER)
 
 
+Moves = Mapping[tuple[str, str, str], int]
+"""(source, task, status) -> how many Samples a bulk write adds to (or, negative, takes
+from) that count."""
+
+# Add the deltas (SQLite's parser needs the WHERE before ON CONFLICT).
+_ADD = (f"INSERT INTO {TALLY} AS t (source, task, status, n) SELECT :source, :task, :status, :n"
+        " WHERE true ON CONFLICT (source, task, status) DO UPDATE SET n = t.n + excluded.n")
+
+
 @contextmanager
-def tally_by_hand(conn: Connection, ids: str) -> Iterator[None]:
-    """Keep the tally of the Samples whose ids the table ``ids`` holds by two grouped
-    statements around the block, which changes their status (never their task or Pair).
+def tally_by_hand(conn: Connection, ids: str, moves: Moves | None = None) -> Iterator[None]:
+    """Keep the tally of the Samples whose ids the table ``ids`` holds by grouped statements
+    around the block, which changes their status (never their task or Pair). ``moves``: the
+    caller knows how the counts move (it read the Samples under this transaction's lock),
+    added at the end in one executemany of a row a count; else the Samples are counted out
+    of the tally before the block and into it after it by one grouped statement each.
 
     SQLite: the per-row update trigger (migration 0004) is dropped for the block and made
-    again, as it was, at its end; the Samples are counted out of the tally as they are
-    before the block and into it as they are after: one statement each for a decision of
-    1,000,000 Samples instead of two per Sample in the trigger (docs/performance.md). The
-    drop is part of the caller's transaction: no other connection sees it, and a rollback
-    (or a kill) brings the trigger back. PostgreSQL's statement triggers (migration 0007)
-    count each UPDATE once already, and keep ``sample_search``'s copy of the status: the
-    block runs as it is there.
+    again, as it was, at its end: a decision of 1,000,000 Samples spent seconds in it, two
+    statements a Sample (docs/performance.md). The drop is part of the caller's
+    transaction: no other connection sees it, and a rollback (or a kill) brings the trigger
+    back. PostgreSQL's statement triggers (migration 0007) count each UPDATE once already,
+    and keep ``sample_search``'s copy of the status: the block runs as it is there.
     """
     made = None
     if conn.dialect.name == "sqlite":
@@ -97,9 +107,14 @@ def tally_by_hand(conn: Connection, ids: str) -> Iterator[None]:
         yield
         return
     conn.exec_driver_sql(f"DROP TRIGGER {UPDATE_TRIGGER}")
-    conn.exec_driver_sql(_RECOUNT.format(sign="-", ids=ids))
+    if moves is None:
+        conn.exec_driver_sql(_RECOUNT.format(sign="-", ids=ids))
     yield
-    conn.exec_driver_sql(_RECOUNT.format(sign="", ids=ids))
+    if moves is None:
+        conn.exec_driver_sql(_RECOUNT.format(sign="", ids=ids))
+    elif any(moves.values()):
+        conn.execute(text(_ADD), [{"source": source, "task": task, "status": status, "n": n}
+                                  for (source, task, status), n in moves.items() if n])
     conn.exec_driver_sql(str(made))
 
 

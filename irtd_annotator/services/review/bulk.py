@@ -169,11 +169,26 @@ def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: 
         # says so; marked here, as the redo's thread runs outside the pipeline's ``replaying``
         apply_decision(conn, [t.id for t in chosen], new, target=marked("status"),
                        settled=marked(REIMPORT_CONFLICT), new_label=decision.label, who=who,
-                       at=at, warnings=settled, progress=None if progress is None
+                       at=at, warnings=settled, moves=_moves(chosen, decision.status),
+                       progress=None if progress is None
                        else (lambda done: progress(done, len(chosen))))
     result.made = new
     result.undo = lambda: result.undo_on(project)
     return result
+
+
+def _moves(chosen: list[Target], status: str, *,
+           back: bool = False) -> Counter[tuple[str, str, str]]:
+    """How the tally's counts move when ``chosen`` go from their status as read to
+    ``status`` (``back``: from ``status`` to their status as read, an undo). Both read under
+    the write's own transaction and lock, so exactly what the rows hold."""
+    read = Counter((t.source, t.task, t.status) for t in chosen)
+    sign = -1 if back else 1
+    moves: Counter[tuple[str, str, str]] = Counter()
+    for (source, task, was), n in read.items():
+        moves[(source, task, was)] -= sign * n
+        moves[(source, task, status)] += sign * n
+    return moves
 
 
 def _made(t: Target, new: Decided) -> Held:
@@ -196,6 +211,6 @@ def _undo(project: Project, chosen: list[Target], made: Decided, label: str, *,
         result.stale = len(chosen) - len(back)
         result.chosen = back
         restore_decisions(conn, [(t.id, t.before) for t in back], who=who, at=at,
-                          revision=("status (undo)", label))
+                          revision=("status (undo)", label), moves=_moves(back, made[0], back=True))
     result.changed.update((t.task, t.source) for t in back)
     return result
