@@ -38,7 +38,6 @@ from sqlalchemy import (
 )
 
 from irtd_annotator.domain.queue_filter import QueueFilter
-from irtd_annotator.store.bulk import bulk_writing
 from irtd_annotator.store.imports import REVISION_COLUMNS
 from irtd_annotator.store.leases import server_time
 from irtd_annotator.store.queue import filtered_select, search_kind
@@ -205,7 +204,7 @@ def apply_decision(conn: Connection, ids: Sequence[int], new: Decided, *, target
                    Sample.note.is_not_distinct_from(note))
         named = case((had, literal(settled, String)), else_=named)
     ordered = sorted(ids)
-    with bulk_writing(conn), _id_table(conn, ordered) as chosen, \
+    with _id_table(conn, ordered) as chosen, \
             tally_by_hand(conn, chosen.name, moves):
         for lo, hi, done in _ranges(ordered):
             these = select(chosen.c.id).where(chosen.c.id.between(lo, hi))
@@ -254,8 +253,8 @@ def restore_decisions(conn: Connection, rows: Sequence[tuple[int, Decided]], *, 
     alone: list[dict[str, Any]] = []
     number = {decided: n for n, decided in enumerate(groups)}
     ordered = sorted(rows)
-    with bulk_writing(conn), _id_table(
-            conn, [sid for sid, _d in ordered], [number[d] for _sid, d in ordered]) as chosen, \
+    with _id_table(conn, [sid for sid, _d in ordered],
+                   [number[d] for _sid, d in ordered]) as chosen, \
             tally_by_hand(conn, chosen.name, moves):
         for (st, re, no, by, wh), ids in groups.items():
             if len(ids) == 1:
