@@ -1,15 +1,17 @@
 """The SQL of a bulk review decision (issue 14): the Samples a queue filter selects, read once
-with what a decision needs to know of each, then set in chunks of ids, one revision per Sample.
+with what a decision needs to know of each, then set a range of ids at a time, one revision
+per Sample.
 
-Set-based: each chunk of ids is one ``INSERT ... SELECT`` of its revisions (the old decision
-in words read from the rows before they change), one UPDATE, and on SQLite two grouped
-statements that move the chunk's counts in the tally (its per-row trigger is dropped for
-the transaction, ``store/tally.py``). PostgreSQL's statement triggers (migration 0007) keep
-the tally and ``sample_search``'s status per UPDATE, as for a one-Sample decision.
+Set-based: the ids go into a temporary table; each range of them is one ``INSERT ... SELECT``
+of its revisions (the old decision in words read from the rows before they change) and one
+UPDATE. On SQLite the tally's per-row trigger is dropped for the transaction and its counts
+moved once per (source, task, status) (``store/tally.py``); PostgreSQL's statement triggers
+(migration 0007) keep the tally and ``sample_search``'s status per UPDATE, as for a
+one-Sample decision.
 
-Measured at 1,040,000 Samples of a 2.6M store (issue 16): 86 s before, when each revision
-was a Python tuple and each row fired the tally's trigger; the rows read as dataclasses
-were a fifth of that (docs/performance.md).
+Measured at 1,040,000 Samples of a 2.6M store (issue 16): 93 s before, when each revision
+was a Python tuple, each row fired the tally's trigger and each row read became a
+dataclass; 37 s after, at load 3 (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ from irtd_annotator.store.queue import filtered_select, search_kind
 from irtd_annotator.store.schema import Lease, Pair, Revision, Sample
 from irtd_annotator.store.tally import Moves, tally_by_hand
 
-# ids per UPDATE: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters, and few
-# statements (each compiled anew for its list's length) for 100,000 Samples
+# ids per IN list of a selection read: far below SQLite's 32,766 and
+# PostgreSQL's 65,535 parameters
 WRITE_CHUNK = 5000
 # Samples per statement of a bulk write that names them by a range of the ids' table: few
 # statements, and the progress moves on 20 times in 1,000,000 Samples
