@@ -3,12 +3,13 @@
 ``sample_tally`` answers "how many Samples does this filter select, and how many are
 approved" for filters made of statuses, tasks and sources without reading the Samples.
 Triggers keep it in step; ``bulk_tally`` counts the Samples a bulk write (an import) inserts
-in one grouped insert at its end, inside the caller's transaction.
+in one grouped insert at its end, inside the caller's transaction, and ``tally_by_hand``
+recounts a bulk decision's Samples by two grouped statements (SQLite).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, column, func, select, table, text
@@ -17,6 +18,7 @@ from irtd_annotator.store.triggers import has_trigger
 
 TALLY = "sample_tally"
 INSERT_TRIGGER = "sample_tally_insert"
+UPDATE_TRIGGER = "sample_tally_update"
 # The same trigger as migration 0004 creates (a released migration is never changed).
 _CREATE_INSERT_TRIGGER = (
     f"CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON samples BEGIN "
@@ -34,6 +36,12 @@ _GROUPED = (f"INSERT INTO {TALLY} AS t (source, task, status, n) SELECT p.source
 # import uses no savepoints). Another program's Samples committed meanwhile with larger ids
 # were counted by its own triggers and must not be counted again.
 _MINE = " AND s.xmin = pg_current_xact_id()::xid"
+# Count the Samples whose ids the table {ids} holds into the tally ({sign} empty) or out of
+# it ({sign} -), as they are now. (SQLite's parser needs the WHERE before ON CONFLICT.)
+_RECOUNT = (f"INSERT INTO {TALLY} AS t (source, task, status, n) SELECT p.source, s.task,"
+            " s.status, {sign}count(*) FROM samples s JOIN pairs p ON p.id = s.pair_id"
+            " WHERE s.id IN (SELECT id FROM {ids}) GROUP BY p.source, s.task, s.status"
+            " ON CONFLICT (source, task, status) DO UPDATE SET n = t.n + excluded.n")
 _TALLY_TABLE = table(TALLY, column("source"), column("task"), column("status"), column("n"))
 
 
@@ -65,6 +73,49 @@ def bulk_tally(conn: Connection) -> Iterator[None]:
     yield
     conn.execute(text(_GROUPED.format(mine="")), {"before": before})
     conn.exec_driver_sql(_CREATE_INSERT_TRIGGER)
+
+
+Moves = Mapping[tuple[str, str, str], int]
+"""(source, task, status) -> how many Samples a bulk write adds to (or, negative, takes
+from) that count."""
+
+# Add the deltas (SQLite's parser needs the WHERE before ON CONFLICT).
+_ADD = (f"INSERT INTO {TALLY} AS t (source, task, status, n) SELECT :source, :task, :status, :n"
+        " WHERE true ON CONFLICT (source, task, status) DO UPDATE SET n = t.n + excluded.n")
+
+
+@contextmanager
+def tally_by_hand(conn: Connection, ids: str, moves: Moves | None = None) -> Iterator[None]:
+    """Keep the tally of the Samples whose ids the table ``ids`` holds by grouped statements
+    around the block, which changes their status (never their task or Pair). ``moves``: the
+    caller knows how the counts move (it read the Samples under this transaction's lock),
+    added at the end in one executemany of a row a count; else the Samples are counted out
+    of the tally before the block and into it after it by one grouped statement each.
+
+    SQLite: the per-row update trigger (migration 0004) is dropped for the block and made
+    again, as it was, at its end: a decision of 1,000,000 Samples spent seconds in it, two
+    statements a Sample (docs/performance.md). The drop is part of the caller's
+    transaction: no other connection sees it, and a rollback (or a kill) brings the trigger
+    back. PostgreSQL's statement triggers (migration 0007) count each UPDATE once already,
+    and keep ``sample_search``'s copy of the status: the block runs as it is there.
+    """
+    made = None
+    if conn.dialect.name == "sqlite":
+        made = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+                                 " AND name = :name"), {"name": UPDATE_TRIGGER}).scalar()
+    if made is None:
+        yield
+        return
+    conn.exec_driver_sql(f"DROP TRIGGER {UPDATE_TRIGGER}")
+    if moves is None:
+        conn.exec_driver_sql(_RECOUNT.format(sign="-", ids=ids))
+    yield
+    if moves is None:
+        conn.exec_driver_sql(_RECOUNT.format(sign="", ids=ids))
+    elif any(moves.values()):
+        conn.execute(text(_ADD), [{"source": source, "task": task, "status": status, "n": n}
+                                  for (source, task, status), n in moves.items() if n])
+    conn.exec_driver_sql(str(made))
 
 
 def tally_by_status(conn: Connection, *, statuses: Sequence[str], tasks: Sequence[str],

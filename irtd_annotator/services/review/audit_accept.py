@@ -125,10 +125,8 @@ def accept_audit(project: Project, name: str, *, who: str, session: str | None =
                     result.accepted[s.label] += 1
         if dry_run or not chosen:
             return result
-        by_id = {c[0]: c for c in chosen}
         new: Decided = (ACCEPTED, None, None, f"{AUDIT_DECIDER}{status.name}", at)
-        apply_decision(conn, [c[0] for c in chosen], new,
-                       revision=lambda sid: (by_id[sid][1], "status", by_id[sid][2]),
+        apply_decision(conn, [c[0] for c in chosen], new, target="status",
                        new_label=accepted_label(status.name), who=who, at=at, warnings={},
                        progress=None if progress is None
                        else (lambda done: progress(done, len(chosen))))

@@ -29,7 +29,6 @@ from irtd_annotator.store.bulk_decide import (
     read_targets,
     restore_decisions,
 )
-from irtd_annotator.store.imports import insert_revisions
 from irtd_annotator.store.revisions import marked, now_iso
 
 __all__ = ["BulkResult", "Decision", "bulk_decide"]
@@ -74,9 +73,10 @@ class BulkResult:
     stale: int = 0      # undo only: changed by someone since, left as it is
     undo: Callable[[], BulkResult] | None = None
     who: str = ""
-    # the Samples written (planned) and the decision each was left with, for ``undo_on``
+    # the Samples written (planned), for ``undo_on``: what each had is in its Target, what
+    # it was left with follows from it and ``made`` (no second record a Sample: 1,000,000)
     chosen: list[Target] = field(default_factory=list, repr=False)
-    made: dict[int, Held] = field(default_factory=dict, repr=False)
+    made: Decided | None = field(default=None, repr=False)
 
     @property
     def ids(self) -> list[int]:
@@ -86,7 +86,7 @@ class BulkResult:
     def undo_on(self, project: Project) -> BulkResult:
         """The undo, run on ``project``: the window's connection, when a worker thread with a
         project of its own (closed since) wrote the decision."""
-        if not self.made:
+        if self.made is None or not self.chosen:
             raise UserError("nothing was written, so there is nothing to undo")
         return _undo(project, self.chosen, self.made, self.decision, who=self.who)
 
@@ -109,7 +109,7 @@ class BulkResult:
         out = [f"  {task:<22} {source:<28} {n:>8,}"
                for (task, source), n in sorted(self.changed.items())]
         out.append(f"  {'total':<51} {self.total:>8,}")
-        decided = Counter(t.before[0] for t in self.chosen if t.before[0] != "pending")
+        decided = Counter(t.status for t in self.chosen if t.status != "pending")
         if decided:  # a person's (or an audit's) decision is overwritten: say so before
             out.append("of them decided already, their decision replaced: " + ", ".join(
                 f"{n:,} {status}" for status, n in sorted(decided.items())))
@@ -146,44 +146,58 @@ def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: 
         targets = read_targets(conn, flt, session=session, now=clock(conn), ids=ids)
         chosen: list[Target] = []
         for t in targets:
-            settles = REIMPORT_CONFLICT in (t.warnings or "").split("; ")
-            if t.before[:3] == new_cmp and not settles:
+            settles = t.warnings is not None and REIMPORT_CONFLICT in t.warnings.split("; ")
+            if (t.status, t.reason, t.note) == new_cmp and not settles:
                 result.unchanged += 1
             elif t.leased:
                 result.leased += 1
-            elif approve and BAD_MARKUP in (t.warnings or "").split("; "):
+            elif approve and t.warnings is not None and BAD_MARKUP in t.warnings.split("; "):
                 result.refused += 1
             else:
                 chosen.append(t)
                 result.changed[(t.task, t.source)] += 1
+        del targets
         result.chosen = chosen
         if dry_run or not chosen:
             return result
         at = now_iso()
         deciding = decision.status != ReviewStatus.PENDING.value
         new: Decided = (*new_cmp, who if deciding else None, at if deciding else None)
-        by_id = {t.id: t for t in chosen}
-        written = [t.id for t in chosen]
-
-        def revision(sid: int) -> tuple[int, str, str]:
-            t = by_id[sid]  # a decision that repeats the status settles a conflict (ADR 0014)
-            target = REIMPORT_CONFLICT if t.before[:3] == new_cmp else "status"
-            # a redo says so (its step's ``replaying``): the decision is not made twice
-            return t.pair_id, marked(target), status_label(*t.before[:3])
-
         settled = {t.id: drop_code(t.warnings, REIMPORT_CONFLICT) for t in chosen
                    if REIMPORT_CONFLICT in (t.warnings or "").split("; ")}
-        apply_decision(conn, written, new, revision=revision, new_label=decision.label, who=who,
-                       at=at, warnings=settled, progress=None if progress is None
-                       else (lambda done: progress(done, len(written))))
-    # who decided changes only with the status (``apply_decision``): a new note keeps it
-    result.made = {t.id: (*new[:3], new[3] if t.before[0] != new[0] else t.before[3])
-                   for t in chosen}
+        # a decision that repeats the status settles a conflict (ADR 0014): its revision
+        # says so; marked here, as the redo's thread runs outside the pipeline's ``replaying``
+        apply_decision(conn, [t.id for t in chosen], new, target=marked("status"),
+                       settled=marked(REIMPORT_CONFLICT), new_label=decision.label, who=who,
+                       at=at, warnings=settled, moves=_moves(chosen, decision.status),
+                       progress=None if progress is None
+                       else (lambda done: progress(done, len(chosen))))
+    result.made = new
     result.undo = lambda: result.undo_on(project)
     return result
 
 
-def _undo(project: Project, chosen: list[Target], made: dict[int, Held], label: str, *,
+def _moves(chosen: list[Target], status: str, *,
+           back: bool = False) -> Counter[tuple[str, str, str]]:
+    """How the tally's counts move when ``chosen`` go from their status as read to
+    ``status`` (``back``: from ``status`` to their status as read, an undo). Both read under
+    the write's own transaction and lock, so exactly what the rows hold."""
+    read = Counter((t.source, t.task, t.status) for t in chosen)
+    sign = -1 if back else 1
+    moves: Counter[tuple[str, str, str]] = Counter()
+    for (source, task, was), n in read.items():
+        moves[(source, task, was)] -= sign * n
+        moves[(source, task, status)] += sign * n
+    return moves
+
+
+def _made(t: Target, new: Decided) -> Held:
+    """The decision the bulk decision ``new`` left ``t`` with: who decided changes only with
+    the status (``apply_decision``), so a new note keeps it."""
+    return (new[0], new[1], new[2], new[3] if t.status != new[0] else t.decided_by)
+
+
+def _undo(project: Project, chosen: list[Target], made: Decided, label: str, *,
           who: str) -> BulkResult:
     """Put back the decision of each Sample of ``chosen`` that still has the decision the
     bulk decision gave it (``made``), whatever its version: a hand change undone since gave
@@ -192,11 +206,11 @@ def _undo(project: Project, chosen: list[Target], made: dict[int, Held], label: 
     at = now_iso()
     with project.engine.begin() as conn:
         now = decisions_of(conn, [t.id for t in chosen])
-        back = [t for t in chosen if now.get(t.id) == made[t.id]]
+        back = [t for t in chosen if now.get(t.id) == _made(t, made)]
+        del now
         result.stale = len(chosen) - len(back)
         result.chosen = back
-        restore_decisions(conn, [(t.id, t.before) for t in back], who=who, at=at)
-        insert_revisions(conn, [(t.id, t.pair_id, at, who, "status", "status (undo)", label,
-                                 status_label(*t.before[:3])) for t in back])
+        restore_decisions(conn, [(t.id, t.before) for t in back], who=who, at=at,
+                          revision=("status (undo)", label), moves=_moves(back, made[0], back=True))
     result.changed.update((t.task, t.source) for t in back)
     return result

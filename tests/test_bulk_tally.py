@@ -1,0 +1,105 @@
+"""A bulk decision at scale (issue 16) writes its revisions and the tally by set-based SQL,
+not per Sample: on both stores, the tally after a decision and after its undo is what a
+fresh count of the Samples gives, every Sample has exactly one revision a step naming its
+own old and new decision, and SQLite's per-row tally trigger is back for one-Sample changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from irtd_annotator.domain.queue_filter import QueueFilter
+from irtd_annotator.services.project import Project
+from irtd_annotator.services.review.bulk import Decision, bulk_decide
+from irtd_annotator.store.schema import Pair, Revision, Sample
+from irtd_annotator.store.tally import tally_cells
+from review_data import ReviewData, build_review_project
+
+
+@pytest.fixture()
+def project_data(store_target: str, llvip_dir: Path, irtd_files: Path) -> ReviewData:
+    return build_review_project(store_target, llvip_dir=llvip_dir,  # type: ignore[arg-type]
+                                irtd_files=irtd_files)
+
+
+def _recount_equals_tally(project: Project) -> None:
+    with project.engine.connect() as conn:
+        kept = set(tally_cells(conn))
+        fresh = {(str(s), str(t), str(st), int(n)) for s, t, st, n in conn.execute(
+            select(Pair.source, Sample.task, Sample.status, func.count())
+            .join(Pair, Pair.id == Sample.pair_id)
+            .group_by(Pair.source, Sample.task, Sample.status))}
+    assert kept == fresh
+
+
+def _status_revisions(project: Project) -> dict[int, list[tuple[Any, ...]]]:
+    with project.engine.connect() as conn:
+        found: dict[int, list[tuple[Any, ...]]] = {}
+        for sid, pair, target, old, new in conn.execute(
+                select(Revision.sample_id, Revision.pair_id, Revision.target, Revision.old,
+                       Revision.new).where(Revision.action == "status").order_by(Revision.id)):
+            found.setdefault(sid, []).append((pair, target, old, new))
+        return found
+
+
+def test_tally_and_revisions_of_a_bulk_decision_and_its_undo(project_data: ReviewData) -> None:
+    location = sorted(project_data.location.values())
+    rejected, flagged, *approved = location[:4]
+    with Project.open(str(project_data.path), create=False) as project:
+        with project.engine.begin() as conn:  # earlier decisions, two alike, two alone
+            conn.execute(update(Sample).where(Sample.id == rejected).values(
+                status="rejected", reject_reason="other", note="n", decided_by="bo",
+                decided_at="2026-01-01T00:00:00"))
+            conn.execute(update(Sample).where(Sample.id == flagged).values(
+                status="flagged", note="look", decided_by="cy", decided_at="2026-01-02"))
+            conn.execute(update(Sample).where(Sample.id.in_(approved)).values(
+                status="approved", decided_by="bo", decided_at="2026-01-03"))
+            pairs = dict(conn.execute(select(Sample.id, Sample.pair_id)).all())
+            before = {r[0]: tuple(r[1:]) for r in conn.execute(select(
+                Sample.id, Sample.status, Sample.reject_reason, Sample.note,
+                Sample.decided_by, Sample.decided_at))}
+        assert _status_revisions(project) == {}
+        done = bulk_decide(project, QueueFilter(), Decision("flagged", note="all"), who="ann")
+        assert done.total == len(before)  # every task and source: no Sample had it
+        _recount_equals_tally(project)
+        olds = {rejected: "rejected (other): n", flagged: "flagged: look",
+                **dict.fromkeys(approved, "approved")}
+        assert _status_revisions(project) == {
+            sid: [(pairs[sid], "status", olds.get(sid, "pending"), "flagged: all")]
+            for sid in before}
+
+        assert done.undo is not None and done.undo().total == len(before)
+        _recount_equals_tally(project)
+        with project.engine.connect() as conn:
+            assert {r[0]: tuple(r[1:]) for r in conn.execute(select(
+                Sample.id, Sample.status, Sample.reject_reason, Sample.note,
+                Sample.decided_by, Sample.decided_at))} == before
+        assert _status_revisions(project) == {
+            sid: [(pairs[sid], "status", olds.get(sid, "pending"), "flagged: all"),
+                  (pairs[sid], "status (undo)", "flagged: all", olds.get(sid, "pending"))]
+            for sid in before}
+
+        with project.engine.begin() as conn:  # a one-Sample change counts by trigger again
+            conn.execute(update(Sample).where(Sample.id == location[-1]).values(
+                status="approved"))
+        _recount_equals_tally(project)
+
+
+def test_a_cancelled_decision_leaves_the_tally_and_its_trigger(project_data: ReviewData) -> None:
+    location = sorted(project_data.location.values())
+
+    def stop(_done: int, _total: int) -> None:
+        raise RuntimeError("cancelled")
+
+    with Project.open(str(project_data.path), create=False) as project:
+        with pytest.raises(RuntimeError):
+            bulk_decide(project, QueueFilter(), Decision("approved"), who="ann", progress=stop)
+        with project.engine.begin() as conn:
+            conn.execute(update(Sample).where(Sample.id == location[0]).values(
+                status="rejected", reject_reason="other"))
+        _recount_equals_tally(project)
+        assert bulk_decide(project, QueueFilter(), Decision("approved"), who="ann").total
+        _recount_equals_tally(project)
