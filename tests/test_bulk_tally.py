@@ -103,3 +103,42 @@ def test_a_cancelled_decision_leaves_the_tally_and_its_trigger(project_data: Rev
         _recount_equals_tally(project)
         assert bulk_decide(project, QueueFilter(), Decision("approved"), who="ann").total
         _recount_equals_tally(project)
+
+
+def test_a_write_by_another_program_during_a_decision_waits_for_it(
+        tmp_path: Path, llvip_dir: Path, irtd_files: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: the decision holds the write lock from its first statement. Before, its
+    transaction began with reads (the id table, the trigger's SQL), so a reviewer's save
+    committed in between made the decision's first write fail at once with "database is
+    locked" (seen as an audit accept failing in the window)."""
+    import sqlite3
+
+    from irtd_annotator.store import bulk_decide as module
+
+    data = build_review_project(str(tmp_path / "p.db"), llvip_dir=llvip_dir,
+                                irtd_files=irtd_files)
+    original = module.tally_by_hand
+    other: list[str] = []
+
+    def with_a_save_in_between(conn: Any, ids: str, moves: Any = None) -> Any:
+        conn.exec_driver_sql("SELECT count(*) FROM samples").scalar()  # as the decision reads
+        saver = sqlite3.connect(data.path, timeout=0.2)
+        try:
+            saver.execute("UPDATE samples SET note = 'saved' WHERE id = (SELECT max(id)"
+                          " FROM samples)")
+            saver.commit()
+            other.append("committed")
+        except sqlite3.OperationalError as exc:  # the decision holds the lock: it waits
+            other.append(str(exc))
+        finally:
+            saver.close()
+        return original(conn, ids, moves)
+
+    monkeypatch.setattr(module, "tally_by_hand", with_a_save_in_between)
+    with Project.open(str(data.path), create=False) as project:
+        result = bulk_decide(project, QueueFilter(tasks=("Location",)), Decision("approved"),
+                             who="ann")
+        assert result.total == len(data.location)
+        _recount_equals_tally(project)
+    assert other == ["database is locked"]

@@ -151,12 +151,24 @@ def _id_table(conn: Connection, ids: Sequence[int],
                           " CAST(:g AS integer[]))"),
                      {"ids": list(ids), "g": [0] * len(ids) if groups is None else list(groups)})
     else:
+        _write_lock_first(conn)
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
         conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} (id INTEGER PRIMARY KEY, g INTEGER)")
         conn.exec_driver_sql(f"INSERT INTO {name} (id, g) VALUES (?, ?)", list(zip(
             ids, [0] * len(ids) if groups is None else groups, strict=True)))
     yield table(name, column("id"), column("g"))
     conn.exec_driver_sql(f"DROP TABLE {name}")
+
+
+def _write_lock_first(conn: Connection) -> None:
+    """SQLite: hold the store's write lock from here to the transaction's end, waiting for
+    it as any write does (busy_timeout). The driver would begin the transaction only at the
+    id table's insert, a write to the temporary database alone, so the store's first write
+    (the tally's trigger, the UPDATE) came after reads: a save another program committed in
+    between then made it fail at once with "database is locked" instead of waiting."""
+    driver = conn.connection.driver_connection
+    if not driver.in_transaction:  # type: ignore[union-attr]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _ranges(ids: Sequence[int]) -> Iterator[tuple[int, int, int]]:
