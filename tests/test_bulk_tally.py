@@ -142,3 +142,39 @@ def test_a_write_by_another_program_during_a_decision_waits_for_it(
         assert result.total == len(data.location)
         _recount_equals_tally(project)
     assert other == ["database is locked"]
+
+
+def test_a_decision_made_after_the_bulk_read_its_targets_is_not_counted_wrong(
+        tmp_path: Path, llvip_dir: Path, irtd_files: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: the targets are read under the write lock. Before, they were read outside any
+    transaction, so a reviewer's approval committed between the read and the write was
+    overwritten by the bulk decision and the tally moved by the stale reading (left 3 off)."""
+    import sqlite3
+
+    from irtd_annotator.store import bulk_decide as module
+
+    data = build_review_project(str(tmp_path / "p.db"), llvip_dir=llvip_dir,
+                                irtd_files=irtd_files)
+    original = module._driver_rows
+    other: list[str] = []
+
+    def approve_three_after_the_read(conn: Any, query: Any) -> list[tuple[Any, ...]]:
+        rows = original(conn, query)
+        reviewer = sqlite3.connect(data.path, timeout=0.2)
+        try:
+            reviewer.execute("UPDATE samples SET status = 'approved' WHERE id IN"
+                             f" ({','.join(str(r[0]) for r in rows[:3])})")
+            reviewer.commit()
+            other.append("committed")
+        except sqlite3.OperationalError as exc:
+            other.append(str(exc))
+        finally:
+            reviewer.close()
+        return rows
+
+    monkeypatch.setattr(module, "_driver_rows", approve_three_after_the_read)
+    with Project.open(str(data.path), create=False) as project:
+        bulk_decide(project, QueueFilter(tasks=("Location",)), Decision("flagged"), who="ann")
+        _recount_equals_tally(project)
+    assert other == ["database is locked"]

@@ -85,15 +85,19 @@ class Target(NamedTuple):
 
 
 def read_targets(conn: Connection, flt: QueueFilter, *, session: str | None,
-                 now: float, ids: Sequence[int] | None = None) -> list[Target]:
+                 now: float, ids: Sequence[int] | None = None,
+                 lock: bool = True) -> list[Target]:
     """Every Sample ``flt`` selects, in id order, with its decision and whether another
     session's lease holds it now (``session`` None: any live lease is another's).
     ``ids`` (the rows a reviewer selected) narrows the filter to those Samples: read a
     chunk at a time, so a selection of any size stays within the parameter limits.
 
-    The rows are locked for the rest of the transaction (PostgreSQL: ``FOR UPDATE``; SQLite
-    refuses the later write of a transaction whose reads another writer has overtaken), so
-    what is read is what the decision replaces and the revisions name."""
+    ``lock``: the rows are locked for the rest of the transaction (PostgreSQL: ``FOR
+    UPDATE``; SQLite: the store's write lock, taken before the first read), so what is read
+    is what the decision replaces, the revisions name and the tally's moves count: another
+    reviewer's save waits for the decision. Without it (only counting) nothing is held."""
+    if lock and conn.dialect.name == "sqlite":
+        _write_lock_first(conn)
     chosen = filtered_select(flt, select(Sample.id), search=search_kind(conn))
     held = exists().where(Lease.sample_id == Sample.id, Lease.until >= now)
     if session is not None:

@@ -112,7 +112,8 @@ def accept_audit(project: Project, name: str, *, who: str, session: str | None =
             if why is not None:
                 result.refused[s.label] = why
                 continue
-            for t in read_targets(conn, stratum_filter(status, s), session=session, now=now):
+            for t in read_targets(conn, stratum_filter(status, s), session=session, now=now,
+                                  lock=not dry_run):
                 if t.id > audit.max_sample_id:
                     continue  # imported after the draw: not in the population it stood for
                 if t.leased:

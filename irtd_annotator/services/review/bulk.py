@@ -143,7 +143,8 @@ def bulk_decide(project: Project, flt: QueueFilter, decision: Decision, *, who: 
     new_cmp = (decision.status, decision.reason, decision.note or None)
     result = BulkResult(decision.label, who=who)
     with project.engine.begin() as conn:
-        targets = read_targets(conn, flt, session=session, now=clock(conn), ids=ids)
+        targets = read_targets(conn, flt, session=session, now=clock(conn), ids=ids,
+                               lock=not dry_run)
         chosen: list[Target] = []
         for t in targets:
             settles = t.warnings is not None and REIMPORT_CONFLICT in t.warnings.split("; ")
