@@ -276,7 +276,9 @@ def goal_rows(s: Size) -> list[tuple[str, str, str, str]]:
 CURVE = (("import s", "import_s", "{:.1f}"), ("floor s", "floor_s", "{:.1f}"),
          ("import / floor", None, "{:.2f}x"), ("import peak MiB", "import_mib", "{:,.0f}"),
          ("index s", "index_s", "{:.1f}"), ("open s", "open_s", "{:.2f}"),
-         ("slowest filter ms", "filter", "{:.1f}"), ("slowest search ms", "search", "{:.1f}"),
+         ("slowest filter ms", "filter", "{:.1f}"),
+         ("slowest search, first rows ms", "search", "{:.1f}"),
+         ("slowest search, count arrives ms", "count", "{:.1f}"),
          ("next pair median ms", "next_med_ms", "{:.1f}"),
          ("window peak MB", "window_mb", "{:.0f}"), ("bulk s", "bulk_s", "{:.1f}"),
          ("export s", "export_s", "{:.1f}"), ("store B/sample", "per", "{:,.0f}"))
@@ -285,8 +287,13 @@ CURVE = (("import s", "import_s", "{:.1f}"), ("floor s", "floor_s", "{:.1f}"),
 def _curve_value(f: dict[str, float], key: str | None, n: int) -> float | None:
     if key is None:
         return f["import_s"] / f["floor_s"] if "import_s" in f else None
-    if key in ("filter", "search"):
-        found = [v for k, v in f.items() if k.startswith(f"queue:{key}")]
+    if key in ("filter", "search", "count"):
+        # a search's rows show at once; its count comes from a worker thread later
+        found = [v for k, v in f.items() if k.startswith(f"queue:{key}") or (
+            key == "count" and k.startswith("queue:search") and k.endswith("(count arrives)"))]
+        if key == "search":
+            found = [v for k, v in f.items() if k.startswith("queue:search")
+                     and not k.endswith("(count arrives)")]
         return max(found) if found else None
     if key == "per":
         return f["store_bytes"] / n
