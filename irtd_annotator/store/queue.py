@@ -34,7 +34,13 @@ from irtd_annotator.domain.queue_filter import QueueFilter, windowed
 from irtd_annotator.store.dashboard import decided_ids
 from irtd_annotator.store.lookup import named_ids
 from irtd_annotator.store.schema import Assignment, Audit, AuditSample, Pair, Sample, Turn
-from irtd_annotator.store.search import BACKLOG, FTS_TABLE, PG_SEARCH_TABLE, SearchKind
+from irtd_annotator.store.search import (
+    BACKLOG,
+    FTS_MIN,
+    FTS_TABLE,
+    PG_SEARCH_TABLE,
+    SearchKind,
+)
 from irtd_annotator.store.search_backlog import backlog_waiting
 from irtd_annotator.store.search_window import Kept, search_selects, search_window_ids
 
@@ -67,7 +73,6 @@ def needs_pairs(flt: QueueFilter) -> bool:
     return flt.missing_images is not None or flt.sort in ("source", "image")
 
 
-_FTS_MIN = 3  # the trigram tokenizer finds substrings of three characters or more
 _DIALECTS: dict[SearchKind, str] = {"fts5": "sqlite", "fts5+backlog": "sqlite",
                                     "table": "postgresql"}  # by search kind
 
@@ -92,7 +97,7 @@ def filtered_select(flt: QueueFilter, base: AnySelect, *, search: SearchKind = N
     joined = needs_pairs(flt)
     query = base.join(Pair, Pair.id == Sample.pair_id) if joined else base
     needle = flt.text.strip()
-    by_index = bool(needle and search in ("fts5", "fts5+backlog") and len(needle) >= _FTS_MIN)
+    by_index = bool(needle and search in ("fts5", "fts5+backlog") and len(needle) >= FTS_MIN)
     # With the search index the Samples it finds are looked up by id, and the other criteria
     # are checked on those rows: "column || ''" keeps SQLite from walking the task or status
     # index instead and looking each found id up in it (300 against 170 ms for one task).

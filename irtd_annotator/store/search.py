@@ -77,6 +77,7 @@ _DEFAULT_MERGE = {"automerge": 4, "crisismerge": 16}
 # While paused: no incremental merges, and no forced merge of a level before this many
 # segments (FTS5 caps the value at 1999).
 PAUSED_MERGE = {"automerge": 0, "crisismerge": 1000}
+FTS_MIN = 3  # the trigram tokenizer finds substrings of three characters or more
 _MERGE_ALL = 1 << 30  # pages of merge work: as much as the segments need
 # Grouped insert of Samples' text: one row per Sample, its turns in order.
 GROUPED = (f"INSERT INTO {FTS_TABLE} (rowid, text) SELECT sample_id,"

@@ -23,7 +23,13 @@ from sqlalchemy import Connection, text
 
 from irtd_annotator.domain.queue_filter import QueueFilter
 from irtd_annotator.store.lookup import named_ids
-from irtd_annotator.store.search import BACKLOG, FTS_TABLE, PG_SEARCH_TABLE, SearchKind
+from irtd_annotator.store.search import (
+    BACKLOG,
+    FTS_MIN,
+    FTS_TABLE,
+    PG_SEARCH_TABLE,
+    SearchKind,
+)
 
 # ids of one source, in order past ``after`` (None: from the first), at most ``limit``
 _Source = Callable[[int | None, int], list[int]]
@@ -91,7 +97,7 @@ def _sources(conn: Connection, flt: QueueFilter, kind: SearchKind) -> list[_Sour
     sources = [_reader(conn, f"SELECT id AS sid FROM ({named}) AS named WHERE 1 = 1", "id",
                        down, named_params)]
     pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    if kind in ("fts5", "fts5+backlog") and len(needle) >= 3:  # queue.py's _FTS_MIN
+    if kind in ("fts5", "fts5+backlog") and len(needle) >= FTS_MIN:
         phrase = '"' + needle.replace('"', '""') + '"'
         hits = f"SELECT rowid AS sid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrase"
         if kind == "fts5+backlog":  # ADR 0024: the backlog's Samples by their turns
