@@ -35,6 +35,14 @@ def imported(tmp_path_factory: pytest.TempPathFactory, irtd_files: Path) -> Path
     return db
 
 
+@pytest.fixture()
+def db(imported: Path, tmp_path: Path) -> Path:
+    """A copy of the imported project of the test's own."""
+    copy = tmp_path / "p.db"
+    copy.write_bytes(imported.read_bytes())
+    return copy
+
+
 def _whole(project: Project, flt: QueueFilter) -> tuple[list[int], tuple[int, int]]:
     """The search's ids as the whole read finds them, and its (decided, total)."""
     with project.engine.connect() as conn:
@@ -45,9 +53,7 @@ def _whole(project: Project, flt: QueueFilter) -> tuple[list[int], tuple[int, in
 
 @pytest.mark.parametrize("index", ["backlog", "built"])
 def test_a_search_shows_its_first_window_then_its_count(
-        qtbot: QtBot, imported: Path, tmp_path: Path, index: str) -> None:
-    db = tmp_path / "p.db"
-    db.write_bytes(imported.read_bytes())
+        qtbot: QtBot, db: Path, index: str) -> None:
     with Project.open(db, create=False) as project:
         if index == "built":
             build_search_index(project)
@@ -71,10 +77,7 @@ def test_a_search_shows_its_first_window_then_its_count(
         model.wait_for_count()
 
 
-def test_a_newer_search_keeps_its_own_count(qtbot: QtBot, imported: Path,
-                                            tmp_path: Path) -> None:
-    db = tmp_path / "p.db"
-    db.write_bytes(imported.read_bytes())
+def test_a_newer_search_keeps_its_own_count(qtbot: QtBot, db: Path) -> None:
     with Project.open(db, create=False) as project:
         session = ReviewSession(project, annotator="Ada")
         older, newer = QueueFilter(text="person"), QueueFilter(text="What is")
@@ -105,9 +108,7 @@ def test_a_newer_search_keeps_its_own_count(qtbot: QtBot, imported: Path,
 
 
 def test_typing_a_search_and_pressing_end_in_the_window(
-        qtbot: QtBot, imported: Path, tmp_path: Path) -> None:
-    db = tmp_path / "p.db"
-    db.write_bytes(imported.read_bytes())
+        qtbot: QtBot, db: Path) -> None:
     flt = QueueFilter(text="person")
     with Project.open(db, create=False) as project:
         whole, (decided, total) = _whole(project, flt)
@@ -132,10 +133,7 @@ def test_typing_a_search_and_pressing_end_in_the_window(
     window.close()
 
 
-def test_a_decision_while_a_search_is_counted(qtbot: QtBot, imported: Path,
-                                              tmp_path: Path) -> None:
-    db = tmp_path / "p.db"
-    db.write_bytes(imported.read_bytes())
+def test_a_decision_while_a_search_is_counted(qtbot: QtBot, db: Path) -> None:
     with Project.open(db, create=False) as project:
         session = ReviewSession(project, annotator="Ada")
         flt = QueueFilter(text="person", statuses=("pending",))
